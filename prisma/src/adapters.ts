@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import pg from 'pg';
+import type { DatabaseConfig } from './config.ts';
+
+/** The driver adapter for a database, plus what it takes to close it. */
+export interface OpenAdapter {
+  config: DatabaseConfig;
+  factory: SqlMigrationAwareDriverAdapterFactory;
+  /** A PGlite handle (embedded) — for raw access in tools and tests. */
+  pglite?: PGlite;
+  /** A pg pool (PostgreSQL) — for raw access in tools and tests. */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+export async function openAdapter(config: DatabaseConfig, opts: { pglite?: PGlite } = {}): Promise<OpenAdapter> {
+  if (config.kind === 'postgres') {
+    const pool = new pg.Pool({ connectionString: config.url, max: Number(process.env.PSIRT_DB_POOL_SIZE ?? 10) });
+    const factory = new PrismaPg(pool);
+    return { config, factory, pool, close: () => pool.end() };
+  }
+  let db = opts.pglite;
+  if (!db) {
+    if (!config.dataDir.startsWith('memory://')) mkdirSync(config.dataDir, { recursive: true });
+    db = await PGlite.create({ dataDir: config.dataDir });
+  }
+  const pglite = db;
+  return { config, factory: new PrismaPGlite(pglite), pglite, close: () => pglite.close() };
+}
+
+type ScriptRunner = { executeScript(script: string): Promise<void> };
+type Internals = { client: { query?(sql: string): Promise<unknown>; exec?(sql: string): Promise<unknown> }; onError(e: unknown): never };
+
+/**
+ * Migration scripts must run whole. Written by hand because both adapters get
+ * `executeScript` wrong for migrations: @prisma/adapter-pg splits the script on
+ * every ";" (breaking function bodies and string literals), and
+ * pglite-prisma-adapter does not await `exec`, so failures surface as
+ * unhandled rejections and the engine moves on before the SQL ran. Sent whole
+ * as one simple-protocol query, PostgreSQL runs a multi-statement script in one
+ * implicit transaction: a failing migration leaves nothing half-applied.
+ */
+function wholeScript<A extends SqlDriverAdapter>(adapter: A): A {
+  const inner = adapter as unknown as Internals & ScriptRunner;
+  inner.executeScript = async (script: string) => {
+    try {
+      if (inner.client.exec) await inner.client.exec(script);
+      else await inner.client.query?.(script);
+    } catch (error) {
+      inner.onError(error);
+    }
+  };
+  return adapter;
+}
+
+/** The adapter factory the schema engine needs (migration-aware, whole scripts). */
+export function migrationAdapterFactory(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => wholeScript(await factory.connect()),
+    connectToShadowDb: async () => wholeScript(await factory.connectToShadowDb()),
+  };
+}

@@ -1,0 +1,46 @@
+import { type OpenAdapter, openAdapter } from './adapters.ts';
+import { type DatabaseConfig, databaseConfigFromEnv } from './config.ts';
+import { PrismaClient } from '../generated/client/client.ts';
+
+export type Db = InstanceType<typeof PrismaClient>;
+/** What a `db.$transaction(async (tx) => …)` callback receives. */
+export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+export interface Database {
+  prisma: Db;
+  adapter: OpenAdapter;
+  config: DatabaseConfig;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Called with every SQL statement (the tests count queries with it). */
+  onQuery?: (sql: string) => void;
+}
+
+/** Opens the database named by the config (default: from the environment). */
+export async function openDatabase(
+  config: DatabaseConfig = databaseConfigFromEnv(),
+  options: OpenDatabaseOptions & { adapter?: OpenAdapter } = {},
+): Promise<Database> {
+  const adapter = options.adapter ?? (await openAdapter(config));
+  const prisma = new PrismaClient({
+    adapter: adapter.factory,
+    log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
+  });
+  if (options.onQuery) {
+    const onQuery = options.onQuery;
+    (prisma as unknown as { $on(e: 'query', cb: (ev: { query: string }) => void): void }).$on('query', (ev) =>
+      onQuery(ev.query),
+    );
+  }
+  return {
+    prisma,
+    adapter,
+    config,
+    async close() {
+      await prisma.$disconnect();
+      await adapter.close();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+export { type OpenAdapter, openAdapter } from './adapters.ts';
+export { type Database, type Db, openDatabase, type Tx } from './client.ts';
+export { type DatabaseConfig, databaseConfigFromEnv, dataDir, describeDatabase, redactUrl, repoRoot } from './config.ts';
+export { allocatePublicId } from './ids.ts';
+export {
+  applyMigrations,
+  createMigration,
+  MigrationError,
+  type MigrationStatus,
+  migrationNames,
+  migrationStatus,
+  pendingSchemaChange,
+} from './migrate.ts';
+export { type DemoDataset, ensureDemoTokens, seedDemo } from './seed.ts';
+export { hashToken, issueUserToken, type IssuedToken, looksLikeToken } from './tokens.ts';
+export * from '../generated/client/enums.ts';
+export type { Prisma } from '../generated/client/client.ts';

@@ -1,0 +1,28 @@
+/**
+ * The closed set of error codes the platform speaks. Every deliberate failure
+ * carries one; anything else is a bug and is masked at the API boundary.
+ */
+export const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'VALIDATION',
+  'CONFLICT',
+  'INVALID_TRANSITION',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** A deliberate, expected failure with a message a human can act on. */
+export class DomainError extends Error {
+  override name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Where the problem is, e.g. "input.vector" (for VALIDATION). */
+    readonly path?: string,
+  ) {
+    super(message);
+  }
+}

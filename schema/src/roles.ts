@@ -1,0 +1,26 @@
+/** Staff roles, as the PSIRT process names them. */
+export const ROLES = [
+  'ADMIN',
+  'ANALYST',
+  'PRODUCT_SECURITY_PRIME',
+  'PRODUCT_SECURITY_SPECIALIST',
+  'COMMITTEE_MEMBER',
+  'AUDITOR',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_DESCRIPTIONS: Record<Role, string> = {
+  ADMIN: 'Administers the platform: users, tokens, configuration, policy exceptions.',
+  ANALYST: 'PSIRT analyst: triages reports, runs cases, talks to reporters.',
+  PRODUCT_SECURITY_PRIME: "Product Security Prime (PSP): accountable for a product line's response.",
+  PRODUCT_SECURITY_SPECIALIST: 'Product Security Specialist (PSS): analyses impact on a product line.',
+  COMMITTEE_MEMBER: 'Security Advisories Committee: reviews and votes on advisories.',
+  AUDITOR: 'Reads everything, changes nothing; reviews the audit log.',
+};
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** Roles that see every case without being a member of it. */
+export const ALL_CASES_ROLES: readonly Role[] = ['ADMIN', 'ANALYST', 'AUDITOR'];
