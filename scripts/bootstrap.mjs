@@ -10,7 +10,7 @@
 // any dependency exists.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,11 +70,9 @@ function ensurePnpm() {
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const status = run(
-      npm,
-      ['install', '--no-audit', '--no-fund', '--loglevel=error', `pnpm@${version}`],
-      { cwd: dir },
-    );
+    const status = run(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error', `pnpm@${version}`], {
+      cwd: dir,
+    });
     if (status !== 0 || !existsSync(bin)) fail(`could not install pnpm ${version} with npm.`);
   }
   return (args, opts) => run(process.execPath, [bin, ...args], opts);

@@ -1,1 +1,7 @@
-export {};
+export { type App, type AppDeps, buildApp } from './app.ts';
+export { authenticate, type Viewer } from './auth.ts';
+export { type ApiConfig, configFromEnv } from './config.ts';
+export type { Context } from './context.ts';
+export { schema } from './graph/index.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { banner, type RunningPlatform, startPlatform } from './main.ts';

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from './config.ts';
 
 /** The driver adapter for a database, plus what it takes to close it. */
@@ -33,7 +33,10 @@ export async function openAdapter(config: DatabaseConfig, opts: { pglite?: PGlit
 }
 
 type ScriptRunner = { executeScript(script: string): Promise<void> };
-type Internals = { client: { query?(sql: string): Promise<unknown>; exec?(sql: string): Promise<unknown> }; onError(e: unknown): never };
+type Internals = {
+  client: { query?(sql: string): Promise<unknown>; exec?(sql: string): Promise<unknown> };
+  onError(e: unknown): never;
+};
 
 /**
  * Migration scripts must run whole. Written by hand because both adapters get
@@ -58,7 +61,9 @@ function wholeScript<A extends SqlDriverAdapter>(adapter: A): A {
 }
 
 /** The adapter factory the schema engine needs (migration-aware, whole scripts). */
-export function migrationAdapterFactory(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
+export function migrationAdapterFactory(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+): SqlMigrationAwareDriverAdapterFactory {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,

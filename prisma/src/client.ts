@@ -1,6 +1,6 @@
+import { PrismaClient } from '../generated/client/client.ts';
 import { type OpenAdapter, openAdapter } from './adapters.ts';
 import { type DatabaseConfig, databaseConfigFromEnv } from './config.ts';
-import { PrismaClient } from '../generated/client/client.ts';
 
 export type Db = InstanceType<typeof PrismaClient>;
 /** What a `db.$transaction(async (tx) => …)` callback receives. */

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Where the database lives: embedded PGlite (default) or a PostgreSQL server. */
 export type DatabaseConfig =
-  | { kind: 'pglite'; /** a directory, or "memory://" for a throwaway database */ dataDir: string }
+  | { kind: 'pglite' /** a directory, or "memory://" for a throwaway database */; dataDir: string }
   | { kind: 'postgres'; url: string };
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,6 +1,15 @@
+export type { Prisma } from '../generated/client/client.ts';
+export * from '../generated/client/enums.ts';
 export { type OpenAdapter, openAdapter } from './adapters.ts';
 export { type Database, type Db, openDatabase, type Tx } from './client.ts';
-export { type DatabaseConfig, databaseConfigFromEnv, dataDir, describeDatabase, redactUrl, repoRoot } from './config.ts';
+export {
+  type DatabaseConfig,
+  databaseConfigFromEnv,
+  dataDir,
+  describeDatabase,
+  redactUrl,
+  repoRoot,
+} from './config.ts';
 export { allocatePublicId } from './ids.ts';
 export {
   applyMigrations,
@@ -12,6 +21,4 @@ export {
   pendingSchemaChange,
 } from './migrate.ts';
 export { type DemoDataset, ensureDemoTokens, seedDemo } from './seed.ts';
-export { hashToken, issueUserToken, type IssuedToken, looksLikeToken } from './tokens.ts';
-export * from '../generated/client/enums.ts';
-export type { Prisma } from '../generated/client/client.ts';
+export { hashToken, type IssuedToken, issueUserToken, looksLikeToken } from './tokens.ts';

@@ -46,6 +46,8 @@ function readSchema() {
 
 /** The migrations directory as the engine wants it, read from disk. */
 export function migrationList(dir = migrationsDir) {
+  // Paths relative to baseDir, as Prisma's CLI gives them: the directory name is
+  // what `_prisma_migrations.migration_name` records.
   const lockPath = path.join(dir, 'migration_lock.toml');
   const names = existsSync(dir)
     ? readdirSync(dir, { withFileTypes: true })
@@ -55,10 +57,10 @@ export function migrationList(dir = migrationsDir) {
     : [];
   return {
     baseDir: dir,
-    lockfile: { path: lockPath, content: existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : null },
+    lockfile: { path: 'migration_lock.toml', content: existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : null },
     shadowDbInitScript: '',
     migrationDirectories: names.map((name) => ({
-      path: path.join(dir, name),
+      path: name,
       migrationFile: {
         path: 'migration.sql',
         content: { tag: 'ok' as const, value: readFileSync(path.join(dir, name, 'migration.sql'), 'utf8') },
@@ -69,7 +71,7 @@ export function migrationList(dir = migrationsDir) {
 
 /** Names of the migrations on disk, in order. */
 export function migrationNames(dir = migrationsDir): string[] {
-  return migrationList(dir).migrationDirectories.map((d) => path.basename(d.path));
+  return migrationList(dir).migrationDirectories.map((d) => d.path);
 }
 
 async function withEngine<T>(adapter: OpenAdapter, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
@@ -78,7 +80,8 @@ async function withEngine<T>(adapter: OpenAdapter, fn: (engine: SchemaEngine) =>
   // On PostgreSQL the engine gets a pool of its own, ended afterwards: it takes
   // Prisma's session-level advisory lock and leaves it held on the connection,
   // which in the application's pool would block the next instance's run.
-  const own = adapter.config.kind === 'postgres' ? new pg.Pool({ connectionString: adapter.config.url, max: 2 }) : undefined;
+  const own =
+    adapter.config.kind === 'postgres' ? new pg.Pool({ connectionString: adapter.config.url, max: 2 }) : undefined;
   const factory = own ? new PrismaPg(own) : adapter.factory;
   const bound = bindMigrationAwareSqlAdapterFactory(migrationAdapterFactory(factory));
   const logs: string[] = [];

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { type Database, migrationNames } from '@psirt/db';
+import { DomainError } from '@psirt/schema';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { authenticate } from './auth.ts';
+import type { Context } from './context.ts';
+import { createMaskError, domainToGraphQL } from './errors.ts';
+import { schema } from './graph/index.ts';
+import type { Logger } from './logger.ts';
+
+export interface AppDeps {
+  db: Database;
+  log: Logger;
+  /** Serve GraphiQL to browsers at /graphql (default true). */
+  graphiql?: boolean;
+  /** How long in-flight requests may take to finish on stop (default 10 s). */
+  shutdownTimeoutMs?: number;
+}
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+  server: Server;
+  /** Listens; resolves with the GraphQL URL. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Stops taking requests, lets in-flight ones finish, then closes the server. */
+  stop(): Promise<void>;
+  /** Database reachable and every migration on disk applied. */
+  ready(): Promise<{ ok: boolean; reason?: string }>;
+}
+
+/** Builds the HTTP application around a database. main.ts and the tests both use it. */
+export function buildApp(deps: AppDeps): App {
+  const { db, log } = deps;
+  const expectedMigrations = migrationNames();
+  let draining = false;
+
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: deps.graphiql === false ? false : { title: 'psirt GraphQL API' },
+    renderGraphiQL,
+    maskedErrors: { maskError: createMaskError(log) },
+    logging: {
+      debug: (...args) => log.debug({ yoga: args }),
+      info: (...args) => log.info({ yoga: args }),
+      warn: (...args) => log.warn({ yoga: args }),
+      error: (...args) => log.error({ yoga: args }),
+    },
+    context: async ({ request }) => {
+      const requestId = request.headers.get('x-request-id') ?? randomUUID();
+      try {
+        const viewer = await authenticate(db.prisma, request.headers.get('authorization'));
+        return { viewer, db: db.prisma, log: log.child({ requestId }), requestId };
+      } catch (error) {
+        throw error instanceof DomainError ? domainToGraphQL(error) : error;
+      }
+    },
+  });
+
+  async function ready(): Promise<{ ok: boolean; reason?: string }> {
+    if (draining) return { ok: false, reason: 'shutting down' };
+    try {
+      const rows = await db.prisma.$queryRaw<{ migration_name: string }[]>`
+        SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+      const applied = new Set(rows.map((r) => r.migration_name));
+      const missing = expectedMigrations.filter((m) => !applied.has(m));
+      return missing.length ? { ok: false, reason: `migrations not applied: ${missing.join(', ')}` } : { ok: true };
+    } catch (error) {
+      log.warn({ err: error }, 'readiness check failed');
+      return { ok: false, reason: 'database unreachable' };
+    }
+  }
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const started = performance.now();
+    const path = (req.url ?? '/').split('?')[0];
+    res.on('finish', () => {
+      const entry = { method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) };
+      if (path === '/healthz' || path === '/readyz') log.debug(entry, 'request');
+      else log.info(entry, 'request');
+    });
+    if (draining) {
+      res.setHeader('connection', 'close');
+      return json(res, 503, { status: 'shutting down' });
+    }
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      const r = await ready();
+      return json(res, r.ok ? 200 : 503, r.ok ? { status: 'ready' } : { status: 'not ready', reason: r.reason });
+    }
+    return yoga(req, res);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      log.error({ err: error }, 'request failed');
+      if (!res.headersSent) json(res, 500, { error: 'Unexpected error.' });
+      else res.end();
+    });
+  });
+
+  return {
+    yoga,
+    server,
+    ready,
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const addr = server.address() as AddressInfo;
+          const shown = host === '0.0.0.0' || host === '::' || host === '127.0.0.1' ? 'localhost' : host;
+          resolve(`http://${shown}:${addr.port}/graphql`);
+        });
+      });
+    },
+    async stop() {
+      if (!server.listening) return;
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timeout = deps.shutdownTimeoutMs ?? 10_000;
+      let timer: NodeJS.Timeout | undefined;
+      const forced = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeout);
+      });
+      if ((await Promise.race([closed, forced])) === 'timeout') {
+        log.warn({ timeoutMs: timeout }, 'in-flight requests did not finish in time; closing their connections');
+        server.closeAllConnections();
+        await closed;
+      }
+      clearTimeout(timer);
+    },
+  };
+}

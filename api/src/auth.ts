@@ -1,0 +1,63 @@
+import { type Db, hashToken, looksLikeToken } from '@psirt/db';
+import { DomainError, type Role } from '@psirt/schema';
+
+/** Who is asking. Everything the API decides about access starts here. */
+export type Viewer =
+  | { kind: 'anonymous' }
+  | { kind: 'user'; userId: string; email: string; name: string; roles: readonly Role[]; tokenId: string };
+
+export const ANONYMOUS: Viewer = { kind: 'anonymous' };
+
+/** Extracts the token from `Authorization: Bearer <token>`; undefined when absent. */
+export function bearerToken(header: string | null | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw new DomainError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>".');
+  return m[1];
+}
+
+/**
+ * Resolves a bearer token to a viewer. No token: anonymous. A token that is
+ * malformed, unknown, revoked, expired, or whose user is disabled: one and the
+ * same UNAUTHENTICATED error, so a caller learns nothing about which it was.
+ */
+export async function authenticate(db: Db, header: string | null | undefined, now = new Date()): Promise<Viewer> {
+  const secret = bearerToken(header);
+  if (secret === undefined) return ANONYMOUS;
+  const invalid = new DomainError('UNAUTHENTICATED', 'The API token is invalid, expired or revoked.');
+  if (!looksLikeToken(secret)) throw invalid;
+  const token = await db.apiToken.findUnique({
+    where: { tokenHash: hashToken(secret) },
+    select: {
+      id: true,
+      expiresAt: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      user: { select: { id: true, email: true, name: true, roles: true, disabledAt: true } },
+    },
+  });
+  const user = token?.user;
+  if (!token || !user || token.revokedAt || user.disabledAt || (token.expiresAt && token.expiresAt <= now)) {
+    throw invalid;
+  }
+  // Coarse last-use tracking (at most once a minute), off the request's path.
+  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
+    void db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => {});
+  }
+  return {
+    kind: 'user',
+    userId: user.id,
+    email: user.email,
+    name: user.name,
+    roles: user.roles as Role[],
+    tokenId: token.id,
+  };
+}
+
+export function hasRole(viewer: Viewer, role: Role): boolean {
+  return viewer.kind === 'user' && viewer.roles.includes(role);
+}
+
+export function hasAnyRole(viewer: Viewer, roles: readonly Role[]): boolean {
+  return roles.some((r) => hasRole(viewer, r));
+}

@@ -1,0 +1,75 @@
+// The Pothos schema builder: configuration only. Types live in graph/, one file each.
+import SchemaBuilder from '@pothos/core';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
+import type PrismaTypes from '@psirt/db/pothos-types';
+import { getDatamodel } from '@psirt/db/pothos-types';
+import { DomainError, type Role } from '@psirt/schema';
+import { DateTimeResolver } from 'graphql-scalars';
+import { hasAnyRole, hasRole } from './auth.ts';
+import type { Context } from './context.ts';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: {
+    /** Any authenticated staff user. */
+    staff: boolean;
+    /** A staff user holding this role. */
+    role: Role;
+    /** A staff user holding at least one of these roles. */
+    anyRole: readonly Role[];
+  };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+  };
+  DefaultFieldNullability: false;
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ErrorsPlugin, ValidationPlugin, DataloaderPlugin],
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      staff: ctx.viewer.kind === 'user',
+      role: (role) => hasRole(ctx.viewer, role),
+      anyRole: (roles) => hasAnyRole(ctx.viewer, roles),
+    }),
+    // One typed error for every refusal: who you are is missing, or not enough.
+    unauthorizedError: (_parent, ctx) =>
+      ctx.viewer.kind === 'anonymous'
+        ? new DomainError('UNAUTHENTICATED', 'Sign in: send "Authorization: Bearer <API token>".')
+        : new DomainError('FORBIDDEN', 'Your roles do not allow this.'),
+  },
+  prisma: {
+    client: (ctx) => ctx.db,
+    dmmf: getDatamodel(),
+    exposeDescriptions: true,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+  },
+  errors: {
+    defaultTypes: [],
+  },
+  validation: {
+    validationError: (failure) =>
+      new DomainError(
+        'VALIDATION',
+        failure.issues
+          .map((i) => {
+            const where = i.path?.map((p) => (typeof p === 'object' ? p.key : p)).join('.');
+            return where ? `'${where}' is invalid: ${i.message}` : i.message;
+          })
+          .join('; '),
+      ),
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.queryType({});

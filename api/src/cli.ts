@@ -1,0 +1,185 @@
+// The `psirt` command-line tool. Each command is small and says what it did;
+// failures print one clear line (no stack trace) and exit non-zero.
+
+import {
+  applyMigrations,
+  createMigration,
+  describeDatabase,
+  issueUserToken,
+  migrationStatus,
+  openDatabase,
+  pendingSchemaChange,
+} from '@psirt/db';
+import { DomainError, isRole, ROLES, type Role } from '@psirt/schema';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type ApiConfig, ConfigError, configFromEnv } from './config.ts';
+import { createLogger } from './logger.ts';
+import { banner, startPlatform } from './main.ts';
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function loadConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
+  return { ...configFromEnv(), ...overrides };
+}
+
+const program = new Command()
+  .name('psirt')
+  .description('psirt — product-security incident response platform')
+  .showHelpAfterError('(run with --help for usage)')
+  .configureHelp({ sortSubcommands: true });
+
+program
+  .command('start')
+  .description('Migrate the database, load demo data into an empty one (unless PSIRT_DEMO=0) and serve the API')
+  .option('-p, --port <port>', 'port to listen on (env PORT, default 4000)', parsePort)
+  .option('--host <host>', 'interface to bind (env HOST, default 127.0.0.1)')
+  .option('--no-demo', 'do not load or print demo data (env PSIRT_DEMO=0)')
+  .action(async (opts: { port?: number; host?: string; demo: boolean }) => {
+    const config = loadConfig({
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.host ? { host: opts.host } : {}),
+    });
+    if (!opts.demo) config.demo = false;
+    const log = createLogger(config.logLevel);
+    const platform = await startPlatform(config, log);
+    process.stderr.write(banner(platform, describeDatabase(config.database)));
+    let signals = 0;
+    const shutdown = (signal: string) => {
+      signals += 1;
+      if (signals > 1) {
+        log.warn({ signal }, 'second signal: exiting at once');
+        process.exit(130);
+      }
+      log.info({ signal }, 'shutting down: finishing in-flight requests');
+      platform.stop().then(
+        () => process.exit(0),
+        (error) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+const db = program.command('db').description('Database schema: migrations and their status');
+
+db.command('migrate')
+  .description('Apply pending migrations to the configured database (also done by start)')
+  .action(async () => {
+    const config = loadConfig();
+    const database = await openDatabase(config.database);
+    try {
+      out(`database: ${describeDatabase(config.database)}`);
+      const applied = await applyMigrations(database.adapter);
+      out(applied.length ? `applied ${applied.length}: ${applied.join(', ')}` : 'already up to date');
+    } finally {
+      await database.close();
+    }
+  });
+
+db.command('status')
+  .description('Show applied, pending, failed and edited migrations; exit 1 unless up to date')
+  .action(async () => {
+    const config = loadConfig();
+    const database = await openDatabase(config.database);
+    try {
+      const s = await migrationStatus(database.adapter);
+      out(`database: ${describeDatabase(config.database)}`);
+      for (const m of s.migrations) {
+        const state = s.failed.includes(m)
+          ? 'FAILED'
+          : s.edited.includes(m)
+            ? 'edited since applied'
+            : s.pending.includes(m)
+              ? 'pending'
+              : 'applied';
+        out(`  ${m}  ${state}`);
+      }
+      for (const m of s.unknown) out(`  ${m}  applied, but not in prisma/migrations (newer code?)`);
+      const drift = await pendingSchemaChange();
+      if (drift) out('schema.prisma has changes with no migration: run `npm run db:diff -- --name <name>`');
+      out(s.upToDate ? 'up to date' : 'NOT up to date: run `npm run db:migrate`');
+      process.exitCode = s.upToDate && !drift ? 0 : 1;
+    } finally {
+      await database.close();
+    }
+  });
+
+db.command('diff')
+  .description('Write a new migration from the changes in prisma/schema.prisma')
+  .requiredOption('-n, --name <name>', 'what the migration does, in snake_case (e.g. add_case_priority)')
+  .action(async (opts: { name: string }) => {
+    const dir = await createMigration(opts.name);
+    out(
+      dir
+        ? `wrote ${dir}/migration.sql — review it, then commit it with schema.prisma`
+        : 'no changes: schema.prisma and the migrations agree',
+    );
+  });
+
+const token = program.command('token').description('API tokens for staff users and integrations');
+
+token
+  .command('create')
+  .description('Issue an API token (shown once). Creates the user if the e-mail is new.')
+  .addOption(
+    new Option('-r, --role <role...>', 'role(s) the user must hold (added when missing)').choices(
+      ROLES as unknown as string[],
+    ),
+  )
+  .option('-e, --email <email>', 'the user (default: <role>@psirt.local)')
+  .option('--name <name>', "the user's display name, for a new user")
+  .option('--label <label>', 'what the token is for', 'cli')
+  .option('--expires-in-days <days>', 'expiry (default: never)', parsePositiveInt)
+  .action(async (opts: { role?: string[]; email?: string; name?: string; label: string; expiresInDays?: number }) => {
+    const roles = (opts.role ?? []).filter(isRole) as Role[];
+    if (!opts.email && roles.length === 0) throw new DomainError('VALIDATION', 'give --role, --email, or both');
+    const email = (opts.email ?? `${roles[0]?.toLowerCase().replace(/_/g, '-')}@psirt.local`).toLowerCase();
+    const config = loadConfig();
+    const database = await openDatabase(config.database);
+    try {
+      const prisma = database.prisma;
+      const existing = await prisma.user.findUnique({ where: { email } });
+      if (!existing && roles.length === 0)
+        throw new DomainError('NOT_FOUND', `no user ${email}; give --role to create one`);
+      const user = existing
+        ? await prisma.user.update({
+            where: { id: existing.id },
+            data: { roles: [...new Set([...(existing.roles as Role[]), ...roles])] },
+          })
+        : await prisma.user.create({ data: { email, name: opts.name ?? email, roles } });
+      const expiresAt = opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * 86_400_000) : null;
+      const issued = await issueUserToken(prisma, { userId: user.id, name: opts.label, expiresAt });
+      out(`${existing ? 'user' : 'created user'} ${user.email} (${(user.roles as string[]).join(', ')})`);
+      out(`token (shown once; send as "Authorization: Bearer <token>"):`);
+      out(issued.secret);
+      if (expiresAt) out(`expires ${expiresAt.toISOString()}`);
+    } finally {
+      await database.close();
+    }
+  });
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535');
+  return n;
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of 1 or more');
+  return n;
+}
+
+try {
+  await program.parseAsync(process.argv);
+  // `start` keeps running; everything else is done (the Wasm engine may hold the loop open).
+  if (program.args[0] !== 'start') process.exit(process.exitCode ?? 0);
+} catch (error) {
+  const known =
+    error instanceof DomainError || error instanceof ConfigError || (error as Error)?.name === 'MigrationError';
+  process.stderr.write(`psirt: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`);
+  process.exit(1);
+}

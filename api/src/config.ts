@@ -1,0 +1,62 @@
+import { type DatabaseConfig, databaseConfigFromEnv, dataDir } from '@psirt/db';
+import { z } from 'zod';
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['1', 'true', 'yes', 'on'].includes(v)));
+
+/**
+ * Every environment variable the API reads, with its default. The README's
+ * configuration table mirrors this schema; keep them together.
+ */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PSIRT_DEMO: flag(true),
+  PSIRT_GRAPHIQL: flag(true),
+  PSIRT_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export interface ApiConfig {
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  demo: boolean;
+  graphiql: boolean;
+  shutdownTimeoutMs: number;
+  database: DatabaseConfig;
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and checks the environment; a bad value is named with what is allowed. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  let database: DatabaseConfig;
+  try {
+    database = databaseConfigFromEnv(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    demo: e.PSIRT_DEMO,
+    graphiql: e.PSIRT_GRAPHIQL,
+    shutdownTimeoutMs: e.PSIRT_SHUTDOWN_TIMEOUT_MS,
+    database,
+    dataDir: dataDir(env),
+  };
+}

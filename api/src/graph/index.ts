@@ -1,0 +1,8 @@
+import { builder } from '../builder.ts';
+import './enums.ts';
+import './user.ts';
+import './viewer.ts';
+import './product.ts';
+import './reporter.ts';
+
+export const schema = builder.toSchema({ sortSchema: true });

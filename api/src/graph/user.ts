@@ -1,0 +1,28 @@
+import { builder } from '../builder.ts';
+import { ProductLineRoleEnum, RoleEnum } from './enums.ts';
+import { isStaff, nodeLookup } from './visibility.ts';
+
+export const User = builder.prismaNode('User', {
+  description: 'A PSIRT staff member.',
+  id: { field: 'id' },
+  authScopes: { staff: true },
+  findUnique: nodeLookup(isStaff),
+  fields: (t) => ({
+    email: t.exposeString('email'),
+    name: t.exposeString('name'),
+    roles: t.field({ type: [RoleEnum], resolve: (u) => u.roles }),
+    slackUserId: t.exposeString('slackUserId', { nullable: true }),
+    disabled: t.boolean({ resolve: (u) => u.disabledAt !== null }),
+    productLines: t.relation('productLines', { description: 'Product lines this user is PSP or PSS of.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const ProductLineMembership = builder.prismaObject('ProductLineMember', {
+  description: "A user's role (PSP or PSS) in a product line.",
+  fields: (t) => ({
+    role: t.expose('role', { type: ProductLineRoleEnum }),
+    user: t.relation('user'),
+    productLine: t.relation('productLine'),
+  }),
+});

@@ -1,0 +1,17 @@
+import type { Context } from '../context.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Matches no row (ids are UUIDv7; the nil UUID is never issued). */
+const NO_ROW = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The lookup behind `node(id:)` for a type only some viewers may read. For
+ * anyone else — and for an id that is not even well-formed — it looks up a row
+ * that cannot exist, so the answer is `null` exactly as for an unknown id: the
+ * response never tells whether the record exists.
+ */
+export function nodeLookup(mayRead: (ctx: Context) => boolean) {
+  return (id: string, ctx: Context) => ({ id: mayRead(ctx) && UUID.test(id) ? id : NO_ROW });
+}
+
+export const isStaff = (ctx: Context) => ctx.viewer.kind === 'user';

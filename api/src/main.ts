@@ -1,0 +1,70 @@
+import { applyMigrations, type Database, describeDatabase, ensureDemoTokens, openDatabase, seedDemo } from '@psirt/db';
+import { type App, buildApp } from './app.ts';
+import type { ApiConfig } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+export interface RunningPlatform {
+  url: string;
+  app: App;
+  db: Database;
+  log: Logger;
+  demoTokens: { email: string; roles: string[]; token: string }[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the platform: open the database, apply migrations (serialised across
+ * instances on PostgreSQL), load the demo dataset into an empty database, serve.
+ */
+export async function startPlatform(
+  config: ApiConfig,
+  log: Logger = createLogger(config.logLevel),
+): Promise<RunningPlatform> {
+  const t0 = performance.now();
+  log.info({ database: describeDatabase(config.database) }, 'opening database');
+  const db = await openDatabase(config.database);
+  try {
+    const applied = await applyMigrations(db.adapter);
+    log.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
+    let demoTokens: RunningPlatform['demoTokens'] = [];
+    if (config.demo) {
+      const seeded = await seedDemo(db.prisma);
+      if (seeded) log.info({ case: seeded.casePublicId, report: seeded.reportPublicId }, 'demo dataset loaded');
+      demoTokens = await ensureDemoTokens(db.prisma, config.dataDir);
+    }
+    const app = buildApp({ db, log, graphiql: config.graphiql, shutdownTimeoutMs: config.shutdownTimeoutMs });
+    const url = await app.listen(config.port, config.host);
+    log.info({ url, startupMs: Math.round(performance.now() - t0) }, 'psirt API listening');
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      app,
+      db,
+      log,
+      demoTokens,
+      stop() {
+        stopping ??= (async () => {
+          await app.stop();
+          await db.close();
+          log.info('stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** What a person sees on the terminal once the platform is up. */
+export function banner(p: Pick<RunningPlatform, 'url' | 'demoTokens'>, database: string): string {
+  const lines = ['', `  psirt is running: ${p.url}  (open it in a browser for GraphiQL)`, `  database: ${database}`];
+  if (p.demoTokens.length) {
+    lines.push('', '  Demo API tokens — send as "Authorization: Bearer <token>":');
+    for (const t of p.demoTokens) lines.push(`    ${t.roles.join(',').padEnd(28)} ${t.email.padEnd(26)} ${t.token}`);
+    lines.push('', '  (demo data: set PSIRT_DEMO=0 to start without it)');
+  }
+  lines.push('  Stop with Ctrl-C.', '');
+  return lines.join('\n');
+}
