@@ -44,11 +44,13 @@ export function buildApp(deps: AppDeps): App {
     graphiql: deps.graphiql === false ? false : { title: 'psirt GraphQL API' },
     renderGraphiQL,
     maskedErrors: { maskError: createMaskError(log) },
+    // Yoga reports every error of every result at "error"; the ones that are
+    // bugs are logged (with their stack) by maskError, the rest are answers.
     logging: {
       debug: (...args) => log.debug({ yoga: args }),
-      info: (...args) => log.info({ yoga: args }),
+      info: (...args) => log.debug({ yoga: args }),
       warn: (...args) => log.warn({ yoga: args }),
-      error: (...args) => log.error({ yoga: args }),
+      error: (...args) => log.debug({ yoga: args }),
     },
     context: async ({ request }) => {
       const requestId = request.headers.get('x-request-id') ?? randomUUID();
@@ -56,7 +58,7 @@ export function buildApp(deps: AppDeps): App {
         const viewer = await authenticate(db.prisma, request.headers.get('authorization'));
         return { viewer, db: db.prisma, log: log.child({ requestId }), requestId };
       } catch (error) {
-        throw error instanceof DomainError ? domainToGraphQL(error) : error;
+        throw DomainError.is(error) ? domainToGraphQL(error) : error;
       }
     },
   });

@@ -22,17 +22,25 @@ export function domainToGraphQL(error: DomainError, from?: GraphQLError): GraphQ
 }
 
 /**
+ * Class checks by name, not instanceof: under some loaders (vitest's) `graphql`
+ * is loaded twice, as ESM and as CJS, and each copy has its own GraphQLError.
+ */
+function isGraphQLError(e: unknown): e is GraphQLError {
+  return e instanceof GraphQLError || (e instanceof Error && e.name === 'GraphQLError');
+}
+
+/**
  * The error boundary. Deliberate errors (DomainError) pass with their code;
  * GraphQL's own parse/validation errors pass as they are; anything else is a
  * bug: logged in full here, and masked for the client ("Unexpected error.").
  */
 export function createMaskError(log: Logger) {
   return (error: unknown): Error => {
-    if (error instanceof DomainError) return domainToGraphQL(error);
-    if (error instanceof GraphQLError) {
+    if (DomainError.is(error)) return domainToGraphQL(error);
+    if (isGraphQLError(error)) {
       const original = error.originalError;
-      if (original instanceof DomainError) return domainToGraphQL(original, error);
-      if (!original || original instanceof GraphQLError) return error;
+      if (DomainError.is(original)) return domainToGraphQL(original, error);
+      if (!original || isGraphQLError(original)) return error;
       log.error({ err: original, path: error.path }, 'unexpected error in a resolver');
       return new GraphQLError('Unexpected error.', {
         nodes: error.nodes,

@@ -20,6 +20,10 @@ export interface OpenAdapter {
 export async function openAdapter(config: DatabaseConfig, opts: { pglite?: PGlite } = {}): Promise<OpenAdapter> {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.url, max: Number(process.env.PSIRT_DB_POOL_SIZE ?? 10) });
+    // An idle connection that the server drops (restart, failover, terminated
+    // backend) is reported on the pool; without a listener Node would crash.
+    // The pool discards that client and the next query opens a new one.
+    pool.on('error', () => {});
     const factory = new PrismaPg(pool);
     return { config, factory, pool, close: () => pool.end() };
   }

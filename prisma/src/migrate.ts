@@ -3,8 +3,9 @@
 // adapter the application uses. It keeps Prisma's `_prisma_migrations` table,
 // so the history is the one `prisma migrate deploy` would keep.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -27,7 +28,9 @@ let engineModule: Promise<EngineModule> | undefined;
  */
 function loadEngineModule(): Promise<EngineModule> {
   engineModule ??= (async () => {
-    const glueUrl = import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+    // createRequire rather than import.meta.resolve: the latter is missing in vitest's module runner.
+    const gluePath = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+    const glueUrl = pathToFileURL(gluePath).href;
     const glue = (await import(glueUrl)) as EngineModule & {
       __wbg_set_wasm(exports: WebAssembly.Exports): void;
     };

@@ -56,6 +56,10 @@ export async function seedDemo(db: Db, now = new Date()): Promise<DemoDataset | 
   if ((await db.user.count()) > 0) return null;
   return db.$transaction(
     async (tx) => {
+      // Several instances may start together on one empty PostgreSQL database:
+      // the first to take this lock seeds, the others find users and step back.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${0x70736973}::bigint)`;
+      if ((await tx.user.count()) > 0) return null;
       const users: Record<string, string> = {};
       for (const u of DEMO_USERS) {
         const row = await tx.user.create({

@@ -25,4 +25,12 @@ export class DomainError extends Error {
   ) {
     super(message);
   }
+
+  /** True for a DomainError, even one from another copy of this module. */
+  static is(error: unknown): error is DomainError {
+    return (
+      error instanceof DomainError ||
+      (error instanceof Error && error.name === 'DomainError' && typeof (error as DomainError).code === 'string')
+    );
+  }
 }

@@ -5,6 +5,7 @@ export const ProductLine = builder.prismaNode('ProductLine', {
   description: 'A product line: a family of products with its own security prime and specialists.',
   id: { field: 'id' },
   authScopes: { staff: true },
+  nullable: true, // node(id:) answers null for a missing id, not an error
   findUnique: nodeLookup(isStaff),
   fields: (t) => ({
     key: t.exposeString('key', { description: 'Short stable handle, e.g. "grid-automation".' }),
@@ -19,6 +20,7 @@ export const Product = builder.prismaNode('Product', {
   description: 'A product the vendor ships (and the PSIRT answers for).',
   id: { field: 'id' },
   authScopes: { staff: true },
+  nullable: true, // node(id:) answers null for a missing id, not an error
   findUnique: nodeLookup(isStaff),
   fields: (t) => ({
     key: t.exposeString('key'),

@@ -11,6 +11,7 @@ export const Reporter = builder.prismaNode('Reporter', {
   description: 'Someone outside the PSIRT who reports vulnerabilities. Confidential.',
   id: { field: 'id' },
   authScopes: { anyRole: REPORTER_READERS },
+  nullable: true, // node(id:) answers null for a missing id, not an error
   findUnique: nodeLookup((ctx) => hasAnyRole(ctx.viewer, REPORTER_READERS)),
   fields: (t) => ({
     kind: t.expose('kind', { type: ReporterKindEnum }),

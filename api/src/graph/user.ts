@@ -6,6 +6,7 @@ export const User = builder.prismaNode('User', {
   description: 'A PSIRT staff member.',
   id: { field: 'id' },
   authScopes: { staff: true },
+  nullable: true, // node(id:) answers null for a missing id, not an error
   findUnique: nodeLookup(isStaff),
   fields: (t) => ({
     email: t.exposeString('email'),

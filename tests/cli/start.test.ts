@@ -1,0 +1,108 @@
+// `psirt start` as a newcomer runs it: a real process on an empty database.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gql, startServer } from '../support/cli.ts';
+import { dialect, emptyDatabase } from '../support/db.ts';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'psirt-start-'));
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const COUNTS = '{ productLines { key } reporters(first: 10) { edges { node { name } } } }';
+
+describe(`psirt start on an empty database (${dialect})`, () => {
+  it('migrates, loads the demo, serves GraphQL with working demo tokens, and stops cleanly on SIGTERM', async () => {
+    const empty = await emptyDatabase();
+    cleanups.push(empty.drop);
+    const env = {
+      PSIRT_DATA_DIR: dataDir,
+      DATABASE_URL: empty.config.kind === 'postgres' ? empty.config.url : undefined,
+    };
+
+    const first = await startServer(env);
+    expect(first.url).toMatch(/^http:\/\/localhost:\d+\/graphql$/);
+    expect(Object.keys(first.tokens).sort()).toEqual(
+      [
+        'ADMIN',
+        'ANALYST',
+        'AUDITOR',
+        'COMMITTEE_MEMBER',
+        'PRODUCT_SECURITY_PRIME',
+        'PRODUCT_SECURITY_SPECIALIST',
+      ].sort(),
+    );
+    expect((await fetch(`${first.origin}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${first.origin}/readyz`)).json()).toEqual({ status: 'ready' });
+    const before = await gql(first.url, COUNTS, first.tokens.ANALYST);
+    expect(before.body.errors).toBeUndefined();
+    expect(before.body.data.productLines).toHaveLength(3);
+    expect(before.body.data.reporters.edges).toEqual([{ node: { name: 'Dana Researcher' } }]);
+    // GraphiQL for a browser.
+    const page = await fetch(first.url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).toContain('<title>psirt GraphQL API</title>');
+    // Demo tokens are kept private on disk.
+    if (empty.config.kind === 'pglite') {
+      expect(statSync(path.join(dataDir, 'demo-tokens.json')).mode & 0o077).toBe(0);
+    }
+    expect(await first.stop()).toBe(0);
+    expect(first.output().stdout).toContain('"msg":"stopped"');
+
+    // Restart: the same data, the same tokens, no second demo.
+    const second = await startServer(env);
+    cleanups.push(async () => {
+      if (second.child.exitCode === null) await second.stop();
+    });
+    expect(second.tokens).toEqual(first.tokens);
+    expect(second.output().stdout).toContain('database schema up to date');
+    expect(second.output().stdout).not.toContain('demo dataset loaded');
+    const after = await gql(second.url, COUNTS, second.tokens.ANALYST);
+    expect(after.body.data).toEqual(before.body.data);
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('starts without demo data when PSIRT_DEMO=0, and prints no tokens', async () => {
+    const empty = await emptyDatabase();
+    cleanups.push(empty.drop);
+    const dir = mkdtempSync(path.join(tmpdir(), 'psirt-nodemo-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const server = await startServer({
+      PSIRT_DATA_DIR: dir,
+      PSIRT_DEMO: '0',
+      DATABASE_URL: empty.config.kind === 'postgres' ? empty.config.url : undefined,
+    });
+    expect(server.tokens).toEqual({});
+    expect(server.output().stderr).not.toMatch(/psirt_[\w-]{43}/);
+    expect((await gql(server.url, '{ viewer { id } }')).body).toEqual({ data: { viewer: null } });
+    expect(await server.stop()).toBe(0);
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('several instances starting together on one PostgreSQL database', () => {
+  it('migrate and seed once, and all become ready', async () => {
+    const empty = await emptyDatabase();
+    cleanups.push(empty.drop);
+    const dirs = [0, 1, 2].map(() => mkdtempSync(path.join(tmpdir(), 'psirt-multi-')));
+    cleanups.push(async () => {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    });
+    const url = empty.config.kind === 'postgres' ? empty.config.url : undefined;
+    const servers = await Promise.all(dirs.map((d) => startServer({ PSIRT_DATA_DIR: d, DATABASE_URL: url })));
+    try {
+      const logs = servers.map((s) => s.output().stdout);
+      expect(logs.filter((l) => l.includes('"msg":"migrations applied"'))).toHaveLength(1);
+      expect(logs.filter((l) => l.includes('demo dataset loaded'))).toHaveLength(1);
+      for (const s of servers) {
+        expect(await (await fetch(`${s.origin}/readyz`)).json()).toEqual({ status: 'ready' });
+        const res = await gql(s.url, '{ productLines { key } }', s.tokens.ADMIN);
+        expect(res.body.data.productLines).toHaveLength(3);
+      }
+    } finally {
+      for (const s of servers) expect(await s.stop()).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,86 @@
+// The real API over real HTTP on a real, isolated database — no mocks.
+import { buildApp, createLogger } from '@psirt/api';
+import { issueUserToken } from '@psirt/db';
+import type { Role } from '@psirt/schema';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+
+export interface GqlResult<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; [k: string]: unknown } }[];
+}
+
+export interface Client {
+  token?: string;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+}
+
+export interface TestApp {
+  url: string;
+  origin: string;
+  db: TestDatabase;
+  anonymous: Client;
+  client(token?: string): Client;
+  /** A new staff user holding `roles`, signed in with a fresh token. */
+  login(...roles: Role[]): Promise<Client & { userId: string }>;
+  /** SQL statements since the last call (or since start). */
+  queryCount(): number;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+let users = 0;
+
+export async function startTestApp(): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const app = buildApp({
+    db,
+    log: createLogger((process.env.PSIRT_TEST_LOG as 'info' | undefined) ?? 'silent'),
+    graphiql: false,
+    shutdownTimeoutMs: 2000,
+  });
+  const url = await app.listen(0, '127.0.0.1');
+  const origin = new URL(url).origin;
+  let seen = db.queries.length;
+
+  const client = (token?: string): Client => ({
+    token,
+    async gql(query, variables) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as Omit<GqlResult, 'status'>;
+      return { status: res.status, ...body } as never;
+    },
+  });
+
+  return {
+    url,
+    origin,
+    db,
+    anonymous: client(),
+    client,
+    async login(...roles) {
+      users += 1;
+      const user = await db.prisma.user.create({
+        data: { email: `user${users}-${Date.now()}@test.example`, name: `Test User ${users}`, roles },
+      });
+      const { secret } = await issueUserToken(db.prisma, { userId: user.id, name: 'test' });
+      return { ...client(secret), userId: user.id };
+    },
+    queryCount() {
+      const n = db.queries.length - seen;
+      seen = db.queries.length;
+      return n;
+    },
+    async [Symbol.asyncDispose]() {
+      await app.stop();
+      await db[Symbol.asyncDispose]();
+    },
+  };
+}
