@@ -86,6 +86,9 @@ export function buildApp(deps: AppDeps): App {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0];
     res.on('finish', () => {
+      // A keep-alive connection whose last request finished during shutdown
+      // would otherwise hold the server open until its keep-alive timeout.
+      if (draining) setImmediate(() => server.closeIdleConnections());
       const entry = { method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) };
       if (path === '/healthz' || path === '/readyz') log.debug(entry, 'request');
       else log.info(entry, 'request');

@@ -78,7 +78,7 @@ describe(`catalogue and viewer (${dialect})`, () => {
   it('resolves a product by node(id:) for staff', async () => {
     const analyst = await app.login('ANALYST');
     const list = await analyst.gql('{ products(first: 1) { edges { node { id name } } } }');
-    const { id, name } = list.data?.products.edges[0].node;
+    const { id, name } = list.data!.products.edges[0].node;
     const res = await analyst.gql('query($id: ID!) { node(id: $id) { ... on Product { name } } }', { id });
     expect(res.data?.node).toEqual({ name });
   });

@@ -23,6 +23,8 @@ export interface TestApp {
   client(token?: string): Client;
   /** A new staff user holding `roles`, signed in with a fresh token. */
   login(...roles: Role[]): Promise<Client & { userId: string }>;
+  /** Stops the HTTP server the way SIGTERM does (graceful). */
+  stopServer(): Promise<void>;
   /** SQL statements since the last call (or since start). */
   queryCount(): number;
   [Symbol.asyncDispose](): Promise<void>;
@@ -73,6 +75,7 @@ export async function startTestApp(): Promise<TestApp> {
       const { secret } = await issueUserToken(db.prisma, { userId: user.id, name: 'test' });
       return { ...client(secret), userId: user.id };
     },
+    stopServer: () => app.stop(),
     queryCount() {
       const n = db.queries.length - seen;
       seen = db.queries.length;

@@ -17,7 +17,7 @@ export interface TestDatabase extends Database {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-let templateBytes: Uint8Array | undefined;
+let templateBytes: Buffer<ArrayBuffer> | undefined;
 
 /** An empty database of the configured kind (not migrated) and how to drop it. */
 export async function emptyDatabase(): Promise<{ config: DatabaseConfig; drop(): Promise<void> }> {
@@ -60,7 +60,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       },
     });
   }
-  templateBytes ??= readFileSync(inject('pgliteTemplate'));
+  templateBytes ??= readFileSync(inject('pgliteTemplate')) as Buffer<ArrayBuffer>;
   const pglite = await PGlite.create({ dataDir: 'memory://', loadDataDir: new Blob([templateBytes]) });
   const config: DatabaseConfig = { kind: 'pglite', dataDir: 'memory://' };
   const adapter = await openAdapter(config, { pglite });

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configFromEnv } from './config.ts';
+
+describe('configuration from the environment', () => {
+  it('has defaults for everything: embedded PGlite under ./.data, port 4000, demo on', () => {
+    const c = configFromEnv({});
+    expect(c).toMatchObject({ port: 4000, host: '127.0.0.1', demo: true, graphiql: true, logLevel: 'info' });
+    expect(c.database.kind).toBe('pglite');
+    expect(c.dataDir).toMatch(/\.data$/);
+  });
+
+  it('reads PostgreSQL from DATABASE_URL and the data directory from PSIRT_DATA_DIR', () => {
+    const c = configFromEnv({ DATABASE_URL: 'postgresql://u:secret@db:5432/psirt', PSIRT_DATA_DIR: '/srv/psirt' });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgresql://u:secret@db:5432/psirt' });
+    expect(c.dataDir).toBe('/srv/psirt');
+    expect(configFromEnv({ PSIRT_DATA_DIR: '/srv/psirt' }).database).toEqual({ kind: 'pglite', dataDir: '/srv/psirt/pglite' });
+  });
+
+  it('names each bad value and what is allowed, never echoing a password', () => {
+    expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => configFromEnv({ PSIRT_DEMO: 'maybe' })).toThrow(/PSIRT_DEMO/);
+    expect(() => configFromEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => configFromEnv({ DATABASE_URL: 'mysql://root:hunter2@db/x' })).toThrow(/postgres:\/\//);
+    expect(() => configFromEnv({ DATABASE_URL: 'mysql://root:hunter2@db/x' })).not.toThrow(/hunter2/);
+  });
+
+  it('understands the usual ways of saying yes and no', () => {
+    expect(configFromEnv({ PSIRT_DEMO: '0' }).demo).toBe(false);
+    expect(configFromEnv({ PSIRT_DEMO: 'false' }).demo).toBe(false);
+    expect(configFromEnv({ PSIRT_GRAPHIQL: 'off' }).graphiql).toBe(false);
+    expect(configFromEnv({ PSIRT_DEMO: 'yes' }).demo).toBe(true);
+  });
+});

@@ -1,0 +1,86 @@
+// The psirt command-line tool: help on every command, tokens, migrations.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql, psirt, startServer } from '../support/cli.ts';
+import { dialect, emptyDatabase } from '../support/db.ts';
+
+let env: Record<string, string | undefined>;
+let drop: () => Promise<void>;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'psirt-cli-'));
+
+beforeAll(async () => {
+  const empty = await emptyDatabase();
+  drop = empty.drop;
+  env = {
+    PSIRT_DATA_DIR: dataDir,
+    PSIRT_DEMO: '0',
+    DATABASE_URL: empty.config.kind === 'postgres' ? empty.config.url : undefined,
+  };
+});
+afterAll(async () => {
+  await drop?.();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe(`psirt CLI (${dialect})`, () => {
+  it('has --help on every command', async () => {
+    const top = await psirt(['--help'], {});
+    expect(top.code).toBe(0);
+    for (const cmd of ['start', 'db', 'token']) expect(top.stdout).toContain(cmd);
+    for (const args of [['start'], ['db', 'migrate'], ['db', 'diff'], ['db', 'status'], ['token', 'create']]) {
+      const res = await psirt([...args, '--help'], {});
+      expect(res.code, args.join(' ')).toBe(0);
+      expect(res.stdout).toMatch(/^Usage: psirt /);
+    }
+  });
+
+  it('says what is wrong with bad input, without a stack trace', async () => {
+    const badRole = await psirt(['token', 'create', '--role', 'WIZARD'], env);
+    expect(badRole.code).not.toBe(0);
+    expect(badRole.stderr).toMatch(/WIZARD.*invalid|invalid.*WIZARD/i);
+    expect(badRole.stderr).toContain('ADMIN');
+    const nothing = await psirt(['token', 'create'], env);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr.trim()).toBe('psirt: give --role, --email, or both');
+    const badPort = await psirt(['start', '--port', 'eighty'], env);
+    expect(badPort.code).not.toBe(0);
+    expect(badPort.stderr).toContain('a port is a number from 0 to 65535');
+    const badUrl = await psirt(['db', 'status'], { ...env, DATABASE_URL: 'mysql://x' });
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.stderr).toContain('DATABASE_URL must be a postgres://');
+    expect(`${badRole.stderr}${nothing.stderr}${badUrl.stderr}`).not.toMatch(/\bat .+:\d+:\d+/);
+  });
+
+  it('migrates, reports the status, and issues tokens that work', async () => {
+    const pending = await psirt(['db', 'status'], env);
+    expect(pending.code).toBe(1);
+    expect(pending.stdout).toMatch(/_init\s+pending/);
+    const migrate = await psirt(['db', 'migrate'], env);
+    expect(migrate.code).toBe(0);
+    expect(migrate.stdout).toMatch(/applied 1: \d+_init/);
+    expect((await psirt(['db', 'migrate'], env)).stdout).toContain('already up to date');
+    const status = await psirt(['db', 'status'], env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/_init\s+applied/);
+    expect(status.stdout).toContain('up to date');
+
+    const created = await psirt(['token', 'create', '--role', 'ADMIN', '--email', 'Lead@Example.com', '--name', 'PSIRT Lead'], env);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('created user lead@example.com (ADMIN)');
+    const token = /^(psirt_\S+)$/m.exec(created.stdout)?.[1];
+    expect(token).toBeDefined();
+    // An existing user gains the role asked for.
+    const again = await psirt(['token', 'create', '--email', 'lead@example.com', '--role', 'AUDITOR'], env);
+    expect(again.stdout).toContain('user lead@example.com (ADMIN, AUDITOR)');
+
+    const server = await startServer(env);
+    try {
+      const res = await gql(server.url, '{ viewer { name roles } }', token);
+      expect(res.body).toEqual({ data: { viewer: { name: 'PSIRT Lead', roles: ['ADMIN', 'AUDITOR'] } } });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});
