@@ -13,7 +13,10 @@ describe('configuration from the environment', () => {
     const c = configFromEnv({ DATABASE_URL: 'postgresql://u:secret@db:5432/psirt', PSIRT_DATA_DIR: '/srv/psirt' });
     expect(c.database).toEqual({ kind: 'postgres', url: 'postgresql://u:secret@db:5432/psirt' });
     expect(c.dataDir).toBe('/srv/psirt');
-    expect(configFromEnv({ PSIRT_DATA_DIR: '/srv/psirt' }).database).toEqual({ kind: 'pglite', dataDir: '/srv/psirt/pglite' });
+    expect(configFromEnv({ PSIRT_DATA_DIR: '/srv/psirt' }).database).toEqual({
+      kind: 'pglite',
+      dataDir: '/srv/psirt/pglite',
+    });
   });
 
   it('names each bad value and what is allowed, never echoing a password', () => {

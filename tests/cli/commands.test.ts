@@ -66,7 +66,10 @@ describe(`psirt CLI (${dialect})`, () => {
     expect(status.stdout).toMatch(/_init\s+applied/);
     expect(status.stdout).toContain('up to date');
 
-    const created = await psirt(['token', 'create', '--role', 'ADMIN', '--email', 'Lead@Example.com', '--name', 'PSIRT Lead'], env);
+    const created = await psirt(
+      ['token', 'create', '--role', 'ADMIN', '--email', 'Lead@Example.com', '--name', 'PSIRT Lead'],
+      env,
+    );
     expect(created.code).toBe(0);
     expect(created.stdout).toContain('created user lead@example.com (ADMIN)');
     const token = /^(psirt_\S+)$/m.exec(created.stdout)?.[1];
