@@ -119,7 +119,7 @@ function handOver(cmd, args) {
 
 const tasks = {
   /** `psirt <args…>`: the command-line tool (start, db, token…). */
-  psirt: (args) => handOver(bin('tsx'), [path.join(root, 'api', 'src', 'cli.ts'), ...args]),
+  psirt: (args) => handOver(process.execPath, [path.join(root, 'api', 'bin', 'psirt.mjs'), ...args]),
   test: (args) => handOver(bin('vitest'), ['run', ...args]),
   lint: (args) => run(bin('biome'), ['check', ...args, '.']),
   format: (args) => run(bin('biome'), ['check', '--write', ...args, '.']),

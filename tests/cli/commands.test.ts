@@ -87,3 +87,16 @@ describe(`psirt CLI (${dialect})`, () => {
     }
   });
 });
+
+describe('the root scripts', () => {
+  it('`npm run psirt -- …` reaches the CLI through the bootstrap', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { repoRoot } = await import('../support/cli.ts');
+    const res = spawnSync(process.execPath, ['scripts/bootstrap.mjs', 'psirt', 'token', '--help'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toContain('Usage: psirt token');
+  });
+});
