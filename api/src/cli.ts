@@ -4,6 +4,7 @@
 import {
   applyMigrations,
   createMigration,
+  type Database,
   describeDatabase,
   issueUserToken,
   migrationStatus,
@@ -20,6 +21,17 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 function loadConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
   return { ...configFromEnv(), ...overrides };
+}
+
+/** Opens the configured database for one command, and always closes it. */
+async function withDatabase<T>(fn: (database: Database, config: ApiConfig) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const database = await openDatabase(config.database);
+  try {
+    return await fn(database, config);
+  } finally {
+    await database.close();
+  }
 }
 
 const program = new Command()
@@ -67,24 +79,18 @@ const db = program.command('db').description('Database schema: migrations and th
 
 db.command('migrate')
   .description('Apply pending migrations to the configured database (also done by start)')
-  .action(async () => {
-    const config = loadConfig();
-    const database = await openDatabase(config.database);
-    try {
+  .action(() =>
+    withDatabase(async (database, config) => {
       out(`database: ${describeDatabase(config.database)}`);
       const applied = await applyMigrations(database.adapter);
       out(applied.length ? `applied ${applied.length}: ${applied.join(', ')}` : 'already up to date');
-    } finally {
-      await database.close();
-    }
-  });
+    }),
+  );
 
 db.command('status')
   .description('Show applied, pending, failed and edited migrations; exit 1 unless up to date')
-  .action(async () => {
-    const config = loadConfig();
-    const database = await openDatabase(config.database);
-    try {
+  .action(() =>
+    withDatabase(async (database, config) => {
       const s = await migrationStatus(database.adapter);
       out(`database: ${describeDatabase(config.database)}`);
       for (const m of s.migrations) {
@@ -102,10 +108,8 @@ db.command('status')
       if (drift) out('schema.prisma has changes with no migration: run `npm run db:diff -- --name <name>`');
       out(s.upToDate ? 'up to date' : 'NOT up to date: run `npm run db:migrate`');
       process.exitCode = s.upToDate && !drift ? 0 : 1;
-    } finally {
-      await database.close();
-    }
-  });
+    }),
+  );
 
 db.command('diff')
   .description('Write a new migration from the changes in prisma/schema.prisma')
@@ -137,10 +141,7 @@ token
     const roles = (opts.role ?? []).filter(isRole) as Role[];
     if (!opts.email && roles.length === 0) throw new DomainError('VALIDATION', 'give --role, --email, or both');
     const email = (opts.email ?? `${roles[0]?.toLowerCase().replace(/_/g, '-')}@psirt.local`).toLowerCase();
-    const config = loadConfig();
-    const database = await openDatabase(config.database);
-    try {
-      const prisma = database.prisma;
+    await withDatabase(async ({ prisma }) => {
       const existing = await prisma.user.findUnique({ where: { email } });
       if (!existing && roles.length === 0)
         throw new DomainError('NOT_FOUND', `no user ${email}; give --role to create one`);
@@ -156,9 +157,7 @@ token
       out(`token (shown once; send as "Authorization: Bearer <token>"):`);
       out(issued.secret);
       if (expiresAt) out(`expires ${expiresAt.toISOString()}`);
-    } finally {
-      await database.close();
-    }
+    });
   });
 
 function parsePort(value: string): number {
