@@ -53,7 +53,6 @@ export interface DemoDataset {
  * it did nothing. One transaction: a failure leaves the database empty.
  */
 export async function seedDemo(db: Db, now = new Date()): Promise<DemoDataset | null> {
-  if ((await db.user.count()) > 0) return null;
   return db.$transaction(
     async (tx) => {
       // Several instances may start together on one empty PostgreSQL database:

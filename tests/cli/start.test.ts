@@ -46,9 +46,7 @@ describe(`psirt start on an empty database (${dialect})`, () => {
     const page = await fetch(first.url, { headers: { accept: 'text/html' } });
     expect(await page.text()).toContain('<title>psirt GraphQL API</title>');
     // Demo tokens are kept private on disk.
-    if (empty.config.kind === 'pglite') {
-      expect(statSync(path.join(dataDir, 'demo-tokens.json')).mode & 0o077).toBe(0);
-    }
+    expect(statSync(path.join(dataDir, 'demo-tokens.json')).mode & 0o077).toBe(0);
     expect(await first.stop()).toBe(0);
     expect(first.output().stdout).toContain('"msg":"stopped"');
 

@@ -1,12 +1,9 @@
 import { builder } from '../builder.ts';
-import { isStaff, nodeLookup } from './visibility.ts';
+import { isStaff, readableBy } from './visibility.ts';
 
 export const ProductLine = builder.prismaNode('ProductLine', {
   description: 'A product line: a family of products with its own security prime and specialists.',
-  id: { field: 'id' },
-  authScopes: { staff: true },
-  nullable: true, // node(id:) answers null for a missing id, not an error
-  findUnique: nodeLookup(isStaff),
+  ...readableBy(isStaff),
   fields: (t) => ({
     key: t.exposeString('key', { description: 'Short stable handle, e.g. "grid-automation".' }),
     name: t.exposeString('name'),
@@ -18,10 +15,7 @@ export const ProductLine = builder.prismaNode('ProductLine', {
 
 export const Product = builder.prismaNode('Product', {
   description: 'A product the vendor ships (and the PSIRT answers for).',
-  id: { field: 'id' },
-  authScopes: { staff: true },
-  nullable: true, // node(id:) answers null for a missing id, not an error
-  findUnique: nodeLookup(isStaff),
+  ...readableBy(isStaff),
   fields: (t) => ({
     key: t.exposeString('key'),
     name: t.exposeString('name'),

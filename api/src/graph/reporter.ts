@@ -2,17 +2,14 @@ import type { Role } from '@psirt/schema';
 import { hasAnyRole } from '../auth.ts';
 import { builder } from '../builder.ts';
 import { CreditPreferenceEnum, ReporterKindEnum } from './enums.ts';
-import { nodeLookup } from './visibility.ts';
+import { readableBy } from './visibility.ts';
 
 /** Reporters' identities are need-to-know: the PSIRT itself and auditors. */
 const REPORTER_READERS: readonly Role[] = ['ADMIN', 'ANALYST', 'AUDITOR'];
 
 export const Reporter = builder.prismaNode('Reporter', {
   description: 'Someone outside the PSIRT who reports vulnerabilities. Confidential.',
-  id: { field: 'id' },
-  authScopes: { anyRole: REPORTER_READERS },
-  nullable: true, // node(id:) answers null for a missing id, not an error
-  findUnique: nodeLookup((ctx) => hasAnyRole(ctx.viewer, REPORTER_READERS)),
+  ...readableBy((ctx) => hasAnyRole(ctx.viewer, REPORTER_READERS)),
   fields: (t) => ({
     kind: t.expose('kind', { type: ReporterKindEnum }),
     name: t.exposeString('name', { nullable: true }),

@@ -1,13 +1,10 @@
 import { builder } from '../builder.ts';
 import { ProductLineRoleEnum, RoleEnum } from './enums.ts';
-import { isStaff, nodeLookup } from './visibility.ts';
+import { isStaff, readableBy } from './visibility.ts';
 
 export const User = builder.prismaNode('User', {
   description: 'A PSIRT staff member.',
-  id: { field: 'id' },
-  authScopes: { staff: true },
-  nullable: true, // node(id:) answers null for a missing id, not an error
-  findUnique: nodeLookup(isStaff),
+  ...readableBy(isStaff),
   fields: (t) => ({
     email: t.exposeString('email'),
     name: t.exposeString('name'),

@@ -14,4 +14,18 @@ export function nodeLookup(mayRead: (ctx: Context) => boolean) {
   return (id: string, ctx: Context) => ({ id: mayRead(ctx) && UUID.test(id) ? id : NO_ROW });
 }
 
+/**
+ * The options every confidential node type shares, from one rule `mayRead`:
+ * the type-level check behind every path to a record of the type, and the
+ * `node(id:)` lookup that answers null — as for a missing id — to anyone else.
+ */
+export function readableBy(mayRead: (ctx: Context) => boolean) {
+  return {
+    id: { field: 'id' } as const,
+    nullable: true as const,
+    findUnique: nodeLookup(mayRead),
+    authScopes: (_parent: unknown, ctx: Context) => mayRead(ctx),
+  };
+}
+
 export const isStaff = (ctx: Context) => ctx.viewer.kind === 'user';
