@@ -3,13 +3,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { type Database, migrationNames } from '@psirt/db';
-import { DomainError } from '@psirt/schema';
+import { DomainError, type SlaPolicy } from '@psirt/schema';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { authenticate } from './auth.ts';
 import type { Context } from './context.ts';
 import { createMaskError, domainToGraphQL } from './errors.ts';
 import { schema } from './graph/index.ts';
+import { createLoaders } from './loaders.ts';
 import type { Logger } from './logger.ts';
+import { readSla } from './services/settings.ts';
 
 export interface AppDeps {
   db: Database;
@@ -18,10 +21,16 @@ export interface AppDeps {
   graphiql?: boolean;
   /** How long in-flight requests may take to finish on stop (default 10 s). */
   shutdownTimeoutMs?: number;
+  /** The clock (default: the system's). Tests move it to make SLAs overdue. */
+  clock?: () => Date;
+  /** Anonymous report submissions per client address per hour (default 20). */
+  submissionsPerHour?: number;
+  /** Where LIVE_INCIDENT reporters are sent. */
+  supportContact?: string;
 }
 
 export interface App {
-  yoga: YogaServerInstance<Record<string, never>, Context>;
+  yoga: YogaServerInstance<ServerContext, Context>;
   server: Server;
   /** Listens; resolves with the GraphQL URL. */
   listen(port: number, host?: string): Promise<string>;
@@ -31,13 +40,22 @@ export interface App {
   ready(): Promise<{ ok: boolean; reason?: string }>;
 }
 
+interface ServerContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
 /** Builds the HTTP application around a database. main.ts and the tests both use it. */
 export function buildApp(deps: AppDeps): App {
   const { db, log } = deps;
   const expectedMigrations = migrationNames();
   let draining = false;
+  const now = deps.clock ?? (() => new Date());
+  const policy = { supportContact: deps.supportContact ?? 'your customer-support contact' };
+  // In memory, per instance: a coarse brake on anonymous submissions, not a quota.
+  const submissionLimiter = new RateLimiterMemory({ points: deps.submissionsPerHour ?? 20, duration: 3600 });
 
-  const yoga = createYoga<Record<string, never>, Context>({
+  const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -52,11 +70,26 @@ export function buildApp(deps: AppDeps): App {
       warn: (...args) => log.warn({ yoga: args }),
       error: (...args) => log.debug({ yoga: args }),
     },
-    context: async ({ request }) => {
+    context: async ({ request, req }) => {
       const requestId = request.headers.get('x-request-id') ?? randomUUID();
       try {
-        const viewer = await authenticate(db.prisma, request.headers.get('authorization'));
-        return { viewer, db: db.prisma, log: log.child({ requestId }), requestId };
+        const viewer = await authenticate(db.prisma, request.headers.get('authorization'), now());
+        let sla: Promise<SlaPolicy> | undefined;
+        return {
+          viewer,
+          db: db.prisma,
+          log: log.child({ requestId }),
+          requestId,
+          loaders: createLoaders(db.prisma, viewer, requestId, now),
+          now,
+          sla: () => {
+            sla ??= readSla(db.prisma);
+            return sla;
+          },
+          clientIp: req?.socket.remoteAddress ?? 'unknown',
+          policy,
+          submissionLimiter,
+        };
       } catch (error) {
         throw DomainError.is(error) ? domainToGraphQL(error) : error;
       }

@@ -4,7 +4,9 @@ import { DomainError, type Role } from '@psirt/schema';
 /** Who is asking. Everything the API decides about access starts here. */
 export type Viewer =
   | { kind: 'anonymous' }
-  | { kind: 'user'; userId: string; email: string; name: string; roles: readonly Role[]; tokenId: string };
+  | { kind: 'user'; userId: string; email: string; name: string; roles: readonly Role[]; tokenId: string }
+  /** A reporter's access token: their own reports and messages, nothing else. */
+  | { kind: 'reporter'; reporterId: string; tokenId: string };
 
 export const ANONYMOUS: Viewer = { kind: 'anonymous' };
 
@@ -33,17 +35,19 @@ export async function authenticate(db: Db, header: string | null | undefined, no
       expiresAt: true,
       revokedAt: true,
       lastUsedAt: true,
+      reporterId: true,
       user: { select: { id: true, email: true, name: true, roles: true, disabledAt: true } },
     },
   });
-  const user = token?.user;
-  if (!token || !user || token.revokedAt || user.disabledAt || (token.expiresAt && token.expiresAt <= now)) {
-    throw invalid;
+  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) throw invalid;
+  const user = token.user;
+  if (!user) {
+    if (!token.reporterId) throw invalid;
+    touch(db, token, now);
+    return { kind: 'reporter', reporterId: token.reporterId, tokenId: token.id };
   }
-  // Coarse last-use tracking (at most once a minute), off the request's path.
-  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
-    void db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => {});
-  }
+  if (user.disabledAt) throw invalid;
+  touch(db, token, now);
   return {
     kind: 'user',
     userId: user.id,
@@ -52,6 +56,13 @@ export async function authenticate(db: Db, header: string | null | undefined, no
     roles: user.roles as Role[],
     tokenId: token.id,
   };
+}
+
+function touch(db: Db, token: { id: string; lastUsedAt: Date | null }, now: Date) {
+  // Coarse last-use tracking (at most once a minute), off the request's path.
+  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
+    void db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => {});
+  }
 }
 
 export function hasRole(viewer: Viewer, role: Role): boolean {

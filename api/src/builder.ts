@@ -5,13 +5,15 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type PrismaTypes from '@psirt/db/pothos-types';
 import { getDatamodel } from '@psirt/db/pothos-types';
 import { DomainError, type Role } from '@psirt/schema';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { hasAnyRole, hasRole } from './auth.ts';
 import type { Context } from './context.ts';
+import { guardNode } from './graph/guards.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -26,11 +28,12 @@ export const builder = new SchemaBuilder<{
   };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
   };
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, ErrorsPlugin, ValidationPlugin, DataloaderPlugin],
+  plugins: [ScopeAuthPlugin, SimpleObjectsPlugin, PrismaPlugin, RelayPlugin, ErrorsPlugin, ValidationPlugin, DataloaderPlugin],
   scopeAuth: {
     authScopes: (ctx) => ({
       staff: ctx.viewer.kind === 'user',
@@ -53,6 +56,15 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    // node(id:)/nodes(ids:) ask each type's guard first (graph/guards.ts): a
+    // record the viewer may not read is answered exactly like a missing one.
+    nodeQueryOptions: {
+      resolve: async (_root, { id }, ctx, _info, resolveNode) => ((await guardNode(ctx, id)) ? resolveNode(id) : null),
+    },
+    nodesQueryOptions: {
+      resolve: (_root, { ids }, ctx, _info, resolveNodes) =>
+        Promise.all(ids.map(async (id) => ((await guardNode(ctx, id)) ? (await resolveNodes([id]))[0] : null))),
+    },
   },
   errors: {
     defaultTypes: [],
@@ -72,4 +84,6 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSON', JSONResolver);
 builder.queryType({});
+builder.mutationType({});

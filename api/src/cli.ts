@@ -10,6 +10,7 @@ import {
   migrationStatus,
   openDatabase,
   pendingSchemaChange,
+  verifyAuditChain,
 } from '@psirt/db';
 import { DomainError, isRole, ROLES, type Role } from '@psirt/schema';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -159,6 +160,35 @@ token
       if (expiresAt) out(`expires ${expiresAt.toISOString()}`);
     });
   });
+
+const audit = program.command('audit').description('The tamper-evident audit log');
+
+audit
+  .command('verify')
+  .description(
+    'Recompute the hash chain; exit 1 if any entry was altered, inserted or deleted. Prints the head: keep it, and pass it with --expect-head next time to detect a deleted tail.',
+  )
+  .option('--expect-head <seq:hash>', 'a head printed by an earlier run, which must still be there unchanged', parseHead)
+  .action((opts: { expectHead?: { seq: string; hash: string } }) =>
+    withDatabase(async ({ prisma }) => {
+      const progress = process.stderr.isTTY
+        ? (n: number) => process.stderr.write(`\rchecked ${n} entries…`)
+        : undefined;
+      const result = await verifyAuditChain(prisma, { expectHead: opts.expectHead, onProgress: progress });
+      if (progress) process.stderr.write('\n');
+      for (const p of result.problems.slice(0, 50)) out(`TAMPERED: ${p}`);
+      if (result.problems.length > 50) out(`… and ${result.problems.length - 50} more`);
+      out(`${result.entries} entries; ${result.ok ? 'chain intact' : `${result.problems.length} problem(s)`}`);
+      if (result.head) out(`head: ${result.head.seq}:${result.head.hash}`);
+      process.exitCode = result.ok ? 0 : 1;
+    }),
+  );
+
+function parseHead(value: string): { seq: string; hash: string } {
+  const m = /^(\d+):([0-9a-f]{64})$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('a head looks like <seq>:<64 hex digits>, as printed by `audit verify`');
+  return { seq: m[1] as string, hash: m[2] as string };
+}
 
 function parsePort(value: string): number {
   const n = Number(value);

@@ -18,6 +18,8 @@ export const envSchema = z.object({
   PSIRT_DEMO: flag(true),
   PSIRT_GRAPHIQL: flag(true),
   PSIRT_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  PSIRT_SUBMISSIONS_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  PSIRT_SUPPORT_CONTACT: z.string().min(1).default('your customer-support contact (see the support page of your contract)'),
 });
 
 export interface ApiConfig {
@@ -27,6 +29,10 @@ export interface ApiConfig {
   demo: boolean;
   graphiql: boolean;
   shutdownTimeoutMs: number;
+  /** Anonymous report submissions allowed per client address per hour. */
+  submissionsPerHour: number;
+  /** Where LIVE_INCIDENT reporters are sent. */
+  supportContact: string;
   database: DatabaseConfig;
   dataDir: string;
 }
@@ -56,6 +62,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     demo: e.PSIRT_DEMO,
     graphiql: e.PSIRT_GRAPHIQL,
     shutdownTimeoutMs: e.PSIRT_SHUTDOWN_TIMEOUT_MS,
+    submissionsPerHour: e.PSIRT_SUBMISSIONS_PER_HOUR,
+    supportContact: e.PSIRT_SUPPORT_CONTACT,
     database,
     dataDir: dataDir(env),
   };

@@ -1,5 +1,8 @@
 import type { Db } from '@psirt/db';
+import type { SlaPolicy } from '@psirt/schema';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Viewer } from './auth.ts';
+import type { Loaders } from './loaders.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -12,4 +15,15 @@ export interface Context {
   db: Db;
   log: Logger;
   requestId: string;
+  loaders: Loaders;
+  /** The clock (tests move it to make SLAs overdue). */
+  now(): Date;
+  /** The reporter-communication SLA in force (read once per request). */
+  sla(): Promise<SlaPolicy>;
+  /** The caller's address, for rate limits. */
+  clientIp: string;
+  /** Policy wording and contacts used in messages to reporters. */
+  policy: { supportContact: string };
+  /** Limits anonymous report submissions per client address. */
+  submissionLimiter: RateLimiterAbstract;
 }

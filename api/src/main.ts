@@ -32,7 +32,14 @@ export async function startPlatform(
       if (seeded) log.info({ case: seeded.casePublicId, report: seeded.reportPublicId }, 'demo dataset loaded');
       demoTokens = await ensureDemoTokens(db.prisma, config.dataDir);
     }
-    const app = buildApp({ db, log, graphiql: config.graphiql, shutdownTimeoutMs: config.shutdownTimeoutMs });
+    const app = buildApp({
+      db,
+      log,
+      graphiql: config.graphiql,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      submissionsPerHour: config.submissionsPerHour,
+      supportContact: config.supportContact,
+    });
     const url = await app.listen(config.port, config.host);
     log.info({ url, startupMs: Math.round(performance.now() - t0) }, 'psirt API listening');
     let stopping: Promise<void> | undefined;

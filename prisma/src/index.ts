@@ -21,4 +21,12 @@ export {
   pendingSchemaChange,
 } from './migrate.ts';
 export { type DemoDataset, ensureDemoTokens, seedDemo } from './seed.ts';
-export { hashToken, type IssuedToken, issueUserToken, looksLikeToken } from './tokens.ts';
+export { hashToken, type IssuedToken, issueReporterToken, issueUserToken, looksLikeToken } from './tokens.ts';
+export {
+  type AuditActorKind,
+  type AuditEntry,
+  type AuditVerification,
+  appendAudit,
+  appendAuditNow,
+  verifyAuditChain,
+} from './audit.ts';

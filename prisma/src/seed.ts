@@ -16,6 +16,7 @@ const DEMO_USERS: { key: string; name: string; roles: Role[] }[] = [
   { key: 'pss', name: 'Sam Specialist', roles: ['PRODUCT_SECURITY_SPECIALIST'] },
   { key: 'committee', name: 'Chris Committee', roles: ['COMMITTEE_MEMBER'] },
   { key: 'auditor', name: 'Avery Auditor', roles: ['AUDITOR'] },
+  { key: 'integrator', name: 'Ivy Integrator (ticketing bridge)', roles: ['INTEGRATOR'] },
 ];
 
 const PRODUCT_LINES = [
@@ -115,7 +116,7 @@ export async function seedDemo(db: Db, now = new Date()): Promise<DemoDataset | 
           summary: 'A crafted session cookie grants administrative access to the web interface.',
           state: 'ANALYSIS',
           embargoUntil: new Date(now.getTime() + 60 * day),
-          nextUpdateDue: new Date(now.getTime() + 7 * day),
+          lastReporterUpdateAt: new Date(receivedAt.getTime() + 3600 * 1000),
           cweIds: ['CWE-287'],
           createdById: users.analyst ?? null,
           members: {

@@ -36,3 +36,26 @@ export async function issueUserToken(
   });
   return { id: row.id, secret };
 }
+
+/**
+ * Creates a reporter access token: it reads that reporter's own reports and
+ * the messages addressed to them, nothing else (the API enforces it).
+ */
+export async function issueReporterToken(
+  db: Db | Tx,
+  input: { reporterId: string; name: string; expiresAt?: Date | null },
+): Promise<IssuedToken> {
+  const secret = PREFIX + randomBytes(32).toString('base64url');
+  const row = await db.apiToken.create({
+    data: {
+      subject: 'REPORTER',
+      reporterId: input.reporterId,
+      name: input.name,
+      prefix: secret.slice(0, PREFIX.length + 6),
+      tokenHash: hashToken(secret),
+      expiresAt: input.expiresAt ?? null,
+    },
+    select: { id: true },
+  });
+  return { id: row.id, secret };
+}

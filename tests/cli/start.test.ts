@@ -32,6 +32,7 @@ describe(`psirt start on an empty database (${dialect})`, () => {
         'ANALYST',
         'AUDITOR',
         'COMMITTEE_MEMBER',
+        'INTEGRATOR',
         'PRODUCT_SECURITY_PRIME',
         'PRODUCT_SECURITY_SPECIALIST',
       ].sort(),

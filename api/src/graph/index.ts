@@ -4,5 +4,9 @@ import './user.ts';
 import './viewer.ts';
 import './product.ts';
 import './reporter.ts';
+import './report.ts';
+import './case.ts';
+import './audit.ts';
+import './settings.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

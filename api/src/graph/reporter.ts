@@ -1,27 +1,44 @@
-import type { Role } from '@psirt/schema';
+import { mayReadReporterIdentity, REPORTER_READERS } from '../access.ts';
 import { hasAnyRole } from '../auth.ts';
 import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
 import { CreditPreferenceEnum, ReporterKindEnum } from './enums.ts';
 import { readableBy } from './visibility.ts';
 
-/** Reporters' identities are need-to-know: the PSIRT itself and auditors. */
-const REPORTER_READERS: readonly Role[] = ['ADMIN', 'ANALYST', 'AUDITOR'];
+type ReporterRow = { id: string; confidential: boolean };
+
+/**
+ * A field of a reporter's identity. A confidential reporter's identity is for
+ * PSIRT analysts and admins only, and every read of it is audited (batched per
+ * request; the value is served only once the audit entry is written).
+ */
+function identity<K extends 'name' | 'organization' | 'email' | 'phone' | 'pgpFingerprint' | 'creditAs'>(key: K) {
+  return {
+    nullable: true as const,
+    authScopes: (r: ReporterRow, _a: unknown, ctx: Context) => mayReadReporterIdentity(ctx.viewer, r),
+    resolve: async (r: ReporterRow & Record<K, string | null>, _a: unknown, ctx: Context) => {
+      if (r.confidential && r[key] !== null) await ctx.loaders.identityRead.load(r.id);
+      return r[key];
+    },
+  };
+}
 
 export const Reporter = builder.prismaNode('Reporter', {
-  description: 'Someone outside the PSIRT who reports vulnerabilities. Confidential.',
+  description:
+    "Someone outside the PSIRT who reports vulnerabilities. Readable by PSIRT analysts, admins and auditors; a confidential reporter's identity by analysts and admins only (audited).",
   ...readableBy((ctx) => hasAnyRole(ctx.viewer, REPORTER_READERS)),
   fields: (t) => ({
     kind: t.expose('kind', { type: ReporterKindEnum }),
-    name: t.exposeString('name', { nullable: true }),
-    organization: t.exposeString('organization', { nullable: true }),
-    email: t.exposeString('email', { nullable: true }),
-    phone: t.exposeString('phone', { nullable: true }),
-    pgpFingerprint: t.exposeString('pgpFingerprint', { nullable: true }),
+    name: t.string(identity('name')),
+    organization: t.string(identity('organization')),
+    email: t.string(identity('email')),
+    phone: t.string(identity('phone')),
+    pgpFingerprint: t.string(identity('pgpFingerprint')),
     confidential: t.exposeBoolean('confidential', {
       description: '"Do not disclose my name": never shown publicly, never credited by name.',
     }),
     creditPreference: t.expose('creditPreference', { type: CreditPreferenceEnum }),
-    creditAs: t.exposeString('creditAs', { nullable: true }),
+    creditAs: t.string(identity('creditAs')),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

@@ -29,3 +29,5 @@ export function readableBy(mayRead: (ctx: Context) => boolean) {
 }
 
 export const isStaff = (ctx: Context) => ctx.viewer.kind === 'user';
+
+export const isUuid = (id: string) => UUID.test(id);

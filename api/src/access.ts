@@ -1,0 +1,120 @@
+// Who may see and do what: the platform's need-to-know rules, in one place.
+// Graph types, list queries and services all ask here; nothing else decides.
+import type { Prisma } from '@psirt/db';
+import { DomainError, type Role } from '@psirt/schema';
+import { hasAnyRole, type Viewer } from './auth.ts';
+import type { Context } from './context.ts';
+
+/** The PSIRT itself: sees every report and case, and reporters' identities. */
+export const PSIRT_ROLES: readonly Role[] = ['ADMIN', 'ANALYST'];
+/** Who reads the audit log. */
+export const AUDIT_READERS: readonly Role[] = ['ADMIN', 'AUDITOR'];
+/** Who may list reporters (a confidential reporter's identity stays PSIRT-only). */
+export const REPORTER_READERS: readonly Role[] = ['ADMIN', 'ANALYST', 'AUDITOR'];
+/** Who may submit a report on a reporter's behalf. */
+export const SUBMITTERS: readonly Role[] = ['ADMIN', 'ANALYST', 'INTEGRATOR'];
+
+export const isPsirt = (viewer: Viewer) => hasAnyRole(viewer, PSIRT_ROLES);
+
+/** Matches no row: for viewers who may see none of a kind. */
+const NOTHING = { id: '00000000-0000-0000-0000-000000000000' } as const;
+
+/** The cases a viewer may read: all for the PSIRT, their own for need-to-know members. */
+export function caseVisibility(viewer: Viewer): Prisma.AnalysisCaseWhereInput {
+  if (isPsirt(viewer)) return {};
+  if (viewer.kind === 'user') return { members: { some: { userId: viewer.userId } } };
+  return NOTHING;
+}
+
+/**
+ * The reports a viewer may read: all for the PSIRT; those of their cases for
+ * case members; their own for a reporter; those it submitted for an integrator.
+ */
+export function reportVisibility(viewer: Viewer): Prisma.VulnerabilityReportWhereInput {
+  if (isPsirt(viewer)) return {};
+  if (viewer.kind === 'reporter') return { reporterId: viewer.reporterId };
+  if (viewer.kind === 'user') {
+    return {
+      OR: [{ submittedById: viewer.userId }, { case: { members: { some: { userId: viewer.userId } } } }],
+    };
+  }
+  return NOTHING;
+}
+
+/** May the viewer read this case? Batched per request through the membership loader. */
+export async function mayReadCase(ctx: Context, caseId: string): Promise<boolean> {
+  if (isPsirt(ctx.viewer)) return true;
+  if (ctx.viewer.kind !== 'user') return false;
+  return (await ctx.loaders.caseRoles.load(caseId)).length > 0;
+}
+
+/**
+ * May the viewer read a report's internals (description, reporter, triage, case)?
+ * The PSIRT and the members of its case. Reporters and integrators see its
+ * status and messages only.
+ */
+export async function mayReadReportInternals(ctx: Context, report: { caseId: string | null }): Promise<boolean> {
+  if (isPsirt(ctx.viewer)) return true;
+  return report.caseId !== null && (await mayReadCase(ctx, report.caseId));
+}
+
+/** May the viewer read a reporter's name and contact details? Confidential ones: PSIRT only. */
+export function mayReadReporterIdentity(viewer: Viewer, reporter: { confidential: boolean }): boolean {
+  return isPsirt(viewer) || (!reporter.confidential && hasAnyRole(viewer, REPORTER_READERS));
+}
+
+export function requireUser(ctx: Context): Extract<Viewer, { kind: 'user' }> {
+  if (ctx.viewer.kind === 'user') return ctx.viewer;
+  if (ctx.viewer.kind === 'anonymous') {
+    throw new DomainError('UNAUTHENTICATED', 'Sign in: send "Authorization: Bearer <API token>".');
+  }
+  throw new DomainError('FORBIDDEN', 'Your roles do not allow this.');
+}
+
+export function requireRole(ctx: Context, roles: readonly Role[]): Extract<Viewer, { kind: 'user' }> {
+  const user = requireUser(ctx);
+  if (!hasAnyRole(user, roles)) throw new DomainError('FORBIDDEN', 'Your roles do not allow this.');
+  return user;
+}
+
+/**
+ * Loads a case the viewer may read, by public id (VAR-…) or node id. Missing
+ * and invisible cases get the same NOT_FOUND, so existence never leaks.
+ */
+export async function findReadableCase(ctx: Context, ref: string): Promise<{ id: string; publicId: string }> {
+  const where = caseRef(ref);
+  const found = where
+    ? await ctx.db.analysisCase.findFirst({
+        where: { AND: [where, caseVisibility(ctx.viewer)] },
+        select: { id: true, publicId: true },
+      })
+    : null;
+  if (!found) throw new DomainError('NOT_FOUND', `No case ${ref} that you may see.`, 'caseId');
+  return found;
+}
+
+export async function findReadableReport(ctx: Context, ref: string): Promise<{ id: string; publicId: string }> {
+  const where = reportRef(ref);
+  const found = where
+    ? await ctx.db.vulnerabilityReport.findFirst({
+        where: { AND: [where, reportVisibility(ctx.viewer)] },
+        select: { id: true, publicId: true },
+      })
+    : null;
+  if (!found) throw new DomainError('NOT_FOUND', `No report ${ref} that you may see.`, 'reportId');
+  return found;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A global node id ("AnalysisCase:<uuid>" in base64) or a public id, as a where clause. */
+function refWhere(ref: string, typename: string, prefix: string): { id: string } | { publicId: string } | null {
+  if (ref.toUpperCase().startsWith(`${prefix}-`)) return { publicId: ref.toUpperCase() };
+  const decoded = Buffer.from(ref, 'base64').toString('utf8');
+  const [type, id] = decoded.split(':');
+  if (type === typename && id && UUID.test(id)) return { id };
+  return null;
+}
+
+export const caseRef = (ref: string) => refWhere(ref, 'AnalysisCase', 'VAR');
+export const reportRef = (ref: string) => refWhere(ref, 'VulnerabilityReport', 'VSR');

@@ -1,0 +1,482 @@
+import type { Prisma } from '@psirt/db';
+import { CASE_STATE_DESCRIPTIONS, CASE_STATES, CASE_TRANSITIONS, type CaseState, nextUpdateDue, overdueCutoff, transitionsFrom, updateOverdue } from '@psirt/schema';
+import { caseVisibility, mayReadCase } from '../access.ts';
+import { hasAnyRole } from '../auth.ts';
+import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
+import {
+  addCaseMember,
+  addCaseNote,
+  addMitigation,
+  messageCaseReporters,
+  recordCertNotification,
+  recordCve,
+  removeCaseMember,
+  setProductImpact,
+  transitionCase,
+  updateCase,
+} from '../services/cases.ts';
+import { decodeId } from '../services/team.ts';
+import {
+  CaseMemberRoleEnum,
+  CaseStateEnum,
+  CveStateEnum,
+  CvssVersionEnum,
+  ImpactStatusEnum,
+  MitigationKindEnum,
+  RoleEnum,
+  ScoreKindEnum,
+  SeverityEnum,
+  VexJustificationEnum,
+} from './enums.ts';
+import { registerNodeGuard } from './guards.ts';
+import { isUuid } from './visibility.ts';
+
+registerNodeGuard('AnalysisCase', async (ctx, id) => isUuid(id) && (await mayReadCase(ctx, id)));
+
+// ── The workflow, as data ────────────────────────────────────────────────
+
+const WorkflowTransition = builder.simpleObject('WorkflowTransition', {
+  description: 'One allowed move of a case between states, and who may take it.',
+  fields: (t) => ({
+    from: t.field({ type: CaseStateEnum }),
+    to: t.field({ type: CaseStateEnum }),
+    name: t.string({ description: 'A verb for buttons and commands.' }),
+    description: t.string(),
+    roles: t.field({ type: [RoleEnum], description: 'Staff roles that may take it (product-line roles only as case members).' }),
+    requiresConclusion: t.boolean({ description: 'Needs a conclusion, which is sent to the reporters.' }),
+  }),
+});
+const WorkflowState = builder.simpleObject('WorkflowState', {
+  fields: (t) => ({ state: t.field({ type: CaseStateEnum }), description: t.string() }),
+});
+const VarWorkflow = builder.simpleObject('VarWorkflow', {
+  description: 'The analysis-case workflow, so clients never hard-code it.',
+  fields: (t) => ({
+    initial: t.field({ type: CaseStateEnum }),
+    states: t.field({ type: [WorkflowState] }),
+    transitions: t.field({ type: [WorkflowTransition] }),
+  }),
+});
+
+const asTransition = (x: (typeof CASE_TRANSITIONS)[number]) => ({
+  from: x.from,
+  to: x.to,
+  name: x.name,
+  description: x.description,
+  roles: [...x.roles],
+  requiresConclusion: x.requiresConclusion,
+});
+
+// ── The case and what hangs off it ───────────────────────────────────────
+
+export const AnalysisCase = builder.prismaNode('AnalysisCase', {
+  description:
+    'A Vulnerability Analysis Report (VAR): the case file from triage to closure. Visible to PSIRT analysts, admins and its need-to-know members only.',
+  id: { field: 'id' },
+  findUnique: (id) => ({ id }),
+  authScopes: (kase, ctx) => mayReadCase(ctx, kase.id),
+  fields: (t) => ({
+    publicId: t.exposeString('publicId', { description: 'VAR-<year>-<nnnn>' }),
+    title: t.exposeString('title'),
+    summary: t.exposeString('summary', { nullable: true }),
+    state: t.field({ type: CaseStateEnum, resolve: (c) => c.state as CaseState }),
+    allowedTransitions: t.field({
+      type: [WorkflowTransition],
+      description: 'The moves the viewer may make from the current state (guards are checked when moving).',
+      resolve: (c, _a, ctx) =>
+        transitionsFrom(c.state as CaseState)
+          .filter((x) => hasAnyRole(ctx.viewer, x.roles))
+          .map(asTransition),
+    }),
+    embargoUntil: t.expose('embargoUntil', { type: 'DateTime', nullable: true, description: 'Planned disclosure: nothing is disclosed before.' }),
+    embargoTimeZone: t.exposeString('embargoTimeZone', { nullable: true }),
+    exploitationObserved: t.exposeBoolean('exploitationObserved'),
+    exploitationObservedAt: t.expose('exploitationObservedAt', { type: 'DateTime', nullable: true }),
+    exploitationSource: t.exposeString('exploitationSource', { nullable: true }),
+    publiclyKnown: t.exposeBoolean('publiclyKnown'),
+    publiclyKnownAt: t.expose('publiclyKnownAt', { type: 'DateTime', nullable: true }),
+    publiclyKnownSource: t.exposeString('publiclyKnownSource', { nullable: true }),
+    cweIds: t.exposeStringList('cweIds'),
+    notificationPlan: t.exposeString('notificationPlan', { nullable: true }),
+    conclusion: t.exposeString('conclusion', { nullable: true, description: 'What the reporters were told at closure.' }),
+    lastReporterUpdateAt: t.expose('lastReporterUpdateAt', { type: 'DateTime', nullable: true }),
+    nextUpdateDue: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the reporters are next owed an update (SLA); null once closed.',
+      resolve: async (c, _a, ctx) => nextUpdateDue(await ctx.sla(), c),
+    }),
+    updateOverdue: t.boolean({
+      description: 'The reporters are owed an update now.',
+      resolve: async (c, _a, ctx) => updateOverdue(await ctx.sla(), c, ctx.now()),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
+    createdBy: t.relation('createdBy', { nullable: true }),
+    reports: t.relation('reports', { query: { orderBy: { receivedAt: 'asc' } }, description: 'The VSRs behind this case.' }),
+    members: t.relation('members', {
+      description: 'The Vulnerability Analysis Team and need-to-know members.',
+      query: { orderBy: [{ addedAt: 'asc' }, { userId: 'asc' }] },
+    }),
+    impacts: t.relation('impacts', { query: { orderBy: { createdAt: 'asc' } }, description: 'Per-product impact.' }),
+    mitigations: t.relation('mitigations', { query: { orderBy: { createdAt: 'asc' } } }),
+    scores: t.relation('scores', {
+      description: 'Every score recorded on the case, newest first (the history is the list).',
+      query: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] },
+    }),
+    cveAssignments: t.relation('cveAssignments', { query: { orderBy: { createdAt: 'asc' } } }),
+    certNotifications: t.relation('certNotifications', { query: { orderBy: { notifiedAt: 'asc' } } }),
+    messages: t.relation('messages', {
+      description: 'Every message with the reporters of this case, oldest first.',
+      query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+    }),
+    timeline: t.relation('events', {
+      description: 'Everything that happened to the case, oldest first.',
+      query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+    }),
+  }),
+});
+
+builder.prismaObject('CaseMember', {
+  description: 'A member of a case team.',
+  fields: (t) => ({
+    user: t.relation('user'),
+    role: t.expose('role', { type: CaseMemberRoleEnum }),
+    addedAt: t.expose('addedAt', { type: 'DateTime' }),
+    addedBy: t.relation('addedBy', { nullable: true }),
+  }),
+});
+
+builder.prismaObject('ProductImpact', {
+  description: 'How one product is affected by a case (VEX-style).',
+  fields: (t) => ({
+    product: t.relation('product'),
+    status: t.expose('status', { type: ImpactStatusEnum }),
+    justification: t.expose('justification', { type: VexJustificationEnum, nullable: true }),
+    justificationText: t.exposeString('justificationText', { nullable: true }),
+    affectedVersions: t.exposeString('affectedVersions', { nullable: true, description: 'e.g. ">=4.1.0 <4.2.1"' }),
+    fixedVersion: t.exposeString('fixedVersion', { nullable: true }),
+    fixEta: t.expose('fixEta', { type: 'DateTime', nullable: true, description: 'When the fix is expected to ship.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    updatedBy: t.relation('updatedBy', { nullable: true }),
+  }),
+});
+
+builder.prismaObject('Mitigation', {
+  description: 'A mitigation (configuration, restriction, workaround) or the final fix.',
+  fields: (t) => ({
+    kind: t.expose('kind', { type: MitigationKindEnum }),
+    description: t.exposeString('description'),
+    product: t.relation('product', { nullable: true, description: 'Null: applies to the whole case.' }),
+    fixVersion: t.exposeString('fixVersion', { nullable: true }),
+    availableAt: t.expose('availableAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdBy: t.relation('createdBy', { nullable: true }),
+  }),
+});
+
+builder.prismaObject('Score', {
+  description: 'One CVSS assessment as recorded at one time (never changed).',
+  fields: (t) => ({
+    kind: t.expose('kind', { type: ScoreKindEnum }),
+    version: t.expose('version', { type: CvssVersionEnum }),
+    vector: t.exposeString('vector'),
+    score: t.float({ resolve: (s) => Number(s.score) }),
+    severity: t.expose('severity', { type: SeverityEnum }),
+    rationale: t.exposeString('rationale', { nullable: true }),
+    source: t.exposeString('source', { nullable: true }),
+    product: t.relation('product', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObject('CveAssignment', {
+  description: 'A CVE id for the case: requested, reserved, published (or rejected).',
+  fields: (t) => ({
+    cveId: t.exposeString('cveId', { nullable: true, description: 'Null while only requested.' }),
+    state: t.expose('state', { type: CveStateEnum }),
+    assigner: t.exposeString('assigner', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.prismaObject('CertNotification', {
+  description: 'A CERT organisation notified about the case.',
+  fields: (t) => ({
+    organization: t.exposeString('organization'),
+    notifiedAt: t.expose('notifiedAt', { type: 'DateTime' }),
+    reference: t.exposeString('reference', { nullable: true }),
+  }),
+});
+
+builder.prismaObject('TimelineEvent', {
+  description:
+    'Something that happened, with who and when. `type` is one of: report.received, report.acknowledged, report.triaged, case.opened, case.transitioned, case.details.changed, case.embargo.changed, case.exploitation.changed, case.publiclyKnown.changed, case.notificationPlan.changed, case.note, member.added, member.removed, impact.added, impact.changed, mitigation.added, cve.changed, cert.notified, message.sent, message.received.',
+  fields: (t) => ({
+    type: t.exposeString('type'),
+    at: t.expose('createdAt', { type: 'DateTime' }),
+    actor: t.relation('actor', { nullable: true, description: 'Null for the reporter or the system.' }),
+    data: t.expose('data', { type: 'JSON', description: 'What changed (type-specific).' }),
+  }),
+});
+
+// ── Lists ────────────────────────────────────────────────────────────────
+
+const SEVERITY_ORDER = ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+
+const CaseFilter = builder.inputType('CaseFilter', {
+  fields: (t) => ({
+    states: t.field({ type: [CaseStateEnum], required: false }),
+    minSeverity: t.field({
+      type: SeverityEnum,
+      required: false,
+      description: 'Cases with a vendor score (AVSS or base) at or above this severity.',
+    }),
+    products: t.stringList({ required: false, description: 'Product keys: cases with an impact on any of them.' }),
+    productLine: t.string({ required: false, description: 'A product line key.' }),
+    assignee: t.id({ required: false, description: 'A user (node id): cases they are a member of.' }),
+    overdue: t.boolean({ required: false, description: 'Only cases whose reporters are owed an update (true) or not (false).' }),
+    embargoBefore: t.field({ type: 'DateTime', required: false, description: 'Cases whose embargo ends before this instant.' }),
+    search: t.string({ required: false, description: 'Text in the title, summary or VAR id (case-insensitive).' }),
+  }),
+});
+
+const CaseOrder = builder.enumType('CaseOrder', {
+  values: ['CREATED_DESC', 'CREATED_ASC', 'UPDATED_DESC', 'EMBARGO_ASC'] as const,
+});
+
+async function caseWhere(ctx: Context, filter: typeof CaseFilter.$inferInput | null | undefined) {
+  const and: Prisma.AnalysisCaseWhereInput[] = [caseVisibility(ctx.viewer)];
+  const f = filter ?? {};
+  if (f.states?.length) and.push({ state: { in: f.states } });
+  if (f.minSeverity) {
+    const at = SEVERITY_ORDER.indexOf(f.minSeverity);
+    and.push({ scores: { some: { kind: { in: ['AVSS', 'VENDOR_BASE'] }, severity: { in: [...SEVERITY_ORDER.slice(at)] } } } });
+  }
+  if (f.products?.length) and.push({ impacts: { some: { product: { key: { in: f.products } } } } });
+  if (f.productLine) and.push({ impacts: { some: { product: { productLine: { key: f.productLine } } } } });
+  if (f.assignee) and.push({ members: { some: { userId: decodeId(f.assignee, 'User') ?? '00000000-0000-0000-0000-000000000000' } } });
+  if (f.embargoBefore) and.push({ embargoUntil: { lt: f.embargoBefore } });
+  if (f.search?.trim()) {
+    const q = f.search.trim();
+    and.push({
+      OR: [
+        { title: { contains: q, mode: 'insensitive' } },
+        { summary: { contains: q, mode: 'insensitive' } },
+        { publicId: { contains: q, mode: 'insensitive' } },
+      ],
+    });
+  }
+  if (f.overdue != null) {
+    const cutoff = overdueCutoff(await ctx.sla(), ctx.now());
+    const overdue: Prisma.AnalysisCaseWhereInput = {
+      state: { not: 'CLOSED' },
+      OR: [{ lastReporterUpdateAt: { lt: cutoff } }, { lastReporterUpdateAt: null, createdAt: { lt: cutoff } }],
+    };
+    and.push(f.overdue ? overdue : { NOT: overdue });
+  }
+  return { AND: and };
+}
+
+const ORDER: Record<string, Prisma.AnalysisCaseOrderByWithRelationInput[]> = {
+  CREATED_DESC: [{ createdAt: 'desc' }, { id: 'desc' }],
+  CREATED_ASC: [{ createdAt: 'asc' }, { id: 'asc' }],
+  UPDATED_DESC: [{ updatedAt: 'desc' }, { id: 'desc' }],
+  EMBARGO_ASC: [{ embargoUntil: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
+};
+
+builder.queryFields((t) => ({
+  varWorkflow: t.field({
+    type: VarWorkflow,
+    description: 'The case workflow: states, transitions and who may take them.',
+    resolve: () => ({
+      initial: 'ANALYSIS' as const,
+      states: CASE_STATES.map((s) => ({ state: s, description: CASE_STATE_DESCRIPTIONS[s] })),
+      transitions: CASE_TRANSITIONS.map(asTransition),
+    }),
+  }),
+  cases: t.prismaConnection({
+    type: AnalysisCase,
+    cursor: 'id',
+    description: 'Cases the viewer may see (PSIRT: all; others: those they are a member of), filtered and sorted.',
+    authScopes: { staff: true },
+    args: {
+      filter: t.arg({ type: CaseFilter, required: false }),
+      orderBy: t.arg({ type: CaseOrder, required: false, defaultValue: 'CREATED_DESC' }),
+    },
+    totalCount: async (_c, args, ctx) => ctx.db.analysisCase.count({ where: await caseWhere(ctx, args.filter) }),
+    resolve: async (query, _root, args, ctx) =>
+      ctx.db.analysisCase.findMany({
+        ...query,
+        where: await caseWhere(ctx, args.filter),
+        orderBy: ORDER[args.orderBy ?? 'CREATED_DESC'],
+      }),
+  }),
+  case: t.prismaField({
+    type: AnalysisCase,
+    nullable: true,
+    description: 'One case by its public id (VAR-…); null if it does not exist or you may not see it.',
+    authScopes: { staff: true },
+    args: { publicId: t.arg.string({ required: true }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.analysisCase.findFirst({
+        ...query,
+        where: { AND: [{ publicId: args.publicId.toUpperCase() }, caseVisibility(ctx.viewer)] },
+      }),
+  }),
+}));
+
+// ── Mutations ────────────────────────────────────────────────────────────
+
+/** Every case mutation answers with the case as it now is. */
+function caseMutation<A extends Record<string, unknown>>(run: (ctx: Context, args: A) => Promise<{ id: string }>) {
+  return async (query: object, _root: unknown, args: A, ctx: Context) => {
+    const { id } = await run(ctx, args);
+    return ctx.db.analysisCase.findUniqueOrThrow({ ...query, where: { id } });
+  };
+}
+
+const FlagInput = builder.inputType('CaseFlagInput', {
+  fields: (t) => ({
+    value: t.boolean({ required: true }),
+    at: t.field({ type: 'DateTime', required: false, description: 'When it was observed/became public (default now).' }),
+    source: t.string({ required: false, description: 'Where the information comes from.' }),
+  }),
+});
+
+const UpdateCaseInput = builder.inputType('UpdateCaseInput', {
+  fields: (t) => ({
+    caseId: t.string({ required: true, description: 'VAR-… or node id.' }),
+    title: t.string({ required: false }),
+    summary: t.string({ required: false }),
+    cweIds: t.stringList({ required: false }),
+    embargoUntil: t.field({ type: 'DateTime', required: false, description: 'Planned disclosure date.' }),
+    embargoTimeZone: t.string({ required: false, description: 'IANA zone the date was agreed in.' }),
+    notificationPlan: t.string({ required: false }),
+    exploitationObserved: t.field({ type: FlagInput, required: false }),
+    publiclyKnown: t.field({ type: FlagInput, required: false }),
+  }),
+});
+
+const ImpactInput = builder.inputType('ProductImpactInput', {
+  fields: (t) => ({
+    caseId: t.string({ required: true }),
+    product: t.string({ required: true, description: 'Product key or node id.' }),
+    status: t.field({ type: ImpactStatusEnum, required: true }),
+    justification: t.field({ type: VexJustificationEnum, required: false, description: 'Required for NOT_AFFECTED.' }),
+    justificationText: t.string({ required: false }),
+    affectedVersions: t.string({ required: false }),
+    fixedVersion: t.string({ required: false, description: 'Required for FIXED.' }),
+    fixEta: t.field({ type: 'DateTime', required: false, description: 'Resolution delivery timeframe.' }),
+  }),
+});
+
+const MitigationInput = builder.inputType('MitigationInput', {
+  fields: (t) => ({
+    caseId: t.string({ required: true }),
+    product: t.string({ required: false, description: 'Product key or node id; omit for the whole case.' }),
+    kind: t.field({ type: MitigationKindEnum, required: true }),
+    description: t.string({ required: true }),
+    fixVersion: t.string({ required: false, description: 'For FIX only.' }),
+    availableAt: t.field({ type: 'DateTime', required: false }),
+  }),
+});
+
+const ReporterMessageKindEnum = builder.enumType('OutboundMessageKind', {
+  values: ['STATUS_UPDATE', 'REQUEST_FOR_INFORMATION', 'OTHER'] as const,
+});
+
+builder.mutationFields((t) => ({
+  transitionCase: t.prismaField({
+    type: AnalysisCase,
+    description: 'Move a case to another state (see varWorkflow). Closing needs a conclusion, which is sent to the reporters.',
+    args: {
+      caseId: t.arg.string({ required: true }),
+      to: t.arg({ type: CaseStateEnum, required: true }),
+      conclusion: t.arg.string({ required: false }),
+      comment: t.arg.string({ required: false }),
+    },
+    resolve: caseMutation(transitionCase),
+  }),
+  updateCase: t.prismaField({
+    type: AnalysisCase,
+    description: 'Change case details and coordination facts (embargo, exploitation, public knowledge, notification plan). PSIRT or the case Prime.',
+    args: { input: t.arg({ type: UpdateCaseInput, required: true }) },
+    resolve: caseMutation((ctx, a: { input: Record<string, unknown> }) => updateCase(ctx, a.input as never)),
+  }),
+  addCaseMember: t.prismaField({
+    type: AnalysisCase,
+    description: 'Put a user on the case team (or change their role). PSIRT or the case Prime.',
+    args: {
+      caseId: t.arg.string({ required: true }),
+      userId: t.arg.id({ required: true }),
+      role: t.arg({ type: CaseMemberRoleEnum, required: false }),
+    },
+    resolve: caseMutation((ctx, a: { caseId: string; userId: string | number; role?: string | null }) =>
+      addCaseMember(ctx, { caseId: a.caseId, userId: String(a.userId), role: (a.role ?? undefined) as never }),
+    ),
+  }),
+  removeCaseMember: t.prismaField({
+    type: AnalysisCase,
+    description: 'Take a user off the case: they lose sight of it at once. PSIRT or the case Prime.',
+    args: { caseId: t.arg.string({ required: true }), userId: t.arg.id({ required: true }) },
+    resolve: caseMutation((ctx, a: { caseId: string; userId: string | number }) =>
+      removeCaseMember(ctx, { caseId: a.caseId, userId: String(a.userId) }),
+    ),
+  }),
+  setProductImpact: t.prismaField({
+    type: AnalysisCase,
+    description: "Record one product's impact. The PSIRT, or the product line's Prime/Specialist on the case.",
+    args: { input: t.arg({ type: ImpactInput, required: true }) },
+    resolve: caseMutation((ctx, a: { input: Record<string, unknown> }) => setProductImpact(ctx, a.input as never)),
+  }),
+  addMitigation: t.prismaField({
+    type: AnalysisCase,
+    description: 'Record a mitigation or the fix for a product (or the whole case).',
+    args: { input: t.arg({ type: MitigationInput, required: true }) },
+    resolve: caseMutation((ctx, a: { input: Record<string, unknown> }) => addMitigation(ctx, a.input as never)),
+  }),
+  recordCve: t.prismaField({
+    type: AnalysisCase,
+    description: 'Record a CVE request, a reserved CVE id, or its publication. PSIRT only.',
+    args: {
+      caseId: t.arg.string({ required: true }),
+      cveId: t.arg.string({ required: false }),
+      state: t.arg({ type: CveStateEnum, required: false }),
+      assigner: t.arg.string({ required: false, description: 'MITRE, a CNA…' }),
+    },
+    resolve: caseMutation((ctx, a: Record<string, unknown>) => recordCve(ctx, { ...a, state: a.state ?? undefined } as never)),
+  }),
+  recordCertNotification: t.prismaField({
+    type: AnalysisCase,
+    description: 'Record that a CERT was notified. PSIRT only.',
+    args: {
+      caseId: t.arg.string({ required: true }),
+      organization: t.arg.string({ required: true }),
+      notifiedAt: t.arg({ type: 'DateTime', required: false }),
+      reference: t.arg.string({ required: false }),
+    },
+    resolve: caseMutation((ctx, a: Record<string, unknown>) => recordCertNotification(ctx, a as never)),
+  }),
+  messageReporters: t.prismaField({
+    type: AnalysisCase,
+    description: "Send the case's reporters a message (default: a status update to every report's thread). PSIRT only.",
+    args: {
+      caseId: t.arg.string({ required: true }),
+      body: t.arg.string({ required: true }),
+      subject: t.arg.string({ required: false }),
+      kind: t.arg({ type: ReporterMessageKindEnum, required: false }),
+      reportId: t.arg.string({ required: false, description: "One report's thread only (VSR-…)." }),
+    },
+    resolve: caseMutation((ctx, a: Record<string, unknown>) => messageCaseReporters(ctx, { ...a, kind: a.kind ?? undefined } as never)),
+  }),
+  addCaseNote: t.prismaField({
+    type: AnalysisCase,
+    description: "A note on the case's timeline (team only).",
+    args: { caseId: t.arg.string({ required: true }), text: t.arg.string({ required: true }) },
+    resolve: caseMutation(addCaseNote),
+  }),
+}));

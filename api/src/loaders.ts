@@ -1,0 +1,44 @@
+// Per-request DataLoaders: each batches what one request asks of the same kind
+// into one SQL statement, so lists cost the same whatever their page size.
+import { appendAuditNow, type Db } from '@psirt/db';
+import DataLoader from 'dataloader';
+import type { Viewer } from './auth.ts';
+
+export interface Loaders {
+  /** The viewer's roles in each case (empty: not a member). */
+  caseRoles: DataLoader<string, string[]>;
+  /**
+   * Records that the viewer read a confidential reporter's identity. Batched:
+   * one audit transaction per request tick, however many reporters were read;
+   * the field waits for it, so a read that cannot be audited is not served.
+   */
+  identityRead: DataLoader<string, true>;
+}
+
+export function createLoaders(db: Db, viewer: Viewer, requestId: string, now: () => Date): Loaders {
+  return {
+    caseRoles: new DataLoader(async (caseIds) => {
+      if (viewer.kind !== 'user') return caseIds.map(() => []);
+      const rows = await db.caseMember.findMany({
+        where: { userId: viewer.userId, caseId: { in: [...caseIds] } },
+        select: { caseId: true, role: true },
+      });
+      return caseIds.map((id) => rows.filter((r) => r.caseId === id).map((r) => r.role));
+    }),
+    identityRead: new DataLoader(async (reporterIds) => {
+      await appendAuditNow(
+        db,
+        reporterIds.map((id) => ({
+          actorKind: viewer.kind === 'user' ? 'USER' : viewer.kind === 'reporter' ? 'REPORTER' : 'ANONYMOUS',
+          actorId: viewer.kind === 'user' ? viewer.userId : viewer.kind === 'reporter' ? viewer.reporterId : null,
+          action: 'reporter.identity.read',
+          subjectType: 'Reporter',
+          subjectId: id,
+          data: { requestId },
+        })),
+        now(),
+      );
+      return reporterIds.map(() => true as const);
+    }),
+  };
+}

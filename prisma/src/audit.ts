@@ -1,0 +1,143 @@
+// The tamper-evident audit log. Each entry's hash covers its content and the
+// previous entry's hash, so changing or deleting any row breaks the chain from
+// there on; the database itself refuses UPDATE/DELETE (trigger in the init
+// migration), so tampering needs a superuser disabling that trigger first.
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { Db, Tx } from './client.ts';
+
+export type AuditActorKind = 'USER' | 'REPORTER' | 'SYSTEM' | 'ANONYMOUS';
+
+export interface AuditEntry {
+  actorKind: AuditActorKind;
+  actorId?: string | null;
+  /** e.g. "case.transition", "reporter.identity.read" */
+  action: string;
+  subjectType?: string | null;
+  subjectId?: string | null;
+  /** A before/after summary or the read's context; no secrets. */
+  data?: Record<string, unknown>;
+}
+
+/** Serialises appends across connections and instances (key: "psir" + 1). */
+const AUDIT_LOCK = 0x70736972 + 1;
+
+function entryHash(prevHash: string | null, at: Date, e: AuditEntry, data: unknown): string {
+  // RFC 8785 canonical JSON, so the hash does not depend on key order or on
+  // how a driver round-trips JSON: verification recomputes it from the row.
+  const body = canonicalize({
+    prevHash,
+    at: at.toISOString(),
+    actorKind: e.actorKind,
+    actorId: e.actorId ?? null,
+    action: e.action,
+    subjectType: e.subjectType ?? null,
+    subjectId: e.subjectId ?? null,
+    data,
+  });
+  return createHash('sha256').update(body ?? '', 'utf8').digest('hex');
+}
+
+/**
+ * Appends entries in the caller's transaction: they commit (or roll back)
+ * with the change they describe. Appends are serialised by a transaction-level
+ * advisory lock, so the chain has exactly one head.
+ */
+export async function appendAudit(tx: Tx, entries: AuditEntry | AuditEntry[], at = new Date()): Promise<void> {
+  const list = Array.isArray(entries) ? entries : [entries];
+  if (list.length === 0) return;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK}::bigint)`;
+  const last = await tx.auditLog.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true } });
+  let prevHash = last?.hash ?? null;
+  // Millisecond precision, as stored (timestamptz(3)).
+  const when = new Date(Math.floor(at.getTime()));
+  for (const e of list) {
+    const data = JSON.parse(JSON.stringify(e.data ?? {}));
+    const hash = entryHash(prevHash, when, e, data);
+    await tx.auditLog.create({
+      data: {
+        at: when,
+        actorKind: e.actorKind,
+        actorId: e.actorId ?? null,
+        action: e.action,
+        subjectType: e.subjectType ?? null,
+        subjectId: e.subjectId ?? null,
+        data,
+        prevHash,
+        hash,
+      },
+    });
+    prevHash = hash;
+  }
+}
+
+/** Appends in a transaction of its own (for reads, which have no transaction). */
+export function appendAuditNow(db: Db, entries: AuditEntry | AuditEntry[], at = new Date()): Promise<void> {
+  return db.$transaction((tx) => appendAudit(tx, entries, at));
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  head: { seq: string; hash: string } | null;
+  problems: string[];
+}
+
+/**
+ * Recomputes the whole chain. Detects an edited row (its hash no longer
+ * matches), a deleted or inserted row (the next row's prevHash no longer
+ * matches) and, given the head recorded earlier (`expectHead`), a truncated
+ * tail — the one deletion a chain cannot show by itself.
+ */
+export async function verifyAuditChain(
+  db: Db,
+  options: { expectHead?: { seq: string; hash: string }; batch?: number; onProgress?: (done: number) => void } = {},
+): Promise<AuditVerification> {
+  const problems: string[] = [];
+  const batch = options.batch ?? 1000;
+  let prevHash: string | null = null;
+  let cursor: bigint | undefined;
+  let entries = 0;
+  let head: AuditVerification['head'] = null;
+  const seen = new Map<string, string>();
+  for (;;) {
+    const rows = await db.auditLog.findMany({
+      where: cursor === undefined ? {} : { seq: { gt: cursor } },
+      orderBy: { seq: 'asc' },
+      take: batch,
+    });
+    for (const row of rows) {
+      entries += 1;
+      if (row.prevHash !== prevHash) {
+        problems.push(
+          `entry ${row.seq}: its previous-hash does not match the entry before it (a row was deleted, inserted or edited)`,
+        );
+      }
+      const expected = entryHash(
+        row.prevHash,
+        row.at,
+        {
+          actorKind: row.actorKind,
+          actorId: row.actorId,
+          action: row.action,
+          subjectType: row.subjectType,
+          subjectId: row.subjectId,
+        },
+        row.data,
+      );
+      if (expected !== row.hash) problems.push(`entry ${row.seq}: its content does not match its hash (edited)`);
+      prevHash = row.hash;
+      head = { seq: row.seq.toString(), hash: row.hash };
+      if (options.expectHead) seen.set(row.seq.toString(), row.hash);
+    }
+    options.onProgress?.(entries);
+    if (rows.length < batch) break;
+    cursor = rows[rows.length - 1]?.seq;
+  }
+  if (options.expectHead) {
+    const h = seen.get(options.expectHead.seq);
+    if (h === undefined) problems.push(`the recorded head entry ${options.expectHead.seq} is gone (the tail was deleted)`);
+    else if (h !== options.expectHead.hash) problems.push(`the recorded head entry ${options.expectHead.seq} was changed`);
+  }
+  return { ok: problems.length === 0, entries, head, problems };
+}
