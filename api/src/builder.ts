@@ -33,7 +33,15 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin, SimpleObjectsPlugin, PrismaPlugin, RelayPlugin, ErrorsPlugin, ValidationPlugin, DataloaderPlugin],
+  plugins: [
+    ScopeAuthPlugin,
+    SimpleObjectsPlugin,
+    PrismaPlugin,
+    RelayPlugin,
+    ErrorsPlugin,
+    ValidationPlugin,
+    DataloaderPlugin,
+  ],
   scopeAuth: {
     authScopes: (ctx) => ({
       staff: ctx.viewer.kind === 'user',

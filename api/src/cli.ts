@@ -168,7 +168,11 @@ audit
   .description(
     'Recompute the hash chain; exit 1 if any entry was altered, inserted or deleted. Prints the head: keep it, and pass it with --expect-head next time to detect a deleted tail.',
   )
-  .option('--expect-head <seq:hash>', 'a head printed by an earlier run, which must still be there unchanged', parseHead)
+  .option(
+    '--expect-head <seq:hash>',
+    'a head printed by an earlier run, which must still be there unchanged',
+    parseHead,
+  )
   .action((opts: { expectHead?: { seq: string; hash: string } }) =>
     withDatabase(async ({ prisma }) => {
       const progress = process.stderr.isTTY

@@ -19,7 +19,10 @@ export const envSchema = z.object({
   PSIRT_GRAPHIQL: flag(true),
   PSIRT_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   PSIRT_SUBMISSIONS_PER_HOUR: z.coerce.number().int().min(1).default(20),
-  PSIRT_SUPPORT_CONTACT: z.string().min(1).default('your customer-support contact (see the support page of your contract)'),
+  PSIRT_SUPPORT_CONTACT: z
+    .string()
+    .min(1)
+    .default('your customer-support contact (see the support page of your contract)'),
 });
 
 export interface ApiConfig {

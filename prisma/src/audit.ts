@@ -35,7 +35,9 @@ function entryHash(prevHash: string | null, at: Date, e: AuditEntry, data: unkno
     subjectId: e.subjectId ?? null,
     data,
   });
-  return createHash('sha256').update(body ?? '', 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(body ?? '', 'utf8')
+    .digest('hex');
 }
 
 /**
@@ -136,8 +138,10 @@ export async function verifyAuditChain(
   }
   if (options.expectHead) {
     const h = seen.get(options.expectHead.seq);
-    if (h === undefined) problems.push(`the recorded head entry ${options.expectHead.seq} is gone (the tail was deleted)`);
-    else if (h !== options.expectHead.hash) problems.push(`the recorded head entry ${options.expectHead.seq} was changed`);
+    if (h === undefined)
+      problems.push(`the recorded head entry ${options.expectHead.seq} is gone (the tail was deleted)`);
+    else if (h !== options.expectHead.hash)
+      problems.push(`the recorded head entry ${options.expectHead.seq} was changed`);
   }
   return { ok: problems.length === 0, entries, head, problems };
 }

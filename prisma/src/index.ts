@@ -1,6 +1,14 @@
 export type { Prisma } from '../generated/client/client.ts';
 export * from '../generated/client/enums.ts';
 export { type OpenAdapter, openAdapter } from './adapters.ts';
+export {
+  type AuditActorKind,
+  type AuditEntry,
+  type AuditVerification,
+  appendAudit,
+  appendAuditNow,
+  verifyAuditChain,
+} from './audit.ts';
 export { type Database, type Db, openDatabase, type Tx } from './client.ts';
 export {
   type DatabaseConfig,
@@ -22,11 +30,3 @@ export {
 } from './migrate.ts';
 export { type DemoDataset, ensureDemoTokens, seedDemo } from './seed.ts';
 export { hashToken, type IssuedToken, issueReporterToken, issueUserToken, looksLikeToken } from './tokens.ts';
-export {
-  type AuditActorKind,
-  type AuditEntry,
-  type AuditVerification,
-  appendAudit,
-  appendAuditNow,
-  verifyAuditChain,
-} from './audit.ts';

@@ -17,7 +17,8 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   PRODUCT_SECURITY_SPECIALIST: 'Product Security Specialist (PSS): analyses impact on a product line.',
   COMMITTEE_MEMBER: 'Security Advisories Committee: reviews and votes on advisories.',
   AUDITOR: 'Reads everything, changes nothing; reviews the audit log.',
-  INTEGRATOR: 'A machine client: submits reports on behalf of reporters and reads case status, without confidential fields.',
+  INTEGRATOR:
+    'A machine client: submits reports on behalf of reporters and reads case status, without confidential fields.',
 };
 
 export function isRole(value: string): value is Role {

@@ -58,7 +58,9 @@ describe(`access control (${dialect})`, () => {
     }
     const auditor = await app.login('AUDITOR');
     const res = await auditor.gql(REPORTERS);
-    expect(res.data?.reporters.edges).toEqual([{ node: { id: reporterId, name: null, email: null, confidential: true } }]);
+    expect(res.data?.reporters.edges).toEqual([
+      { node: { id: reporterId, name: null, email: null, confidential: true } },
+    ]);
     expect(res.errors?.map((e) => [e.path?.at(-1), e.extensions?.code])).toEqual([
       ['name', 'FORBIDDEN'],
       ['email', 'FORBIDDEN'],

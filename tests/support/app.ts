@@ -1,5 +1,5 @@
 // The real API over real HTTP on a real, isolated database — no mocks.
-import { buildApp, createLogger } from '@psirt/api';
+import { type AppDeps, buildApp, createLogger } from '@psirt/api';
 import { issueUserToken } from '@psirt/db';
 import type { Role } from '@psirt/schema';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -25,6 +25,8 @@ export interface TestApp {
   login(...roles: Role[]): Promise<Client & { userId: string }>;
   /** Stops the HTTP server the way SIGTERM does (graceful). */
   stopServer(): Promise<void>;
+  /** Moves the server's clock forward (SLA, ages). */
+  advanceClock(ms: number): void;
   /** SQL statements since the last call (or since start). */
   queryCount(): number;
   [Symbol.asyncDispose](): Promise<void>;
@@ -32,9 +34,12 @@ export interface TestApp {
 
 let users = 0;
 
-export async function startTestApp(): Promise<TestApp> {
+export async function startTestApp(options: Partial<Omit<AppDeps, 'db' | 'log'>> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
+  let offset = 0;
   const app = buildApp({
+    clock: () => new Date(Date.now() + offset),
+    ...options,
     db,
     log: createLogger((process.env.PSIRT_TEST_LOG as 'info' | undefined) ?? 'silent'),
     graphiql: false,
@@ -76,6 +81,9 @@ export async function startTestApp(): Promise<TestApp> {
       return { ...client(secret), userId: user.id };
     },
     stopServer: () => app.stop(),
+    advanceClock(ms) {
+      offset += ms;
+    },
     queryCount() {
       const n = db.queries.length - seen;
       seen = db.queries.length;

@@ -1,5 +1,14 @@
 import type { Prisma } from '@psirt/db';
-import { CASE_STATE_DESCRIPTIONS, CASE_STATES, CASE_TRANSITIONS, type CaseState, nextUpdateDue, overdueCutoff, transitionsFrom, updateOverdue } from '@psirt/schema';
+import {
+  CASE_STATE_DESCRIPTIONS,
+  CASE_STATES,
+  CASE_TRANSITIONS,
+  type CaseState,
+  nextUpdateDue,
+  overdueCutoff,
+  transitionsFrom,
+  updateOverdue,
+} from '@psirt/schema';
 import { caseVisibility, mayReadCase } from '../access.ts';
 import { hasAnyRole } from '../auth.ts';
 import { builder } from '../builder.ts';
@@ -43,7 +52,10 @@ const WorkflowTransition = builder.simpleObject('WorkflowTransition', {
     to: t.field({ type: CaseStateEnum }),
     name: t.string({ description: 'A verb for buttons and commands.' }),
     description: t.string(),
-    roles: t.field({ type: [RoleEnum], description: 'Staff roles that may take it (product-line roles only as case members).' }),
+    roles: t.field({
+      type: [RoleEnum],
+      description: 'Staff roles that may take it (product-line roles only as case members).',
+    }),
     requiresConclusion: t.boolean({ description: 'Needs a conclusion, which is sent to the reporters.' }),
   }),
 });
@@ -89,7 +101,11 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
           .filter((x) => hasAnyRole(ctx.viewer, x.roles))
           .map(asTransition),
     }),
-    embargoUntil: t.expose('embargoUntil', { type: 'DateTime', nullable: true, description: 'Planned disclosure: nothing is disclosed before.' }),
+    embargoUntil: t.expose('embargoUntil', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Planned disclosure: nothing is disclosed before.',
+    }),
     embargoTimeZone: t.exposeString('embargoTimeZone', { nullable: true }),
     exploitationObserved: t.exposeBoolean('exploitationObserved'),
     exploitationObservedAt: t.expose('exploitationObservedAt', { type: 'DateTime', nullable: true }),
@@ -99,7 +115,10 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
     publiclyKnownSource: t.exposeString('publiclyKnownSource', { nullable: true }),
     cweIds: t.exposeStringList('cweIds'),
     notificationPlan: t.exposeString('notificationPlan', { nullable: true }),
-    conclusion: t.exposeString('conclusion', { nullable: true, description: 'What the reporters were told at closure.' }),
+    conclusion: t.exposeString('conclusion', {
+      nullable: true,
+      description: 'What the reporters were told at closure.',
+    }),
     lastReporterUpdateAt: t.expose('lastReporterUpdateAt', { type: 'DateTime', nullable: true }),
     nextUpdateDue: t.field({
       type: 'DateTime',
@@ -115,7 +134,10 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
     createdBy: t.relation('createdBy', { nullable: true }),
-    reports: t.relation('reports', { query: { orderBy: { receivedAt: 'asc' } }, description: 'The VSRs behind this case.' }),
+    reports: t.relation('reports', {
+      query: { orderBy: { receivedAt: 'asc' } },
+      description: 'The VSRs behind this case.',
+    }),
     members: t.relation('members', {
       description: 'The Vulnerability Analysis Team and need-to-know members.',
       query: { orderBy: [{ addedAt: 'asc' }, { userId: 'asc' }] },
@@ -238,8 +260,15 @@ const CaseFilter = builder.inputType('CaseFilter', {
     products: t.stringList({ required: false, description: 'Product keys: cases with an impact on any of them.' }),
     productLine: t.string({ required: false, description: 'A product line key.' }),
     assignee: t.id({ required: false, description: 'A user (node id): cases they are a member of.' }),
-    overdue: t.boolean({ required: false, description: 'Only cases whose reporters are owed an update (true) or not (false).' }),
-    embargoBefore: t.field({ type: 'DateTime', required: false, description: 'Cases whose embargo ends before this instant.' }),
+    overdue: t.boolean({
+      required: false,
+      description: 'Only cases whose reporters are owed an update (true) or not (false).',
+    }),
+    embargoBefore: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'Cases whose embargo ends before this instant.',
+    }),
     search: t.string({ required: false, description: 'Text in the title, summary or VAR id (case-insensitive).' }),
   }),
 });
@@ -254,11 +283,14 @@ async function caseWhere(ctx: Context, filter: typeof CaseFilter.$inferInput | n
   if (f.states?.length) and.push({ state: { in: f.states } });
   if (f.minSeverity) {
     const at = SEVERITY_ORDER.indexOf(f.minSeverity);
-    and.push({ scores: { some: { kind: { in: ['AVSS', 'VENDOR_BASE'] }, severity: { in: [...SEVERITY_ORDER.slice(at)] } } } });
+    and.push({
+      scores: { some: { kind: { in: ['AVSS', 'VENDOR_BASE'] }, severity: { in: [...SEVERITY_ORDER.slice(at)] } } },
+    });
   }
   if (f.products?.length) and.push({ impacts: { some: { product: { key: { in: f.products } } } } });
   if (f.productLine) and.push({ impacts: { some: { product: { productLine: { key: f.productLine } } } } });
-  if (f.assignee) and.push({ members: { some: { userId: decodeId(f.assignee, 'User') ?? '00000000-0000-0000-0000-000000000000' } } });
+  if (f.assignee)
+    and.push({ members: { some: { userId: decodeId(f.assignee, 'User') ?? '00000000-0000-0000-0000-000000000000' } } });
   if (f.embargoBefore) and.push({ embargoUntil: { lt: f.embargoBefore } });
   if (f.search?.trim()) {
     const q = f.search.trim();
@@ -342,7 +374,11 @@ function caseMutation<A extends Record<string, unknown>>(run: (ctx: Context, arg
 const FlagInput = builder.inputType('CaseFlagInput', {
   fields: (t) => ({
     value: t.boolean({ required: true }),
-    at: t.field({ type: 'DateTime', required: false, description: 'When it was observed/became public (default now).' }),
+    at: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'When it was observed/became public (default now).',
+    }),
     source: t.string({ required: false, description: 'Where the information comes from.' }),
   }),
 });
@@ -392,7 +428,8 @@ const ReporterMessageKindEnum = builder.enumType('OutboundMessageKind', {
 builder.mutationFields((t) => ({
   transitionCase: t.prismaField({
     type: AnalysisCase,
-    description: 'Move a case to another state (see varWorkflow). Closing needs a conclusion, which is sent to the reporters.',
+    description:
+      'Move a case to another state (see varWorkflow). Closing needs a conclusion, which is sent to the reporters.',
     args: {
       caseId: t.arg.string({ required: true }),
       to: t.arg({ type: CaseStateEnum, required: true }),
@@ -403,7 +440,8 @@ builder.mutationFields((t) => ({
   }),
   updateCase: t.prismaField({
     type: AnalysisCase,
-    description: 'Change case details and coordination facts (embargo, exploitation, public knowledge, notification plan). PSIRT or the case Prime.',
+    description:
+      'Change case details and coordination facts (embargo, exploitation, public knowledge, notification plan). PSIRT or the case Prime.',
     args: { input: t.arg({ type: UpdateCaseInput, required: true }) },
     resolve: caseMutation((ctx, a: { input: Record<string, unknown> }) => updateCase(ctx, a.input as never)),
   }),
@@ -448,7 +486,9 @@ builder.mutationFields((t) => ({
       state: t.arg({ type: CveStateEnum, required: false }),
       assigner: t.arg.string({ required: false, description: 'MITRE, a CNA…' }),
     },
-    resolve: caseMutation((ctx, a: Record<string, unknown>) => recordCve(ctx, { ...a, state: a.state ?? undefined } as never)),
+    resolve: caseMutation((ctx, a: Record<string, unknown>) =>
+      recordCve(ctx, { ...a, state: a.state ?? undefined } as never),
+    ),
   }),
   recordCertNotification: t.prismaField({
     type: AnalysisCase,
@@ -471,7 +511,9 @@ builder.mutationFields((t) => ({
       kind: t.arg({ type: ReporterMessageKindEnum, required: false }),
       reportId: t.arg.string({ required: false, description: "One report's thread only (VSR-…)." }),
     },
-    resolve: caseMutation((ctx, a: Record<string, unknown>) => messageCaseReporters(ctx, { ...a, kind: a.kind ?? undefined } as never)),
+    resolve: caseMutation((ctx, a: Record<string, unknown>) =>
+      messageCaseReporters(ctx, { ...a, kind: a.kind ?? undefined } as never),
+    ),
   }),
   addCaseNote: t.prismaField({
     type: AnalysisCase,

@@ -16,7 +16,7 @@ import {
   TriageOutcome,
   VexJustification,
 } from '@psirt/db';
-import { CASE_STATE_DESCRIPTIONS, CASE_STATES, ROLE_DESCRIPTIONS, ROLES } from '@psirt/schema';
+import { CASE_STATE_DESCRIPTIONS, type CASE_STATES, ROLE_DESCRIPTIONS, ROLES } from '@psirt/schema';
 import { builder } from '../builder.ts';
 
 export const RoleEnum = builder.enumType('Role', {

@@ -8,8 +8,8 @@ import {
   MessageDirectionEnum,
   MessageKindEnum,
   RejectReasonEnum,
-  ReportStatusEnum,
   ReporterKindEnum,
+  ReportStatusEnum,
   TriageOutcomeEnum,
 } from './enums.ts';
 import { registerNodeGuard } from './guards.ts';
@@ -80,7 +80,7 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
 });
 
 builder.prismaObject('ReporterMessage', {
-  description: 'A message to or from a reporter, on one report\'s thread.',
+  description: "A message to or from a reporter, on one report's thread.",
   fields: (t) => ({
     direction: t.expose('direction', { type: MessageDirectionEnum }),
     kind: t.expose('kind', { type: MessageKindEnum }),
@@ -143,7 +143,10 @@ const ReporterInput = builder.inputType('ReporterInput', {
     organization: t.string({ required: false }),
     email: t.string({ required: false }),
     phone: t.string({ required: false }),
-    pgpPublicKey: t.string({ required: false, description: 'ASCII-armoured OpenPGP public key: replies are encrypted to it.' }),
+    pgpPublicKey: t.string({
+      required: false,
+      description: 'ASCII-armoured OpenPGP public key: replies are encrypted to it.',
+    }),
     confidential: t.boolean({ required: false, description: '"Do not disclose my name" (default false).' }),
     creditPreference: t.field({ type: CreditPreferenceEnum, required: false }),
     creditAs: t.string({ required: false, description: 'The exact credit line wanted, if any.' }),
@@ -199,7 +202,13 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const { id } = await acceptReport(
         ctx,
-        { reportId: args.reportId, title: args.title, summary: args.summary, productIds: args.products ?? [], note: args.note },
+        {
+          reportId: args.reportId,
+          title: args.title,
+          summary: args.summary,
+          productIds: args.products ?? [],
+          note: args.note,
+        },
         supportContact(ctx),
       );
       return ctx.db.analysisCase.findUniqueOrThrow({ ...query, where: { id } });

@@ -50,7 +50,11 @@ export async function transitionCase(ctx: Context, raw: z.input<typeof Transitio
         ...(closing ? { conclusion: input.conclusion ?? null } : {}),
       },
     });
-    u.event('case.transitioned', { caseId: kase.id }, { from: kase.state, to: input.to, comment: input.comment ?? null });
+    u.event(
+      'case.transitioned',
+      { caseId: kase.id },
+      { from: kase.state, to: input.to, comment: input.comment ?? null },
+    );
     if (closing) {
       // "Communicate conclusion": every reporter of the case hears how it ended.
       const reports = await u.tx.vulnerabilityReport.findMany({
@@ -58,7 +62,11 @@ export async function transitionCase(ctx: Context, raw: z.input<typeof Transitio
         select: { id: true, publicId: true, reporterId: true, caseId: true },
       });
       for (const report of reports) {
-        await messageReporter(u, report, { kind: 'CONCLUSION', subject: 'Conclusion of our analysis', body: input.conclusion ?? '' });
+        await messageReporter(u, report, {
+          kind: 'CONCLUSION',
+          subject: 'Conclusion of our analysis',
+          body: input.conclusion ?? '',
+        });
       }
     }
     u.audit('case.transitioned', { type: 'AnalysisCase', id: kase.id }, { from: kase.state, to: input.to });
@@ -87,7 +95,10 @@ export const UpdateCaseInput = z.object({
   caseId,
   title: text(200).min(3, 'at least 3 characters').optional(),
   summary: text(20_000).optional().nullable(),
-  cweIds: z.array(z.string().regex(/^CWE-\d{1,5}$/, 'CWE ids look like CWE-79')).max(20).optional(),
+  cweIds: z
+    .array(z.string().regex(/^CWE-\d{1,5}$/, 'CWE ids look like CWE-79'))
+    .max(20)
+    .optional(),
   embargoUntil: z.date().optional().nullable(),
   embargoTimeZone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Zurich').optional().nullable(),
   notificationPlan: text(20_000).optional().nullable(),
@@ -157,16 +168,27 @@ export async function addCaseMember(ctx: Context, raw: z.input<typeof MemberInpu
     const user = userId
       ? await u.tx.user.findFirst({ where: { id: userId, disabledAt: null }, select: { id: true, email: true } })
       : null;
-    if (!user) throw new DomainError('VALIDATION', `input.userId: no active staff user "${input.userId}".`, 'input.userId');
-    const existing = await u.tx.caseMember.findUnique({ where: { caseId_userId: { caseId: kase.id, userId: user.id } } });
+    if (!user)
+      throw new DomainError('VALIDATION', `input.userId: no active staff user "${input.userId}".`, 'input.userId');
+    const existing = await u.tx.caseMember.findUnique({
+      where: { caseId_userId: { caseId: kase.id, userId: user.id } },
+    });
     if (existing?.role === input.role) return { id: kase.id };
     await u.tx.caseMember.upsert({
       where: { caseId_userId: { caseId: kase.id, userId: user.id } },
       create: { caseId: kase.id, userId: user.id, role: input.role, addedById: u.actor.userId, addedAt: u.now },
       update: { role: input.role },
     });
-    u.event('member.added', { caseId: kase.id }, { userId: user.id, role: input.role, previousRole: existing?.role ?? null });
-    u.audit('case.member.added', { type: 'AnalysisCase', id: kase.id }, { user: user.email, role: input.role, previousRole: existing?.role ?? null });
+    u.event(
+      'member.added',
+      { caseId: kase.id },
+      { userId: user.id, role: input.role, previousRole: existing?.role ?? null },
+    );
+    u.audit(
+      'case.member.added',
+      { type: 'AnalysisCase', id: kase.id },
+      { user: user.email, role: input.role, previousRole: existing?.role ?? null },
+    );
     return { id: kase.id };
   });
 }
@@ -179,12 +201,19 @@ export async function removeCaseMember(ctx: Context, raw: { caseId: string; user
     await requireCaseLead(ctx, u, kase.id);
     const userId = decodeId(input.userId, 'User');
     const member = userId
-      ? await u.tx.caseMember.findUnique({ where: { caseId_userId: { caseId: kase.id, userId } }, include: { user: true } })
+      ? await u.tx.caseMember.findUnique({
+          where: { caseId_userId: { caseId: kase.id, userId } },
+          include: { user: true },
+        })
       : null;
     if (!member) throw new DomainError('NOT_FOUND', `That user is not a member of ${kase.publicId}.`, 'input.userId');
     await u.tx.caseMember.delete({ where: { caseId_userId: { caseId: kase.id, userId: member.userId } } });
     u.event('member.removed', { caseId: kase.id }, { userId: member.userId, role: member.role });
-    u.audit('case.member.removed', { type: 'AnalysisCase', id: kase.id }, { user: member.user.email, role: member.role });
+    u.audit(
+      'case.member.removed',
+      { type: 'AnalysisCase', id: kase.id },
+      { user: member.user.email, role: member.role },
+    );
     return { id: kase.id };
   });
 }
@@ -232,19 +261,25 @@ export async function setProductImpact(ctx: Context, raw: z.input<typeof ImpactI
     const [product] = await resolveProducts(u, [input.product], 'input.product');
     if (!product) throw new Error('unreachable');
     await requireProductAuthority(ctx, u, kase.id, product.productLineId);
-    const before = await u.tx.productImpact.findUnique({ where: { caseId_productId: { caseId: kase.id, productId: product.id } } });
+    const before = await u.tx.productImpact.findUnique({
+      where: { caseId_productId: { caseId: kase.id, productId: product.id } },
+    });
     if (!before) await addProductImpacts(u, kase.id, [product.id]);
     const data = {
       status: input.status,
       justification: input.justification ?? null,
       justificationText: input.justificationText ?? null,
       affectedVersions: input.affectedVersions ?? before?.affectedVersions ?? null,
-      fixedVersion: input.status === 'FIXED' ? (input.fixedVersion ?? null) : (input.fixedVersion ?? before?.fixedVersion ?? null),
+      fixedVersion:
+        input.status === 'FIXED' ? (input.fixedVersion ?? null) : (input.fixedVersion ?? before?.fixedVersion ?? null),
       fixEta: input.fixEta !== undefined ? input.fixEta : (before?.fixEta ?? null),
       updatedById: u.actor.userId,
     };
     await u.tx.productImpact.update({ where: { caseId_productId: { caseId: kase.id, productId: product.id } }, data });
-    const diff = changes((before ?? { status: 'UNDER_INVESTIGATION' }) as Record<string, unknown>, { ...data, updatedById: undefined });
+    const diff = changes((before ?? { status: 'UNDER_INVESTIGATION' }) as Record<string, unknown>, {
+      ...data,
+      updatedById: undefined,
+    });
     u.event('impact.changed', { caseId: kase.id }, { product: product.key, ...diff });
     u.audit('case.impact.changed', { type: 'AnalysisCase', id: kase.id }, { product: product.key, ...diff });
     return { id: kase.id };
@@ -261,9 +296,14 @@ export const MitigationInput = z
     availableAt: z.date().optional().nullable(),
   })
   .superRefine((v, c) => {
-    if (v.kind === 'FIX' && !v.fixVersion) c.addIssue({ code: 'custom', path: ['fixVersion'], message: 'a FIX needs its version' });
+    if (v.kind === 'FIX' && !v.fixVersion)
+      c.addIssue({ code: 'custom', path: ['fixVersion'], message: 'a FIX needs its version' });
     if (v.kind !== 'FIX' && v.fixVersion) {
-      c.addIssue({ code: 'custom', path: ['fixVersion'], message: 'only a FIX has a version; mitigations are not fixes' });
+      c.addIssue({
+        code: 'custom',
+        path: ['fixVersion'],
+        message: 'only a FIX has a version; mitigations are not fixes',
+      });
     }
   });
 
@@ -295,7 +335,11 @@ export async function addMitigation(ctx: Context, raw: z.input<typeof Mitigation
       },
       select: { id: true },
     });
-    u.event('mitigation.added', { caseId: kase.id }, { mitigationId: m.id, kind: input.kind, product: input.product ?? null });
+    u.event(
+      'mitigation.added',
+      { caseId: kase.id },
+      { mitigationId: m.id, kind: input.kind, product: input.product ?? null },
+    );
     u.audit('case.mitigation.added', { type: 'AnalysisCase', id: kase.id }, { mitigationId: m.id, kind: input.kind });
     return { id: kase.id };
   });
@@ -346,7 +390,11 @@ export async function recordCve(ctx: Context, raw: z.input<typeof CveInput>) {
           },
         });
     u.event('cve.changed', { caseId: kase.id }, { cveId: row.cveId, state: row.state, from: target?.state ?? null });
-    u.audit('case.cve.changed', { type: 'AnalysisCase', id: kase.id }, { cveId: row.cveId, state: row.state, from: target?.state ?? null });
+    u.audit(
+      'case.cve.changed',
+      { type: 'AnalysisCase', id: kase.id },
+      { cveId: row.cveId, state: row.state, from: target?.state ?? null },
+    );
     return { id: kase.id };
   });
 }
@@ -373,7 +421,11 @@ export async function recordCertNotification(ctx: Context, raw: z.input<typeof C
         createdAt: u.now,
       },
     });
-    u.event('cert.notified', { caseId: kase.id }, { organization: input.organization, reference: input.reference ?? null });
+    u.event(
+      'cert.notified',
+      { caseId: kase.id },
+      { organization: input.organization, reference: input.reference ?? null },
+    );
     u.audit('case.cert.notified', { type: 'AnalysisCase', id: kase.id }, { organization: input.organization });
     return { id: kase.id };
   });
@@ -400,7 +452,11 @@ export async function messageCaseReporters(ctx: Context, raw: z.input<typeof Rep
       select: { id: true, publicId: true, reporterId: true, caseId: true },
     });
     const targets = input.reportId
-      ? reports.filter((r) => r.publicId === input.reportId?.toUpperCase() || r.id === decodeId(input.reportId ?? '', 'VulnerabilityReport'))
+      ? reports.filter(
+          (r) =>
+            r.publicId === input.reportId?.toUpperCase() ||
+            r.id === decodeId(input.reportId ?? '', 'VulnerabilityReport'),
+        )
       : reports;
     if (targets.length === 0) {
       throw new DomainError('VALIDATION', `input.reportId: ${kase.publicId} has no such report.`, 'input.reportId');
@@ -408,7 +464,11 @@ export async function messageCaseReporters(ctx: Context, raw: z.input<typeof Rep
     for (const r of targets) {
       await messageReporter(u, r, { kind: input.kind, subject: input.subject ?? 'Status update', body: input.body });
     }
-    u.audit('case.reporter.messaged', { type: 'AnalysisCase', id: kase.id }, { reports: targets.map((r) => r.publicId), kind: input.kind });
+    u.audit(
+      'case.reporter.messaged',
+      { type: 'AnalysisCase', id: kase.id },
+      { reports: targets.map((r) => r.publicId), kind: input.kind },
+    );
     return { id: kase.id };
   });
 }

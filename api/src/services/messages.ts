@@ -3,7 +3,13 @@
 import type { Prisma } from '@psirt/db';
 import type { Unit } from './unit.ts';
 
-export type OutboundKind = 'ACKNOWLEDGEMENT' | 'STATUS_UPDATE' | 'REQUEST_FOR_INFORMATION' | 'TRIAGE_OUTCOME' | 'CONCLUSION' | 'OTHER';
+export type OutboundKind =
+  | 'ACKNOWLEDGEMENT'
+  | 'STATUS_UPDATE'
+  | 'REQUEST_FOR_INFORMATION'
+  | 'TRIAGE_OUTCOME'
+  | 'CONCLUSION'
+  | 'OTHER';
 
 export interface ReportRef {
   id: string;

@@ -137,11 +137,15 @@ export async function submitReport(ctx: Context, raw: SubmitReportInput): Promis
         body: `Thank you for your report. It is registered as ${publicId}. The PSIRT will review it and keep you informed; you can follow its status with the access token you received.`,
       });
       u.event('report.acknowledged', { reportId: report.id });
-      u.audit('report.submitted', { type: 'VulnerabilityReport', id: report.id }, {
-        publicId,
-        onBehalf: v.kind === 'user',
-        confidentialReporter: r.confidential,
-      });
+      u.audit(
+        'report.submitted',
+        { type: 'VulnerabilityReport', id: report.id },
+        {
+          publicId,
+          onBehalf: v.kind === 'user',
+          confidentialReporter: r.confidential,
+        },
+      );
       const token = await issueReporterToken(u.tx, { reporterId, name: `report ${publicId}` });
       return { reportId: report.id, publicId, reporterToken: token.secret, replayed: false };
     });
@@ -161,7 +165,15 @@ async function untriagedReport(u: Unit, ref: string) {
   const report = where
     ? await u.tx.vulnerabilityReport.findFirst({
         where,
-        select: { id: true, publicId: true, reporterId: true, caseId: true, triageOutcome: true, title: true, description: true },
+        select: {
+          id: true,
+          publicId: true,
+          reporterId: true,
+          caseId: true,
+          triageOutcome: true,
+          title: true,
+          description: true,
+        },
       })
     : null;
   if (!report) throw new DomainError('NOT_FOUND', `No report ${ref}.`, 'reportId');
@@ -202,7 +214,13 @@ export async function acceptReport(ctx: Context, raw: z.input<typeof AcceptInput
     });
     await u.tx.vulnerabilityReport.update({
       where: { id: report.id },
-      data: { triageOutcome: 'ACCEPTED', triagedAt: u.now, triagedById: u.actor.userId, caseId: kase.id, triageNote: input.note ?? null },
+      data: {
+        triageOutcome: 'ACCEPTED',
+        triagedAt: u.now,
+        triagedById: u.actor.userId,
+        caseId: kase.id,
+        triageNote: input.note ?? null,
+      },
     });
     u.event('report.triaged', { reportId: report.id, caseId: kase.id }, { outcome: 'ACCEPTED' });
     u.event('case.opened', { caseId: kase.id }, { publicId, fromReport: report.publicId });
@@ -215,7 +233,11 @@ export async function acceptReport(ctx: Context, raw: z.input<typeof AcceptInput
   });
 }
 
-export const AttachInput = z.object({ reportId: z.string().min(1), caseId: z.string().min(1), note: text(5000).optional().nullable() });
+export const AttachInput = z.object({
+  reportId: z.string().min(1),
+  caseId: z.string().min(1),
+  note: text(5000).optional().nullable(),
+});
 
 /** Attaches a report to an existing case as another report of the same vulnerability. */
 export async function attachReport(ctx: Context, raw: z.input<typeof AttachInput>, supportContact: string) {
@@ -224,7 +246,9 @@ export async function attachReport(ctx: Context, raw: z.input<typeof AttachInput
   return unitOfWork(ctx, async (u) => {
     const report = await untriagedReport(u, input.reportId);
     const where = caseRef(input.caseId);
-    const kase = where ? await u.tx.analysisCase.findFirst({ where, select: { id: true, publicId: true, state: true } }) : null;
+    const kase = where
+      ? await u.tx.analysisCase.findFirst({ where, select: { id: true, publicId: true, state: true } })
+      : null;
     if (!kase) throw new DomainError('NOT_FOUND', `No case ${input.caseId}.`, 'caseId');
     if (kase.state === 'CLOSED') {
       throw new DomainError('CONFLICT', `${kase.publicId} is closed; reopen it first or open a new case.`, 'caseId');
@@ -246,13 +270,27 @@ export async function attachReport(ctx: Context, raw: z.input<typeof AttachInput
       },
     });
     u.event('report.triaged', { reportId: report.id, caseId: kase.id }, { outcome: 'ACCEPTED', attached: true });
-    await messageReporter(u, { ...report, caseId: kase.id }, triageMessage('ATTACHED', { publicId: report.publicId, supportContact }));
-    u.audit('report.triaged', { type: 'VulnerabilityReport', id: report.id }, { outcome: 'ATTACHED', case: kase.publicId });
+    await messageReporter(
+      u,
+      { ...report, caseId: kase.id },
+      triageMessage('ATTACHED', { publicId: report.publicId, supportContact }),
+    );
+    u.audit(
+      'report.triaged',
+      { type: 'VulnerabilityReport', id: report.id },
+      { outcome: 'ATTACHED', case: kase.publicId },
+    );
     return kase;
   });
 }
 
-export const REJECT_REASONS = ['LIVE_INCIDENT', 'DUPLICATE', 'OUT_OF_SCOPE', 'NOT_A_VULNERABILITY', 'INSUFFICIENT_INFORMATION'] as const;
+export const REJECT_REASONS = [
+  'LIVE_INCIDENT',
+  'DUPLICATE',
+  'OUT_OF_SCOPE',
+  'NOT_A_VULNERABILITY',
+  'INSUFFICIENT_INFORMATION',
+] as const;
 
 export const RejectInput = z.object({
   reportId: z.string().min(1),
@@ -266,20 +304,34 @@ export async function rejectReport(ctx: Context, raw: z.input<typeof RejectInput
   requireRole(ctx, PSIRT_ROLES);
   const input = parseInput(RejectInput, raw);
   if (input.reason === 'DUPLICATE' && !input.duplicateOf) {
-    throw new DomainError('VALIDATION', 'input.duplicateOf: a DUPLICATE needs the report it duplicates.', 'input.duplicateOf');
+    throw new DomainError(
+      'VALIDATION',
+      'input.duplicateOf: a DUPLICATE needs the report it duplicates.',
+      'input.duplicateOf',
+    );
   }
   if (input.reason !== 'DUPLICATE' && input.duplicateOf) {
-    throw new DomainError('VALIDATION', 'input.duplicateOf: only a DUPLICATE names another report.', 'input.duplicateOf');
+    throw new DomainError(
+      'VALIDATION',
+      'input.duplicateOf: only a DUPLICATE names another report.',
+      'input.duplicateOf',
+    );
   }
   return unitOfWork(ctx, async (u) => {
     const report = await untriagedReport(u, input.reportId);
     let duplicateOf: { id: string; publicId: string } | null = null;
     if (input.duplicateOf) {
       const where = reportRef(input.duplicateOf);
-      duplicateOf = where ? await u.tx.vulnerabilityReport.findFirst({ where, select: { id: true, publicId: true } }) : null;
+      duplicateOf = where
+        ? await u.tx.vulnerabilityReport.findFirst({ where, select: { id: true, publicId: true } })
+        : null;
       if (!duplicateOf) throw new DomainError('NOT_FOUND', `No report ${input.duplicateOf}.`, 'input.duplicateOf');
       if (duplicateOf.id === report.id) {
-        throw new DomainError('VALIDATION', 'input.duplicateOf: a report cannot duplicate itself.', 'input.duplicateOf');
+        throw new DomainError(
+          'VALIDATION',
+          'input.duplicateOf: a report cannot duplicate itself.',
+          'input.duplicateOf',
+        );
       }
     }
     await u.tx.vulnerabilityReport.update({
@@ -298,15 +350,22 @@ export async function rejectReport(ctx: Context, raw: z.input<typeof RejectInput
       report,
       triageMessage(input.reason, { publicId: report.publicId, note: input.note, duplicateOf: null, supportContact }),
     );
-    u.audit('report.triaged', { type: 'VulnerabilityReport', id: report.id }, {
-      outcome: input.reason,
-      duplicateOf: duplicateOf?.publicId ?? null,
-    });
+    u.audit(
+      'report.triaged',
+      { type: 'VulnerabilityReport', id: report.id },
+      {
+        outcome: input.reason,
+        duplicateOf: duplicateOf?.publicId ?? null,
+      },
+    );
     return report;
   });
 }
 
-export const ReporterReplyInput = z.object({ reportId: z.string().min(1), body: text(50_000).min(1, 'must not be empty') });
+export const ReporterReplyInput = z.object({
+  reportId: z.string().min(1),
+  body: text(50_000).min(1, 'must not be empty'),
+});
 
 /** A reporter (with their token) writes to the PSIRT on one of their reports. */
 export async function reporterReply(ctx: Context, raw: z.input<typeof ReporterReplyInput>) {

@@ -17,7 +17,10 @@ export async function setSla(ctx: Context, input: Partial<SlaPolicy>): Promise<S
   return unitOfWork(ctx, async (u) => {
     const row = await u.tx.setting.findUnique({ where: { key: SLA_KEY } });
     const before = { ...DEFAULT_SLA, ...((row?.value as Partial<SlaPolicy> | undefined) ?? {}) };
-    const after = validateSlaPolicy({ ...before, ...Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)) });
+    const after = validateSlaPolicy({
+      ...before,
+      ...Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)),
+    });
     await u.tx.setting.upsert({
       where: { key: SLA_KEY },
       create: { key: SLA_KEY, value: { ...after }, updatedById: u.actor.userId },

@@ -59,7 +59,9 @@ async function staffProductLines(u: Unit, caseId: string, productLineIds: string
     if (added.has(p.userId)) continue;
     added.add(p.userId);
     const role = p.role === 'PRIME' ? 'PRIME' : 'SPECIALIST';
-    await u.tx.caseMember.create({ data: { caseId, userId: p.userId, role, addedById: u.actor.userId, addedAt: u.now } });
+    await u.tx.caseMember.create({
+      data: { caseId, userId: p.userId, role, addedById: u.actor.userId, addedAt: u.now },
+    });
     u.event('member.added', { caseId }, { userId: p.userId, role, automatic: true });
   }
 }

@@ -140,7 +140,10 @@ export function checkTransition(
     );
   }
   if (!transition.roles.some((r) => roles.includes(r))) {
-    throw new DomainError('FORBIDDEN', `Moving a case from ${from} to ${to} needs one of: ${transition.roles.join(', ')}.`);
+    throw new DomainError(
+      'FORBIDDEN',
+      `Moving a case from ${from} to ${to} needs one of: ${transition.roles.join(', ')}.`,
+    );
   }
   if (transition.requiresConclusion && !conclusion?.trim()) {
     throw new DomainError('VALIDATION', `Moving a case to ${to} needs a conclusion for the reporter.`, 'conclusion');
