@@ -308,11 +308,9 @@ describe(`analysis cases (${dialect})`, () => {
     const p2 = await lw.analyst.gql(
       `{ cases(first: 2, after: "${p1.data?.cases.pageInfo.endCursor}", orderBy: CREATED_ASC) { pageInfo { hasNextPage } edges { node { publicId } } } }`,
     );
-    expect([...(p1.data?.cases.edges ?? []), ...(p2.data?.cases.edges ?? [])].map((e: any) => e.node.publicId)).toEqual([
-      a.caseId,
-      b.caseId,
-      c.caseId,
-    ]);
+    expect([...(p1.data?.cases.edges ?? []), ...(p2.data?.cases.edges ?? [])].map((e: any) => e.node.publicId)).toEqual(
+      [a.caseId, b.caseId, c.caseId],
+    );
     expect(p2.data?.cases.pageInfo.hasNextPage).toBe(false);
   });
 });
