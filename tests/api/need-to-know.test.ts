@@ -1,0 +1,267 @@
+// Need-to-know, as a table: every kind of viewer × every sensitive read and
+// every mutation. A refusal is a typed FORBIDDEN / NOT_FOUND / UNAUTHENTICATED
+// (or a null / zero that is indistinguishable from "does not exist"), and
+// never carries the confidential data in its message.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Client, startTestApp, type TestApp } from '../support/app.ts';
+import { dialect } from '../support/db.ts';
+import { makeWorld, reportInput, SUBMIT, type World } from '../support/world.ts';
+
+let app: TestApp;
+let w: World;
+let viewers: Record<string, Client>;
+const ids = { case: '', caseNode: '', report: '', reportNode: '', triaged: '' };
+const SECRET_TITLE = 'Hard-coded root password in GridLink';
+const SECRET_NAME = 'Rhea Confidential';
+
+beforeAll(async () => {
+  app = await startTestApp({ submissionsPerHour: 1000 });
+  w = await makeWorld(app);
+  // An integrator submits for a confidential reporter; the analyst opens the case.
+  const sub = await w.integrator.gql(SUBMIT, {
+    input: reportInput({ reporter: { name: SECRET_NAME, email: 'rhea@secret.example', confidential: true } }),
+  });
+  const { publicId, reporterToken } = sub.data?.submitVulnerabilityReport ?? {};
+  const acc = await w.analyst.gql(
+    'mutation($r: String!) { acceptReport(reportId: $r, title: "' +
+      SECRET_TITLE +
+      '", products: ["gateway"]) { id publicId reports { id } } }',
+    { r: publicId },
+  );
+  ids.case = acc.data?.acceptReport.publicId;
+  ids.caseNode = acc.data?.acceptReport.id;
+  ids.report = publicId;
+  ids.reportNode = acc.data?.acceptReport.reports[0].id;
+  ids.triaged = publicId;
+  const other = await app.anonymous.gql(SUBMIT, { input: reportInput() });
+  viewers = {
+    anonymous: app.anonymous,
+    reporter: app.client(reporterToken),
+    otherReporter: app.client(other.data?.submitVulnerabilityReport.reporterToken),
+    admin: w.admin,
+    analyst: w.analyst,
+    casePrime: w.gridPrime,
+    caseSpecialist: w.gridSpecialist,
+    otherPrime: w.buildingPrime,
+    committee: w.committee,
+    auditor: w.auditor,
+    integrator: w.integrator,
+  };
+});
+afterAll(() => app?.[Symbol.asyncDispose]());
+
+type Outcome = 'allowed' | 'denied';
+const DENIED = new Set(['FORBIDDEN', 'NOT_FOUND', 'UNAUTHENTICATED']);
+
+interface Probe {
+  name: string;
+  allowed: string[];
+  run(c: Client): Promise<Outcome>;
+}
+
+const read =
+  (query: string, ok: (data: any) => boolean): Probe['run'] =>
+  async (c) => {
+    const res = await c.gql(query);
+    for (const e of res.errors ?? []) {
+      expect(DENIED.has(String(e.extensions?.code)), `${query}: ${e.message}`).toBe(true);
+    }
+    expect(JSON.stringify(res.errors ?? [])).not.toContain(SECRET_TITLE);
+    expect(JSON.stringify(res.errors ?? [])).not.toContain(SECRET_NAME);
+    return res.data && ok(res.data) ? 'allowed' : 'denied';
+  };
+
+/** A mutation is allowed when it gets past authorization (it may still fail validation or a guard). */
+const write =
+  (query: string): Probe['run'] =>
+  async (c) => {
+    const res = await c.gql(query);
+    const code = res.errors?.[0]?.extensions?.code;
+    expect(JSON.stringify(res.errors ?? [])).not.toContain(SECRET_TITLE);
+    return code && DENIED.has(String(code)) ? 'denied' : 'allowed';
+  };
+
+const PSIRT = ['admin', 'analyst'];
+const TEAM = [...PSIRT, 'casePrime', 'caseSpecialist'];
+
+const probes = (): Probe[] => [
+  {
+    name: 'case(publicId:)',
+    allowed: TEAM,
+    run: read(`{ case(publicId: "${ids.case}") { title } }`, (d) => d.case?.title === SECRET_TITLE),
+  },
+  {
+    name: 'node(id:) of the case',
+    allowed: TEAM,
+    run: read(
+      `{ node(id: "${ids.caseNode}") { ... on AnalysisCase { title } } }`,
+      (d) => d.node?.title === SECRET_TITLE,
+    ),
+  },
+  {
+    name: 'nodes(ids:) of the case',
+    allowed: TEAM,
+    run: read(`{ nodes(ids: ["${ids.caseNode}"]) { id } }`, (d) => d.nodes?.[0]?.id === ids.caseNode),
+  },
+  {
+    name: 'cases.totalCount',
+    allowed: TEAM,
+    run: read('{ cases(first: 0) { totalCount } }', (d) => d.cases?.totalCount === 1),
+  },
+  {
+    name: 'cases search by the secret title',
+    allowed: TEAM,
+    run: read(
+      `{ cases(first: 5, filter: { search: "root password" }) { edges { node { id } } } }`,
+      (d) => d.cases?.edges.length === 1,
+    ),
+  },
+  {
+    name: 'report status',
+    allowed: [...TEAM, 'reporter', 'integrator'],
+    run: read(`{ report(publicId: "${ids.report}") { status } }`, (d) => Boolean(d.report?.status)),
+  },
+  {
+    name: 'node(id:) of the report',
+    allowed: [...TEAM, 'reporter', 'integrator'],
+    run: read(`{ node(id: "${ids.reportNode}") { id } }`, (d) => Boolean(d.node?.id)),
+  },
+  {
+    name: 'reports list',
+    allowed: [...TEAM, 'reporter', 'integrator'],
+    run: read('{ reports(first: 50) { edges { node { publicId } } } }', (d) =>
+      d.reports?.edges.some((e: any) => e.node.publicId === ids.report),
+    ),
+  },
+  {
+    name: 'report description',
+    allowed: TEAM,
+    run: read(`{ report(publicId: "${ids.report}") { description } }`, (d) => Boolean(d.report?.description)),
+  },
+  {
+    name: 'report → case',
+    allowed: TEAM,
+    run: read(
+      `{ report(publicId: "${ids.report}") { case { title } } }`,
+      (d) => d.report?.case?.title === SECRET_TITLE,
+    ),
+  },
+  {
+    name: 'report → reporter (any field)',
+    allowed: [...PSIRT],
+    run: read(`{ report(publicId: "${ids.report}") { reporter { kind } } }`, (d) => Boolean(d.report?.reporter?.kind)),
+  },
+  {
+    name: "confidential reporter's name",
+    allowed: PSIRT,
+    run: read(`{ reporters(first: 10) { edges { node { name } } } }`, (d) =>
+      d.reporters?.edges.some((e: any) => e.node.name === SECRET_NAME),
+    ),
+  },
+  {
+    name: 'case timeline (nested)',
+    allowed: TEAM,
+    run: read(
+      `{ node(id: "${ids.caseNode}") { ... on AnalysisCase { timeline { type } } } }`,
+      (d) => (d.node?.timeline?.length ?? 0) > 0,
+    ),
+  },
+  {
+    name: 'case messages with the reporter',
+    allowed: TEAM,
+    run: read(`{ case(publicId: "${ids.case}") { messages { body } } }`, (d) => (d.case?.messages?.length ?? 0) > 0),
+  },
+  {
+    name: 'triage queue',
+    allowed: PSIRT,
+    run: read('{ triageQueue(first: 1) { totalCount } }', (d) => d.triageQueue?.totalCount >= 0),
+  },
+  {
+    name: 'audit log',
+    allowed: ['admin', 'auditor'],
+    run: read('{ auditLog(first: 1) { edges { node { action } } } }', (d) => Boolean(d.auditLog)),
+  },
+  {
+    name: 'addCaseNote',
+    allowed: TEAM,
+    run: write(`mutation { addCaseNote(caseId: "${ids.case}", text: "seen") { id } }`),
+  },
+  {
+    name: 'transitionCase (ANALYSIS → REMEDIATION: PSIRT and Primes)',
+    allowed: [...PSIRT, 'casePrime'],
+    run: write(`mutation { transitionCase(caseId: "${ids.case}", to: REMEDIATION) { id } }`),
+  },
+  {
+    name: 'setProductImpact on the grid product',
+    allowed: TEAM,
+    run: write(
+      `mutation { setProductImpact(input: { caseId: "${ids.case}", product: "gateway", status: UNDER_INVESTIGATION }) { id } }`,
+    ),
+  },
+  {
+    name: 'updateCase (embargo)',
+    allowed: [...PSIRT, 'casePrime'],
+    run: write(`mutation { updateCase(input: { caseId: "${ids.case}", embargoTimeZone: "UTC" }) { id } }`),
+  },
+  {
+    name: 'addCaseMember',
+    allowed: [...PSIRT, 'casePrime'],
+    run: write(
+      `mutation { addCaseMember(caseId: "${ids.case}", userId: "00000000-0000-0000-0000-000000000001") { id } }`,
+    ),
+  },
+  {
+    name: 'recordCve',
+    allowed: PSIRT,
+    run: write(`mutation { recordCve(caseId: "${ids.case}", cveId: "bad") { id } }`),
+  },
+  {
+    name: 'recordCertNotification',
+    allowed: PSIRT,
+    run: write(`mutation { recordCertNotification(caseId: "${ids.case}", organization: "") { id } }`),
+  },
+  {
+    name: 'messageReporters',
+    allowed: PSIRT,
+    run: write(`mutation { messageReporters(caseId: "${ids.case}", body: "") { id } }`),
+  },
+  { name: 'acceptReport', allowed: PSIRT, run: write(`mutation { acceptReport(reportId: "${ids.triaged}") { id } }`) },
+  {
+    name: 'rejectReport',
+    allowed: PSIRT,
+    run: write(`mutation { rejectReport(reportId: "${ids.triaged}", reason: OUT_OF_SCOPE) { id } }`),
+  },
+  {
+    name: 'replyToReport',
+    allowed: [...PSIRT, 'reporter'],
+    run: write(`mutation { replyToReport(reportId: "${ids.report}", body: "ping") { id } }`),
+  },
+  {
+    name: 'setSlaPolicy',
+    allowed: ['admin'],
+    run: write('mutation { setSlaPolicy(updateEveryDays: 14) { updateEveryDays } }'),
+  },
+  {
+    name: 'submitVulnerabilityReport (staff on behalf)',
+    allowed: ['admin', 'analyst', 'integrator', 'anonymous', 'reporter', 'otherReporter'],
+    run: write(
+      `mutation { submitVulnerabilityReport(input: { title: "t", description: "", reporter: {} }) { publicId } }`,
+    ),
+  },
+];
+
+describe(`need-to-know: every viewer × every sensitive read and mutation (${dialect})`, () => {
+  it('grants exactly the table, and refuses everything else without leaking', async () => {
+    const table: Record<string, Record<string, Outcome>> = {};
+    const expected: Record<string, Record<string, Outcome>> = {};
+    for (const probe of probes()) {
+      table[probe.name] = {};
+      expected[probe.name] = {};
+      for (const [who, client] of Object.entries(viewers)) {
+        table[probe.name][who] = await probe.run(client);
+        expected[probe.name][who] = probe.allowed.includes(who) ? 'allowed' : 'denied';
+      }
+    }
+    expect(table).toEqual(expected);
+  });
+});
