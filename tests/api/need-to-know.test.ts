@@ -255,12 +255,14 @@ describe(`need-to-know: every viewer × every sensitive read and mutation (${dia
     const table: Record<string, Record<string, Outcome>> = {};
     const expected: Record<string, Record<string, Outcome>> = {};
     for (const probe of probes()) {
-      table[probe.name] = {};
-      expected[probe.name] = {};
+      const got: Record<string, Outcome> = {};
+      const want: Record<string, Outcome> = {};
       for (const [who, client] of Object.entries(viewers)) {
-        table[probe.name][who] = await probe.run(client);
-        expected[probe.name][who] = probe.allowed.includes(who) ? 'allowed' : 'denied';
+        got[who] = await probe.run(client);
+        want[who] = probe.allowed.includes(who) ? 'allowed' : 'denied';
       }
+      table[probe.name] = got;
+      expected[probe.name] = want;
     }
     expect(table).toEqual(expected);
   });
