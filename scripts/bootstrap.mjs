@@ -121,6 +121,8 @@ const tasks = {
   /** `psirt <args…>`: the command-line tool (start, db, token…). */
   psirt: (args) => handOver(process.execPath, [path.join(root, 'api', 'bin', 'psirt.mjs'), ...args]),
   test: (args) => handOver(bin('vitest'), ['run', ...args]),
+  /** `bench <name> [options]`: a benchmark from tests/bench (e.g. `api`). */
+  bench: (args) => handOver(process.execPath, [path.join(root, 'tests', 'bench', 'run.mjs'), ...args]),
   lint: (args) => run(bin('biome'), ['check', ...args, '.']),
   format: (args) => run(bin('biome'), ['check', '--write', ...args, '.']),
   typecheck: () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']),

@@ -53,24 +53,25 @@ export async function appendAudit(tx: Tx, entries: AuditEntry | AuditEntry[], at
   let prevHash = last?.hash ?? null;
   // Millisecond precision, as stored (timestamptz(3)).
   const when = new Date(Math.floor(at.getTime()));
-  for (const e of list) {
+  const rows = list.map((e) => {
     const data = JSON.parse(JSON.stringify(e.data ?? {}));
     const hash = entryHash(prevHash, when, e, data);
-    await tx.auditLog.create({
-      data: {
-        at: when,
-        actorKind: e.actorKind,
-        actorId: e.actorId ?? null,
-        action: e.action,
-        subjectType: e.subjectType ?? null,
-        subjectId: e.subjectId ?? null,
-        data,
-        prevHash,
-        hash,
-      },
-    });
+    const row = {
+      at: when,
+      actorKind: e.actorKind,
+      actorId: e.actorId ?? null,
+      action: e.action,
+      subjectType: e.subjectType ?? null,
+      subjectId: e.subjectId ?? null,
+      data,
+      prevHash,
+      hash,
+    };
     prevHash = hash;
-  }
+    return row;
+  });
+  // One statement however many entries; seq follows the array order.
+  await tx.auditLog.createMany({ data: rows });
 }
 
 /** Appends in a transaction of its own (for reads, which have no transaction). */

@@ -87,6 +87,9 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
     'A Vulnerability Analysis Report (VAR): the case file from triage to closure. Visible to PSIRT analysts, admins and its need-to-know members only.',
   id: { field: 'id' },
   findUnique: (id) => ({ id }),
+  // Select mode: only the columns a query asks for are read (summaries and
+  // plans can be long), plus what the workflow and SLA fields compute from.
+  select: { id: true, state: true, createdAt: true, lastReporterUpdateAt: true },
   authScopes: (kase, ctx) => mayReadCase(ctx, kase.id),
   fields: (t) => ({
     publicId: t.exposeString('publicId', { description: 'VAR-<year>-<nnnn>' }),

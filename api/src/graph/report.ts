@@ -33,6 +33,8 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
     'A Vulnerability Summary Report (VSR): what a reporter sent, as received. Its reporter (own reports), an integrator (reports it submitted), the PSIRT and the case team may read it; internal fields are for the PSIRT and the case team only.',
   id: { field: 'id' },
   findUnique: (id) => ({ id }),
+  // Select mode: descriptions can be long; read them only when asked for.
+  select: { id: true, caseId: true, receivedAt: true },
   fields: (t) => ({
     publicId: t.exposeString('publicId', { description: 'VSR-<year>-<nnnn>' }),
     title: t.exposeString('title'),

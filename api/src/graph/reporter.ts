@@ -15,6 +15,7 @@ type ReporterRow = { id: string; confidential: boolean };
 function identity<K extends 'name' | 'organization' | 'email' | 'phone' | 'pgpFingerprint' | 'creditAs'>(key: K) {
   return {
     nullable: true as const,
+    select: { [key]: true } as Record<K, true>,
     authScopes: (r: ReporterRow, _a: unknown, ctx: Context) => mayReadReporterIdentity(ctx.viewer, r),
     resolve: async (r: ReporterRow & Record<K, string | null>, _a: unknown, ctx: Context) => {
       if (r.confidential && r[key] !== null) await ctx.loaders.identityRead.load(r.id);
@@ -27,6 +28,7 @@ export const Reporter = builder.prismaNode('Reporter', {
   description:
     "Someone outside the PSIRT who reports vulnerabilities. Readable by PSIRT analysts, admins and auditors; a confidential reporter's identity by analysts and admins only (audited).",
   ...readableBy((ctx) => hasAnyRole(ctx.viewer, REPORTER_READERS)),
+  select: { id: true, confidential: true },
   fields: (t) => ({
     kind: t.expose('kind', { type: ReporterKindEnum }),
     name: t.string(identity('name')),

@@ -1,0 +1,46 @@
+// The dashboard query costs the same number of SQL statements for 5 cases as
+// for 50: relations load in batches, never one query per case.
+
+import { issueUserToken } from '@psirt/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { DASHBOARD_QUERY, seedDashboard } from '../support/dashboard.ts';
+import { dialect } from '../support/db.ts';
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  await seedDashboard(app.db.prisma, 60);
+});
+afterAll(() => app?.[Symbol.asyncDispose]());
+
+describe(`batching (${dialect})`, () => {
+  it('runs the dashboard query in a number of statements independent of the page size', async () => {
+    const analyst = await app.login('ANALYST');
+    // A member (not the PSIRT) exercises the per-case need-to-know checks too.
+    const member = await app.db.prisma.user.findUniqueOrThrow({ where: { email: 'bench-1@bench.example' } });
+    const memberClient = app.client((await issueUserToken(app.db.prisma, { userId: member.id, name: 't' })).secret);
+
+    for (const client of [analyst, memberClient]) {
+      const counts: Record<number, number> = {};
+      for (const first of [5, 50]) {
+        await client.gql('{ __typename }');
+        app.queryCount();
+        const res = await client.gql(DASHBOARD_QUERY, { first });
+        counts[first] = app.queryCount();
+        // Reporters are PSIRT-only: the member gets FORBIDDEN there, and only there.
+        if (client === analyst) expect(res.errors).toBeUndefined();
+        else for (const e of res.errors ?? []) expect(e.path).toContain('reporter');
+        expect(res.data?.cases.edges).toHaveLength(first);
+        const node = res.data?.cases.edges[0].node;
+        expect(node.impacts).toHaveLength(3);
+        expect(node.members).toHaveLength(4);
+        expect(node.scores.length).toBeGreaterThanOrEqual(4);
+        expect(node.nextUpdateDue).toBeTruthy();
+      }
+      expect(counts[50], JSON.stringify(counts)).toBe(counts[5]);
+      expect(counts[50]).toBeLessThan(25);
+    }
+  });
+});
