@@ -207,7 +207,7 @@ export async function acceptReport(ctx: Context, raw: z.input<typeof AcceptInput
         createdAt: u.now,
         lastReporterUpdateAt: u.now,
         members: u.actor.userId
-          ? { create: { userId: u.actor.userId, role: 'ANALYST', addedById: u.actor.userId } }
+          ? { create: { userId: u.actor.userId, role: 'ANALYST', addedById: u.actor.userId, addedAt: u.now } }
           : undefined,
       },
       select: { id: true, publicId: true },
