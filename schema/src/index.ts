@@ -1,3 +1,4 @@
+export * from './case/events.ts';
 export * from './case/sla.ts';
 export * from './case/workflow.ts';
 export * from './errors.ts';

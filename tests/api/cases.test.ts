@@ -104,24 +104,24 @@ describe(`analysis cases (${dialect})`, () => {
     const types = tl.data?.case.timeline.map((e: any) => e.type);
     expect(types).toEqual(
       expect.arrayContaining([
-        'case.opened',
-        'impact.added',
-        'member.added',
-        'impact.changed',
-        'case.transitioned',
-        'mitigation.added',
-        'message.sent',
+        'CASE_OPENED',
+        'IMPACT_ADDED',
+        'MEMBER_ADDED',
+        'IMPACT_CHANGED',
+        'CASE_TRANSITIONED',
+        'MITIGATION_ADDED',
+        'MESSAGE_SENT',
       ]),
     );
     const moves = tl.data?.case.timeline
-      .filter((e: any) => e.type === 'case.transitioned')
+      .filter((e: any) => e.type === 'CASE_TRANSITIONED')
       .map((e: any) => [e.data.from, e.data.to]);
     expect(moves).toEqual([
       ['ANALYSIS', 'REMEDIATION'],
       ['REMEDIATION', 'DISCLOSURE'],
       ['DISCLOSURE', 'CLOSED'],
     ]);
-    expect(tl.data?.case.timeline.find((e: any) => e.type === 'impact.changed').actor.id).toBe(
+    expect(tl.data?.case.timeline.find((e: any) => e.type === 'IMPACT_CHANGED').actor.id).toBe(
       Buffer.from(`User:${w.gridSpecialist.userId}`).toString('base64'),
     );
   });

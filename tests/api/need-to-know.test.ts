@@ -10,7 +10,17 @@ import { makeWorld, reportInput, SUBMIT, type World } from '../support/world.ts'
 let app: TestApp;
 let w: World;
 let viewers: Record<string, Client>;
-const ids = { case: '', caseNode: '', report: '', reportNode: '', triaged: '' };
+const ids = {
+  case: '',
+  caseNode: '',
+  report: '',
+  reportNode: '',
+  triaged: '',
+  impact: '',
+  message: '',
+  event: '',
+  audit: '',
+};
 const SECRET_TITLE = 'Hard-coded root password in GridLink';
 const SECRET_NAME = 'Rhea Confidential';
 
@@ -33,6 +43,13 @@ beforeAll(async () => {
   ids.report = publicId;
   ids.reportNode = acc.data?.acceptReport.reports[0].id;
   ids.triaged = publicId;
+  const parts = await w.analyst.gql(
+    `{ case(publicId: "${ids.case}") { impacts { id } messages { id } timeline { id } } }`,
+  );
+  ids.impact = parts.data?.case.impacts[0].id;
+  ids.message = parts.data?.case.messages[0].id;
+  ids.event = parts.data?.case.timeline[0].id;
+  ids.audit = (await w.auditor.gql('{ auditLog(first: 1) { edges { node { id } } } }')).data?.auditLog.edges[0].node.id;
   const other = await app.anonymous.gql(SUBMIT, { input: reportInput() });
   viewers = {
     anonymous: app.anonymous,
@@ -97,6 +114,23 @@ const probes = (): Probe[] => [
       `{ node(id: "${ids.caseNode}") { ... on AnalysisCase { title } } }`,
       (d) => d.node?.title === SECRET_TITLE,
     ),
+  },
+  {
+    name: 'node(id:) of a product impact, a timeline event (parts of the case)',
+    allowed: TEAM,
+    run: read(`{ a: node(id: "${ids.impact}") { id } b: node(id: "${ids.event}") { id } }`, (d) =>
+      Boolean(d.a?.id && d.b?.id),
+    ),
+  },
+  {
+    name: 'node(id:) of a message to the reporter',
+    allowed: [...TEAM, 'reporter', 'integrator'],
+    run: read(`{ node(id: "${ids.message}") { id } }`, (d) => Boolean(d.node?.id)),
+  },
+  {
+    name: 'node(id:) of an audit entry',
+    allowed: ['admin', 'auditor'],
+    run: read(`{ node(id: "${ids.audit}") { id } }`, (d) => Boolean(d.node?.id)),
   },
   {
     name: 'nodes(ids:) of the case',

@@ -1,9 +1,17 @@
 import { AUDIT_READERS } from '../access.ts';
+import { hasAnyRole } from '../auth.ts';
 import { builder } from '../builder.ts';
 import { ActorKindEnum } from './enums.ts';
 
-const AuditEntry = builder.prismaObject('AuditLog', {
+const AuditEntry = builder.prismaNode('AuditLog', {
   name: 'AuditEntry',
+  id: { resolve: (e) => e.seq.toString() },
+  nullable: true,
+  // Like readableBy: anyone else (or a malformed id) looks up a row that cannot exist.
+  findUnique: (id, ctx) => ({
+    seq: hasAnyRole(ctx.viewer, AUDIT_READERS) && /^\d{1,18}$/.test(id) ? BigInt(id) : -1n,
+  }),
+  authScopes: { anyRole: AUDIT_READERS },
   description: 'One entry of the append-only, hash-chained audit log.',
   fields: (t) => ({
     seq: t.string({ description: 'Position in the chain.', resolve: (e) => e.seq.toString() }),

@@ -6,10 +6,12 @@ import {
   type CaseState,
   nextUpdateDue,
   overdueCutoff,
+  TIMELINE_EVENT_TYPES,
+  timelineEnumValue,
   transitionsFrom,
   updateOverdue,
 } from '@psirt/schema';
-import { caseVisibility, mayReadCase } from '../access.ts';
+import { caseVisibility, isPsirt, mayReadCase } from '../access.ts';
 import { hasAnyRole } from '../auth.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
@@ -42,6 +44,46 @@ import { registerNodeGuard } from './guards.ts';
 import { isUuid } from './visibility.ts';
 
 registerNodeGuard('AnalysisCase', async (ctx, id) => isUuid(id) && (await mayReadCase(ctx, id)));
+
+/** The parts of a case are readable exactly when their case is. */
+function partOfCase(find: (ctx: Context, id: string) => Promise<{ caseId: string | null } | null>) {
+  return async (ctx: Context, id: string) => {
+    if (!isUuid(id)) return false;
+    const row = await find(ctx, id);
+    return row?.caseId ? mayReadCase(ctx, row.caseId) : row !== null && isPsirt(ctx.viewer);
+  };
+}
+const caseIdOnly = { select: { caseId: true } } as const;
+registerNodeGuard(
+  'ProductImpact',
+  partOfCase((ctx, id) => ctx.db.productImpact.findUnique({ where: { id }, ...caseIdOnly })),
+);
+registerNodeGuard(
+  'Mitigation',
+  partOfCase((ctx, id) => ctx.db.mitigation.findUnique({ where: { id }, ...caseIdOnly })),
+);
+registerNodeGuard(
+  'Score',
+  partOfCase((ctx, id) => ctx.db.score.findUnique({ where: { id }, ...caseIdOnly })),
+);
+registerNodeGuard(
+  'CveAssignment',
+  partOfCase((ctx, id) => ctx.db.cveAssignment.findUnique({ where: { id }, ...caseIdOnly })),
+);
+registerNodeGuard(
+  'CertNotification',
+  partOfCase((ctx, id) => ctx.db.certNotification.findUnique({ where: { id }, ...caseIdOnly })),
+);
+registerNodeGuard(
+  'TimelineEvent',
+  partOfCase(async (ctx, id) => {
+    const e = await ctx.db.timelineEvent.findUnique({
+      where: { id },
+      select: { caseId: true, report: { select: { caseId: true } } },
+    });
+    return e ? { caseId: e.caseId ?? e.report?.caseId ?? null } : null;
+  }),
+);
 
 // ── The workflow, as data ────────────────────────────────────────────────
 
@@ -174,7 +216,10 @@ builder.prismaObject('CaseMember', {
   }),
 });
 
-builder.prismaObject('ProductImpact', {
+builder.prismaNode('ProductImpact', {
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id) => ({ id }),
   description: 'How one product is affected by a case (VEX-style).',
   fields: (t) => ({
     product: t.relation('product'),
@@ -189,7 +234,10 @@ builder.prismaObject('ProductImpact', {
   }),
 });
 
-builder.prismaObject('Mitigation', {
+builder.prismaNode('Mitigation', {
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id) => ({ id }),
   description: 'A mitigation (configuration, restriction, workaround) or the final fix.',
   fields: (t) => ({
     kind: t.expose('kind', { type: MitigationKindEnum }),
@@ -202,7 +250,10 @@ builder.prismaObject('Mitigation', {
   }),
 });
 
-builder.prismaObject('Score', {
+builder.prismaNode('Score', {
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id) => ({ id }),
   description: 'One CVSS assessment as recorded at one time (never changed).',
   fields: (t) => ({
     kind: t.expose('kind', { type: ScoreKindEnum }),
@@ -217,7 +268,10 @@ builder.prismaObject('Score', {
   }),
 });
 
-builder.prismaObject('CveAssignment', {
+builder.prismaNode('CveAssignment', {
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id) => ({ id }),
   description: 'A CVE id for the case: requested, reserved, published (or rejected).',
   fields: (t) => ({
     cveId: t.exposeString('cveId', { nullable: true, description: 'Null while only requested.' }),
@@ -228,7 +282,10 @@ builder.prismaObject('CveAssignment', {
   }),
 });
 
-builder.prismaObject('CertNotification', {
+builder.prismaNode('CertNotification', {
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id) => ({ id }),
   description: 'A CERT organisation notified about the case.',
   fields: (t) => ({
     organization: t.exposeString('organization'),
@@ -237,15 +294,23 @@ builder.prismaObject('CertNotification', {
   }),
 });
 
-builder.prismaObject('TimelineEvent', {
-  description:
-    'Something that happened, with who and when. `type` is one of: report.received, report.acknowledged, report.triaged, case.opened, case.transitioned, case.details.changed, case.embargo.changed, case.exploitation.changed, case.publiclyKnown.changed, case.notificationPlan.changed, case.note, member.added, member.removed, impact.added, impact.changed, mitigation.added, cve.changed, cert.notified, message.sent, message.received.',
+builder.prismaNode('TimelineEvent', {
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id) => ({ id }),
+  description: 'Something that happened to a report or case: what (type, data), who (actor) and when (at).',
   fields: (t) => ({
-    type: t.exposeString('type'),
+    type: t.field({ type: TimelineEventTypeEnum, resolve: (e) => timelineEnumValue(e.type) as never }),
     at: t.expose('createdAt', { type: 'DateTime' }),
     actor: t.relation('actor', { nullable: true, description: 'Null for the reporter or the system.' }),
     data: t.expose('data', { type: 'JSON', description: 'What changed (type-specific).' }),
   }),
+});
+
+const TimelineEventTypeEnum = builder.enumType('TimelineEventType', {
+  values: Object.fromEntries(
+    Object.entries(TIMELINE_EVENT_TYPES).map(([type, description]) => [timelineEnumValue(type), { description }]),
+  ),
 });
 
 // ── Lists ────────────────────────────────────────────────────────────────

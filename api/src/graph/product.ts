@@ -27,8 +27,9 @@ export const Product = builder.prismaNode('Product', {
   }),
 });
 
-export const ProductVersion = builder.prismaObject('ProductVersion', {
+export const ProductVersion = builder.prismaNode('ProductVersion', {
   description: 'A released version of a product.',
+  ...readableBy(isStaff),
   fields: (t) => ({
     version: t.exposeString('version'),
     releasedAt: t.expose('releasedAt', { type: 'DateTime', nullable: true }),

@@ -22,6 +22,12 @@ async function mayReadReport(ctx: Context, id: string) {
   return (await ctx.db.vulnerabilityReport.count({ where: { AND: [{ id }, reportVisibility(ctx.viewer)] } })) > 0;
 }
 registerNodeGuard('VulnerabilityReport', mayReadReport);
+// A message is readable by whoever may read its report's thread (internal-only messages do not exist).
+registerNodeGuard('ReporterMessage', async (ctx, id) => {
+  if (!isUuid(id)) return false;
+  const m = await ctx.db.reporterMessage.findUnique({ where: { id }, select: { reportId: true } });
+  return m?.reportId ? mayReadReport(ctx, m.reportId) : m !== null && isPsirt(ctx.viewer);
+});
 
 /** Fields only the PSIRT and the case's team read; reporters and integrators see status and messages. */
 const internal = {
@@ -81,7 +87,10 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
   }),
 });
 
-builder.prismaObject('ReporterMessage', {
+builder.prismaNode('ReporterMessage', {
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id) => ({ id }),
   description: "A message to or from a reporter, on one report's thread.",
   fields: (t) => ({
     direction: t.expose('direction', { type: MessageDirectionEnum }),

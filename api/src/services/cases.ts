@@ -1,7 +1,7 @@
 // Work on an analysis case (VAR): workflow, team, per-product impact,
 // mitigations, coordination and reporter communication.
 import type { Prisma } from '@psirt/db';
-import { type CaseState, checkTransition, DomainError } from '@psirt/schema';
+import { type CaseState, checkTransition, DomainError, type TimelineEventType } from '@psirt/schema';
 import { z } from 'zod';
 import { caseRef, caseVisibility, isPsirt, PSIRT_ROLES, requireRole, requireUser } from '../access.ts';
 import type { Context } from '../context.ts';
@@ -134,7 +134,7 @@ export async function updateCase(ctx: Context, raw: z.input<typeof UpdateCaseInp
     const diff = changes(kase as unknown as Record<string, unknown>, data as Record<string, unknown>);
     if (Object.keys(diff).length === 0) return { id: kase.id };
     await u.tx.analysisCase.update({ where: { id: kase.id }, data });
-    const typed: [string, string[]][] = [
+    const typed: [TimelineEventType, string[]][] = [
       ['case.embargo.changed', ['embargoUntil', 'embargoTimeZone']],
       ['case.exploitation.changed', ['exploitationObserved', 'exploitationObservedAt', 'exploitationSource']],
       ['case.publiclyKnown.changed', ['publiclyKnown', 'publiclyKnownAt', 'publiclyKnownSource']],

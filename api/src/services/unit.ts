@@ -1,7 +1,7 @@
 // A unit of work: one transaction holding a change, its timeline events, its
 // audit entries and its outbox messages — all commit together or none does.
 import { type AuditEntry, appendAudit, type Prisma, type Tx } from '@psirt/db';
-import { DomainError } from '@psirt/schema';
+import { DomainError, type TimelineEventType } from '@psirt/schema';
 import type { z } from 'zod';
 import type { Context } from '../context.ts';
 
@@ -10,7 +10,11 @@ export interface Unit {
   now: Date;
   /** The acting staff user, reporter, or null (anonymous). */
   actor: { kind: AuditEntry['actorKind']; id: string | null; userId: string | null };
-  event(type: string, on: { caseId?: string | null; reportId?: string | null }, data?: Record<string, unknown>): void;
+  event(
+    type: TimelineEventType,
+    on: { caseId?: string | null; reportId?: string | null },
+    data?: Record<string, unknown>,
+  ): void;
   audit(action: string, subject: { type: string; id: string }, data?: Record<string, unknown>): void;
 }
 

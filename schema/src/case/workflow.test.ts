@@ -78,3 +78,13 @@ describe('the VAR workflow', () => {
     );
   });
 });
+
+describe('timeline event types', () => {
+  it('map to GraphQL enum values one to one', async () => {
+    const { TIMELINE_EVENT_TYPES, timelineEnumValue } = await import('./events.ts');
+    const values = Object.keys(TIMELINE_EVENT_TYPES).map(timelineEnumValue);
+    expect(new Set(values).size).toBe(values.length);
+    expect(timelineEnumValue('case.publiclyKnown.changed')).toBe('CASE_PUBLICLY_KNOWN_CHANGED');
+    for (const v of values) expect(v).toMatch(/^[A-Z][A-Z_]*$/);
+  });
+});

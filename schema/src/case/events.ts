@@ -1,0 +1,32 @@
+/** Every kind of timeline event a report or case can have. */
+export const TIMELINE_EVENT_TYPES = {
+  'report.received': 'A report arrived.',
+  'report.acknowledged': 'The reporter was sent an acknowledgement.',
+  'report.triaged': 'Triage decided (data.outcome; data.attached when it joined an existing case).',
+  'case.opened': 'The case was opened from a report.',
+  'case.transitioned': 'The case moved state (data.from, data.to, data.comment).',
+  'case.details.changed': 'Title, summary or CWE ids changed.',
+  'case.embargo.changed': 'The embargo date or its time zone changed.',
+  'case.exploitation.changed': 'Exploitation observed was set or cleared (with when and source).',
+  'case.publiclyKnown.changed': 'Public knowledge was set or cleared (with when and source).',
+  'case.notificationPlan.changed': 'The notification plan changed.',
+  'case.note': 'A team note (data.text).',
+  'member.added': 'Someone joined the team or changed role (data.automatic for product-line staff).',
+  'member.removed': 'Someone left the team.',
+  'impact.added': 'A product was added to the case.',
+  'impact.changed': "A product's impact changed (what changed, from → to).",
+  'mitigation.added': 'A mitigation or fix was recorded.',
+  'cve.changed': 'A CVE was requested, reserved, published or rejected.',
+  'cert.notified': 'A CERT was notified.',
+  'message.sent': 'A message went to a reporter.',
+  'message.received': 'A reporter wrote.',
+} as const;
+
+export type TimelineEventType = keyof typeof TIMELINE_EVENT_TYPES;
+
+/** "case.transitioned" → "CASE_TRANSITIONED" (GraphQL enum values cannot hold dots). */
+export const timelineEnumValue = (type: string) =>
+  type
+    .replace(/[.]/g, '_')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toUpperCase();
