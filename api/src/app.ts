@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { type Database, migrationNames } from '@psirt/db';
+import { createAuditBatcher, type Database, migrationNames } from '@psirt/db';
 import { DomainError, type SlaPolicy } from '@psirt/schema';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
@@ -53,6 +53,7 @@ export function buildApp(deps: AppDeps): App {
   const now = deps.clock ?? (() => new Date());
   const policy = { supportContact: deps.supportContact ?? 'your customer-support contact' };
   // In memory, per instance: a coarse brake on anonymous submissions, not a quota.
+  const auditBatcher = createAuditBatcher(db.prisma);
   const submissionLimiter = new RateLimiterMemory({ points: deps.submissionsPerHour ?? 20, duration: 3600 });
 
   const yoga = createYoga<ServerContext, Context>({
@@ -80,7 +81,7 @@ export function buildApp(deps: AppDeps): App {
           db: db.prisma,
           log: log.child({ requestId }),
           requestId,
-          loaders: createLoaders(db.prisma, viewer, requestId, now),
+          loaders: createLoaders(db.prisma, auditBatcher, viewer, requestId, now),
           now,
           sla: () => {
             sla ??= readSla(db.prisma);

@@ -1,6 +1,6 @@
 // Per-request DataLoaders: each batches what one request asks of the same kind
 // into one SQL statement, so lists cost the same whatever their page size.
-import { appendAuditNow, type Db } from '@psirt/db';
+import type { AuditBatcher, Db } from '@psirt/db';
 import DataLoader from 'dataloader';
 import type { Viewer } from './auth.ts';
 
@@ -9,13 +9,20 @@ export interface Loaders {
   caseRoles: DataLoader<string, string[]>;
   /**
    * Records that the viewer read a confidential reporter's identity. Batched:
-   * one audit transaction per request tick, however many reporters were read;
-   * the field waits for it, so a read that cannot be audited is not served.
+   * one entry per reporter per request, committed together with concurrent
+   * requests' entries (group commit); the field waits for the commit, so a
+   * read that cannot be audited is not served.
    */
   identityRead: DataLoader<string, true>;
 }
 
-export function createLoaders(db: Db, viewer: Viewer, requestId: string, now: () => Date): Loaders {
+export function createLoaders(
+  db: Db,
+  audit: AuditBatcher,
+  viewer: Viewer,
+  requestId: string,
+  now: () => Date,
+): Loaders {
   return {
     caseRoles: new DataLoader(async (caseIds) => {
       if (viewer.kind !== 'user') return caseIds.map(() => []);
@@ -26,8 +33,7 @@ export function createLoaders(db: Db, viewer: Viewer, requestId: string, now: ()
       return caseIds.map((id) => rows.filter((r) => r.caseId === id).map((r) => r.role));
     }),
     identityRead: new DataLoader(async (reporterIds) => {
-      await appendAuditNow(
-        db,
+      await audit.append(
         reporterIds.map((id) => ({
           actorKind: viewer.kind === 'user' ? 'USER' : viewer.kind === 'reporter' ? 'REPORTER' : 'ANONYMOUS',
           actorId: viewer.kind === 'user' ? viewer.userId : viewer.kind === 'reporter' ? viewer.reporterId : null,

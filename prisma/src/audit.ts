@@ -146,3 +146,50 @@ export async function verifyAuditChain(
   }
   return { ok: problems.length === 0, entries, head, problems };
 }
+
+export interface AuditBatcher {
+  /** Resolves once the entries are committed (rejects if they could not be). */
+  append(entries: AuditEntry[], at?: Date): Promise<void>;
+}
+
+/**
+ * Group commit for audit entries written outside a change's transaction (reads
+ * of confidential data): requests arriving together share one transaction, so
+ * the chain's lock is taken once per batch instead of once per request. Each
+ * caller still waits for its own entries to be committed.
+ */
+export function createAuditBatcher(db: Db): AuditBatcher {
+  let queue: { entries: AuditEntry[]; at: Date; done: (e?: unknown) => void }[] = [];
+  let running = false;
+
+  async function flush() {
+    running = true;
+    while (queue.length) {
+      const batch = queue;
+      queue = [];
+      const at = new Date(Math.max(...batch.map((b) => b.at.getTime())));
+      try {
+        await appendAuditNow(
+          db,
+          batch.flatMap((b) => b.entries),
+          at,
+        );
+        for (const b of batch) b.done();
+      } catch (error) {
+        for (const b of batch) b.done(error);
+      }
+    }
+    running = false;
+  }
+
+  return {
+    append(entries, at = new Date()) {
+      if (entries.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ entries, at, done: (e) => (e ? reject(e) : resolve()) });
+        // While a batch commits, newcomers gather for the next one.
+        if (!running) void flush();
+      });
+    },
+  };
+}

@@ -3,10 +3,12 @@ export * from '../generated/client/enums.ts';
 export { type OpenAdapter, openAdapter } from './adapters.ts';
 export {
   type AuditActorKind,
+  type AuditBatcher,
   type AuditEntry,
   type AuditVerification,
   appendAudit,
   appendAuditNow,
+  createAuditBatcher,
   verifyAuditChain,
 } from './audit.ts';
 export { type Database, type Db, openDatabase, type Tx } from './client.ts';

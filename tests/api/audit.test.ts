@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { appendAuditNow, databaseConfigFromEnv, openDatabase } from '@psirt/db';
+import { appendAuditNow, databaseConfigFromEnv, openDatabase, verifyAuditChain } from '@psirt/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { psirt } from '../support/cli.ts';
@@ -81,6 +81,14 @@ describe(`audit log (${dialect})`, () => {
     // Reading other fields, or a non-confidential reporter, is not an identity read.
     await w.analyst.gql('{ reporters(first: 50) { edges { node { kind confidential } } } }');
     expect((await entries('reporter.identity.read')).length).toBe(reads.length);
+
+    // Concurrent readers share audit transactions (group commit); nothing is lost and the chain holds.
+    await Promise.all(
+      Array.from({ length: 8 }, () => w.analyst.gql('{ reporters(first: 50) { edges { node { name } } } }')),
+    );
+    const total = await app.db.prisma.auditLog.count({ where: { action: 'reporter.identity.read' } });
+    expect(total).toBe(reads.length + 8 * confidentialCount);
+    expect((await verifyAuditChain(app.db.prisma)).ok).toBe(true);
   });
 });
 
