@@ -20,6 +20,7 @@ const ids = {
   message: '',
   event: '',
   audit: '',
+  member: '',
 };
 const SECRET_TITLE = 'Hard-coded root password in GridLink';
 const SECRET_NAME = 'Rhea Confidential';
@@ -44,11 +45,13 @@ beforeAll(async () => {
   ids.reportNode = acc.data?.acceptReport.reports[0].id;
   ids.triaged = publicId;
   const parts = await w.analyst.gql(
-    `{ case(publicId: "${ids.case}") { impacts { id } messages { id } timeline { id } } }`,
+    `{ case(publicId: "${ids.case}") { impacts { id } messages { id } timeline { id } members { id } } }`,
   );
+  if (parts.errors) throw new Error(JSON.stringify(parts.errors));
   ids.impact = parts.data?.case.impacts[0].id;
   ids.message = parts.data?.case.messages[0].id;
   ids.event = parts.data?.case.timeline[0].id;
+  ids.member = parts.data?.case.members[0].id;
   ids.audit = (await w.auditor.gql('{ auditLog(first: 1) { edges { node { id } } } }')).data?.auditLog.edges[0].node.id;
   const other = await app.anonymous.gql(SUBMIT, { input: reportInput() });
   viewers = {
@@ -116,7 +119,7 @@ const probes = (): Probe[] => [
     ),
   },
   {
-    name: 'node(id:) of a product impact, a timeline event (parts of the case)',
+    name: 'node(id:) of a product impact, a timeline event, a team member (parts of the case)',
     allowed: TEAM,
     run: read(`{ a: node(id: "${ids.impact}") { id } b: node(id: "${ids.event}") { id } }`, (d) =>
       Boolean(d.a?.id && d.b?.id),

@@ -54,6 +54,11 @@ function partOfCase(find: (ctx: Context, id: string) => Promise<{ caseId: string
   };
 }
 const caseIdOnly = { select: { caseId: true } } as const;
+const NIL = '00000000-0000-0000-0000-000000000000';
+registerNodeGuard('CaseMember', async (ctx, id) => {
+  const [caseId = '', userId = ''] = id.split(':');
+  return isUuid(caseId) && isUuid(userId) && mayReadCase(ctx, caseId);
+});
 registerNodeGuard(
   'ProductImpact',
   partOfCase((ctx, id) => ctx.db.productImpact.findUnique({ where: { id }, ...caseIdOnly })),
@@ -206,8 +211,15 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
   }),
 });
 
-builder.prismaObject('CaseMember', {
+builder.prismaNode('CaseMember', {
   description: 'A member of a case team.',
+  // A compound key: the node id carries "<caseId>:<userId>".
+  id: { resolve: (m) => `${m.caseId}:${m.userId}` },
+  nullable: true,
+  findUnique: (id) => {
+    const [caseId = NIL, userId = NIL] = id.split(':');
+    return { caseId_userId: { caseId, userId } };
+  },
   fields: (t) => ({
     user: t.relation('user'),
     role: t.expose('role', { type: CaseMemberRoleEnum }),

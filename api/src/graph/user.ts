@@ -1,6 +1,8 @@
 import { builder } from '../builder.ts';
 import { ProductLineRoleEnum, RoleEnum } from './enums.ts';
-import { isStaff, readableBy } from './visibility.ts';
+import { isStaff, isUuid, readableBy } from './visibility.ts';
+
+const NIL = '00000000-0000-0000-0000-000000000000';
 
 export const User = builder.prismaNode('User', {
   description: 'A PSIRT staff member.',
@@ -16,8 +18,21 @@ export const User = builder.prismaNode('User', {
   }),
 });
 
-export const ProductLineMembership = builder.prismaObject('ProductLineMember', {
+export const ProductLineMembership = builder.prismaNode('ProductLineMember', {
   description: "A user's role (PSP or PSS) in a product line.",
+  // A compound key: the node id carries "<productLineId>:<userId>:<role>".
+  id: { resolve: (m) => `${m.productLineId}:${m.userId}:${m.role}` },
+  nullable: true,
+  findUnique: (id, ctx) => {
+    const [productLineId = '', userId = '', role = ''] = id.split(':');
+    const ok = isStaff(ctx) && isUuid(productLineId) && isUuid(userId) && (role === 'PRIME' || role === 'SPECIALIST');
+    return {
+      productLineId_userId_role: ok
+        ? { productLineId, userId, role: role as 'PRIME' | 'SPECIALIST' }
+        : { productLineId: NIL, userId: NIL, role: 'PRIME' as const },
+    };
+  },
+  authScopes: (_p, ctx) => isStaff(ctx),
   fields: (t) => ({
     role: t.expose('role', { type: ProductLineRoleEnum }),
     user: t.relation('user'),
