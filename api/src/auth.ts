@@ -52,7 +52,13 @@ export async function authenticate(db: Db, header: string | null | undefined, no
   const token = row && {
     ...row,
     user: row.userId
-      ? { id: row.userId, email: row.email as string, name: row.name as string, roles: row.roles ?? [], disabledAt: row.disabledAt }
+      ? {
+          id: row.userId,
+          email: row.email as string,
+          name: row.name as string,
+          roles: row.roles ?? [],
+          disabledAt: row.disabledAt,
+        }
       : null,
   };
   if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) throw invalid;
