@@ -58,6 +58,27 @@ export async function mayReadReportInternals(ctx: Context, report: { caseId: str
   return report.caseId !== null && (await mayReadCase(ctx, report.caseId));
 }
 
+/**
+ * The staff roles that count for a workflow move on this case. Product-line
+ * roles count only on the case they hold them on: a Prime acts as Prime on a
+ * case where they are its PRIME member, not where they merely need to know.
+ */
+export async function workflowRoles(ctx: Context, caseId: string): Promise<readonly Role[]> {
+  if (ctx.viewer.kind !== 'user' || isPsirt(ctx.viewer)) return workflowRolesIn(ctx.viewer, []);
+  return workflowRolesIn(ctx.viewer, await ctx.loaders.caseRoles.load(caseId));
+}
+
+/** The same, given the viewer's roles in the case (inside a transaction, where loaders must not be used). */
+export function workflowRolesIn(v: Viewer, caseRoles: readonly string[]): readonly Role[] {
+  if (v.kind !== 'user') return [];
+  if (isPsirt(v)) return v.roles;
+  return v.roles.filter(
+    (r) =>
+      (r !== 'PRODUCT_SECURITY_PRIME' || caseRoles.includes('PRIME')) &&
+      (r !== 'PRODUCT_SECURITY_SPECIALIST' || caseRoles.includes('SPECIALIST')),
+  );
+}
+
 /** May the viewer read a reporter's name and contact details? Confidential ones: PSIRT only. */
 export function mayReadReporterIdentity(viewer: Viewer, reporter: { confidential: boolean }): boolean {
   return isPsirt(viewer) || (!reporter.confidential && hasAnyRole(viewer, REPORTER_READERS));

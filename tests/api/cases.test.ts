@@ -178,6 +178,15 @@ describe(`analysis cases (${dialect})`, () => {
     expect(added.data?.addCaseMember.members).toContainEqual({ role: 'NEED_TO_KNOW', user: { id: outsiderId } });
     expect((await w.outsider.gql(CASE, { c: caseId })).data?.case.publicId).toBe(caseId);
 
+    // A Prime who only needs to know does not act as Prime on this case.
+    const otherPrime = Buffer.from(`User:${w.buildingPrime.userId}`).toString('base64');
+    await w.analyst.gql(add, { c: caseId, u: otherPrime });
+    const moves = await w.buildingPrime.gql(`{ case(publicId: "${caseId}") { allowedTransitions { to } } }`);
+    expect(moves.data?.case.allowedTransitions).toEqual([]);
+    expect(code(await w.buildingPrime.gql(MOVE, { c: caseId, to: 'REMEDIATION' }))).toBe('FORBIDDEN');
+    const own = await w.gridPrime.gql(`{ case(publicId: "${caseId}") { allowedTransitions { to } } }`);
+    expect(own.data?.case.allowedTransitions).toEqual([{ to: 'REMEDIATION' }]);
+
     expect((await w.analyst.gql(remove, { c: caseId, u: outsiderId })).errors).toBeUndefined();
     expect((await w.outsider.gql(CASE, { c: caseId })).data).toEqual({ case: null });
     expect(

@@ -11,8 +11,7 @@ import {
   transitionsFrom,
   updateOverdue,
 } from '@psirt/schema';
-import { caseVisibility, isPsirt, mayReadCase } from '../access.ts';
-import { hasAnyRole } from '../auth.ts';
+import { caseVisibility, isPsirt, mayReadCase, workflowRoles } from '../access.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import {
@@ -146,10 +145,12 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
     allowedTransitions: t.field({
       type: [WorkflowTransition],
       description: 'The moves the viewer may make from the current state (guards are checked when moving).',
-      resolve: (c, _a, ctx) =>
-        transitionsFrom(c.state as CaseState)
-          .filter((x) => hasAnyRole(ctx.viewer, x.roles))
-          .map(asTransition),
+      resolve: async (c, _a, ctx) => {
+        const roles = await workflowRoles(ctx, c.id);
+        return transitionsFrom(c.state as CaseState)
+          .filter((x) => x.roles.some((r) => roles.includes(r)))
+          .map(asTransition);
+      },
     }),
     embargoUntil: t.expose('embargoUntil', {
       type: 'DateTime',
