@@ -1,7 +1,7 @@
 // Who may see and do what: the platform's need-to-know rules, in one place.
 // Graph types, list queries and services all ask here; nothing else decides.
 import type { Prisma } from '@psirt/db';
-import { DomainError, type Role } from '@psirt/schema';
+import { DomainError, NIL_UUID, type Role } from '@psirt/schema';
 import { hasAnyRole, type Viewer } from './auth.ts';
 import type { Context } from './context.ts';
 
@@ -17,7 +17,7 @@ export const SUBMITTERS: readonly Role[] = ['ADMIN', 'ANALYST', 'INTEGRATOR'];
 export const isPsirt = (viewer: Viewer) => hasAnyRole(viewer, PSIRT_ROLES);
 
 /** Matches no row: for viewers who may see none of a kind. */
-const NOTHING = { id: '00000000-0000-0000-0000-000000000000' } as const;
+const NOTHING = { id: NIL_UUID } as const;
 
 /** The cases a viewer may read: all for the PSIRT, their own for need-to-know members. */
 export function caseVisibility(viewer: Viewer): Prisma.AnalysisCaseWhereInput {
@@ -97,45 +97,3 @@ export function requireRole(ctx: Context, roles: readonly Role[]): Extract<Viewe
   if (!hasAnyRole(user, roles)) throw new DomainError('FORBIDDEN', 'Your roles do not allow this.');
   return user;
 }
-
-/**
- * Loads a case the viewer may read, by public id (VAR-…) or node id. Missing
- * and invisible cases get the same NOT_FOUND, so existence never leaks.
- */
-export async function findReadableCase(ctx: Context, ref: string): Promise<{ id: string; publicId: string }> {
-  const where = caseRef(ref);
-  const found = where
-    ? await ctx.db.analysisCase.findFirst({
-        where: { AND: [where, caseVisibility(ctx.viewer)] },
-        select: { id: true, publicId: true },
-      })
-    : null;
-  if (!found) throw new DomainError('NOT_FOUND', `No case ${ref} that you may see.`, 'caseId');
-  return found;
-}
-
-export async function findReadableReport(ctx: Context, ref: string): Promise<{ id: string; publicId: string }> {
-  const where = reportRef(ref);
-  const found = where
-    ? await ctx.db.vulnerabilityReport.findFirst({
-        where: { AND: [where, reportVisibility(ctx.viewer)] },
-        select: { id: true, publicId: true },
-      })
-    : null;
-  if (!found) throw new DomainError('NOT_FOUND', `No report ${ref} that you may see.`, 'reportId');
-  return found;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A global node id ("AnalysisCase:<uuid>" in base64) or a public id, as a where clause. */
-function refWhere(ref: string, typename: string, prefix: string): { id: string } | { publicId: string } | null {
-  if (ref.toUpperCase().startsWith(`${prefix}-`)) return { publicId: ref.toUpperCase() };
-  const decoded = Buffer.from(ref, 'base64').toString('utf8');
-  const [type, id] = decoded.split(':');
-  if (type === typename && id && UUID.test(id)) return { id };
-  return null;
-}
-
-export const caseRef = (ref: string) => refWhere(ref, 'AnalysisCase', 'VAR');
-export const reportRef = (ref: string) => refWhere(ref, 'VulnerabilityReport', 'VSR');

@@ -22,18 +22,31 @@ export interface AuditEntry {
 /** Serialises appends across connections and instances (key: "psir" + 1). */
 const AUDIT_LOCK = 0x70736972 + 1;
 
-function entryHash(prevHash: string | null, at: Date, e: AuditEntry, data: unknown): string {
+/** What an entry's hash covers: every stored column but the hash itself. */
+interface HashedFields {
+  prevHash: string | null;
+  at: Date;
+  actorKind: AuditActorKind;
+  actorId: string | null;
+  action: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  data: unknown;
+}
+
+function entryHash(f: HashedFields): string {
   // RFC 8785 canonical JSON, so the hash does not depend on key order or on
   // how a driver round-trips JSON: verification recomputes it from the row.
+  // Named one by one: a stored row also carries seq and hash, which are not hashed.
   const body = canonicalize({
-    prevHash,
-    at: at.toISOString(),
-    actorKind: e.actorKind,
-    actorId: e.actorId ?? null,
-    action: e.action,
-    subjectType: e.subjectType ?? null,
-    subjectId: e.subjectId ?? null,
-    data,
+    prevHash: f.prevHash,
+    at: f.at.toISOString(),
+    actorKind: f.actorKind,
+    actorId: f.actorId,
+    action: f.action,
+    subjectType: f.subjectType,
+    subjectId: f.subjectId,
+    data: f.data,
   });
   return createHash('sha256')
     .update(body ?? '', 'utf8')
@@ -54,21 +67,19 @@ export async function appendAudit(tx: Tx, entries: AuditEntry | AuditEntry[], at
   // Millisecond precision, as stored (timestamptz(3)).
   const when = new Date(Math.floor(at.getTime()));
   const rows = list.map((e) => {
-    const data = JSON.parse(JSON.stringify(e.data ?? {}));
-    const hash = entryHash(prevHash, when, e, data);
-    const row = {
+    const fields: HashedFields = {
+      prevHash,
       at: when,
       actorKind: e.actorKind,
       actorId: e.actorId ?? null,
       action: e.action,
       subjectType: e.subjectType ?? null,
       subjectId: e.subjectId ?? null,
-      data,
-      prevHash,
-      hash,
+      data: JSON.parse(JSON.stringify(e.data ?? {})),
     };
+    const hash = entryHash(fields);
     prevHash = hash;
-    return row;
+    return { ...fields, data: fields.data as object, hash };
   });
   // One statement however many entries; seq follows the array order.
   await tx.auditLog.createMany({ data: rows });
@@ -102,7 +113,7 @@ export async function verifyAuditChain(
   let cursor: bigint | undefined;
   let entries = 0;
   let head: AuditVerification['head'] = null;
-  const seen = new Map<string, string>();
+  let recordedHead: string | undefined;
   for (;;) {
     const rows = await db.auditLog.findMany({
       where: cursor === undefined ? {} : { seq: { gt: cursor } },
@@ -116,32 +127,20 @@ export async function verifyAuditChain(
           `entry ${row.seq}: its previous-hash does not match the entry before it (a row was deleted, inserted or edited)`,
         );
       }
-      const expected = entryHash(
-        row.prevHash,
-        row.at,
-        {
-          actorKind: row.actorKind,
-          actorId: row.actorId,
-          action: row.action,
-          subjectType: row.subjectType,
-          subjectId: row.subjectId,
-        },
-        row.data,
-      );
+      const expected = entryHash(row);
       if (expected !== row.hash) problems.push(`entry ${row.seq}: its content does not match its hash (edited)`);
       prevHash = row.hash;
       head = { seq: row.seq.toString(), hash: row.hash };
-      if (options.expectHead) seen.set(row.seq.toString(), row.hash);
+      if (row.seq.toString() === options.expectHead?.seq) recordedHead = row.hash;
     }
     options.onProgress?.(entries);
     if (rows.length < batch) break;
     cursor = rows[rows.length - 1]?.seq;
   }
   if (options.expectHead) {
-    const h = seen.get(options.expectHead.seq);
-    if (h === undefined)
+    if (recordedHead === undefined)
       problems.push(`the recorded head entry ${options.expectHead.seq} is gone (the tail was deleted)`);
-    else if (h !== options.expectHead.hash)
+    else if (recordedHead !== options.expectHead.hash)
       problems.push(`the recorded head entry ${options.expectHead.seq} was changed`);
   }
   return { ok: problems.length === 0, entries, head, problems };

@@ -17,16 +17,16 @@ export interface IssuedToken {
   secret: string;
 }
 
-/** Creates an API token for a staff user and returns its secret (once). */
-export async function issueUserToken(
+/** Creates a token for one subject and returns its secret (the only time it exists in clear). */
+async function issueToken(
   db: Db | Tx,
-  input: { userId: string; name: string; expiresAt?: Date | null },
+  owner: { subject: 'USER'; userId: string } | { subject: 'REPORTER'; reporterId: string },
+  input: { name: string; expiresAt?: Date | null },
 ): Promise<IssuedToken> {
   const secret = PREFIX + randomBytes(32).toString('base64url');
   const row = await db.apiToken.create({
     data: {
-      subject: 'USER',
-      userId: input.userId,
+      ...owner,
       name: input.name,
       prefix: secret.slice(0, PREFIX.length + 6),
       tokenHash: hashToken(secret),
@@ -37,25 +37,21 @@ export async function issueUserToken(
   return { id: row.id, secret };
 }
 
+/** Creates an API token for a staff user and returns its secret (once). */
+export function issueUserToken(
+  db: Db | Tx,
+  input: { userId: string; name: string; expiresAt?: Date | null },
+): Promise<IssuedToken> {
+  return issueToken(db, { subject: 'USER', userId: input.userId }, input);
+}
+
 /**
  * Creates a reporter access token: it reads that reporter's own reports and
  * the messages addressed to them, nothing else (the API enforces it).
  */
-export async function issueReporterToken(
+export function issueReporterToken(
   db: Db | Tx,
   input: { reporterId: string; name: string; expiresAt?: Date | null },
 ): Promise<IssuedToken> {
-  const secret = PREFIX + randomBytes(32).toString('base64url');
-  const row = await db.apiToken.create({
-    data: {
-      subject: 'REPORTER',
-      reporterId: input.reporterId,
-      name: input.name,
-      prefix: secret.slice(0, PREFIX.length + 6),
-      tokenHash: hashToken(secret),
-      expiresAt: input.expiresAt ?? null,
-    },
-    select: { id: true },
-  });
-  return { id: row.id, secret };
+  return issueToken(db, { subject: 'REPORTER', reporterId: input.reporterId }, input);
 }

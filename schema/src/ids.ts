@@ -31,3 +31,11 @@ export function parsePublicId(text: string, expected?: PublicIdKind): PublicId {
   }
   return id;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Row ids are UUIDs; anything else can be answered "not found" without asking the database. */
+export const isUuid = (value: string): boolean => UUID.test(value);
+
+/** Matches no row: ids are UUIDv7, and the nil UUID is never issued. */
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';

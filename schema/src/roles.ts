@@ -24,6 +24,3 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
-
-/** Roles that see every case without being a member of it. */
-export const ALL_CASES_ROLES: readonly Role[] = ['ADMIN', 'ANALYST', 'AUDITOR'];

@@ -4,6 +4,8 @@ import {
   CASE_STATES,
   CASE_TRANSITIONS,
   type CaseState,
+  isUuid,
+  NIL_UUID,
   nextUpdateDue,
   overdueCutoff,
   TIMELINE_EVENT_TYPES,
@@ -14,6 +16,7 @@ import {
 import { caseVisibility, isPsirt, mayReadCase, workflowRoles } from '../access.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
+import { decodeId } from '../refs.ts';
 import {
   addCaseMember,
   addCaseNote,
@@ -26,7 +29,6 @@ import {
   transitionCase,
   updateCase,
 } from '../services/cases.ts';
-import { decodeId } from '../services/team.ts';
 import {
   CaseMemberRoleEnum,
   CaseStateEnum,
@@ -40,7 +42,6 @@ import {
   VexJustificationEnum,
 } from './enums.ts';
 import { registerNodeGuard } from './guards.ts';
-import { isUuid } from './visibility.ts';
 
 registerNodeGuard('AnalysisCase', async (ctx, id) => isUuid(id) && (await mayReadCase(ctx, id)));
 
@@ -53,7 +54,6 @@ function partOfCase(find: (ctx: Context, id: string) => Promise<{ caseId: string
   };
 }
 const caseIdOnly = { select: { caseId: true } } as const;
-const NIL = '00000000-0000-0000-0000-000000000000';
 registerNodeGuard('CaseMember', async (ctx, id) => {
   const [caseId = '', userId = ''] = id.split(':');
   return isUuid(caseId) && isUuid(userId) && mayReadCase(ctx, caseId);
@@ -218,7 +218,7 @@ builder.prismaNode('CaseMember', {
   id: { resolve: (m) => `${m.caseId}:${m.userId}` },
   nullable: true,
   findUnique: (id) => {
-    const [caseId = NIL, userId = NIL] = id.split(':');
+    const [caseId = NIL_UUID, userId = NIL_UUID] = id.split(':');
     return { caseId_userId: { caseId, userId } };
   },
   fields: (t) => ({
@@ -370,8 +370,7 @@ async function caseWhere(ctx: Context, filter: typeof CaseFilter.$inferInput | n
   }
   if (f.products?.length) and.push({ impacts: { some: { product: { key: { in: f.products } } } } });
   if (f.productLine) and.push({ impacts: { some: { product: { productLine: { key: f.productLine } } } } });
-  if (f.assignee)
-    and.push({ members: { some: { userId: decodeId(f.assignee, 'User') ?? '00000000-0000-0000-0000-000000000000' } } });
+  if (f.assignee) and.push({ members: { some: { userId: decodeId(f.assignee, 'User') ?? NIL_UUID } } });
   if (f.embargoBefore) and.push({ embargoUntil: { lt: f.embargoBefore } });
   if (f.search?.trim()) {
     const q = f.search.trim();

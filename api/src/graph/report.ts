@@ -1,3 +1,4 @@
+import { isUuid } from '@psirt/schema';
 import { isPsirt, mayReadReportInternals, PSIRT_ROLES, reportVisibility } from '../access.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
@@ -13,7 +14,6 @@ import {
   TriageOutcomeEnum,
 } from './enums.ts';
 import { registerNodeGuard } from './guards.ts';
-import { isUuid } from './visibility.ts';
 
 async function mayReadReport(ctx: Context, id: string) {
   if (!isUuid(id)) return false;

@@ -1,8 +1,7 @@
+import { isUuid, NIL_UUID } from '@psirt/schema';
 import { builder } from '../builder.ts';
 import { ProductLineRoleEnum, RoleEnum } from './enums.ts';
-import { isStaff, isUuid, readableBy } from './visibility.ts';
-
-const NIL = '00000000-0000-0000-0000-000000000000';
+import { isStaff, readableBy } from './visibility.ts';
 
 export const User = builder.prismaNode('User', {
   description: 'A PSIRT staff member.',
@@ -29,7 +28,7 @@ export const ProductLineMembership = builder.prismaNode('ProductLineMember', {
     return {
       productLineId_userId_role: ok
         ? { productLineId, userId, role: role as 'PRIME' | 'SPECIALIST' }
-        : { productLineId: NIL, userId: NIL, role: 'PRIME' as const },
+        : { productLineId: NIL_UUID, userId: NIL_UUID, role: 'PRIME' as const },
     };
   },
   authScopes: (_p, ctx) => isStaff(ctx),

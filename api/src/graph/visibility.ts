@@ -1,8 +1,5 @@
+import { isUuid, NIL_UUID } from '@psirt/schema';
 import type { Context } from '../context.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Matches no row (ids are UUIDv7; the nil UUID is never issued). */
-const NO_ROW = '00000000-0000-0000-0000-000000000000';
 
 /**
  * The lookup behind `node(id:)` for a type only some viewers may read. For
@@ -11,7 +8,7 @@ const NO_ROW = '00000000-0000-0000-0000-000000000000';
  * response never tells whether the record exists.
  */
 export function nodeLookup(mayRead: (ctx: Context) => boolean) {
-  return (id: string, ctx: Context) => ({ id: mayRead(ctx) && UUID.test(id) ? id : NO_ROW });
+  return (id: string, ctx: Context) => ({ id: mayRead(ctx) && isUuid(id) ? id : NIL_UUID });
 }
 
 /**
@@ -29,5 +26,3 @@ export function readableBy(mayRead: (ctx: Context) => boolean) {
 }
 
 export const isStaff = (ctx: Context) => ctx.viewer.kind === 'user';
-
-export const isUuid = (id: string) => UUID.test(id);

@@ -3,10 +3,11 @@
 import type { Prisma } from '@psirt/db';
 import { type CaseState, checkTransition, DomainError, type TimelineEventType } from '@psirt/schema';
 import { z } from 'zod';
-import { caseRef, caseVisibility, isPsirt, PSIRT_ROLES, requireRole, requireUser, workflowRolesIn } from '../access.ts';
+import { caseVisibility, isPsirt, PSIRT_ROLES, requireRole, requireUser, workflowRolesIn } from '../access.ts';
 import type { Context } from '../context.ts';
+import { caseRef, decodeId } from '../refs.ts';
 import { messageReporter } from './messages.ts';
-import { addProductImpacts, decodeId, requireCaseLead, requireProductAuthority, resolveProducts } from './team.ts';
+import { addProductImpacts, requireCaseLead, requireProductAuthority, resolveProducts } from './team.ts';
 import { changes, parseInput, type Unit, unitOfWork } from './unit.ts';
 
 const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`);

@@ -4,9 +4,10 @@ import { allocatePublicId, issueReporterToken } from '@psirt/db';
 import { DomainError } from '@psirt/schema';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
-import { caseRef, isPsirt, PSIRT_ROLES, reportRef, requireRole, SUBMITTERS } from '../access.ts';
+import { isPsirt, PSIRT_ROLES, reportVisibility, requireRole, SUBMITTERS } from '../access.ts';
 import { hasAnyRole } from '../auth.ts';
 import type { Context } from '../context.ts';
+import { caseRef, reportRef } from '../refs.ts';
 import { messageReporter, triageMessage } from './messages.ts';
 import { addProductImpacts } from './team.ts';
 import { parseInput, type Unit, unitOfWork } from './unit.ts';
@@ -373,12 +374,11 @@ export async function reporterReply(ctx: Context, raw: z.input<typeof ReporterRe
     throw new DomainError('FORBIDDEN', 'Only the reporter (with their access token) can reply on a report thread.');
   }
   const input = parseInput(ReporterReplyInput, raw);
-  const v = ctx.viewer;
   return unitOfWork(ctx, async (u) => {
     const where = reportRef(input.reportId);
     const report = where
       ? await u.tx.vulnerabilityReport.findFirst({
-          where: { AND: [where, v.kind === 'reporter' ? { reporterId: v.reporterId } : {}] },
+          where: { AND: [where, reportVisibility(ctx.viewer)] },
           select: { id: true, publicId: true, reporterId: true, caseId: true },
         })
       : null;

@@ -3,16 +3,8 @@
 import { DomainError } from '@psirt/schema';
 import { isPsirt } from '../access.ts';
 import type { Context } from '../context.ts';
+import { decodeId } from '../refs.ts';
 import type { Unit } from './unit.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A global id of `typename`, or a raw UUID, to the row id; null if neither. */
-export function decodeId(ref: string, typename: string): string | null {
-  if (UUID.test(ref)) return ref;
-  const [type, id] = Buffer.from(ref, 'base64').toString('utf8').split(':');
-  return type === typename && id && UUID.test(id) ? id : null;
-}
 
 /** Resolves products given by global id or key; an unknown one is a VALIDATION error naming it. */
 export async function resolveProducts(u: Unit, refs: readonly string[], field = 'input.productIds') {
