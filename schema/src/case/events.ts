@@ -16,6 +16,9 @@ export const TIMELINE_EVENT_TYPES = {
   'impact.added': 'A product was added to the case.',
   'impact.changed': "A product's impact changed (what changed, from → to).",
   'mitigation.added': 'A mitigation or fix was recorded.',
+  'score.recorded':
+    'A CVSS score was recorded (data.kind, data.product for an AVSS, data.vector, data.score, data.severity, data.rationale, data.previous).',
+  'case.severity.changed': "The case's severity moved (data.from → data.to, with its basis: AVSS or VENDOR_BASE).",
   'cve.changed': 'A CVE was requested, reserved, published or rejected.',
   'cert.notified': 'A CERT was notified.',
   'message.sent': 'A message went to a reporter.',

@@ -51,7 +51,8 @@ function crossCheck(g: VectorGrammar, seed: number, check: (vector: string) => s
 const diff = (what: string, ours: number | null | undefined, theirs: number | null | undefined) =>
   ours === theirs ? null : `${what} ${ours} ≠ ${theirs}`;
 
-describe('cross-check against ae-cvss-calculator', () => {
+// Seconds of work each (the reference is slow), more under a loaded CI machine.
+describe('cross-check against ae-cvss-calculator', { timeout: 60_000 }, () => {
   it('CVSS v3.1: base, temporal and environmental scores of 10,000 random vectors', () => {
     crossCheck(CVSS31, 31, (vector) => {
       const ours = scoreCvss(vector);

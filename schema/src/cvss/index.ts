@@ -57,3 +57,4 @@ export function scoreCvss(input: string): CvssScore {
     `"${vector.length > 40 ? `${vector.slice(0, 40)}…` : vector}" is not a CVSS vector: expected CVSS:3.1/…, CVSS:4.0/… or a v2 vector (AV:…/AC:…/Au:…).`,
   );
 }
+export * from './case-severity.ts';
