@@ -2,7 +2,7 @@
 // PSIRT_DEMO=0): enough of a PSIRT's world to click through the API at once.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Role } from '@psirt/schema';
+import { type Role, scoreCvss } from '@psirt/schema';
 import type { Db } from './client.ts';
 import { allocatePublicId } from './ids.ts';
 import { hashToken, issueUserToken } from './tokens.ts';
@@ -160,17 +160,54 @@ export async function seedDemo(db: Db, now = new Date()): Promise<DemoDataset | 
           caseId: kase.id,
         },
       });
-      // The reporter's own claim, kept beside (never replaced by) the vendor's scores.
-      await tx.score.create({
-        data: {
+      // The reporter's own claim, kept beside (never replaced by) the vendor's scores: the
+      // vendor's base score, and the gateway's AVSS (only reachable from the plant network),
+      // which is the case's severity.
+      const scores = [
+        {
           kind: 'REPORTER',
-          version: 'V3_1',
           vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
-          baseScore: '9.8',
-          score: '9.8',
-          severity: 'CRITICAL',
-          caseId: kase.id,
+          by: null,
+          product: null,
+          why: null,
         },
+        {
+          kind: 'VENDOR_BASE',
+          vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+          by: users.analyst,
+          product: null,
+          why: null,
+        },
+        {
+          kind: 'AVSS',
+          vector: 'CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+          by: users.pss,
+          product: products['gridlink-gateway'],
+          why: 'The web interface is only reachable from the plant network segment in supported deployments.',
+        },
+      ] as const;
+      for (const [i, s] of scores.entries()) {
+        const scored = scoreCvss(s.vector);
+        await tx.score.create({
+          data: {
+            kind: s.kind,
+            version: 'V3_1',
+            vector: scored.vector,
+            baseScore: scored.baseScore.toFixed(1),
+            score: scored.score.toFixed(1),
+            severity: scored.severity,
+            rationale: s.why,
+            caseId: kase.id,
+            productId: s.product ?? null,
+            createdById: s.by ?? null,
+            createdAt: new Date(receivedAt.getTime() + (i + 1) * day),
+          },
+        });
+      }
+      const avss = scoreCvss(scores[2].vector);
+      await tx.analysisCase.update({
+        where: { id: kase.id },
+        data: { severity: avss.severity, severityScore: avss.score.toFixed(1) },
       });
       await tx.reporterMessage.create({
         data: {
