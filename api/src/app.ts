@@ -27,6 +27,8 @@ export interface AppDeps {
   submissionsPerHour?: number;
   /** Where LIVE_INCIDENT reporters are sent. */
   supportContact?: string;
+  /** Calls of the public CVSS calculator per caller per minute (default 600). */
+  cvssPerMinute?: number;
 }
 
 export interface App {
@@ -55,6 +57,7 @@ export function buildApp(deps: AppDeps): App {
   // In memory, per instance: a coarse brake on anonymous submissions, not a quota.
   const auditBatcher = createAuditBatcher(db.prisma);
   const submissionLimiter = new RateLimiterMemory({ points: deps.submissionsPerHour ?? 20, duration: 3600 });
+  const calculatorLimiter = new RateLimiterMemory({ points: deps.cvssPerMinute ?? 600, duration: 60 });
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -90,6 +93,7 @@ export function buildApp(deps: AppDeps): App {
           clientIp: req?.socket.remoteAddress ?? 'unknown',
           policy,
           submissionLimiter,
+          calculatorLimiter,
         };
       } catch (error) {
         throw DomainError.is(error) ? domainToGraphQL(error) : error;

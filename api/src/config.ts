@@ -19,6 +19,7 @@ export const envSchema = z.object({
   PSIRT_GRAPHIQL: flag(true),
   PSIRT_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   PSIRT_SUBMISSIONS_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  PSIRT_CVSS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   PSIRT_SUPPORT_CONTACT: z
     .string()
     .min(1)
@@ -34,6 +35,8 @@ export interface ApiConfig {
   shutdownTimeoutMs: number;
   /** Anonymous report submissions allowed per client address per hour. */
   submissionsPerHour: number;
+  /** Calls of the public CVSS calculator per caller per minute. */
+  cvssPerMinute: number;
   /** Where LIVE_INCIDENT reporters are sent. */
   supportContact: string;
   database: DatabaseConfig;
@@ -66,6 +69,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     graphiql: e.PSIRT_GRAPHIQL,
     shutdownTimeoutMs: e.PSIRT_SHUTDOWN_TIMEOUT_MS,
     submissionsPerHour: e.PSIRT_SUBMISSIONS_PER_HOUR,
+    cvssPerMinute: e.PSIRT_CVSS_PER_MINUTE,
     supportContact: e.PSIRT_SUPPORT_CONTACT,
     database,
     dataDir: dataDir(env),

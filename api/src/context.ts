@@ -26,4 +26,6 @@ export interface Context {
   policy: { supportContact: string };
   /** Limits anonymous report submissions per client address. */
   submissionLimiter: RateLimiterAbstract;
+  /** Limits calls of the public CVSS calculator per caller. */
+  calculatorLimiter: RateLimiterAbstract;
 }

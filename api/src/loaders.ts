@@ -1,6 +1,6 @@
 // Per-request DataLoaders: each batches what one request asks of the same kind
 // into one SQL statement, so lists cost the same whatever their page size.
-import type { AuditBatcher, Db } from '@psirt/db';
+import type { AuditBatcher, Db, Score } from '@psirt/db';
 import DataLoader from 'dataloader';
 import type { Viewer } from './auth.ts';
 
@@ -14,6 +14,8 @@ export interface Loaders {
    * read that cannot be audited is not served.
    */
   identityRead: DataLoader<string, true>;
+  /** Every AVSS of each case, newest first (per-product history and current score). */
+  caseAvss: DataLoader<string, Score[]>;
 }
 
 export function createLoaders(
@@ -45,6 +47,13 @@ export function createLoaders(
         now(),
       );
       return reporterIds.map(() => true as const);
+    }),
+    caseAvss: new DataLoader(async (caseIds) => {
+      const rows = await db.score.findMany({
+        where: { caseId: { in: [...caseIds] }, kind: 'AVSS' },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      });
+      return caseIds.map((id) => rows.filter((r) => r.caseId === id));
     }),
   };
 }

@@ -38,6 +38,7 @@ export async function startPlatform(
       graphiql: config.graphiql,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       submissionsPerHour: config.submissionsPerHour,
+      cvssPerMinute: config.cvssPerMinute,
       supportContact: config.supportContact,
     });
     const url = await app.listen(config.port, config.host);

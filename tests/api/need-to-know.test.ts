@@ -21,6 +21,7 @@ const ids = {
   event: '',
   audit: '',
   member: '',
+  score: '',
 };
 const SECRET_TITLE = 'Hard-coded root password in GridLink';
 const SECRET_NAME = 'Rhea Confidential';
@@ -52,6 +53,11 @@ beforeAll(async () => {
   ids.message = parts.data?.case.messages[0].id;
   ids.event = parts.data?.case.timeline[0].id;
   ids.member = parts.data?.case.members[0].id;
+  const scored = await w.analyst.gql(
+    `mutation { recordScore(input: { caseId: "${ids.case}", kind: VENDOR_BASE, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }) { scores { id } } }`,
+  );
+  if (scored.errors) throw new Error(JSON.stringify(scored.errors));
+  ids.score = scored.data?.recordScore.scores[0].id;
   ids.audit = (await w.auditor.gql('{ auditLog(first: 1) { edges { node { id } } } }')).data?.auditLog.edges[0].node.id;
   const other = await app.anonymous.gql(SUBMIT, { input: reportInput() });
   viewers = {
@@ -217,6 +223,68 @@ const probes = (): Probe[] => [
     name: 'audit log',
     allowed: ['admin', 'auditor'],
     run: read('{ auditLog(first: 1) { edges { node { action } } } }', (d) => Boolean(d.auditLog)),
+  },
+  {
+    name: 'case severity and score history',
+    allowed: TEAM,
+    run: read(
+      `{ case(publicId: "${ids.case}") { severity scores { vector } } }`,
+      (d) => d.case?.severity === 'CRITICAL' && d.case.scores.length > 0,
+    ),
+  },
+  {
+    name: 'node(id:) of a score',
+    allowed: TEAM,
+    run: read(`{ node(id: "${ids.score}") { ... on Score { vector } } }`, (d) => Boolean(d.node?.vector)),
+  },
+  {
+    name: 'cases filtered by minSeverity (counts only what may be seen)',
+    allowed: TEAM,
+    run: read(
+      '{ cases(first: 0, filter: { minSeverity: CRITICAL }) { totalCount } }',
+      (d) => d.cases?.totalCount === 1,
+    ),
+  },
+  {
+    name: 'the cvss calculator',
+    allowed: [
+      'anonymous',
+      'reporter',
+      'otherReporter',
+      'admin',
+      'analyst',
+      'casePrime',
+      'caseSpecialist',
+      'otherPrime',
+      'committee',
+      'auditor',
+      'integrator',
+    ],
+    run: read(
+      '{ cvss(vector: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N") { score } }',
+      (d) => d.cvss?.score === 9.3,
+    ),
+  },
+  {
+    name: 'recordScore: an AVSS for the grid product',
+    allowed: TEAM,
+    run: write(
+      `mutation { recordScore(input: { caseId: "${ids.case}", kind: AVSS, product: "gateway", vector: "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", rationale: "Plant network only." }) { id } }`,
+    ),
+  },
+  {
+    name: 'recordScore: the vendor base score',
+    allowed: [...PSIRT, 'casePrime'],
+    run: write(
+      `mutation { recordScore(input: { caseId: "${ids.case}", kind: VENDOR_BASE, vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }) { id } }`,
+    ),
+  },
+  {
+    name: "recordScore: a third party's score",
+    allowed: PSIRT,
+    run: write(
+      `mutation { recordScore(input: { caseId: "${ids.case}", kind: THIRD_PARTY, vector: "AV:N/AC:L/Au:N/C:C/I:C/A:C", source: "nvd@nist.gov" }) { id } }`,
+    ),
   },
   {
     name: 'addCaseNote',

@@ -8,6 +8,8 @@ import {
   NIL_UUID,
   nextUpdateDue,
   overdueCutoff,
+  scoreCvss,
+  severitiesAtLeast,
   TIMELINE_EVENT_TYPES,
   timelineEnumValue,
   transitionsFrom,
@@ -29,6 +31,8 @@ import {
   transitionCase,
   updateCase,
 } from '../services/cases.ts';
+import { recordScore } from '../services/scores.ts';
+import { CvssAssessment } from './cvss.ts';
 import {
   CaseMemberRoleEnum,
   CaseStateEnum,
@@ -170,6 +174,18 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
       nullable: true,
       description: 'What the reporters were told at closure.',
     }),
+    severity: t.expose('severity', {
+      type: SeverityEnum,
+      nullable: true,
+      description:
+        'Per the PSIRT policy: the highest current AVSS of the products the case may affect (not NOT_AFFECTED ones), else the latest vendor base score; null until scored.',
+    }),
+    severityScore: t.float({
+      nullable: true,
+      description: 'The score behind severity.',
+      select: { severityScore: true },
+      resolve: (c) => (c.severityScore === null ? null : Number(c.severityScore)),
+    }),
     lastReporterUpdateAt: t.expose('lastReporterUpdateAt', { type: 'DateTime', nullable: true }),
     nextUpdateDue: t.field({
       type: 'DateTime',
@@ -242,6 +258,19 @@ builder.prismaNode('ProductImpact', {
     affectedVersions: t.exposeString('affectedVersions', { nullable: true, description: 'e.g. ">=4.1.0 <4.2.1"' }),
     fixedVersion: t.exposeString('fixedVersion', { nullable: true }),
     fixEta: t.expose('fixEta', { type: 'DateTime', nullable: true, description: 'When the fix is expected to ship.' }),
+    avss: t.field({
+      type: Score,
+      nullable: true,
+      description: "The product's current AVSS (the latest recorded); null until assessed.",
+      resolve: async (i, _a, ctx) =>
+        (await ctx.loaders.caseAvss.load(i.caseId)).find((sc) => sc.productId === i.productId) ?? null,
+    }),
+    scores: t.field({
+      type: [Score],
+      description: 'Every AVSS recorded for this product on this case, newest first: who, when, why.',
+      resolve: async (i, _a, ctx) =>
+        (await ctx.loaders.caseAvss.load(i.caseId)).filter((sc) => sc.productId === i.productId),
+    }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     updatedBy: t.relation('updatedBy', { nullable: true }),
   }),
@@ -263,21 +292,40 @@ builder.prismaNode('Mitigation', {
   }),
 });
 
-builder.prismaNode('Score', {
+const decimal = (d: { toString(): string } | null) => (d === null ? null : Number(d.toString()));
+
+const Score = builder.prismaNode('Score', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id) => ({ id }),
-  description: 'One CVSS assessment as recorded at one time (never changed).',
+  description:
+    "One CVSS assessment as recorded at one time (never changed): the vendor base score, an AVSS for one product, or the reporter's or a third party's score kept beside them.",
   fields: (t) => ({
     kind: t.expose('kind', { type: ScoreKindEnum }),
     version: t.expose('version', { type: CvssVersionEnum }),
-    vector: t.exposeString('vector'),
-    score: t.float({ resolve: (s) => Number(s.score) }),
+    vector: t.exposeString('vector', { description: 'Canonical form.' }),
+    baseScore: t.float({ resolve: (s) => Number(s.baseScore) }),
+    temporalScore: t.float({ nullable: true, resolve: (s) => decimal(s.temporalScore) }),
+    environmentalScore: t.float({ nullable: true, resolve: (s) => decimal(s.environmentalScore) }),
+    score: t.float({ description: 'The most specific of the scores.', resolve: (s) => Number(s.score) }),
     severity: t.expose('severity', { type: SeverityEnum }),
-    rationale: t.exposeString('rationale', { nullable: true }),
-    source: t.exposeString('source', { nullable: true }),
-    product: t.relation('product', { nullable: true }),
+    assessment: t.field({
+      type: CvssAssessment,
+      nullable: true,
+      description: 'The vector re-read by the calculator: metrics with their names, sub-scores, v4.0 nomenclature.',
+      resolve: (s) => {
+        try {
+          return scoreCvss(s.vector);
+        } catch {
+          return null; // recorded before vectors were checked
+        }
+      },
+    }),
+    rationale: t.exposeString('rationale', { nullable: true, description: 'Why (required for an AVSS).' }),
+    source: t.exposeString('source', { nullable: true, description: 'For a third-party score: who published it.' }),
+    product: t.relation('product', { nullable: true, description: 'For an AVSS: the product it is for.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdBy: t.relation('createdBy', { nullable: true, description: "Null for the reporter's own score." }),
   }),
 });
 
@@ -328,15 +376,14 @@ const TimelineEventTypeEnum = builder.enumType('TimelineEventType', {
 
 // ── Lists ────────────────────────────────────────────────────────────────
 
-const SEVERITY_ORDER = ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
-
 const CaseFilter = builder.inputType('CaseFilter', {
   fields: (t) => ({
     states: t.field({ type: [CaseStateEnum], required: false }),
     minSeverity: t.field({
       type: SeverityEnum,
       required: false,
-      description: 'Cases with a vendor score (AVSS or base) at or above this severity.',
+      description:
+        'Cases whose severity (see AnalysisCase.severity) is at or above this one; unscored cases never match.',
     }),
     products: t.stringList({ required: false, description: 'Product keys: cases with an impact on any of them.' }),
     productLine: t.string({ required: false, description: 'A product line key.' }),
@@ -355,19 +402,14 @@ const CaseFilter = builder.inputType('CaseFilter', {
 });
 
 const CaseOrder = builder.enumType('CaseOrder', {
-  values: ['CREATED_DESC', 'CREATED_ASC', 'UPDATED_DESC', 'EMBARGO_ASC'] as const,
+  values: ['CREATED_DESC', 'CREATED_ASC', 'UPDATED_DESC', 'EMBARGO_ASC', 'SEVERITY_DESC'] as const,
 });
 
 async function caseWhere(ctx: Context, filter: typeof CaseFilter.$inferInput | null | undefined) {
   const and: Prisma.AnalysisCaseWhereInput[] = [caseVisibility(ctx.viewer)];
   const f = filter ?? {};
   if (f.states?.length) and.push({ state: { in: f.states } });
-  if (f.minSeverity) {
-    const at = SEVERITY_ORDER.indexOf(f.minSeverity);
-    and.push({
-      scores: { some: { kind: { in: ['AVSS', 'VENDOR_BASE'] }, severity: { in: [...SEVERITY_ORDER.slice(at)] } } },
-    });
-  }
+  if (f.minSeverity) and.push({ severity: { in: severitiesAtLeast(f.minSeverity) } });
   if (f.products?.length) and.push({ impacts: { some: { product: { key: { in: f.products } } } } });
   if (f.productLine) and.push({ impacts: { some: { product: { productLine: { key: f.productLine } } } } });
   if (f.assignee) and.push({ members: { some: { userId: decodeId(f.assignee, 'User') ?? NIL_UUID } } });
@@ -398,6 +440,8 @@ const ORDER: Record<string, Prisma.AnalysisCaseOrderByWithRelationInput[]> = {
   CREATED_ASC: [{ createdAt: 'asc' }, { id: 'asc' }],
   UPDATED_DESC: [{ updatedAt: 'desc' }, { id: 'desc' }],
   EMBARGO_ASC: [{ embargoUntil: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
+  // Highest score first; unscored cases last.
+  SEVERITY_DESC: [{ severityScore: { sort: 'desc', nulls: 'last' } }, { id: 'desc' }],
 };
 
 builder.queryFields((t) => ({
@@ -501,6 +545,28 @@ const MitigationInput = builder.inputType('MitigationInput', {
   }),
 });
 
+const RecordScoreInput = builder.inputType('RecordScoreInput', {
+  fields: (t) => ({
+    caseId: t.string({ required: true, description: 'VAR-… or node id.' }),
+    kind: t.field({
+      type: ScoreKindEnum,
+      required: true,
+      description:
+        "AVSS: for one product (PSIRT, or its product line's Prime/Specialist on the case); VENDOR_BASE: the case (PSIRT or case Prime); REPORTER, THIRD_PARTY: PSIRT.",
+    }),
+    vector: t.string({ required: true, description: 'CVSS:3.1/… or CVSS:4.0/… (v2 only for THIRD_PARTY).' }),
+    product: t.string({
+      required: false,
+      description: 'Product key or node id; required for an AVSS, refused otherwise.',
+    }),
+    rationale: t.string({ required: false, description: 'Why; required for an AVSS (at least 10 characters).' }),
+    source: t.string({
+      required: false,
+      description: 'Who published it; required for THIRD_PARTY (e.g. nvd@nist.gov).',
+    }),
+  }),
+});
+
 const ReporterMessageKindEnum = builder.enumType('OutboundMessageKind', {
   values: ['STATUS_UPDATE', 'REQUEST_FOR_INFORMATION', 'OTHER'] as const,
 });
@@ -594,6 +660,13 @@ builder.mutationFields((t) => ({
     resolve: caseMutation((ctx, a: Record<string, unknown>) =>
       messageCaseReporters(ctx, { ...a, kind: a.kind ?? undefined } as never),
     ),
+  }),
+  recordScore: t.prismaField({
+    type: AnalysisCase,
+    description:
+      "Record a CVSS score on a case: the AVSS of one product, the vendor base score, or the reporter's or a third party's score. Each is kept as history; the case severity is recomputed. Recording the current vector and rationale again changes nothing.",
+    args: { input: t.arg({ type: RecordScoreInput, required: true }) },
+    resolve: caseMutation((ctx, a: { input: Record<string, unknown> }) => recordScore(ctx, a.input as never)),
   }),
   addCaseNote: t.prismaField({
     type: AnalysisCase,

@@ -5,6 +5,7 @@ import './viewer.ts';
 import './product.ts';
 import './reporter.ts';
 import './report.ts';
+import './cvss.ts';
 import './case.ts';
 import './audit.ts';
 import './settings.ts';

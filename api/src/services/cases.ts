@@ -7,6 +7,7 @@ import { caseVisibility, isPsirt, PSIRT_ROLES, requireRole, requireUser, workflo
 import type { Context } from '../context.ts';
 import { caseRef, decodeId } from '../refs.ts';
 import { messageReporter } from './messages.ts';
+import { refreshCaseSeverity } from './severity.ts';
 import { addProductImpacts, requireCaseLead, requireProductAuthority, resolveProducts } from './team.ts';
 import { changes, parseInput, type Unit, unitOfWork } from './unit.ts';
 
@@ -14,7 +15,7 @@ const text = (max: number) => z.string().trim().max(max, `at most ${max} charact
 const caseId = z.string().min(1, 'a case id (VAR-…) or node id');
 
 /** The case, if the viewer may read it; NOT_FOUND (as for a missing one) otherwise. */
-async function loadCase(ctx: Context, u: Unit, ref: string) {
+export async function loadCase(ctx: Context, u: Unit, ref: string) {
   const where = caseRef(ref);
   const kase = where
     ? await u.tx.analysisCase.findFirst({ where: { AND: [where, caseVisibility(ctx.viewer)] } })
@@ -292,6 +293,8 @@ export async function setProductImpact(ctx: Context, raw: z.input<typeof ImpactI
     });
     u.event('impact.changed', { caseId: kase.id }, { product: product.key, ...diff });
     u.audit('case.impact.changed', { type: 'AnalysisCase', id: kase.id }, { product: product.key, ...diff });
+    // NOT_AFFECTED takes the product's AVSS out of the case's severity (and back in when it changes again).
+    await refreshCaseSeverity(u, kase.id);
     return { id: kase.id };
   });
 }

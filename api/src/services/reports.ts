@@ -1,7 +1,7 @@
 // Intake and triage of vulnerability reports (VSRs).
 import { createHash } from 'node:crypto';
 import { allocatePublicId, issueReporterToken } from '@psirt/db';
-import { DomainError } from '@psirt/schema';
+import { DomainError, scoreCvss } from '@psirt/schema';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { isPsirt, PSIRT_ROLES, reportVisibility, requireRole, SUBMITTERS } from '../access.ts';
@@ -9,6 +9,7 @@ import { hasAnyRole } from '../auth.ts';
 import type { Context } from '../context.ts';
 import { caseRef, reportRef } from '../refs.ts';
 import { messageReporter, triageMessage } from './messages.ts';
+import { recordReporterScore } from './scores.ts';
 import { addProductImpacts } from './team.ts';
 import { parseInput, type Unit, unitOfWork } from './unit.ts';
 
@@ -18,10 +19,22 @@ export const SubmitReportInput = z.object({
   title: text(200).min(3, 'at least 3 characters'),
   description: text(50_000).min(10, 'at least 10 characters'),
   affectedProducts: text(2000).optional().nullable(),
+  // Checked by the calculator (the reporter learns which metric is wrong) and kept in canonical form.
   cvssVector: text(300)
-    .regex(/^CVSS:(3\.[01]|4\.0)\/[A-Z]+:[A-Z]/, 'a CVSS v3.x or v4.0 vector, e.g. CVSS:3.1/AV:N/AC:L/…')
     .optional()
-    .nullable(),
+    .nullable()
+    .transform((vector, c) => {
+      if (!vector) return null;
+      try {
+        const scored = scoreCvss(vector);
+        if (scored.version !== '2.0') return scored.vector;
+        c.addIssue({ code: 'custom', message: 'a CVSS v3.1 or v4.0 vector, e.g. CVSS:3.1/AV:N/AC:L/…' });
+      } catch (error) {
+        if (!DomainError.is(error)) throw error;
+        c.addIssue({ code: 'custom', message: error.message });
+      }
+      return z.NEVER;
+    }),
   reporter: z.object({
     kind: z.enum(['CUSTOMER', 'BUSINESS_PARTNER', 'RESEARCHER', 'CERT', 'EMPLOYEE', 'ANONYMOUS']).default('RESEARCHER'),
     name: text(200).optional().nullable(),
@@ -174,6 +187,7 @@ async function untriagedReport(u: Unit, ref: string) {
           triageOutcome: true,
           title: true,
           description: true,
+          reporterCvssVector: true,
         },
       })
     : null;
@@ -226,6 +240,7 @@ export async function acceptReport(ctx: Context, raw: z.input<typeof AcceptInput
     u.event('report.triaged', { reportId: report.id, caseId: kase.id }, { outcome: 'ACCEPTED' });
     u.event('case.opened', { caseId: kase.id }, { publicId, fromReport: report.publicId });
     await addProductImpacts(u, kase.id, input.productIds);
+    await recordReporterScore(u, kase.id, report.reporterCvssVector);
     const m = triageMessage('ACCEPTED', { publicId: report.publicId, note: null, supportContact });
     await messageReporter(u, { ...report, caseId: kase.id }, m);
     u.audit('report.triaged', { type: 'VulnerabilityReport', id: report.id }, { outcome: 'ACCEPTED', case: publicId });
@@ -271,6 +286,7 @@ export async function attachReport(ctx: Context, raw: z.input<typeof AttachInput
       },
     });
     u.event('report.triaged', { reportId: report.id, caseId: kase.id }, { outcome: 'ACCEPTED', attached: true });
+    await recordReporterScore(u, kase.id, report.reporterCvssVector);
     await messageReporter(
       u,
       { ...report, caseId: kase.id },
