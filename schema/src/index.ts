@@ -1,3 +1,6 @@
+export * from './advisory/committee.ts';
+export * from './advisory/disclosure.ts';
+export * from './advisory/workflow.ts';
 export * from './case/events.ts';
 export * from './case/sla.ts';
 export * from './case/workflow.ts';
