@@ -14,7 +14,23 @@ export const REPORTER_READERS: readonly Role[] = ['ADMIN', 'ANALYST', 'AUDITOR']
 /** Who may submit a report on a reporter's behalf. */
 export const SUBMITTERS: readonly Role[] = ['ADMIN', 'ANALYST', 'INTEGRATOR'];
 
+/** Who reads advisories before they are public: drafts, revisions, votes, the tally. */
+export const ADVISORY_READERS: readonly Role[] = ['ADMIN', 'ANALYST', 'COMMITTEE_MEMBER', 'AUDITOR'];
+/** Who votes on advisory revisions. */
+export const COMMITTEE: readonly Role[] = ['COMMITTEE_MEMBER'];
+
 export const isPsirt = (viewer: Viewer) => hasAnyRole(viewer, PSIRT_ROLES);
+export const readsAdvisories = (viewer: Viewer) => hasAnyRole(viewer, ADVISORY_READERS);
+
+/**
+ * The advisories a viewer may read: every one for the PSIRT, the committee and
+ * auditors; for everyone else (anonymous included) those with a published
+ * revision that are not withdrawn — and of those only the published revision.
+ */
+export function advisoryVisibility(viewer: Viewer): Prisma.AdvisoryWhereInput {
+  if (readsAdvisories(viewer)) return {};
+  return { publishedRevision: { not: null }, state: { not: 'WITHDRAWN' } };
+}
 
 /** Matches no row: for viewers who may see none of a kind. */
 const NOTHING = { id: NIL_UUID } as const;

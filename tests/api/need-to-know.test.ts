@@ -22,6 +22,8 @@ const ids = {
   audit: '',
   member: '',
   score: '',
+  advisory: '',
+  advisoryNode: '',
 };
 const SECRET_TITLE = 'Hard-coded root password in GridLink';
 const SECRET_NAME = 'Rhea Confidential';
@@ -58,6 +60,12 @@ beforeAll(async () => {
   );
   if (scored.errors) throw new Error(JSON.stringify(scored.errors));
   ids.score = scored.data?.recordScore.scores[0].id;
+  const drafted = await w.analyst.gql(
+    `mutation { createAdvisory(cases: ["${ids.case}"], title: "Draft advisory for the root password") { id publicId } }`,
+  );
+  if (drafted.errors) throw new Error(JSON.stringify(drafted.errors));
+  ids.advisory = drafted.data?.createAdvisory.publicId;
+  ids.advisoryNode = drafted.data?.createAdvisory.id;
   ids.audit = (await w.auditor.gql('{ auditLog(first: 1) { edges { node { id } } } }')).data?.auditLog.edges[0].node.id;
   const other = await app.anonymous.gql(SUBMIT, { input: reportInput() });
   viewers = {
@@ -285,6 +293,41 @@ const probes = (): Probe[] => [
     run: write(
       `mutation { recordScore(input: { caseId: "${ids.case}", kind: THIRD_PARTY, vector: "AV:N/AC:L/Au:N/C:C/I:C/A:C", source: "nvd@nist.gov" }) { id } }`,
     ),
+  },
+  {
+    name: 'a draft advisory',
+    allowed: ['admin', 'analyst', 'committee', 'auditor'],
+    run: read(`{ advisory(publicId: "${ids.advisory}") { title } }`, (d) => Boolean(d.advisory?.title)),
+  },
+  {
+    name: 'node(id:) of a draft advisory',
+    allowed: ['admin', 'analyst', 'committee', 'auditor'],
+    run: read(`{ node(id: "${ids.advisoryNode}") { id } }`, (d) => Boolean(d.node?.id)),
+  },
+  {
+    name: 'advisories.totalCount (drafts count only for their readers)',
+    allowed: ['admin', 'analyst', 'committee', 'auditor'],
+    run: read('{ advisories(first: 0) { totalCount } }', (d) => d.advisories?.totalCount === 1),
+  },
+  {
+    name: 'createAdvisory',
+    allowed: PSIRT,
+    run: write('mutation { createAdvisory(cases: [], title: "x") { id } }'),
+  },
+  {
+    name: 'castAdvisoryVote',
+    allowed: ['committee'],
+    run: write(`mutation { castAdvisoryVote(advisoryId: "${ids.advisory}", decision: APPROVE) { id } }`),
+  },
+  {
+    name: 'publishAdvisory',
+    allowed: PSIRT,
+    run: write(`mutation { publishAdvisory(advisoryId: "${ids.advisory}") { id } }`),
+  },
+  {
+    name: 'withdrawAdvisory',
+    allowed: ['admin'],
+    run: write(`mutation { withdrawAdvisory(advisoryId: "${ids.advisory}", reason: "Published in error.") { id } }`),
   },
   {
     name: 'addCaseNote',

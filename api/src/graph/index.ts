@@ -7,6 +7,7 @@ import './reporter.ts';
 import './report.ts';
 import './cvss.ts';
 import './case.ts';
+import './advisory.ts';
 import './audit.ts';
 import './settings.ts';
 

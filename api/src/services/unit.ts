@@ -12,7 +12,7 @@ export interface Unit {
   actor: { kind: AuditEntry['actorKind']; id: string | null; userId: string | null };
   event(
     type: TimelineEventType,
-    on: { caseId?: string | null; reportId?: string | null },
+    on: { caseId?: string | null; reportId?: string | null; advisoryId?: string | null },
     data?: Record<string, unknown>,
   ): void;
   audit(action: string, subject: { type: string; id: string }, data?: Record<string, unknown>): void;
@@ -40,6 +40,7 @@ export async function unitOfWork<T>(ctx: Context, fn: (u: Unit) => Promise<T>): 
             type,
             caseId: on.caseId ?? null,
             reportId: on.reportId ?? null,
+            advisoryId: on.advisoryId ?? null,
             actorId: actor.userId,
             data: data as Prisma.InputJsonValue,
             createdAt: now,

@@ -22,6 +22,16 @@ export const TIMELINE_EVENT_TYPES = {
   'cve.changed': 'A CVE was requested, reserved, published or rejected.',
   'cert.notified': 'A CERT was notified.',
   'message.sent': 'A message went to a reporter.',
+  'advisory.created': 'An advisory was drafted (data.cases).',
+  'advisory.changed': 'The draft changed (title, summary, TLP or cases).',
+  'advisory.review.requested':
+    'A revision went to the committee (data.revision, data.changelog); votes start from zero.',
+  'advisory.vote.cast': 'A committee member voted or changed their vote (data.revision, data.decision, data.tally).',
+  'advisory.decided': 'The committee decided on a revision (data.decision: APPROVED or REJECTED, data.tally).',
+  'advisory.recalled': 'The PSIRT took a revision back to draft.',
+  'advisory.published': 'Published (data.revision, data.basis, data.early).',
+  'advisory.withdrawn': 'Withdrawn by an admin (data.reason).',
+  'advisory.superseded': 'Replaced by another advisory (data.by).',
   'message.received': 'A reporter wrote.',
 } as const;
 

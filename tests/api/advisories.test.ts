@@ -1,0 +1,274 @@
+// Security Advisories: drafting from cases, committee review with one vote per
+// member per revision, publication under the disclosure policy, revisions of
+// a published advisory — and what the public may read of it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Client, startTestApp, type TestApp } from '../support/app.ts';
+import { dialect } from '../support/db.ts';
+import { makeWorld, reportInput, SUBMIT, type World } from '../support/world.ts';
+
+let app: TestApp;
+let w: World;
+let committee: Client[];
+
+beforeAll(async () => {
+  app = await startTestApp({ submissionsPerHour: 1000 });
+  w = await makeWorld(app);
+  committee = [w.committee, await app.login('COMMITTEE_MEMBER'), await app.login('COMMITTEE_MEMBER')];
+});
+afterAll(() => app?.[Symbol.asyncDispose]());
+
+const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code;
+const FIELDS = `publicId title state early publicationBasis publishedAt currentRevision
+  tally { approve reject abstain missing decision }
+  published { number changelog content }
+  revisions { number changelog votes { decision comment voter { id } } }
+  timeline { type data }`;
+const CREATE = `mutation($c: [String!]!, $t: String!) { createAdvisory(cases: $c, title: $t) { ${FIELDS} } }`;
+const REVIEW = `mutation($a: String!, $l: String!) { requestAdvisoryReview(advisoryId: $a, changelog: $l) { ${FIELDS} } }`;
+const VOTE = `mutation($a: String!, $d: VoteDecision!, $c: String) { castAdvisoryVote(advisoryId: $a, decision: $d, comment: $c) { ${FIELDS} } }`;
+const PUBLISH = `mutation($a: String!, $b: PublicationBasis, $j: String) { publishAdvisory(advisoryId: $a, basis: $b, justification: $j) { ${FIELDS} } }`;
+const UPDATE_CASE = 'mutation($i: UpdateCaseInput!) { updateCase(input: $i) { id } }';
+
+/** A case in DISCLOSURE: the gateway affected with an AVSS, a fix, a CVE; credited reporter. */
+async function readyCase() {
+  const sub = await app.anonymous.gql(SUBMIT, {
+    input: reportInput({
+      reporter: {
+        name: 'Rhea Reporter',
+        organization: 'Example Lab',
+        email: 'rhea@lab.example',
+        confidential: false,
+        creditPreference: 'NAME_AND_ORGANIZATION',
+      },
+    }),
+  });
+  const acc = await w.analyst.gql(
+    'mutation($r: String!) { acceptReport(reportId: $r, products: ["gateway"]) { publicId } }',
+    {
+      r: sub.data?.submitVulnerabilityReport.publicId,
+    },
+  );
+  const caseId = acc.data?.acceptReport.publicId as string;
+  const steps: [Client, string, Record<string, unknown>][] = [
+    [
+      w.gridSpecialist,
+      'mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { id } }',
+      { i: { caseId, product: 'gateway', status: 'AFFECTED', affectedVersions: '<4.2.1' } },
+    ],
+    [
+      w.gridSpecialist,
+      'mutation($i: RecordScoreInput!) { recordScore(input: $i) { id } }',
+      {
+        i: {
+          caseId,
+          kind: 'AVSS',
+          product: 'gateway',
+          vector: 'CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+          rationale: 'Plant network only.',
+        },
+      },
+    ],
+    [
+      w.gridSpecialist,
+      'mutation($i: MitigationInput!) { addMitigation(input: $i) { id } }',
+      { i: { caseId, product: 'gateway', kind: 'FIX', description: 'Update to 4.2.1.', fixVersion: '4.2.1' } },
+    ],
+    [
+      w.analyst,
+      'mutation($c: String!) { recordCve(caseId: $c, cveId: "CVE-2026-10001", state: RESERVED) { id } }',
+      { c: caseId },
+    ],
+    [w.analyst, 'mutation($c: String!) { transitionCase(caseId: $c, to: REMEDIATION) { id } }', { c: caseId }],
+    [w.analyst, 'mutation($c: String!) { transitionCase(caseId: $c, to: DISCLOSURE) { id } }', { c: caseId }],
+  ];
+  for (const [who, query, vars] of steps) {
+    const res = await who.gql(query, vars);
+    if (res.errors) throw new Error(`${query}: ${JSON.stringify(res.errors)}`);
+  }
+  return caseId;
+}
+
+describe(`security advisories (${dialect})`, () => {
+  it('goes from draft through committee review to publication, and keeps the public to the published revision', async () => {
+    const caseId = await readyCase();
+    const created = await w.analyst.gql(CREATE, { c: [caseId], t: 'GridLink Gateway authentication bypass' });
+    expect(created.errors).toBeUndefined();
+    const sa = created.data?.createAdvisory;
+    expect(sa).toMatchObject({ state: 'DRAFT', currentRevision: 0, tally: null, published: null });
+    expect(sa.publicId).toMatch(/^SA-\d{4}-\d{4}$/);
+    const a = sa.publicId as string;
+
+    // Nothing to vote on yet; only the PSIRT asks for a review.
+    expect(code((await committee[0]?.gql(VOTE, { a, d: 'APPROVE' })) ?? {})).toBe('CONFLICT');
+    expect(code(await w.gridPrime.gql(REVIEW, { a, l: 'Initial release' }))).toBe('FORBIDDEN');
+    const review = await w.analyst.gql(REVIEW, { a, l: 'Initial release' });
+    expect(review.data?.requestAdvisoryReview).toMatchObject({
+      state: 'IN_REVIEW',
+      currentRevision: 1,
+      tally: { approve: 0, reject: 0, abstain: 0, missing: 3, decision: null },
+    });
+    const content = review.data?.requestAdvisoryReview.revisions[0];
+    expect(content).toMatchObject({ number: 1, changelog: 'Initial release', votes: [] });
+
+    // Before publication the public sees nothing: not the advisory, not a count.
+    expect((await app.anonymous.gql(`{ advisory(publicId: "${a}") { title } }`)).data?.advisory).toBeNull();
+    expect((await w.outsider.gql('{ advisories(first: 5) { totalCount } }')).data?.advisories.totalCount).toBe(0);
+
+    // One vote per member per revision: voting again changes the vote, never adds one.
+    const [c1, c2, c3] = committee as [Client, Client, Client];
+    await c1.gql(VOTE, { a, d: 'APPROVE' });
+    const changed = await c1.gql(VOTE, { a, d: 'REJECT', c: 'The workaround section is missing.' });
+    expect(changed.data?.castAdvisoryVote.tally).toMatchObject({ approve: 0, reject: 1, missing: 2 });
+    const back = await c1.gql(VOTE, { a, d: 'APPROVE', c: 'Fine now.' });
+    expect(back.data?.castAdvisoryVote.tally).toMatchObject({ approve: 1, reject: 0, missing: 2 });
+    expect(code(await w.analyst.gql(VOTE, { a, d: 'APPROVE' }))).toBe('FORBIDDEN');
+    await c2.gql(VOTE, { a, d: 'APPROVE' });
+    const decided = await c3.gql(VOTE, { a, d: 'ABSTAIN' });
+    expect(decided.data?.castAdvisoryVote).toMatchObject({
+      state: 'APPROVED',
+      tally: { approve: 2, reject: 0, abstain: 1, missing: 0, decision: 'APPROVED' },
+    });
+    expect(code(await c3.gql(VOTE, { a, d: 'REJECT' }))).toBe('CONFLICT');
+
+    // Under embargo nothing is published.
+    await w.analyst.gql(UPDATE_CASE, { i: { caseId, embargoUntil: new Date(Date.now() + 86_400_000).toISOString() } });
+    const early = await w.analyst.gql(PUBLISH, { a });
+    expect(code(early)).toBe('CONFLICT');
+    expect(early.errors?.[0]?.message).toMatch(
+      /^Embargoed: VAR-\d{4}-\d{4} until .*Nothing is published before the embargo ends\.$/,
+    );
+    await w.analyst.gql(UPDATE_CASE, { i: { caseId, embargoUntil: null } });
+
+    const pub = await w.analyst.gql(PUBLISH, { a });
+    expect(pub.errors).toBeUndefined();
+    expect(pub.data?.publishAdvisory).toMatchObject({
+      state: 'PUBLISHED',
+      early: false,
+      publicationBasis: 'FIXES_AVAILABLE',
+    });
+    const published = pub.data?.publishAdvisory.published;
+    expect(published.number).toBe(1);
+    expect(published.content).toMatchObject({
+      title: 'GridLink Gateway authentication bypass',
+      cves: ['CVE-2026-10001'],
+      credits: ['Rhea Reporter (Example Lab)'],
+      products: [
+        {
+          key: 'gateway',
+          status: 'AFFECTED',
+          affectedVersions: '<4.2.1',
+          avss: { version: 'V3_1', score: 8.8, severity: 'HIGH' },
+        },
+      ],
+      remediations: [{ kind: 'FIX', product: 'gateway', fixVersion: '4.2.1' }],
+    });
+    expect(pub.data?.publishAdvisory.timeline.map((e: { type: string }) => e.type)).toEqual([
+      'ADVISORY_CREATED',
+      'ADVISORY_REVIEW_REQUESTED',
+      'ADVISORY_VOTE_CAST',
+      'ADVISORY_VOTE_CAST',
+      'ADVISORY_VOTE_CAST',
+      'ADVISORY_VOTE_CAST',
+      'ADVISORY_VOTE_CAST',
+      'ADVISORY_DECIDED',
+      'ADVISORY_PUBLISHED',
+    ]);
+
+    // The public reads the published revision, and only that.
+    const pubRead = await app.anonymous.gql(
+      `{ advisory(publicId: "${a}") { title state published { number content } } }`,
+    );
+    expect(pubRead.data?.advisory).toMatchObject({
+      title: 'GridLink Gateway authentication bypass',
+      state: 'PUBLISHED',
+      published: { number: 1 },
+    });
+    const pry = await app.anonymous.gql(`{ advisory(publicId: "${a}") { tally { approve } } }`);
+    expect(code(pry)).toBe('UNAUTHENTICATED');
+    expect(JSON.stringify(pry)).not.toContain('approve":');
+
+    // An update is a new revision before the committee; votes start from zero and the public keeps revision 1.
+    const update = await w.analyst.gql(REVIEW, { a, l: 'Workaround for older firmware added' });
+    expect(update.data?.requestAdvisoryReview).toMatchObject({
+      state: 'IN_REVIEW',
+      currentRevision: 2,
+      tally: { approve: 0, missing: 3 },
+      published: { number: 1 },
+    });
+    expect(
+      (await app.anonymous.gql(`{ advisory(publicId: "${a}") { published { number } } }`)).data?.advisory.published
+        .number,
+    ).toBe(1);
+  });
+
+  it('enforces the disclosure policy at publish time: early advisories need exploitation or public information', async () => {
+    const open = await app.anonymous.gql(SUBMIT, { input: reportInput() });
+    const acc = await w.analyst.gql(
+      'mutation($r: String!) { acceptReport(reportId: $r, products: ["gateway"]) { publicId } }',
+      {
+        r: open.data?.submitVulnerabilityReport.publicId,
+      },
+    );
+    const caseId = acc.data?.acceptReport.publicId as string;
+    const a = (await w.analyst.gql(CREATE, { c: [caseId], t: 'Early warning: GridLink Gateway' })).data?.createAdvisory
+      .publicId;
+    await w.analyst.gql(REVIEW, { a, l: 'Initial release' });
+    for (const c of committee) await c.gql(VOTE, { a, d: 'APPROVE' });
+
+    const refused = await w.analyst.gql(PUBLISH, { a });
+    expect(code(refused)).toBe('CONFLICT');
+    expect(refused.errors?.[0]?.message).toContain(
+      `no basis holds: ${caseId} is in ANALYSIS, not complete; ${caseId}: gateway is still under investigation`,
+    );
+    expect(code(await w.analyst.gql(PUBLISH, { a, b: 'EXCEPTION', j: 'We want to publish anyway, honestly.' }))).toBe(
+      'FORBIDDEN',
+    );
+
+    await w.analyst.gql(UPDATE_CASE, { i: { caseId, exploitationObserved: { value: true, source: 'CERT report' } } });
+    const pub = await w.analyst.gql(PUBLISH, { a });
+    expect(pub.data?.publishAdvisory).toMatchObject({
+      state: 'PUBLISHED',
+      early: true,
+      publicationBasis: 'EXPLOITATION_OBSERVED',
+    });
+    // A confidential reporter is never credited.
+    expect(pub.data?.publishAdvisory.published.content.credits).toEqual([]);
+
+    // Withdrawal is an admin's, with a reason; then the public sees nothing again.
+    expect(
+      code(
+        await w.analyst.gql(`mutation { withdrawAdvisory(advisoryId: "${a}", reason: "Published in error.") { id } }`),
+      ),
+    ).toBe('FORBIDDEN');
+    const gone = await w.admin.gql(
+      `mutation { withdrawAdvisory(advisoryId: "${a}", reason: "Published in error.") { state } }`,
+    );
+    expect(gone.data?.withdrawAdvisory.state).toBe('WITHDRAWN');
+    expect((await app.anonymous.gql(`{ advisory(publicId: "${a}") { title } }`)).data?.advisory).toBeNull();
+  });
+
+  it('lets admins set the quorum and majority, and publishes the lifecycle', async () => {
+    expect(code(await w.analyst.gql('mutation { setCommitteePolicy(quorum: 2) { quorum } }'))).toBe('FORBIDDEN');
+    expect(code(await w.admin.gql('mutation { setCommitteePolicy(quorum: 0) { quorum } }'))).toBe('VALIDATION');
+    const set = await w.admin.gql(
+      'mutation { setCommitteePolicy(quorum: 2, majority: TWO_THIRDS) { quorum majority } }',
+    );
+    expect(set.data?.setCommitteePolicy).toEqual({ quorum: 2, majority: 'TWO_THIRDS' });
+    await w.admin.gql('mutation { setCommitteePolicy(quorum: 3, majority: SIMPLE) { quorum } }');
+    const wf = await app.anonymous.gql('{ advisoryWorkflow { from to name roles byCommittee } }');
+    expect(wf.data?.advisoryWorkflow).toContainEqual({
+      from: 'IN_REVIEW',
+      to: 'APPROVED',
+      name: 'approve',
+      roles: [],
+      byCommittee: 'APPROVED',
+    });
+    expect(wf.data?.advisoryWorkflow).toContainEqual({
+      from: 'PUBLISHED',
+      to: 'WITHDRAWN',
+      name: 'withdraw',
+      roles: ['ADMIN'],
+      byCommittee: null,
+    });
+  });
+});
