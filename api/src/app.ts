@@ -29,6 +29,8 @@ export interface AppDeps {
   supportContact?: string;
   /** Calls of the public CVSS calculator per caller per minute (default 600). */
   cvssPerMinute?: number;
+  /** The advisory publisher (CSAF document.publisher). */
+  publisher?: { name?: string; namespace?: string; contactDetails?: string };
 }
 
 export interface App {
@@ -53,7 +55,14 @@ export function buildApp(deps: AppDeps): App {
   const expectedMigrations = migrationNames();
   let draining = false;
   const now = deps.clock ?? (() => new Date());
-  const policy = { supportContact: deps.supportContact ?? 'your customer-support contact' };
+  const policy = {
+    supportContact: deps.supportContact ?? 'your customer-support contact',
+    publisher: {
+      name: deps.publisher?.name ?? 'Example Vendor PSIRT',
+      namespace: deps.publisher?.namespace ?? 'https://psirt.example.com',
+      contactDetails: deps.publisher?.contactDetails ?? 'psirt@example.com',
+    },
+  };
   // In memory, per instance: a coarse brake on anonymous submissions, not a quota.
   const auditBatcher = createAuditBatcher(db.prisma);
   const submissionLimiter = new RateLimiterMemory({ points: deps.submissionsPerHour ?? 20, duration: 3600 });

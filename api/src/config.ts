@@ -20,6 +20,11 @@ export const envSchema = z.object({
   PSIRT_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   PSIRT_SUBMISSIONS_PER_HOUR: z.coerce.number().int().min(1).default(20),
   PSIRT_CVSS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  PSIRT_PUBLISHER_NAME: z.string().min(1).default('Example Vendor PSIRT'),
+  PSIRT_PUBLISHER_NAMESPACE: z
+    .url({ message: 'an https:// URL of the vendor, e.g. https://psirt.example.com' })
+    .default('https://psirt.example.com'),
+  PSIRT_PUBLISHER_CONTACT: z.string().min(1).default('psirt@example.com'),
   PSIRT_SUPPORT_CONTACT: z
     .string()
     .min(1)
@@ -37,6 +42,8 @@ export interface ApiConfig {
   submissionsPerHour: number;
   /** Calls of the public CVSS calculator per caller per minute. */
   cvssPerMinute: number;
+  /** The advisory publisher (CSAF). */
+  publisher: { name: string; namespace: string; contactDetails: string };
   /** Where LIVE_INCIDENT reporters are sent. */
   supportContact: string;
   database: DatabaseConfig;
@@ -70,6 +77,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     shutdownTimeoutMs: e.PSIRT_SHUTDOWN_TIMEOUT_MS,
     submissionsPerHour: e.PSIRT_SUBMISSIONS_PER_HOUR,
     cvssPerMinute: e.PSIRT_CVSS_PER_MINUTE,
+    publisher: {
+      name: e.PSIRT_PUBLISHER_NAME,
+      namespace: e.PSIRT_PUBLISHER_NAMESPACE,
+      contactDetails: e.PSIRT_PUBLISHER_CONTACT,
+    },
     supportContact: e.PSIRT_SUPPORT_CONTACT,
     database,
     dataDir: dataDir(env),

@@ -23,7 +23,11 @@ export interface Context {
   /** The caller's address, for rate limits. */
   clientIp: string;
   /** Policy wording and contacts used in messages to reporters. */
-  policy: { supportContact: string };
+  policy: {
+    supportContact: string;
+    /** Who publishes advisories: the CSAF publisher (name, namespace URL, contact). */
+    publisher: { name: string; namespace: string; contactDetails: string };
+  };
   /** Limits anonymous report submissions per client address. */
   submissionLimiter: RateLimiterAbstract;
   /** Limits calls of the public CVSS calculator per caller. */

@@ -39,6 +39,7 @@ export async function startPlatform(
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       submissionsPerHour: config.submissionsPerHour,
       cvssPerMinute: config.cvssPerMinute,
+      publisher: config.publisher,
       supportContact: config.supportContact,
     });
     const url = await app.listen(config.port, config.host);

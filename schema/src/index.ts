@@ -1,4 +1,6 @@
 export * from './advisory/committee.ts';
+export * from './advisory/content.ts';
+export * from './advisory/csaf.ts';
 export * from './advisory/disclosure.ts';
 export * from './advisory/workflow.ts';
 export * from './case/events.ts';

@@ -3,6 +3,7 @@
 // a published advisory — and what the public may read of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, startTestApp, type TestApp } from '../support/app.ts';
+import { csafProblems } from '../support/csaf.ts';
 import { dialect } from '../support/db.ts';
 import { makeWorld, reportInput, SUBMIT, type World } from '../support/world.ts';
 
@@ -28,6 +29,17 @@ const REVIEW = `mutation($a: String!, $l: String!) { requestAdvisoryReview(advis
 const VOTE = `mutation($a: String!, $d: VoteDecision!, $c: String) { castAdvisoryVote(advisoryId: $a, decision: $d, comment: $c) { ${FIELDS} } }`;
 const PUBLISH = `mutation($a: String!, $b: PublicationBasis, $j: String) { publishAdvisory(advisoryId: $a, basis: $b, justification: $j) { ${FIELDS} } }`;
 const UPDATE_CASE = 'mutation($i: UpdateCaseInput!) { updateCase(input: $i) { id } }';
+const CSAF = `query($a: String!) { advisory(publicId: $a) { advisory: csaf vex: csaf(profile: VEX) } }`;
+
+/** Both CSAF documents of a published advisory, as the public gets them, checked by the CSAF validator. */
+async function validCsaf(a: string) {
+  const res = await app.anonymous.gql(CSAF, { a });
+  expect(res.errors).toBeUndefined();
+  const { advisory, vex } = res.data?.advisory ?? {};
+  expect(await csafProblems(advisory)).toEqual([]);
+  expect(await csafProblems(vex)).toEqual([]);
+  return { advisory, vex };
+}
 
 /** A case in DISCLOSURE: the gateway affected with an AVSS, a fix, a CVE; credited reporter. */
 async function readyCase() {
@@ -54,6 +66,19 @@ async function readyCase() {
       w.gridSpecialist,
       'mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { id } }',
       { i: { caseId, product: 'gateway', status: 'AFFECTED', affectedVersions: '<4.2.1' } },
+    ],
+    [
+      w.gridSpecialist,
+      'mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { id } }',
+      {
+        i: {
+          caseId,
+          product: 'rtu',
+          status: 'NOT_AFFECTED',
+          justification: 'VULNERABLE_CODE_NOT_PRESENT',
+          justificationText: 'The RTU500 web server does not use session cookies.',
+        },
+      },
     ],
     [
       w.gridSpecialist,
@@ -159,6 +184,7 @@ describe(`security advisories (${dialect})`, () => {
           affectedVersions: '<4.2.1',
           avss: { version: 'V3_1', score: 8.8, severity: 'HIGH' },
         },
+        { key: 'rtu', status: 'NOT_AFFECTED', justification: 'VULNERABLE_CODE_NOT_PRESENT', avss: null },
       ],
       remediations: [{ kind: 'FIX', product: 'gateway', fixVersion: '4.2.1' }],
     });
@@ -199,6 +225,52 @@ describe(`security advisories (${dialect})`, () => {
       (await app.anonymous.gql(`{ advisory(publicId: "${a}") { published { number } } }`)).data?.advisory.published
         .number,
     ).toBe(1);
+
+    // Approved and published again: the CSAF revision history lists both publications.
+    for (const c of committee) await c.gql(VOTE, { a, d: 'APPROVE' });
+    const again = await w.analyst.gql(PUBLISH, { a });
+    expect(again.data?.publishAdvisory).toMatchObject({ state: 'PUBLISHED', published: { number: 2 } });
+    const csaf = await validCsaf(a);
+    expect(csaf.advisory.document).toMatchObject({
+      category: 'csaf_security_advisory',
+      csaf_version: '2.0',
+      title: 'GridLink Gateway authentication bypass',
+      distribution: { tlp: { label: 'WHITE' } },
+      acknowledgments: [{ names: ['Rhea Reporter (Example Lab)'] }],
+      tracking: {
+        id: a,
+        status: 'final',
+        version: '2',
+        revision_history: [
+          { number: '1', summary: 'Initial release' },
+          { number: '2', summary: 'Workaround for older firmware added' },
+        ],
+      },
+    });
+    expect(csaf.advisory.vulnerabilities).toEqual([
+      expect.objectContaining({
+        cve: 'CVE-2026-10001',
+        product_status: {
+          known_affected: ['CSAFPID-gateway'],
+          fixed: ['CSAFPID-gateway-4.2.1'],
+          known_not_affected: ['CSAFPID-rtu'],
+        },
+        flags: [{ label: 'vulnerable_code_not_present', product_ids: ['CSAFPID-rtu'] }],
+        remediations: [expect.objectContaining({ category: 'vendor_fix', product_ids: ['CSAFPID-gateway'] })],
+        scores: [
+          {
+            cvss_v3: expect.objectContaining({ version: '3.1', baseScore: 8.8, baseSeverity: 'HIGH' }),
+            products: ['CSAFPID-gateway'],
+          },
+        ],
+      }),
+    ]);
+    expect(csaf.vex.document.category).toBe('csaf_vex');
+    // The validator is not a rubber stamp: a product left out of the tree is caught (test 6.1.1).
+    const broken = { ...csaf.advisory, product_tree: { branches: [] } };
+    expect((await csafProblems(broken)).join('\n')).toMatch(/mandatoryTest_6_1_1/);
+    // The same bytes every time (hashes in the provider layout stay valid).
+    expect(await validCsaf(a)).toEqual(csaf);
   });
 
   it('enforces the disclosure policy at publish time: early advisories need exploitation or public information', async () => {
@@ -233,6 +305,13 @@ describe(`security advisories (${dialect})`, () => {
     });
     // A confidential reporter is never credited.
     expect(pub.data?.publishAdvisory.published.content.credits).toEqual([]);
+    // An early advisory is interim CSAF and says so; nothing is known about the gateway yet.
+    const { advisory: early } = await validCsaf(a);
+    expect(early.document.tracking.status).toBe('interim');
+    expect(early.document.notes).toContainEqual(
+      expect.objectContaining({ category: 'general', title: 'Early advisory' }),
+    );
+    expect(early.vulnerabilities[0]).toMatchObject({ product_status: { under_investigation: ['CSAFPID-gateway'] } });
 
     // Withdrawal is an admin's, with a reason; then the public sees nothing again.
     expect(

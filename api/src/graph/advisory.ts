@@ -15,6 +15,7 @@ import { ADVISORY_READERS, advisoryVisibility, caseVisibility, readsAdvisories }
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import {
+  advisoryCsaf,
   castAdvisoryVote,
   createAdvisory,
   publishAdvisory,
@@ -47,6 +48,13 @@ const MajorityEnum = builder.enumType('CommitteeMajority', {
 });
 
 const readers = { anyRole: ADVISORY_READERS } as const;
+
+const CsafProfileEnum = builder.enumType('CsafProfile', {
+  values: {
+    SECURITY_ADVISORY: { value: 'csaf_security_advisory', description: 'The advisory (csaf_security_advisory).' },
+    VEX: { value: 'csaf_vex', description: 'Per-product exploitability status (csaf_vex).' },
+  } as const,
+});
 
 registerNodeGuard('Advisory', async (ctx, id) => {
   if (!isUuid(id)) return false;
@@ -142,6 +150,14 @@ export const Advisory = builder.prismaNode('Advisory', {
           : ctx.db.advisoryRevision.findUnique({
               where: { advisoryId_number: { advisoryId: a.id, number: a.publishedRevision } },
             }),
+    }),
+    csaf: t.field({
+      type: 'JSON',
+      nullable: true,
+      description:
+        'The published revision as a CSAF 2.0 document (null until published). Valid against the CSAF 2.0 schema and its mandatory tests.',
+      args: { profile: t.arg({ type: CsafProfileEnum, required: false, defaultValue: 'csaf_security_advisory' }) },
+      resolve: (a, args, ctx) => advisoryCsaf(ctx, a, args.profile ?? 'csaf_security_advisory'),
     }),
     revisions: t.relation('revisions', {
       authScopes: readers,

@@ -4,8 +4,11 @@
 // the outcome, one transaction per change.
 import { allocatePublicId, type Prisma } from '@psirt/db';
 import {
+  type AdvisoryContent,
   type AdvisoryState,
+  buildCsaf,
   type CommitteePolicy,
+  type CsafProfile,
   checkAdvisoryTransition,
   DEFAULT_COMMITTEE_POLICY,
   type DisclosureFacts,
@@ -174,7 +177,7 @@ function creditLine(r: {
  * and current AVSS, remediations, CVEs, CWEs and credits. What the committee
  * votes on and what is published (later: rendered as CSAF and on the website).
  */
-export async function buildAdvisoryContent(u: Unit, advisoryId: string) {
+export async function buildAdvisoryContent(u: Unit, advisoryId: string): Promise<AdvisoryContent> {
   const a = await u.tx.advisory.findUniqueOrThrow({
     where: { id: advisoryId },
     select: {
@@ -255,6 +258,7 @@ export async function buildAdvisoryContent(u: Unit, advisoryId: string) {
       severityScore: c.severityScore === null ? null : Number(c.severityScore),
       exploitationObserved: c.exploitationObserved,
       publiclyKnown: c.publiclyKnown,
+      cves: c.cveAssignments.map((x) => x.cveId as string).sort(),
     })),
     cves: [...new Set(cases.flatMap((c) => c.cveAssignments.map((x) => x.cveId as string)))].sort(),
     cwes: [...new Set(cases.flatMap((c) => c.cweIds))].sort(),
@@ -523,5 +527,52 @@ export async function supersedeAdvisory(ctx: Context, raw: { advisoryId: string;
     u.event('advisory.superseded', { advisoryId: a.id }, { by: by.publicId });
     u.audit('advisory.superseded', { type: 'Advisory', id: a.id }, { by: by.publicId });
     return { id: a.id };
+  });
+}
+
+// ── CSAF ─────────────────────────────────────────────────────────────────────
+
+/** The engine version written into CSAF documents' tracking.generator. */
+export const ENGINE_VERSION = '0.1.0';
+
+/**
+ * The CSAF 2.0 document of an advisory's published revision (null until
+ * published). Its revision history lists every publication, oldest first; the
+ * generator date is the latest publication, so the document is the same
+ * bytes every time it is asked for (its hashes stay valid).
+ */
+export async function advisoryCsaf(
+  ctx: Context,
+  a: { id: string; publicId: string; publishedRevision: number | null; early: boolean },
+  profile: CsafProfile,
+) {
+  if (a.publishedRevision === null) return null;
+  const [revisions, publications] = await Promise.all([
+    ctx.db.advisoryRevision.findMany({
+      where: { advisoryId: a.id },
+      select: { number: true, changelog: true, content: true },
+    }),
+    ctx.db.timelineEvent.findMany({
+      where: { advisoryId: a.id, type: 'advisory.published' },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select: { createdAt: true, data: true },
+    }),
+  ]);
+  const changelog = new Map(revisions.map((r) => [r.number, r.changelog]));
+  const history = publications.map((p) => ({
+    date: p.createdAt,
+    summary: changelog.get((p.data as { revision?: number }).revision ?? -1) ?? 'Published',
+  }));
+  const content = revisions.find((r) => r.number === a.publishedRevision)?.content as unknown as AdvisoryContent;
+  const last = history[history.length - 1];
+  if (!content || !last) return null;
+  return buildCsaf(content, {
+    publicId: a.publicId,
+    profile,
+    publisher: ctx.policy.publisher,
+    status: a.early ? 'interim' : 'final',
+    history,
+    generatedAt: last.date,
+    engineVersion: ENGINE_VERSION,
   });
 }
