@@ -25,12 +25,21 @@ export const readsAdvisories = (viewer: Viewer) => hasAnyRole(viewer, ADVISORY_R
 /**
  * The advisories a viewer may read: every one for the PSIRT, the committee and
  * auditors; for everyone else (anonymous included) those with a published
- * revision that are not withdrawn — and of those only the published revision.
+ * revision, not withdrawn, and labelled TLP:CLEAR — and of those only the
+ * published revision. (Limited-distribution TLPs reach their audience by
+ * other channels, not the public API or website.)
  */
 export function advisoryVisibility(viewer: Viewer): Prisma.AdvisoryWhereInput {
   if (readsAdvisories(viewer)) return {};
-  return { publishedRevision: { not: null }, state: { not: 'WITHDRAWN' } };
+  return PUBLIC_ADVISORIES;
 }
+
+/** What anyone may read of advisories: see advisoryVisibility. */
+export const PUBLIC_ADVISORIES = {
+  publishedRevision: { not: null },
+  state: { not: 'WITHDRAWN' },
+  tlp: 'CLEAR',
+} as const satisfies Prisma.AdvisoryWhereInput;
 
 /** Matches no row: for viewers who may see none of a kind. */
 const NOTHING = { id: NIL_UUID } as const;

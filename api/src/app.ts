@@ -13,6 +13,7 @@ import { schema } from './graph/index.ts';
 import { createLoaders } from './loaders.ts';
 import type { Logger } from './logger.ts';
 import { readSla } from './services/settings.ts';
+import { createSite } from './site/index.ts';
 
 export interface AppDeps {
   db: Database;
@@ -124,6 +125,8 @@ export function buildApp(deps: AppDeps): App {
     }
   }
 
+  const site = createSite({ db: db.prisma, publisher: policy.publisher, now });
+
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     res.end(JSON.stringify(body));
@@ -149,6 +152,7 @@ export function buildApp(deps: AppDeps): App {
       const r = await ready();
       return json(res, r.ok ? 200 : 503, r.ok ? { status: 'ready' } : { status: 'not ready', reason: r.reason });
     }
+    if (await site.handle(req, res, path ?? '/')) return;
     return yoga(req, res);
   }
 

@@ -2,6 +2,7 @@
 // member per revision, publication under the disclosure policy, revisions of
 // a published advisory — and what the public may read of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readyCase } from '../support/advisories.ts';
 import { type Client, startTestApp, type TestApp } from '../support/app.ts';
 import { csafProblems } from '../support/csaf.ts';
 import { dialect } from '../support/db.ts';
@@ -41,81 +42,9 @@ async function validCsaf(a: string) {
   return { advisory, vex };
 }
 
-/** A case in DISCLOSURE: the gateway affected with an AVSS, a fix, a CVE; credited reporter. */
-async function readyCase() {
-  const sub = await app.anonymous.gql(SUBMIT, {
-    input: reportInput({
-      reporter: {
-        name: 'Rhea Reporter',
-        organization: 'Example Lab',
-        email: 'rhea@lab.example',
-        confidential: false,
-        creditPreference: 'NAME_AND_ORGANIZATION',
-      },
-    }),
-  });
-  const acc = await w.analyst.gql(
-    'mutation($r: String!) { acceptReport(reportId: $r, products: ["gateway"]) { publicId } }',
-    {
-      r: sub.data?.submitVulnerabilityReport.publicId,
-    },
-  );
-  const caseId = acc.data?.acceptReport.publicId as string;
-  const steps: [Client, string, Record<string, unknown>][] = [
-    [
-      w.gridSpecialist,
-      'mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { id } }',
-      { i: { caseId, product: 'gateway', status: 'AFFECTED', affectedVersions: '<4.2.1' } },
-    ],
-    [
-      w.gridSpecialist,
-      'mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { id } }',
-      {
-        i: {
-          caseId,
-          product: 'rtu',
-          status: 'NOT_AFFECTED',
-          justification: 'VULNERABLE_CODE_NOT_PRESENT',
-          justificationText: 'The RTU500 web server does not use session cookies.',
-        },
-      },
-    ],
-    [
-      w.gridSpecialist,
-      'mutation($i: RecordScoreInput!) { recordScore(input: $i) { id } }',
-      {
-        i: {
-          caseId,
-          kind: 'AVSS',
-          product: 'gateway',
-          vector: 'CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
-          rationale: 'Plant network only.',
-        },
-      },
-    ],
-    [
-      w.gridSpecialist,
-      'mutation($i: MitigationInput!) { addMitigation(input: $i) { id } }',
-      { i: { caseId, product: 'gateway', kind: 'FIX', description: 'Update to 4.2.1.', fixVersion: '4.2.1' } },
-    ],
-    [
-      w.analyst,
-      'mutation($c: String!) { recordCve(caseId: $c, cveId: "CVE-2026-10001", state: RESERVED) { id } }',
-      { c: caseId },
-    ],
-    [w.analyst, 'mutation($c: String!) { transitionCase(caseId: $c, to: REMEDIATION) { id } }', { c: caseId }],
-    [w.analyst, 'mutation($c: String!) { transitionCase(caseId: $c, to: DISCLOSURE) { id } }', { c: caseId }],
-  ];
-  for (const [who, query, vars] of steps) {
-    const res = await who.gql(query, vars);
-    if (res.errors) throw new Error(`${query}: ${JSON.stringify(res.errors)}`);
-  }
-  return caseId;
-}
-
 describe(`security advisories (${dialect})`, () => {
   it('goes from draft through committee review to publication, and keeps the public to the published revision', async () => {
-    const caseId = await readyCase();
+    const caseId = await readyCase(app, w);
     const created = await w.analyst.gql(CREATE, { c: [caseId], t: 'GridLink Gateway authentication bypass' });
     expect(created.errors).toBeUndefined();
     const sa = created.data?.createAdvisory;

@@ -113,7 +113,8 @@ export const Advisory = builder.prismaNode('Advisory', {
   nullable: true,
   description:
     'A Security Advisory (SA). Drafts, revisions under review and votes are for the PSIRT, the committee and auditors; once published anyone reads the published revision.',
-  authScopes: (a, ctx) => readsAdvisories(ctx.viewer) || (a.publishedRevision !== null && a.state !== 'WITHDRAWN'),
+  authScopes: (a, ctx) =>
+    readsAdvisories(ctx.viewer) || (a.publishedRevision !== null && a.state !== 'WITHDRAWN' && a.tlp === 'CLEAR'),
   fields: (t) => ({
     publicId: t.exposeString('publicId', { description: 'SA-<year>-<nnnn>' }),
     title: t.string({
@@ -157,7 +158,8 @@ export const Advisory = builder.prismaNode('Advisory', {
       description:
         'The published revision as a CSAF 2.0 document (null until published). Valid against the CSAF 2.0 schema and its mandatory tests.',
       args: { profile: t.arg({ type: CsafProfileEnum, required: false, defaultValue: 'csaf_security_advisory' }) },
-      resolve: (a, args, ctx) => advisoryCsaf(ctx, a, args.profile ?? 'csaf_security_advisory'),
+      resolve: (a, args, ctx) =>
+        advisoryCsaf(ctx.db, ctx.policy.publisher, a, args.profile ?? 'csaf_security_advisory'),
     }),
     revisions: t.relation('revisions', {
       authScopes: readers,

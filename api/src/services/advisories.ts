@@ -2,12 +2,13 @@
 // publication under the disclosure policy. The lifecycle, the tally and the
 // policy are pure rules in @psirt/schema; this file loads the facts and writes
 // the outcome, one transaction per change.
-import { allocatePublicId, type Prisma } from '@psirt/db';
+import { allocatePublicId, type Db, type Prisma } from '@psirt/db';
 import {
   type AdvisoryContent,
   type AdvisoryState,
   buildCsaf,
   type CommitteePolicy,
+  type CsafMeta,
   type CsafProfile,
   checkAdvisoryTransition,
   DEFAULT_COMMITTEE_POLICY,
@@ -542,17 +543,18 @@ export const ENGINE_VERSION = '0.1.0';
  * bytes every time it is asked for (its hashes stay valid).
  */
 export async function advisoryCsaf(
-  ctx: Context,
+  db: Db,
+  publisher: CsafMeta['publisher'],
   a: { id: string; publicId: string; publishedRevision: number | null; early: boolean },
   profile: CsafProfile,
 ) {
   if (a.publishedRevision === null) return null;
   const [revisions, publications] = await Promise.all([
-    ctx.db.advisoryRevision.findMany({
+    db.advisoryRevision.findMany({
       where: { advisoryId: a.id },
       select: { number: true, changelog: true, content: true },
     }),
-    ctx.db.timelineEvent.findMany({
+    db.timelineEvent.findMany({
       where: { advisoryId: a.id, type: 'advisory.published' },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       select: { createdAt: true, data: true },
@@ -569,7 +571,7 @@ export async function advisoryCsaf(
   return buildCsaf(content, {
     publicId: a.publicId,
     profile,
-    publisher: ctx.policy.publisher,
+    publisher,
     status: a.early ? 'interim' : 'final',
     history,
     generatedAt: last.date,

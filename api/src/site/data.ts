@@ -1,0 +1,122 @@
+// What the public website and the CSAF provider layout serve: published,
+// TLP:CLEAR, not withdrawn advisories (PUBLIC_ADVISORIES), read as their
+// published revision only. Publication itself refuses embargoed cases, so
+// nothing here is under embargo.
+import type { Db } from '@psirt/db';
+import { type AdvisoryContent, buildCsaf, type CsafMeta, type CsafProfile, csafPath, SEVERITIES } from '@psirt/schema';
+import { PUBLIC_ADVISORIES } from '../access.ts';
+import { ENGINE_VERSION } from '../services/advisories.ts';
+
+export interface PublicAdvisory {
+  id: string;
+  publicId: string;
+  state: string;
+  early: boolean;
+  supersededBy: string | null;
+  content: AdvisoryContent;
+  /** Every publication, oldest first, with the revision's changelog line. */
+  publications: { date: Date; summary: string }[];
+  firstPublished: Date;
+  lastPublished: Date;
+  /** The highest AVSS among the products, else the highest case severity. */
+  severity: { severity: string; score: number } | null;
+  /** Where its CSAF document lives in the provider layout. */
+  csafPath: string;
+}
+
+function severityOf(content: AdvisoryContent): PublicAdvisory['severity'] {
+  let best: PublicAdvisory['severity'] = null;
+  for (const p of content.products) {
+    if (p.avss && (p.status === 'AFFECTED' || p.status === 'FIXED') && (!best || p.avss.score > best.score)) {
+      best = { severity: p.avss.severity, score: p.avss.score };
+    }
+  }
+  if (best) return best;
+  for (const c of content.cases) {
+    if (c.severity && c.severityScore !== null && (!best || c.severityScore > best.score)) {
+      best = { severity: c.severity, score: c.severityScore };
+    }
+  }
+  return best;
+}
+
+/** Every public advisory, newest publication first. */
+export async function publicAdvisories(db: Db): Promise<PublicAdvisory[]> {
+  const advisories = await db.advisory.findMany({
+    where: PUBLIC_ADVISORIES,
+    select: {
+      id: true,
+      publicId: true,
+      state: true,
+      early: true,
+      publishedRevision: true,
+      supersededBy: { select: { publicId: true } },
+      revisions: { select: { number: true, changelog: true, content: true } },
+      events: {
+        where: { type: 'advisory.published' },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        select: { createdAt: true, data: true },
+      },
+    },
+  });
+  const out: PublicAdvisory[] = [];
+  for (const a of advisories) {
+    const published = a.revisions.find((r) => r.number === a.publishedRevision);
+    const first = a.events[0];
+    const last = a.events[a.events.length - 1];
+    if (!published || !first || !last) continue;
+    const changelog = new Map(a.revisions.map((r) => [r.number, r.changelog]));
+    const content = published.content as unknown as AdvisoryContent;
+    out.push({
+      id: a.id,
+      publicId: a.publicId,
+      state: a.state,
+      early: a.early,
+      supersededBy: a.supersededBy?.publicId ?? null,
+      content,
+      publications: a.events.map((e) => ({
+        date: e.createdAt,
+        summary: changelog.get((e.data as { revision?: number }).revision ?? -1) ?? 'Published',
+      })),
+      firstPublished: first.createdAt,
+      lastPublished: last.createdAt,
+      severity: severityOf(content),
+      csafPath: csafPath({ publicId: a.publicId }, content.tlp, first.createdAt),
+    });
+  }
+  return out.sort((x, y) => y.lastPublished.getTime() - x.lastPublished.getTime());
+}
+
+/** The CSAF document of a public advisory (the same bytes as GraphQL's `csaf`). */
+export function csafOf(
+  a: PublicAdvisory,
+  publisher: CsafMeta['publisher'],
+  profile: CsafProfile = 'csaf_security_advisory',
+) {
+  return buildCsaf(a.content, {
+    publicId: a.publicId,
+    profile,
+    publisher,
+    status: a.early ? 'interim' : 'final',
+    history: a.publications,
+    generatedAt: a.lastPublished,
+    engineVersion: ENGINE_VERSION,
+  });
+}
+
+export interface IndexFilter {
+  product?: string;
+  minSeverity?: string;
+  year?: number;
+}
+
+/** The index's filters: by product key, minimum severity, year of first publication. */
+export function filterAdvisories(list: readonly PublicAdvisory[], f: IndexFilter): PublicAdvisory[] {
+  const rank = (s: string | undefined) => SEVERITIES.indexOf(s as (typeof SEVERITIES)[number]);
+  return list.filter(
+    (a) =>
+      (!f.product || a.content.products.some((p) => p.key === f.product)) &&
+      (!f.minSeverity || (a.severity !== null && rank(a.severity.severity) >= rank(f.minSeverity))) &&
+      (!f.year || a.firstPublished.getUTCFullYear() === f.year),
+  );
+}

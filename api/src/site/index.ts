@@ -1,0 +1,219 @@
+// The public side of the API process: the advisory website, its Atom feed,
+// security.txt, and the CSAF provider layout (CSAF 2.0 section 7.1:
+// provider-metadata.json, a ROLIE feed, per-advisory JSON with .sha256 and
+// .sha512, index.txt, changes.csv). Everything here is public by construction:
+// it reads only PUBLIC_ADVISORIES.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Db } from '@psirt/db';
+import { csafFileName, SEVERITIES } from '@psirt/schema';
+import { Feed } from 'feed';
+import { csafOf, filterAdvisories, type PublicAdvisory, publicAdvisories } from './data.ts';
+import { advisoryPage, indexPage, notFoundPage, type SiteInfo } from './pages.ts';
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+};
+
+const CSAF_DIR = '/.well-known/csaf/white';
+const FEED_FILE = 'csaf-feed-tlp-white.json';
+
+export interface Site {
+  /** Serves the request if it is a public page or file; false to let GraphQL have it. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
+}
+
+export function createSite(deps: { db: Db; publisher: SiteInfo['publisher']; now: () => Date }): Site {
+  const site: SiteInfo = { publisher: deps.publisher };
+  const base = deps.publisher.namespace.replace(/\/$/, '');
+
+  function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer) {
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    res.writeHead(status, {
+      'content-type': type,
+      'content-length': bytes.length,
+      'cache-control': status === 200 ? 'public, max-age=60' : 'no-store',
+      ...SECURITY_HEADERS,
+    });
+    res.end(req.method === 'HEAD' ? undefined : bytes);
+    return true;
+  }
+  const page = (req: IncomingMessage, res: ServerResponse, status: number, body: string) =>
+    send(req, res, status, 'text/html; charset=utf-8', body);
+
+  /** The bytes of an advisory's CSAF file (what its hashes are computed over). */
+  const csafBytes = (a: PublicAdvisory) => Buffer.from(`${JSON.stringify(csafOf(a, deps.publisher), null, 2)}\n`);
+
+  function contactLine() {
+    const c = deps.publisher.contactDetails;
+    if (/^https?:\/\//.test(c)) return c;
+    const email = /[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+/.exec(c)?.[0];
+    return email ? `mailto:${email}` : `${base}/advisories`;
+  }
+
+  function securityTxt() {
+    // RFC 9116. Expires a year ahead, rounded to the day so the file is stable within a day.
+    const expires = new Date(deps.now().getTime() + 365 * 86_400_000);
+    expires.setUTCHours(0, 0, 0, 0);
+    return [
+      `Contact: ${contactLine()}`,
+      `Expires: ${expires.toISOString()}`,
+      'Preferred-Languages: en',
+      `Canonical: ${base}/.well-known/security.txt`,
+      `Policy: ${base}/advisories`,
+      `CSAF: ${base}/.well-known/csaf/provider-metadata.json`,
+      '',
+    ].join('\n');
+  }
+
+  function providerMetadata(list: readonly PublicAdvisory[]) {
+    const updated = list[0]?.lastPublished ?? new Date(0);
+    return {
+      canonical_url: `${base}/.well-known/csaf/provider-metadata.json`,
+      distributions: [
+        {
+          directory_url: `${base}${CSAF_DIR}/`,
+          rolie: {
+            feeds: [{ summary: 'TLP:WHITE advisories', tlp_label: 'WHITE', url: `${base}${CSAF_DIR}/${FEED_FILE}` }],
+          },
+        },
+      ],
+      last_updated: updated.toISOString(),
+      list_on_CSAF_aggregators: true,
+      metadata_version: '2.0',
+      mirror_on_CSAF_aggregators: true,
+      publisher: {
+        category: 'vendor',
+        name: deps.publisher.name,
+        namespace: deps.publisher.namespace,
+        contact_details: deps.publisher.contactDetails,
+      },
+      role: 'csaf_provider',
+    };
+  }
+
+  function rolieFeed(list: readonly PublicAdvisory[]) {
+    const updated = list[0]?.lastPublished ?? new Date(0);
+    return {
+      feed: {
+        id: `${deps.publisher.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-csaf-feed-tlp-white`,
+        title: `${deps.publisher.name} CSAF feed (TLP:WHITE)`,
+        link: [{ rel: 'self', href: `${base}${CSAF_DIR}/${FEED_FILE}` }],
+        category: [{ scheme: 'urn:ietf:params:rolie:category:information-type', term: 'csaf' }],
+        updated: updated.toISOString(),
+        entry: list.map((a) => {
+          const url = `${base}${a.csafPath}`;
+          return {
+            id: a.publicId,
+            title: a.content.title,
+            link: [
+              { rel: 'self', href: url },
+              { rel: 'hash', href: `${url}.sha256` },
+              { rel: 'hash', href: `${url}.sha512` },
+            ],
+            published: a.firstPublished.toISOString(),
+            updated: a.lastPublished.toISOString(),
+            content: { type: 'application/json', src: url },
+            format: { schema: 'https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json', version: '2.0' },
+          };
+        }),
+      },
+    };
+  }
+
+  function atom(list: readonly PublicAdvisory[]) {
+    const feed = new Feed({
+      title: `${deps.publisher.name} security advisories`,
+      id: `${base}/advisories`,
+      link: `${base}/advisories`,
+      language: 'en',
+      copyright: deps.publisher.name,
+      updated: list[0]?.lastPublished ?? new Date(0),
+      feedLinks: { atom: `${base}/advisories.atom` },
+    });
+    for (const a of list) {
+      feed.addItem({
+        title: `${a.publicId}: ${a.content.title}`,
+        id: `${base}/advisories/${a.publicId}`,
+        link: `${base}/advisories/${a.publicId}`,
+        date: a.lastPublished,
+        published: a.firstPublished,
+        description: a.content.summary ?? a.content.title,
+        category: a.severity ? [{ name: a.severity.severity }] : [],
+      });
+    }
+    return feed.atom1();
+  }
+
+  return {
+    async handle(req, res, path) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+      if (path === '/') {
+        res.writeHead(302, { location: '/advisories', ...SECURITY_HEADERS });
+        res.end();
+        return true;
+      }
+      const isSite =
+        path === '/advisories' ||
+        path.startsWith('/advisories/') ||
+        path === '/advisories.atom' ||
+        path === '/.well-known/security.txt' ||
+        path.startsWith('/.well-known/csaf/');
+      if (!isSite) return false;
+      if (path === '/.well-known/security.txt') return send(req, res, 200, 'text/plain; charset=utf-8', securityTxt());
+
+      const list = await publicAdvisories(deps.db);
+      if (path === '/advisories') {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const sev = q.get('severity') ?? '';
+        const year = Number(q.get('year'));
+        const filter = {
+          product: q.get('product') || undefined,
+          minSeverity: (SEVERITIES as readonly string[]).includes(sev) ? sev : undefined,
+          year: Number.isInteger(year) && year > 1999 ? year : undefined,
+        };
+        return page(req, res, 200, indexPage(site, list, filterAdvisories(list, filter), filter));
+      }
+      if (path.startsWith('/advisories/')) {
+        const id = decodeURIComponent(path.slice('/advisories/'.length)).toUpperCase();
+        const a = list.find((x) => x.publicId === id);
+        return a
+          ? page(req, res, 200, advisoryPage(site, a))
+          : page(req, res, 404, notFoundPage(site, `There is no published advisory ${id}.`));
+      }
+      if (path === '/advisories.atom') return send(req, res, 200, 'application/atom+xml; charset=utf-8', atom(list));
+
+      // CSAF provider layout.
+      const json = (body: unknown) =>
+        send(req, res, 200, 'application/json; charset=utf-8', `${JSON.stringify(body, null, 2)}\n`);
+      if (path === '/.well-known/csaf/provider-metadata.json') return json(providerMetadata(list));
+      if (path === `${CSAF_DIR}/${FEED_FILE}`) return json(rolieFeed(list));
+      if (path === `${CSAF_DIR}/index.txt`) {
+        return send(
+          req,
+          res,
+          200,
+          'text/plain; charset=utf-8',
+          list.map((a) => `${a.csafPath.slice(CSAF_DIR.length + 1)}\n`).join(''),
+        );
+      }
+      if (path === `${CSAF_DIR}/changes.csv`) {
+        const rows = list.map((a) => `"${a.csafPath.slice(CSAF_DIR.length + 1)}","${a.lastPublished.toISOString()}"\n`);
+        return send(req, res, 200, 'text/csv; charset=utf-8', rows.join(''));
+      }
+      const m = new RegExp(`^${CSAF_DIR}/(\\d{4})/([a-z0-9_+-]+\\.json)(\\.sha256|\\.sha512)?$`).exec(path);
+      const a = m ? list.find((x) => x.csafPath === `${CSAF_DIR}/${m[1]}/${m[2]}`) : undefined;
+      if (m && a) {
+        const bytes = csafBytes(a);
+        if (!m[3]) return send(req, res, 200, 'application/json; charset=utf-8', bytes);
+        const algo = m[3] === '.sha256' ? 'sha256' : 'sha512';
+        const digest = createHash(algo).update(bytes).digest('hex');
+        return send(req, res, 200, 'text/plain; charset=utf-8', `${digest}  ${csafFileName(a.publicId)}\n`);
+      }
+      return send(req, res, 404, 'text/plain; charset=utf-8', 'Not found.\n');
+    },
+  };
+}

@@ -1,0 +1,218 @@
+// The public advisory website: server-rendered, no JavaScript, semantic HTML
+// (landmarks, one h1, captioned tables with header scopes, labelled form
+// controls, severity in words and not only in colour).
+import { SEVERITIES, SEVERITY_LABELS } from '@psirt/schema';
+import type { IndexFilter, PublicAdvisory } from './data.ts';
+import { html, SafeHtml } from './html.ts';
+
+const STYLE = `
+:root { color-scheme: light; --ink: #1b1f24; --muted: #4a5563; --line: #d0d7de; --accent: #0b57d0; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #fff; }
+a { color: var(--accent); }
+a:focus-visible, button:focus-visible, select:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
+.skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; z-index: 1; }
+header, main, footer { max-width: 72rem; margin: 0 auto; padding: 1rem 1.5rem; }
+header { border-bottom: 1px solid var(--line); display: flex; gap: 1rem; align-items: baseline; flex-wrap: wrap; }
+header .site { font-weight: 700; font-size: 1.1rem; text-decoration: none; color: var(--ink); }
+footer { border-top: 1px solid var(--line); color: var(--muted); font-size: .9rem; }
+h1 { font-size: 1.8rem; line-height: 1.25; margin: .5rem 0 1rem; }
+h2 { font-size: 1.3rem; margin-top: 2rem; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+caption { text-align: left; font-weight: 600; padding: .25rem 0; }
+th, td { text-align: left; vertical-align: top; padding: .5rem; border-bottom: 1px solid var(--line); }
+thead th { border-bottom: 2px solid var(--ink); }
+form.filters { display: flex; gap: 1rem; flex-wrap: wrap; align-items: end; margin: 1rem 0; }
+form.filters label { display: flex; flex-direction: column; font-size: .9rem; color: var(--muted); }
+select, button { font: inherit; padding: .35rem .5rem; }
+.sev { display: inline-block; padding: 0 .45rem; border-radius: .25rem; font-weight: 600; font-size: .9rem; border: 1px solid currentColor; }
+.sev-CRITICAL { color: #8b0000; } .sev-HIGH { color: #9a3412; } .sev-MEDIUM { color: #7a5c00; } .sev-LOW { color: #14532d; } .sev-NONE { color: var(--muted); }
+.notice { border-left: 4px solid #9a3412; background: #fff4ec; padding: .75rem 1rem; margin: 1rem 0; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
+code { font-size: .9em; overflow-wrap: anywhere; }
+`;
+
+export interface SiteInfo {
+  publisher: { name: string; namespace: string; contactDetails: string };
+}
+
+const date = (d: Date) => d.toISOString().slice(0, 10);
+
+function severityBadge(s: { severity: string; score: number } | null) {
+  if (!s) return html`<span class="sev sev-NONE">Not scored</span>`;
+  const label = SEVERITY_LABELS[s.severity as keyof typeof SEVERITY_LABELS] ?? s.severity;
+  return html`<span class="sev sev-${s.severity}">${label} ${s.score.toFixed(1)}</span>`;
+}
+
+export function layout(site: SiteInfo, title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · ${site.publisher.name}</title>
+<link rel="alternate" type="application/atom+xml" title="${site.publisher.name} security advisories" href="/advisories.atom">
+<style>${new SafeHtml(STYLE)}</style>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header>
+  <a class="site" href="/advisories">${site.publisher.name}</a>
+  <nav aria-label="Site"><a href="/advisories">Security advisories</a> · <a href="/advisories.atom">Atom feed</a> · <a href="/.well-known/csaf/provider-metadata.json">CSAF provider metadata</a> · <a href="/.well-known/security.txt">security.txt</a></nav>
+</header>
+<main id="main">
+${body}
+</main>
+<footer>
+  <p>Report a vulnerability: ${site.publisher.contactDetails}. Machine-readable advisories are published as CSAF 2.0.</p>
+</footer>
+</body>
+</html>
+`.value;
+}
+
+export function indexPage(
+  site: SiteInfo,
+  all: readonly PublicAdvisory[],
+  shown: readonly PublicAdvisory[],
+  filter: IndexFilter,
+): string {
+  const products = new Map<string, string>();
+  for (const a of all) for (const p of a.content.products) products.set(p.key, p.name);
+  const years = [...new Set(all.map((a) => a.firstPublished.getUTCFullYear()))].sort((x, y) => y - x);
+  const option = (value: string, label: string, selected: boolean) =>
+    html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
+  const body = html`
+<h1>Security advisories</h1>
+<form class="filters" method="get" action="/advisories">
+  <label for="product">Product
+    <select id="product" name="product">
+      ${option('', 'All products', !filter.product)}
+      ${[...products].sort((x, y) => x[1].localeCompare(y[1])).map(([key, name]) => option(key, name, filter.product === key))}
+    </select>
+  </label>
+  <label for="severity">Minimum severity
+    <select id="severity" name="severity">
+      ${option('', 'Any severity', !filter.minSeverity)}
+      ${SEVERITIES.filter((s) => s !== 'NONE').map((s) => option(s, SEVERITY_LABELS[s], filter.minSeverity === s))}
+    </select>
+  </label>
+  <label for="year">Year
+    <select id="year" name="year">
+      ${option('', 'All years', !filter.year)}
+      ${years.map((y) => option(String(y), String(y), filter.year === y))}
+    </select>
+  </label>
+  <button type="submit">Filter</button>
+</form>
+${
+  shown.length === 0
+    ? html`<p>No published advisory matches these filters.</p>`
+    : html`<table>
+  <caption>${shown.length} advisor${shown.length === 1 ? 'y' : 'ies'}</caption>
+  <thead><tr><th scope="col">Advisory</th><th scope="col">Title</th><th scope="col">Severity</th><th scope="col">Products</th><th scope="col">Published</th><th scope="col">Updated</th></tr></thead>
+  <tbody>
+  ${shown.map(
+    (a) => html`<tr>
+    <th scope="row"><a href="/advisories/${a.publicId}">${a.publicId}</a></th>
+    <td>${a.content.title}${a.early ? html` <em>(early advisory)</em>` : ''}${a.state === 'SUPERSEDED' ? html` <em>(superseded)</em>` : ''}</td>
+    <td>${severityBadge(a.severity)}</td>
+    <td>${[...new Set(a.content.products.map((p) => p.name))].join(', ')}</td>
+    <td><time datetime="${a.firstPublished.toISOString()}">${date(a.firstPublished)}</time></td>
+    <td><time datetime="${a.lastPublished.toISOString()}">${date(a.lastPublished)}</time></td>
+  </tr>`,
+  )}
+  </tbody>
+</table>`
+}`;
+  return layout(site, 'Security advisories', body);
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  AFFECTED: 'Affected',
+  FIXED: 'Fixed',
+  NOT_AFFECTED: 'Not affected',
+  UNDER_INVESTIGATION: 'Under investigation',
+};
+const REMEDIATION_TEXT: Record<string, string> = {
+  FIX: 'Fix',
+  WORKAROUND: 'Workaround',
+  CONFIGURATION: 'Configuration',
+  RESTRICTION: 'Restriction',
+};
+
+export function advisoryPage(site: SiteInfo, a: PublicAdvisory): string {
+  const c = a.content;
+  const csaf = a.csafPath;
+  const body = html`
+<article>
+<h1>${c.title}</h1>
+${a.early ? html`<p class="notice" role="note"><strong>Early advisory.</strong> Published before fixes are available for every affected product, because ${c.cases.some((x) => x.exploitationObserved) ? 'exploitation has been observed' : 'information about the vulnerability is public'}. It will be updated when fixes ship.</p>` : ''}
+${a.state === 'SUPERSEDED' ? html`<p class="notice" role="note">Superseded by <a href="/advisories/${a.supersededBy ?? ''}">${a.supersededBy}</a>.</p>` : ''}
+<dl class="facts">
+  <dt>Advisory</dt><dd>${a.publicId}</dd>
+  <dt>Severity</dt><dd>${severityBadge(a.severity)}</dd>
+  <dt>CVE</dt><dd>${c.cves.length ? c.cves.join(', ') : 'None assigned'}</dd>
+  ${c.cwes.length ? html`<dt>CWE</dt><dd>${c.cwes.join(', ')}</dd>` : ''}
+  <dt>Published</dt><dd><time datetime="${a.firstPublished.toISOString()}">${date(a.firstPublished)}</time></dd>
+  <dt>Last updated</dt><dd><time datetime="${a.lastPublished.toISOString()}">${date(a.lastPublished)}</time> (version ${a.publications.length})</dd>
+  <dt>Distribution</dt><dd>TLP:CLEAR</dd>
+</dl>
+
+<h2>Summary</h2>
+<p>${c.summary ?? c.title}</p>
+
+<h2>Affected products</h2>
+<table>
+  <caption>Status per product</caption>
+  <thead><tr><th scope="col">Product</th><th scope="col">Versions</th><th scope="col">Status</th><th scope="col">Fixed in</th><th scope="col">Severity (AVSS)</th></tr></thead>
+  <tbody>
+  ${c.products.map(
+    (p) => html`<tr>
+    <th scope="row">${p.name}</th>
+    <td>${p.affectedVersions ?? '—'}</td>
+    <td>${STATUS_TEXT[p.status] ?? p.status}${p.status === 'NOT_AFFECTED' && p.justificationText ? html`: ${p.justificationText}` : ''}</td>
+    <td>${p.fixedVersion ?? c.remediations.find((r) => r.kind === 'FIX' && (r.product === p.key || r.product === null) && r.case === p.case)?.fixVersion ?? '—'}</td>
+    <td>${p.avss ? html`${severityBadge({ severity: p.avss.severity, score: p.avss.score })} <code>${p.avss.vector}</code>` : '—'}</td>
+  </tr>`,
+  )}
+  </tbody>
+</table>
+
+<h2>Remediation</h2>
+${
+  c.remediations.length
+    ? html`<ul>${c.remediations.map(
+        (r) =>
+          html`<li><strong>${REMEDIATION_TEXT[r.kind] ?? r.kind}${r.product ? html` (${c.products.find((p) => p.key === r.product)?.name ?? r.product})` : ''}:</strong> ${r.description}${r.fixVersion ? html` Fixed in ${r.fixVersion}.` : ''}</li>`,
+      )}</ul>`
+    : html`<p>No fix or workaround is available yet.</p>`
+}
+
+${c.credits.length ? html`<h2>Acknowledgments</h2><p>We thank ${c.credits.join(', ')} for reporting this.</p>` : ''}
+
+<h2>Revision history</h2>
+<table>
+  <caption>Versions of this advisory</caption>
+  <thead><tr><th scope="col">Version</th><th scope="col">Date</th><th scope="col">Change</th></tr></thead>
+  <tbody>
+  ${a.publications.map((p, i) => html`<tr><th scope="row">${i + 1}</th><td><time datetime="${p.date.toISOString()}">${date(p.date)}</time></td><td>${p.summary}</td></tr>`)}
+  </tbody>
+</table>
+
+<h2>Machine-readable</h2>
+<ul>
+  <li><a href="${csaf}">CSAF 2.0 document</a> (<a href="${csaf}.sha256">SHA-256</a>, <a href="${csaf}.sha512">SHA-512</a>)</li>
+</ul>
+</article>`;
+  return layout(site, `${a.publicId}: ${c.title}`, body);
+}
+
+export function notFoundPage(site: SiteInfo, what: string): string {
+  return layout(
+    site,
+    'Not found',
+    html`<h1>Not found</h1><p>${what}</p><p><a href="/advisories">All security advisories</a></p>`,
+  );
+}

@@ -1,0 +1,189 @@
+// The public advisory website and the CSAF provider layout, over real HTTP and
+// in a real browser (Debian's chromium driven by playwright-core). Only
+// published, TLP:CLEAR advisories are ever served; drafts and limited
+// distribution never appear, in pages, feeds, indexes or files.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishedAdvisory, readyCase } from '../support/advisories.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { csafProblems } from '../support/csaf.ts';
+import { dialect } from '../support/db.ts';
+import { makeWorld, type World } from '../support/world.ts';
+
+const CHROMIUM = process.env.PSIRT_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(import.meta.dirname, '../../.ci-results/artifacts');
+const NAMESPACE = 'https://psirt.example.com';
+
+let app: TestApp;
+let w: World;
+const ids = { published: '', draft: '', green: '' };
+
+beforeAll(async () => {
+  app = await startTestApp({ submissionsPerHour: 1000 });
+  w = await makeWorld(app);
+  ids.published = await publishedAdvisory(app, w, await readyCase(app, w, { cve: 'CVE-2026-20001' }), {
+    summary: 'A crafted session cookie grants administrative access to the web interface.',
+  });
+  ids.green = await publishedAdvisory(app, w, await readyCase(app, w, { cve: 'CVE-2026-20002' }), {
+    title: 'Partner-only advisory about RTU500',
+    tlp: 'GREEN',
+  });
+  const draft = await w.analyst.gql(
+    `mutation { createAdvisory(cases: ["${await readyCase(app, w, { cve: 'CVE-2026-20003' })}"], title: "Secret draft advisory") { publicId } }`,
+  );
+  ids.draft = draft.data?.createAdvisory.publicId;
+});
+afterAll(() => app?.[Symbol.asyncDispose]());
+
+const get = (p: string) => fetch(new URL(p, app.origin), { redirect: 'manual' });
+const local = (url: string) => url.replace(NAMESPACE, '');
+
+describe(`the public website (${dialect})`, () => {
+  it('lists and shows published advisories only, with working filters', async () => {
+    const root = await get('/');
+    expect([root.status, root.headers.get('location')]).toEqual([302, '/advisories']);
+
+    const index = await get('/advisories');
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const body = await index.text();
+    expect(body).toContain(ids.published);
+    expect(body).toContain('High 8.8');
+    for (const hidden of [ids.draft, ids.green, 'Secret draft advisory', 'Partner-only'])
+      expect(body).not.toContain(hidden);
+
+    expect(await (await get('/advisories?product=gateway&severity=HIGH')).text()).toContain(ids.published);
+    expect(await (await get('/advisories?severity=CRITICAL')).text()).toContain(
+      'No published advisory matches these filters.',
+    );
+    expect(await (await get('/advisories?product=bms')).text()).not.toContain(ids.published);
+    expect(await (await get('/advisories?year=2001')).text()).not.toContain(ids.published);
+
+    const page = await get(`/advisories/${ids.published}`);
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain('<h1>GridLink Gateway authentication bypass</h1>');
+    expect(html).toContain('CVE-2026-20001');
+    expect(html).toContain('We thank Rhea Reporter (Example Lab) for reporting this.');
+    for (const hidden of [ids.draft, ids.green]) {
+      const res = await get(`/advisories/${hidden}`);
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toMatch(/Secret draft|Partner-only/);
+    }
+  });
+
+  it('escapes everything people typed', async () => {
+    const caseId = await readyCase(app, w, { cve: 'CVE-2026-20004' });
+    const evil = await publishedAdvisory(app, w, caseId, {
+      title: 'Bypass <script>alert(1)</script> & more',
+      summary: '<img src=x onerror=alert(1)>',
+    });
+    const html = await (await get(`/advisories/${evil}`)).text();
+    expect(html).toContain('Bypass &lt;script&gt;alert(1)&lt;/script&gt; &amp; more');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<img');
+  });
+
+  it('publishes security.txt and an Atom feed', async () => {
+    const txt = await (await get('/.well-known/security.txt')).text();
+    expect(txt).toMatch(/^Contact: mailto:psirt@example\.com$/m);
+    expect(txt).toMatch(/^Expires: \d{4}-\d\d-\d\dT00:00:00\.000Z$/m);
+    expect(txt).toContain(`CSAF: ${NAMESPACE}/.well-known/csaf/provider-metadata.json`);
+
+    const atom = await get('/advisories.atom');
+    expect(atom.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
+    const xml = await atom.text();
+    expect(xml).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
+    expect(xml).toContain(`<id>${NAMESPACE}/advisories/${ids.published}</id>`);
+    expect(xml).not.toContain(ids.green);
+  });
+
+  it('serves the CSAF provider layout: metadata, ROLIE feed, documents with hashes, index.txt, changes.csv', async () => {
+    const meta = await (await get('/.well-known/csaf/provider-metadata.json')).json();
+    expect(meta).toMatchObject({
+      canonical_url: `${NAMESPACE}/.well-known/csaf/provider-metadata.json`,
+      metadata_version: '2.0',
+      role: 'csaf_provider',
+      publisher: { category: 'vendor', namespace: NAMESPACE },
+    });
+    const feedUrl = meta.distributions[0].rolie.feeds[0].url as string;
+    const feed = (await (await get(local(feedUrl))).json()).feed;
+    const entry = feed.entry.find((e: { id: string }) => e.id === ids.published);
+    expect(feed.entry.map((e: { id: string }) => e.id)).not.toContain(ids.green);
+    const docUrl = local(entry.content.src as string);
+    expect(docUrl).toMatch(/^\/\.well-known\/csaf\/white\/\d{4}\/sa-\d{4}-\d{4}\.json$/);
+
+    const bytes = Buffer.from(await (await get(docUrl)).arrayBuffer());
+    const doc = JSON.parse(bytes.toString('utf8'));
+    expect(await csafProblems(doc)).toEqual([]);
+    for (const algo of ['sha256', 'sha512'] as const) {
+      const line = await (await get(`${docUrl}.${algo}`)).text();
+      expect(line).toBe(`${createHash(algo).update(bytes).digest('hex')}  ${path.basename(docUrl)}\n`);
+    }
+    // The same document as GraphQL serves.
+    const gql = await app.anonymous.gql(`{ advisory(publicId: "${ids.published}") { csaf } }`);
+    expect(gql.data?.advisory.csaf).toEqual(doc);
+
+    const index = await (await get('/.well-known/csaf/white/index.txt')).text();
+    expect(index.split('\n')).toContain(docUrl.replace('/.well-known/csaf/white/', ''));
+    const changes = await (await get('/.well-known/csaf/white/changes.csv')).text();
+    expect(changes).toMatch(
+      new RegExp(`^"${docUrl.replace('/.well-known/csaf/white/', '')}","\\d{4}-\\d\\d-\\d\\dT[^"]+Z"$`, 'm'),
+    );
+    expect(index + changes).not.toContain(ids.draft.toLowerCase());
+    expect((await get('/.well-known/csaf/white/2026/sa-2026-9999.json')).status).toBe(404);
+  });
+
+  it.skipIf(!existsSync(CHROMIUM))(
+    'works in a real browser without JavaScript: filters, links, landmarks, labels',
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      });
+      try {
+        const context = await browser.newContext({ javaScriptEnabled: false });
+        const page = await context.newPage();
+        await page.goto(new URL('/advisories', app.origin).href);
+        expect(await page.getAttribute('html', 'lang')).toBe('en');
+        expect(await page.locator('h1').allTextContents()).toEqual(['Security advisories']);
+        expect(await page.locator('main').count()).toBe(1);
+        // Every form control has a label a screen reader announces.
+        for (const id of ['product', 'severity', 'year']) {
+          expect(await page.locator(`label[for="${id}"]`).count()).toBe(1);
+        }
+        // Filtering is a plain GET form: no script needed.
+        await page.selectOption('#severity', 'CRITICAL');
+        await Promise.all([page.waitForURL(/severity=CRITICAL/), page.click('button[type="submit"]')]);
+        expect(await page.textContent('main')).toContain('No published advisory matches these filters.');
+        await page.selectOption('#severity', '');
+        await page.selectOption('#product', 'gateway');
+        await Promise.all([page.waitForURL(/product=gateway/), page.click('button[type="submit"]')]);
+        await Promise.all([page.waitForURL(new RegExp(ids.published)), page.click(`a:text("${ids.published}")`)]);
+        expect(await page.textContent('h1')).toBe('GridLink Gateway authentication bypass');
+        expect(await page.locator('table caption').allTextContents()).toEqual([
+          'Status per product',
+          'Versions of this advisory',
+        ]);
+        expect(await page.locator('th[scope="row"]').first().textContent()).toBe('GridLink Gateway');
+        mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'advisory-page.png'), fullPage: true });
+        expect(existsSync(path.join(ARTIFACTS, 'advisory-page.png'))).toBe(true);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+});
