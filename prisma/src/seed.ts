@@ -2,8 +2,8 @@
 // PSIRT_DEMO=0): enough of a PSIRT's world to click through the API at once.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Role, scoreCvss } from '@psirt/schema';
-import type { Db } from './client.ts';
+import { type AdvisoryContent, type Role, scoreCvss } from '@psirt/schema';
+import type { Db, Tx } from './client.ts';
 import { allocatePublicId } from './ids.ts';
 import { hashToken, issueUserToken } from './tokens.ts';
 
@@ -47,6 +47,9 @@ export interface DemoDataset {
   users: Record<string, string>;
   reportPublicId: string;
   casePublicId: string;
+  /** The published demo advisory, and the one awaiting the committee. */
+  publishedAdvisory: string;
+  advisoryInReview: string;
 }
 
 /**
@@ -236,7 +239,13 @@ export async function seedDemo(db: Db, now = new Date()): Promise<DemoDataset | 
           { type: 'case.opened', caseId: kase.id, actorId: users.analyst ?? null, createdAt: now },
         ],
       });
-      return { users, reportPublicId, casePublicId };
+      const advisories = await seedDemoAdvisories(tx, {
+        users,
+        products,
+        now,
+        firstCase: { id: kase.id, publicId: casePublicId, avss: scoreCvss(scores[2].vector) },
+      });
+      return { users, reportPublicId, casePublicId, ...advisories };
     },
     { timeout: 30_000, maxWait: 30_000 },
   );
@@ -291,4 +300,342 @@ export async function ensureDemoTokens(db: Db, dataDir: string): Promise<DemoTok
     chmodSync(file, 0o600);
   }
   return out;
+}
+
+/**
+ * The demo's advisories, so a newcomer sees the whole path on first start:
+ * a second case (a fixed denial of service in the RTU500) whose advisory is
+ * published — on the website, in the feeds and as CSAF — and an advisory for
+ * the first case waiting for the committee (a committee of one in the demo).
+ * Written as the API would have written them; the content is what a review
+ * would have frozen.
+ */
+async function seedDemoAdvisories(
+  tx: Tx,
+  d: {
+    users: Record<string, string>;
+    products: Record<string, string>;
+    now: Date;
+    firstCase: { id: string; publicId: string; avss: ReturnType<typeof scoreCvss> };
+  },
+) {
+  const day = 24 * 3600 * 1000;
+  const at = (daysAgo: number) => new Date(d.now.getTime() - daysAgo * day);
+  const { users, products } = d;
+  await tx.setting.create({ data: { key: 'committee', value: { quorum: 1, majority: 'SIMPLE' } } });
+
+  // The second case: found by a CERT, fixed in 13.4, disclosed.
+  const cert = await tx.reporter.create({
+    data: {
+      kind: 'CERT',
+      name: 'Incident desk',
+      organization: 'Example National CERT',
+      email: 'desk@cert.example',
+      creditPreference: 'ORGANIZATION',
+    },
+  });
+  const casePublicId = await allocatePublicId(tx, 'VAR', d.now);
+  const avssVector = 'CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H';
+  const avss = scoreCvss(avssVector);
+  const kase = await tx.analysisCase.create({
+    data: {
+      publicId: casePublicId,
+      title: 'Denial of service in the RTU500 IEC 61850 stack',
+      summary: 'A malformed MMS request makes the RTU500 restart its communication stack.',
+      state: 'DISCLOSURE',
+      cweIds: ['CWE-20'],
+      severity: avss.severity,
+      severityScore: avss.score.toFixed(1),
+      lastReporterUpdateAt: at(2),
+      createdById: users.analyst ?? null,
+      createdAt: at(40),
+      members: {
+        create: [
+          { userId: users.analyst as string, role: 'ANALYST' },
+          { userId: users.psp as string, role: 'PRIME' },
+          { userId: users.pss as string, role: 'SPECIALIST' },
+        ],
+      },
+      impacts: {
+        create: [
+          {
+            productId: products['rtu-500'] as string,
+            status: 'AFFECTED',
+            affectedVersions: '<13.4',
+            fixedVersion: '13.4',
+            updatedById: users.pss ?? null,
+          },
+        ],
+      },
+      mitigations: {
+        create: [
+          {
+            productId: products['rtu-500'] as string,
+            kind: 'FIX',
+            description: 'Update the RTU500 firmware to 13.4.',
+            fixVersion: '13.4',
+            availableAt: at(5),
+            createdById: users.pss ?? null,
+          },
+          {
+            productId: products['rtu-500'] as string,
+            kind: 'RESTRICTION',
+            description: 'Allow MMS (TCP 102) only from the station computer.',
+            createdById: users.pss ?? null,
+          },
+        ],
+      },
+      scores: {
+        create: [
+          {
+            kind: 'AVSS',
+            version: 'V3_1',
+            vector: avss.vector,
+            baseScore: avss.baseScore.toFixed(1),
+            score: avss.score.toFixed(1),
+            severity: avss.severity,
+            rationale: 'MMS is only reachable on the station bus; confidentiality and integrity are not affected.',
+            productId: products['rtu-500'] as string,
+            createdById: users.pss ?? null,
+            createdAt: at(20),
+          },
+        ],
+      },
+      cveAssignments: {
+        create: [{ cveId: 'CVE-2026-0101', state: 'PUBLISHED', assigner: 'Example Vendor CNA', createdAt: at(30) }],
+      },
+    },
+  });
+  await tx.vulnerabilityReport.create({
+    data: {
+      publicId: await allocatePublicId(tx, 'VSR', d.now),
+      title: 'RTU500 restarts on malformed MMS request',
+      description: 'Sending a truncated MMS Initiate-Request to TCP 102 restarts the communication stack.',
+      channel: 'EMAIL',
+      reporterId: cert.id,
+      reportedProducts: 'RTU500 13.2',
+      receivedAt: at(41),
+      acknowledgedAt: at(41),
+      triageOutcome: 'ACCEPTED',
+      triagedAt: at(40),
+      triagedById: users.analyst ?? null,
+      caseId: kase.id,
+    },
+  });
+
+  const content: AdvisoryContent = {
+    title: 'RTU500: denial of service through malformed MMS requests',
+    summary:
+      'A malformed MMS request makes the RTU500 restart its communication stack. Update to firmware 13.4; until then, allow MMS only from the station computer.',
+    tlp: 'CLEAR',
+    cases: [
+      {
+        publicId: casePublicId,
+        title: 'Denial of service in the RTU500 IEC 61850 stack',
+        severity: avss.severity,
+        severityScore: avss.score,
+        exploitationObserved: false,
+        publiclyKnown: false,
+        cves: ['CVE-2026-0101'],
+      },
+    ],
+    cves: ['CVE-2026-0101'],
+    cwes: ['CWE-20'],
+    products: [
+      {
+        case: casePublicId,
+        key: 'rtu-500',
+        name: 'RTU500 Remote Terminal Unit',
+        productLine: 'Grid Automation',
+        status: 'AFFECTED',
+        justification: null,
+        justificationText: null,
+        affectedVersions: '<13.4',
+        fixedVersion: '13.4',
+        fixEta: null,
+        avss: { version: 'V3_1', vector: avss.vector, score: avss.score, severity: avss.severity },
+      },
+    ],
+    remediations: [
+      {
+        case: casePublicId,
+        kind: 'FIX',
+        description: 'Update the RTU500 firmware to 13.4.',
+        product: 'rtu-500',
+        fixVersion: '13.4',
+        availableAt: at(5).toISOString(),
+      },
+      {
+        case: casePublicId,
+        kind: 'RESTRICTION',
+        description: 'Allow MMS (TCP 102) only from the station computer.',
+        product: 'rtu-500',
+        fixVersion: null,
+        availableAt: null,
+      },
+    ],
+    credits: ['Example National CERT'],
+  };
+  const published = await tx.advisory.create({
+    data: {
+      publicId: await allocatePublicId(tx, 'SA', d.now),
+      title: content.title,
+      summary: content.summary,
+      state: 'PUBLISHED',
+      currentRevision: 1,
+      publishedRevision: 1,
+      publicationBasis: 'FIXES_AVAILABLE',
+      publishedAt: at(2),
+      createdById: users.analyst ?? null,
+      createdAt: at(4),
+      cases: { create: [{ caseId: kase.id }] },
+      revisions: {
+        create: [
+          {
+            number: 1,
+            content: content as never,
+            changelog: 'Initial release',
+            createdById: users.analyst ?? null,
+            createdAt: at(3),
+            votes: { create: [{ voterId: users.committee as string, decision: 'APPROVE', createdAt: at(3) }] },
+          },
+        ],
+      },
+    },
+  });
+  const tally = { approve: 1, reject: 0, abstain: 0, missing: 0, decision: 'APPROVED' };
+  await tx.timelineEvent.createMany({
+    data: [
+      {
+        type: 'advisory.created',
+        advisoryId: published.id,
+        actorId: users.analyst ?? null,
+        data: { publicId: published.publicId, cases: [casePublicId] },
+        createdAt: at(4),
+      },
+      {
+        type: 'advisory.review.requested',
+        advisoryId: published.id,
+        actorId: users.analyst ?? null,
+        data: { revision: 1, changelog: 'Initial release' },
+        createdAt: at(3),
+      },
+      {
+        type: 'advisory.vote.cast',
+        advisoryId: published.id,
+        actorId: users.committee ?? null,
+        data: { revision: 1, decision: 'APPROVE', previous: null, comment: null, tally },
+        createdAt: at(3),
+      },
+      {
+        type: 'advisory.decided',
+        advisoryId: published.id,
+        actorId: users.committee ?? null,
+        data: { revision: 1, decision: 'APPROVED', tally },
+        createdAt: at(3),
+      },
+      {
+        type: 'advisory.published',
+        advisoryId: published.id,
+        actorId: users.analyst ?? null,
+        data: { revision: 1, basis: 'FIXES_AVAILABLE', early: false },
+        createdAt: at(2),
+      },
+    ],
+  });
+
+  // The first case's advisory, frozen for review and waiting for the committee.
+  const review = await tx.advisory.create({
+    data: {
+      publicId: await allocatePublicId(tx, 'SA', d.now),
+      title: 'GridLink Gateway: authentication bypass in the web interface',
+      state: 'IN_REVIEW',
+      currentRevision: 1,
+      createdById: users.analyst ?? null,
+      createdAt: d.now,
+      cases: { create: [{ caseId: d.firstCase.id }] },
+      revisions: {
+        create: [
+          {
+            number: 1,
+            content: {
+              title: 'GridLink Gateway: authentication bypass in the web interface',
+              summary: 'A crafted session cookie grants administrative access to the GridLink Gateway web interface.',
+              tlp: 'CLEAR',
+              cases: [
+                {
+                  publicId: d.firstCase.publicId,
+                  title: 'Authentication bypass in the GridLink Gateway web interface',
+                  severity: d.firstCase.avss.severity,
+                  severityScore: d.firstCase.avss.score,
+                  exploitationObserved: false,
+                  publiclyKnown: false,
+                  cves: [],
+                },
+              ],
+              cves: [],
+              cwes: ['CWE-287'],
+              products: [
+                {
+                  case: d.firstCase.publicId,
+                  key: 'gridlink-gateway',
+                  name: 'GridLink Gateway',
+                  productLine: 'Grid Automation',
+                  status: 'AFFECTED',
+                  justification: null,
+                  justificationText: null,
+                  affectedVersions: '>=4.1.0 <4.2.1',
+                  fixedVersion: '4.2.1',
+                  fixEta: null,
+                  avss: {
+                    version: 'V3_1',
+                    vector: d.firstCase.avss.vector,
+                    score: d.firstCase.avss.score,
+                    severity: d.firstCase.avss.severity,
+                  },
+                },
+                {
+                  case: d.firstCase.publicId,
+                  key: 'rtu-500',
+                  name: 'RTU500 Remote Terminal Unit',
+                  productLine: 'Grid Automation',
+                  status: 'UNDER_INVESTIGATION',
+                  justification: null,
+                  justificationText: null,
+                  affectedVersions: null,
+                  fixedVersion: null,
+                  fixEta: null,
+                  avss: null,
+                },
+              ],
+              remediations: [],
+              credits: ['Dana Researcher (Example Security Lab)'],
+            } satisfies AdvisoryContent as never,
+            changelog: 'Initial release',
+            createdById: users.analyst ?? null,
+            createdAt: d.now,
+          },
+        ],
+      },
+    },
+  });
+  await tx.timelineEvent.createMany({
+    data: [
+      {
+        type: 'advisory.created',
+        advisoryId: review.id,
+        actorId: users.analyst ?? null,
+        data: { publicId: review.publicId },
+        createdAt: d.now,
+      },
+      {
+        type: 'advisory.review.requested',
+        advisoryId: review.id,
+        actorId: users.analyst ?? null,
+        data: { revision: 1, changelog: 'Initial release' },
+        createdAt: d.now,
+      },
+    ],
+  });
+  return { publishedAdvisory: published.publicId, advisoryInReview: review.publicId };
 }

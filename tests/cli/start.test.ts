@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gql, startServer } from '../support/cli.ts';
+import { csafProblems } from '../support/csaf.ts';
 import { dialect, emptyDatabase } from '../support/db.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'psirt-start-'));
@@ -42,7 +43,22 @@ describe(`psirt start on an empty database (${dialect})`, () => {
     const before = await gql(first.url, COUNTS, first.tokens.ANALYST);
     expect(before.body.errors).toBeUndefined();
     expect(before.body.data.productLines).toHaveLength(3);
-    expect(before.body.data.reporters.edges).toEqual([{ node: { name: 'Dana Researcher' } }]);
+    expect(before.body.data.reporters.edges.map((e: { node: { name: string } }) => e.node.name).sort()).toEqual([
+      'Dana Researcher',
+      'Incident desk',
+    ]);
+    // The demo shows the whole advisory path: one published (website, CSAF), one before the committee.
+    const site = await (await fetch(`${first.origin}/advisories`)).text();
+    expect(site).toContain('RTU500: denial of service through malformed MMS requests');
+    const advisories = await gql(
+      first.url,
+      '{ advisories(first: 5) { edges { node { publicId state csaf tally { missing } } } } }',
+      first.tokens.COMMITTEE_MEMBER,
+    );
+    const [review, published] = advisories.body.data.advisories.edges.map((e: { node: unknown }) => e.node);
+    expect(review).toMatchObject({ state: 'IN_REVIEW', csaf: null, tally: { missing: 1 } });
+    expect(published).toMatchObject({ state: 'PUBLISHED' });
+    expect(await csafProblems(published.csaf)).toEqual([]);
     // GraphiQL for a browser.
     const page = await fetch(first.url, { headers: { accept: 'text/html' } });
     expect(await page.text()).toContain('<title>psirt GraphQL API</title>');
