@@ -12,6 +12,7 @@ import { createMaskError, domainToGraphQL } from './errors.ts';
 import { schema } from './graph/index.ts';
 import { createLoaders } from './loaders.ts';
 import type { Logger } from './logger.ts';
+import { releaseDueAdvisories } from './services/advisories.ts';
 import { readSla } from './services/settings.ts';
 import { createSite } from './site/index.ts';
 
@@ -30,6 +31,8 @@ export interface AppDeps {
   supportContact?: string;
   /** Calls of the public CVSS calculator per caller per minute (default 600). */
   cvssPerMinute?: number;
+  /** How often scheduled advisories are checked for release (default 30 s; 0 turns the scheduler off). */
+  releaseIntervalMs?: number;
   /** The advisory publisher (CSAF document.publisher). */
   publisher?: { name?: string; namespace?: string; contactDetails?: string };
 }
@@ -127,6 +130,21 @@ export function buildApp(deps: AppDeps): App {
 
   const site = createSite({ db: db.prisma, publisher: policy.publisher, now });
 
+  // Scheduled releases (advisories approved for their embargo time). The state
+  // is in the database, so a release due while no instance ran happens at the
+  // first tick after start; instances claim each advisory atomically.
+  const scheduler = { db: db.prisma, now, requestId: 'scheduler', log: log.child({ component: 'scheduler' }) };
+  let releasing: Promise<unknown> | null = null;
+  let releaseTimer: NodeJS.Timeout | undefined;
+  const releaseTick = () => {
+    if (releasing || draining) return;
+    releasing = releaseDueAdvisories(scheduler)
+      .catch((error) => log.error({ err: error }, 'scheduled release failed; retrying at the next tick'))
+      .finally(() => {
+        releasing = null;
+      });
+  };
+
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     res.end(JSON.stringify(body));
@@ -173,6 +191,12 @@ export function buildApp(deps: AppDeps): App {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          const every = deps.releaseIntervalMs ?? 30_000;
+          if (every > 0) {
+            releaseTick();
+            releaseTimer = setInterval(releaseTick, every);
+            releaseTimer.unref();
+          }
           const addr = server.address() as AddressInfo;
           const shown = host === '0.0.0.0' || host === '::' || host === '127.0.0.1' ? 'localhost' : host;
           resolve(`http://${shown}:${addr.port}/graphql`);
@@ -182,6 +206,8 @@ export function buildApp(deps: AppDeps): App {
     async stop() {
       if (!server.listening) return;
       draining = true;
+      clearInterval(releaseTimer);
+      await releasing;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timeout = deps.shutdownTimeoutMs ?? 10_000;

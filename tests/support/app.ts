@@ -39,6 +39,8 @@ export async function startTestApp(options: Partial<Omit<AppDeps, 'db' | 'log'>>
   let offset = 0;
   const app = buildApp({
     clock: () => new Date(Date.now() + offset),
+    // No background scheduler unless a test asks for one: its queries would land in others' counts.
+    releaseIntervalMs: 0,
     ...options,
     db,
     log: createLogger((process.env.PSIRT_TEST_LOG as 'info' | undefined) ?? 'silent'),

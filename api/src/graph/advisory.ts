@@ -22,6 +22,7 @@ import {
   readCommitteePolicy,
   recallAdvisory,
   requestAdvisoryReview,
+  scheduleAdvisory,
   setCommitteePolicy,
   supersedeAdvisory,
   updateAdvisory,
@@ -137,6 +138,12 @@ export const Advisory = builder.prismaNode('Advisory', {
     publicationBasis: t.expose('publicationBasis', { type: PublicationBasisEnum, nullable: true }),
     basisJustification: t.exposeString('basisJustification', { nullable: true, authScopes: readers }),
     publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),
+    scheduledFor: t.expose('scheduledFor', {
+      type: 'DateTime',
+      nullable: true,
+      authScopes: readers,
+      description: 'When the server will release this approved advisory (its embargo).',
+    }),
     currentRevision: t.exposeInt('currentRevision', {
       authScopes: readers,
       description: 'The latest revision put to the committee (0 before the first review).',
@@ -341,6 +348,13 @@ builder.mutationFields((t) => ({
       justification: t.arg.string({ required: false }),
     },
     resolve: advisoryMutation(publishAdvisory),
+  }),
+  scheduleAdvisory: t.prismaField({
+    type: Advisory,
+    description:
+      'Schedule an approved advisory for release at its embargo (default: when the last embargo of its cases ends; never before). The server publishes it then, under the disclosure policy as it stands then. PSIRT only.',
+    args: { advisoryId: t.arg.string({ required: true }), at: t.arg({ type: 'DateTime', required: false }) },
+    resolve: advisoryMutation(scheduleAdvisory),
   }),
   withdrawAdvisory: t.prismaField({
     type: Advisory,

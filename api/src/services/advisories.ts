@@ -15,6 +15,8 @@ import {
   type DisclosureFacts,
   DomainError,
   decidePublication,
+  type PublicationBasis,
+  type Role,
   tally,
   validateCommitteePolicy,
 } from '@psirt/schema';
@@ -22,7 +24,7 @@ import { z } from 'zod';
 import { advisoryVisibility, COMMITTEE, PSIRT_ROLES, requireRole } from '../access.ts';
 import type { Context } from '../context.ts';
 import { caseRef, decodeId } from '../refs.ts';
-import { changes, parseInput, type Unit, unitOfWork } from './unit.ts';
+import { changes, parseInput, systemUnitOfWork, type Unit, unitOfWork } from './unit.ts';
 
 const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`);
 const TLP = z.enum(['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED']);
@@ -412,7 +414,7 @@ export async function recallAdvisory(ctx: Context, raw: { advisoryId: string; re
   return unitOfWork(ctx, async (u) => {
     const a = await loadAdvisory(ctx, u, raw.advisoryId);
     checkAdvisoryTransition(a.state, 'recall', viewer.roles);
-    await u.tx.advisory.update({ where: { id: a.id }, data: { state: 'DRAFT' } });
+    await u.tx.advisory.update({ where: { id: a.id }, data: { state: 'DRAFT', scheduledFor: null } });
     u.event(
       'advisory.recalled',
       { advisoryId: a.id },
@@ -431,6 +433,81 @@ export const PublishInput = z.object({
   justification: text(5000).optional().nullable(),
 });
 
+/** Why an advisory may not go public now (its cases' embargoes), or null. */
+function embargoConflict(cases: readonly { publicId: string; embargoUntil: Date | null }[], now: Date) {
+  const embargoed = cases.filter((c) => c.embargoUntil && c.embargoUntil > now);
+  if (embargoed.length === 0) return null;
+  const until = embargoed.map((c) => `${c.publicId} until ${c.embargoUntil?.toISOString()}`).join(', ');
+  return `Embargoed: ${until}. Nothing is published before the embargo ends.`;
+}
+
+/**
+ * Publishes an approved advisory inside a unit of work: refuses while a case
+ * is under embargo, decides the basis under the disclosure policy, records it.
+ * Shared by the publish mutation and the scheduled release.
+ */
+async function publishInUnit(
+  u: Unit,
+  a: { id: string; currentRevision: number; publishedAt: Date | null },
+  roles: readonly Role[],
+  basis: PublicationBasis | null | undefined,
+  justification: string | null | undefined,
+  extra: Record<string, unknown> = {},
+) {
+  const cases = await u.tx.analysisCase.findMany({
+    where: { advisories: { some: { advisoryId: a.id } } },
+    select: {
+      publicId: true,
+      state: true,
+      embargoUntil: true,
+      exploitationObserved: true,
+      publiclyKnown: true,
+      impacts: { select: { productId: true, status: true, fixEta: true, product: { select: { key: true } } } },
+      mitigations: { select: { productId: true, kind: true } },
+      scores: {
+        where: { kind: 'AVSS' },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        select: { productId: true, severity: true },
+      },
+      severity: true,
+    },
+  });
+  const embargo = embargoConflict(cases, u.now);
+  if (embargo) throw new DomainError('CONFLICT', embargo);
+  const facts: DisclosureFacts = {
+    cases: cases.map((c) => ({
+      publicId: c.publicId,
+      state: c.state,
+      exploitationObserved: c.exploitationObserved,
+      publiclyKnown: c.publiclyKnown,
+      products: c.impacts.map((i) => ({
+        key: i.product.key,
+        status: i.status,
+        // A fix or a mitigation for this product, or one for the whole case.
+        remediated: c.mitigations.some((m) => m.productId === i.productId || m.productId === null),
+        fixPlannedAt: i.fixEta,
+        severity: c.scores.find((s) => s.productId === i.productId)?.severity ?? c.severity,
+      })),
+    })),
+  };
+  const decision = decidePublication(facts, roles, basis, justification);
+  await u.tx.advisory.update({
+    where: { id: a.id },
+    data: {
+      state: 'PUBLISHED',
+      publishedRevision: a.currentRevision,
+      publishedAt: a.publishedAt ?? u.now,
+      publicationBasis: decision.basis,
+      basisJustification: decision.basis === 'EXCEPTION' ? (justification ?? null) : null,
+      early: decision.early,
+      scheduledFor: null,
+    },
+  });
+  const summary = { revision: a.currentRevision, basis: decision.basis, early: decision.early, ...extra };
+  u.event('advisory.published', { advisoryId: a.id }, summary);
+  u.audit('advisory.published', { type: 'Advisory', id: a.id }, summary);
+}
+
 /** Publishes the approved revision if the disclosure policy allows it now; the basis is recorded. */
 export async function publishAdvisory(ctx: Context, raw: z.input<typeof PublishInput>) {
   const viewer = requireRole(ctx, PSIRT_ROLES);
@@ -438,62 +515,106 @@ export async function publishAdvisory(ctx: Context, raw: z.input<typeof PublishI
   return unitOfWork(ctx, async (u) => {
     const a = await loadAdvisory(ctx, u, input.advisoryId);
     checkAdvisoryTransition(a.state, 'publish', viewer.roles);
-    const cases = await u.tx.analysisCase.findMany({
-      where: { advisories: { some: { advisoryId: a.id } } },
-      select: {
-        publicId: true,
-        state: true,
-        embargoUntil: true,
-        exploitationObserved: true,
-        publiclyKnown: true,
-        impacts: { select: { productId: true, status: true, fixEta: true, product: { select: { key: true } } } },
-        mitigations: { select: { productId: true, kind: true } },
-        scores: {
-          where: { kind: 'AVSS' },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          select: { productId: true, severity: true },
-        },
-        severity: true,
-      },
-    });
-    const embargoed = cases.filter((c) => c.embargoUntil && c.embargoUntil > u.now);
-    if (embargoed.length) {
-      const until = embargoed.map((c) => `${c.publicId} until ${c.embargoUntil?.toISOString()}`).join(', ');
-      throw new DomainError('CONFLICT', `Embargoed: ${until}. Nothing is published before the embargo ends.`);
-    }
-    const facts: DisclosureFacts = {
-      cases: cases.map((c) => ({
-        publicId: c.publicId,
-        state: c.state,
-        exploitationObserved: c.exploitationObserved,
-        publiclyKnown: c.publiclyKnown,
-        products: c.impacts.map((i) => ({
-          key: i.product.key,
-          status: i.status,
-          // A fix or a mitigation for this product, or one for the whole case.
-          remediated: c.mitigations.some((m) => m.productId === i.productId || m.productId === null),
-          fixPlannedAt: i.fixEta,
-          severity: c.scores.find((s) => s.productId === i.productId)?.severity ?? c.severity,
-        })),
-      })),
-    };
-    const decision = decidePublication(facts, viewer.roles, input.basis, input.justification);
-    await u.tx.advisory.update({
-      where: { id: a.id },
-      data: {
-        state: 'PUBLISHED',
-        publishedRevision: a.currentRevision,
-        publishedAt: a.publishedAt ?? u.now,
-        publicationBasis: decision.basis,
-        basisJustification: decision.basis === 'EXCEPTION' ? (input.justification ?? null) : null,
-        early: decision.early,
-      },
-    });
-    const summary = { revision: a.currentRevision, basis: decision.basis, early: decision.early };
-    u.event('advisory.published', { advisoryId: a.id }, summary);
-    u.audit('advisory.published', { type: 'Advisory', id: a.id }, summary);
+    await publishInUnit(u, a, viewer.roles, input.basis, input.justification);
     return { id: a.id };
   });
+}
+
+// ── Scheduled release at the embargo ─────────────────────────────────────────
+
+export const ScheduleInput = z.object({
+  advisoryId: z.string().min(1),
+  /** Default: when the last embargo of its cases ends. */
+  at: z.date().optional().nullable(),
+});
+
+/**
+ * Schedules an approved advisory for release — by default when the last
+ * embargo of its cases ends; never before it. The server releases it then
+ * (see releaseDueAdvisories), under the disclosure policy as it stands then.
+ */
+export async function scheduleAdvisory(ctx: Context, raw: z.input<typeof ScheduleInput>) {
+  requireRole(ctx, PSIRT_ROLES);
+  const input = parseInput(ScheduleInput, raw);
+  return unitOfWork(ctx, async (u) => {
+    const a = await loadAdvisory(ctx, u, input.advisoryId);
+    if (a.state !== 'APPROVED') {
+      throw new DomainError('CONFLICT', `${a.publicId} is ${a.state}: only an approved advisory can be scheduled.`);
+    }
+    const cases = await u.tx.analysisCase.findMany({
+      where: { advisories: { some: { advisoryId: a.id } } },
+      select: { publicId: true, embargoUntil: true },
+    });
+    const lastEmbargo = cases.reduce<Date | null>(
+      (max, c) => (c.embargoUntil && (!max || c.embargoUntil > max) ? c.embargoUntil : max),
+      null,
+    );
+    const at = input.at ?? lastEmbargo;
+    if (!at) {
+      throw new DomainError(
+        'VALIDATION',
+        'input.at: its cases have no embargo date; say when to release it.',
+        'input.at',
+      );
+    }
+    if (lastEmbargo && at < lastEmbargo) {
+      throw new DomainError(
+        'CONFLICT',
+        `${at.toISOString()} is before the embargo ends (${lastEmbargo.toISOString()}); schedule it at or after.`,
+      );
+    }
+    if (at <= u.now) {
+      throw new DomainError('VALIDATION', 'input.at: that is not in the future; publish it now instead.', 'input.at');
+    }
+    await u.tx.advisory.update({ where: { id: a.id }, data: { scheduledFor: at } });
+    u.event('advisory.scheduled', { advisoryId: a.id }, { at: at.toISOString(), revision: a.currentRevision });
+    u.audit('advisory.scheduled', { type: 'Advisory', id: a.id }, { at: at.toISOString() });
+    return { id: a.id };
+  });
+}
+
+/**
+ * Releases every approved advisory whose scheduled time has come. Run by the
+ * server on a timer (and at start, so a release due while it was down happens
+ * at once). Safe with several instances: each advisory is claimed by a
+ * conditional update, so exactly one releases it. A release the policy refuses
+ * at that time is unscheduled with the reason on the advisory's timeline.
+ */
+export async function releaseDueAdvisories(ctx: Pick<Context, 'db' | 'now' | 'requestId' | 'log'>) {
+  const due = await ctx.db.advisory.findMany({
+    where: { state: 'APPROVED', scheduledFor: { lte: ctx.now() } },
+    select: { id: true, publicId: true },
+  });
+  const released: string[] = [];
+  for (const candidate of due) {
+    try {
+      const done = await systemUnitOfWork(ctx, async (u) => {
+        const claimed = await u.tx.advisory.updateMany({
+          where: { id: candidate.id, state: 'APPROVED', scheduledFor: { lte: u.now } },
+          data: { scheduledFor: null },
+        });
+        if (claimed.count === 0) return false;
+        const a = await u.tx.advisory.findUniqueOrThrow({ where: { id: candidate.id } });
+        await publishInUnit(u, a, PSIRT_ROLES, null, null, { scheduled: true });
+        return true;
+      });
+      if (done) released.push(candidate.publicId);
+    } catch (error) {
+      if (!DomainError.is(error)) throw error;
+      // Refused now (an embargo moved, the policy no longer holds): unschedule and say why.
+      await systemUnitOfWork(ctx, async (u) => {
+        await u.tx.advisory.updateMany({
+          where: { id: candidate.id, state: 'APPROVED' },
+          data: { scheduledFor: null },
+        });
+        u.event('advisory.release.refused', { advisoryId: candidate.id }, { reason: error.message });
+        u.audit('advisory.release.refused', { type: 'Advisory', id: candidate.id }, { reason: error.message });
+      });
+      ctx.log.warn({ advisory: candidate.publicId, reason: error.message }, 'scheduled release refused');
+    }
+  }
+  if (released.length) ctx.log.info({ advisories: released }, 'scheduled advisories released');
+  return released;
 }
 
 export async function withdrawAdvisory(ctx: Context, raw: { advisoryId: string; reason: string }) {

@@ -19,7 +19,6 @@ export interface Unit {
 }
 
 export async function unitOfWork<T>(ctx: Context, fn: (u: Unit) => Promise<T>): Promise<T> {
-  const now = ctx.now();
   const v = ctx.viewer;
   const actor: Unit['actor'] =
     v.kind === 'user'
@@ -27,6 +26,23 @@ export async function unitOfWork<T>(ctx: Context, fn: (u: Unit) => Promise<T>): 
       : v.kind === 'reporter'
         ? { kind: 'REPORTER', id: v.reporterId, userId: null }
         : { kind: 'ANONYMOUS', id: null, userId: null };
+  return run(ctx, actor, fn);
+}
+
+/** A unit of work done by the platform itself (timers, workers): audited as SYSTEM. */
+export function systemUnitOfWork<T>(
+  ctx: Pick<Context, 'db' | 'now' | 'requestId'>,
+  fn: (u: Unit) => Promise<T>,
+): Promise<T> {
+  return run(ctx, { kind: 'SYSTEM', id: null, userId: null }, fn);
+}
+
+async function run<T>(
+  ctx: Pick<Context, 'db' | 'now' | 'requestId'>,
+  actor: Unit['actor'],
+  fn: (u: Unit) => Promise<T>,
+): Promise<T> {
+  const now = ctx.now();
   return ctx.db.$transaction(
     async (tx) => {
       const events: Prisma.TimelineEventCreateManyInput[] = [];
