@@ -12,6 +12,7 @@ import { createMaskError, domainToGraphQL } from './errors.ts';
 import { schema } from './graph/index.ts';
 import { createLoaders } from './loaders.ts';
 import type { Logger } from './logger.ts';
+import { drainOutbox, smtpTransport } from './outbox.ts';
 import { releaseDueAdvisories } from './services/advisories.ts';
 import { readSla } from './services/settings.ts';
 import { createSite } from './site/index.ts';
@@ -33,6 +34,8 @@ export interface AppDeps {
   cvssPerMinute?: number;
   /** How often scheduled advisories are checked for release (default 30 s; 0 turns the scheduler off). */
   releaseIntervalMs?: number;
+  /** Outbox mail delivery: SMTP URL (off without one), sender, how often to look (default 2 s). */
+  mail?: { url?: string; from?: string; intervalMs?: number; quiet?: boolean };
   /** The advisory publisher (CSAF document.publisher). */
   publisher?: { name?: string; namespace?: string; contactDetails?: string };
 }
@@ -128,12 +131,39 @@ export function buildApp(deps: AppDeps): App {
     }
   }
 
-  const site = createSite({ db: db.prisma, publisher: policy.publisher, now });
+  const site = createSite({ db: db.prisma, publisher: policy.publisher, now, limiter: submissionLimiter });
 
   // Scheduled releases (advisories approved for their embargo time). The state
   // is in the database, so a release due while no instance ran happens at the
   // first tick after start; instances claim each advisory atomically.
-  const scheduler = { db: db.prisma, now, requestId: 'scheduler', log: log.child({ component: 'scheduler' }) };
+  const scheduler = {
+    db: db.prisma,
+    now,
+    requestId: 'scheduler',
+    log: log.child({ component: 'scheduler' }),
+    publisher: policy.publisher,
+  };
+
+  // Mail delivery from the outbox, when an SMTP server is configured.
+  const mailer = deps.mail?.url
+    ? {
+        db: db.prisma,
+        transport: smtpTransport(deps.mail.url),
+        from: deps.mail.from ?? policy.publisher.contactDetails,
+        now,
+        log: log.child({ component: 'outbox' }),
+      }
+    : null;
+  let delivering: Promise<unknown> | null = null;
+  let deliveryTimer: NodeJS.Timeout | undefined;
+  const deliveryTick = () => {
+    if (!mailer || delivering || draining) return;
+    delivering = drainOutbox(mailer)
+      .catch((error) => log.error({ err: error }, 'outbox delivery failed; retrying at the next tick'))
+      .finally(() => {
+        delivering = null;
+      });
+  };
   let releasing: Promise<unknown> | null = null;
   let releaseTimer: NodeJS.Timeout | undefined;
   const releaseTick = () => {
@@ -191,6 +221,13 @@ export function buildApp(deps: AppDeps): App {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          if (mailer) {
+            deliveryTick();
+            deliveryTimer = setInterval(deliveryTick, deps.mail?.intervalMs ?? 2_000);
+            deliveryTimer.unref();
+          } else if (deps.mail?.quiet !== true) {
+            log.info('mail delivery is off (no SMTP_URL): messages wait in the outbox');
+          }
           const every = deps.releaseIntervalMs ?? 30_000;
           if (every > 0) {
             releaseTick();
@@ -207,7 +244,8 @@ export function buildApp(deps: AppDeps): App {
       if (!server.listening) return;
       draining = true;
       clearInterval(releaseTimer);
-      await releasing;
+      clearInterval(deliveryTimer);
+      await Promise.all([releasing, delivering]);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timeout = deps.shutdownTimeoutMs ?? 10_000;

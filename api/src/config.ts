@@ -25,6 +25,11 @@ export const envSchema = z.object({
     .url({ message: 'an https:// URL of the vendor, e.g. https://psirt.example.com' })
     .default('https://psirt.example.com'),
   PSIRT_PUBLISHER_CONTACT: z.string().min(1).default('psirt@example.com'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587')
+    .optional(),
+  PSIRT_MAIL_FROM: z.string().min(3).optional(),
   PSIRT_SUPPORT_CONTACT: z
     .string()
     .min(1)
@@ -44,6 +49,8 @@ export interface ApiConfig {
   cvssPerMinute: number;
   /** The advisory publisher (CSAF). */
   publisher: { name: string; namespace: string; contactDetails: string };
+  /** Outbox mail delivery (off without an SMTP URL). */
+  mail: { url?: string; from?: string };
   /** Where LIVE_INCIDENT reporters are sent. */
   supportContact: string;
   database: DatabaseConfig;
@@ -77,6 +84,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     shutdownTimeoutMs: e.PSIRT_SHUTDOWN_TIMEOUT_MS,
     submissionsPerHour: e.PSIRT_SUBMISSIONS_PER_HOUR,
     cvssPerMinute: e.PSIRT_CVSS_PER_MINUTE,
+    mail: { url: e.SMTP_URL, from: e.PSIRT_MAIL_FROM },
     publisher: {
       name: e.PSIRT_PUBLISHER_NAME,
       namespace: e.PSIRT_PUBLISHER_NAMESPACE,

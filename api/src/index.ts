@@ -5,3 +5,4 @@ export type { Context } from './context.ts';
 export { schema } from './graph/index.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { banner, type RunningPlatform, startPlatform } from './main.ts';
+export { backoffMs, drainOutbox, smtpTransport } from './outbox.ts';

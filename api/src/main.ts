@@ -40,6 +40,7 @@ export async function startPlatform(
       submissionsPerHour: config.submissionsPerHour,
       cvssPerMinute: config.cvssPerMinute,
       publisher: config.publisher,
+      mail: config.mail,
       supportContact: config.supportContact,
     });
     const url = await app.listen(config.port, config.host);

@@ -59,7 +59,9 @@ describe(`psirt CLI (${dialect})`, () => {
     expect(pending.stdout).toMatch(/_init\s+pending/);
     const migrate = await psirt(['db', 'migrate'], env);
     expect(migrate.code).toBe(0);
-    expect(migrate.stdout).toMatch(/applied 4: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle/);
+    expect(migrate.stdout).toMatch(
+      /applied 5: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle, \d+_mailing_list/,
+    );
     expect((await psirt(['db', 'migrate'], env)).stdout).toContain('already up to date');
     const status = await psirt(['db', 'status'], env);
     expect(status.code).toBe(0);

@@ -41,6 +41,7 @@ export async function startTestApp(options: Partial<Omit<AppDeps, 'db' | 'log'>>
     clock: () => new Date(Date.now() + offset),
     // No background scheduler unless a test asks for one: its queries would land in others' counts.
     releaseIntervalMs: 0,
+    mail: { quiet: true },
     ...options,
     db,
     log: createLogger((process.env.PSIRT_TEST_LOG as 'info' | undefined) ?? 'silent'),

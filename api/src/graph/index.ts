@@ -8,6 +8,7 @@ import './report.ts';
 import './cvss.ts';
 import './case.ts';
 import './advisory.ts';
+import './mailing.ts';
 import './audit.ts';
 import './settings.ts';
 

@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { advisoryVisibility, COMMITTEE, PSIRT_ROLES, requireRole } from '../access.ts';
 import type { Context } from '../context.ts';
 import { caseRef, decodeId } from '../refs.ts';
+import { enqueueAdvisoryMails } from './mailing.ts';
 import { changes, parseInput, systemUnitOfWork, type Unit, unitOfWork } from './unit.ts';
 
 const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`);
@@ -448,10 +449,17 @@ function embargoConflict(cases: readonly { publicId: string; embargoUntil: Date 
  */
 async function publishInUnit(
   u: Unit,
-  a: { id: string; currentRevision: number; publishedAt: Date | null },
+  a: {
+    id: string;
+    publicId: string;
+    currentRevision: number;
+    publishedRevision: number | null;
+    publishedAt: Date | null;
+  },
   roles: readonly Role[],
   basis: PublicationBasis | null | undefined,
   justification: string | null | undefined,
+  publisher: Context['policy']['publisher'],
   extra: Record<string, unknown> = {},
 ) {
   const cases = await u.tx.analysisCase.findMany({
@@ -503,7 +511,23 @@ async function publishInUnit(
       scheduledFor: null,
     },
   });
-  const summary = { revision: a.currentRevision, basis: decision.basis, early: decision.early, ...extra };
+  // The mailing list hears of it in the same transaction: one queued mail per matching subscriber.
+  const revision = await u.tx.advisoryRevision.findUniqueOrThrow({
+    where: { advisoryId_number: { advisoryId: a.id, number: a.currentRevision } },
+    select: { content: true },
+  });
+  const mails = await enqueueAdvisoryMails(
+    u,
+    {
+      id: a.id,
+      publicId: a.publicId,
+      revision: a.currentRevision,
+      content: revision.content as unknown as AdvisoryContent,
+      updated: a.publishedRevision !== null,
+    },
+    publisher,
+  );
+  const summary = { revision: a.currentRevision, basis: decision.basis, early: decision.early, mails, ...extra };
   u.event('advisory.published', { advisoryId: a.id }, summary);
   u.audit('advisory.published', { type: 'Advisory', id: a.id }, summary);
 }
@@ -515,7 +539,7 @@ export async function publishAdvisory(ctx: Context, raw: z.input<typeof PublishI
   return unitOfWork(ctx, async (u) => {
     const a = await loadAdvisory(ctx, u, input.advisoryId);
     checkAdvisoryTransition(a.state, 'publish', viewer.roles);
-    await publishInUnit(u, a, viewer.roles, input.basis, input.justification);
+    await publishInUnit(u, a, viewer.roles, input.basis, input.justification, ctx.policy.publisher);
     return { id: a.id };
   });
 }
@@ -580,7 +604,9 @@ export async function scheduleAdvisory(ctx: Context, raw: z.input<typeof Schedul
  * conditional update, so exactly one releases it. A release the policy refuses
  * at that time is unscheduled with the reason on the advisory's timeline.
  */
-export async function releaseDueAdvisories(ctx: Pick<Context, 'db' | 'now' | 'requestId' | 'log'>) {
+export async function releaseDueAdvisories(
+  ctx: Pick<Context, 'db' | 'now' | 'requestId' | 'log'> & { publisher: Context['policy']['publisher'] },
+) {
   const due = await ctx.db.advisory.findMany({
     where: { state: 'APPROVED', scheduledFor: { lte: ctx.now() } },
     select: { id: true, publicId: true },
@@ -595,7 +621,7 @@ export async function releaseDueAdvisories(ctx: Pick<Context, 'db' | 'now' | 're
         });
         if (claimed.count === 0) return false;
         const a = await u.tx.advisory.findUniqueOrThrow({ where: { id: candidate.id } });
-        await publishInUnit(u, a, PSIRT_ROLES, null, null, { scheduled: true });
+        await publishInUnit(u, a, PSIRT_ROLES, null, null, ctx.publisher, { scheduled: true });
         return true;
       });
       if (done) released.push(candidate.publicId);

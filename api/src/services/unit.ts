@@ -37,6 +37,14 @@ export function systemUnitOfWork<T>(
   return run(ctx, { kind: 'SYSTEM', id: null, userId: null }, fn);
 }
 
+/** A unit of work for a public, unauthenticated action (website forms, links in mails). */
+export function anonymousUnitOfWork<T>(
+  ctx: Pick<Context, 'db' | 'now' | 'requestId'>,
+  fn: (u: Unit) => Promise<T>,
+): Promise<T> {
+  return run(ctx, { kind: 'ANONYMOUS', id: null, userId: null }, fn);
+}
+
 async function run<T>(
   ctx: Pick<Context, 'db' | 'now' | 'requestId'>,
   actor: Unit['actor'],

@@ -6,10 +6,20 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from '@psirt/db';
-import { csafFileName, SEVERITIES } from '@psirt/schema';
+import { csafFileName, DomainError, SEVERITIES } from '@psirt/schema';
 import { Feed } from 'feed';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { confirmSubscription, subscribe, unsubscribe } from '../services/mailing.ts';
 import { csafOf, filterAdvisories, type PublicAdvisory, publicAdvisories } from './data.ts';
-import { advisoryPage, indexPage, notFoundPage, type SiteInfo } from './pages.ts';
+import {
+  advisoryPage,
+  indexPage,
+  messagePage,
+  notFoundPage,
+  type SiteInfo,
+  subscribePage,
+  unsubscribePage,
+} from './pages.ts';
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -26,7 +36,24 @@ export interface Site {
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
 }
 
-export function createSite(deps: { db: Db; publisher: SiteInfo['publisher']; now: () => Date }): Site {
+/** Reads a small urlencoded form body (at most 16 KiB). */
+async function formBody(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 16_384) throw new DomainError('VALIDATION', 'The form is too large.');
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+export function createSite(deps: {
+  db: Db;
+  publisher: SiteInfo['publisher'];
+  now: () => Date;
+  limiter: RateLimiterAbstract;
+}): Site {
   const site: SiteInfo = { publisher: deps.publisher };
   const base = deps.publisher.namespace.replace(/\/$/, '');
 
@@ -150,6 +177,60 @@ export function createSite(deps: { db: Db; publisher: SiteInfo['publisher']; now
 
   return {
     async handle(req, res, path) {
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      const tokenOf = (q: URLSearchParams) => q.get('token') ?? '';
+      const ctx = { db: deps.db, now: deps.now, requestId: 'site' };
+      // The mailing list: forms and the links in mails.
+      if (path === '/subscribe' || path.startsWith('/subscriptions/')) {
+        const products = await deps.db.product.findMany({
+          orderBy: { name: 'asc' },
+          select: { key: true, name: true },
+        });
+        try {
+          if (path === '/subscribe' && req.method === 'POST') {
+            const form = await formBody(req);
+            const { message } = await subscribe(
+              {
+                ...ctx,
+                clientIp: req.socket.remoteAddress ?? 'unknown',
+                limiter: deps.limiter,
+                publisher: deps.publisher,
+              },
+              {
+                email: form.get('email') ?? '',
+                products: form.getAll('products').filter(Boolean),
+                minSeverity: (form.get('minSeverity') || null) as never,
+              },
+            );
+            return page(req, res, 200, messagePage(site, 'Check your inbox', message));
+          }
+          if (path === '/subscribe') return page(req, res, 200, subscribePage(site, products));
+          if (path === '/subscriptions/confirm') {
+            await confirmSubscription(ctx, tokenOf(query));
+            return page(
+              req,
+              res,
+              200,
+              messagePage(site, 'Subscribed', 'You will receive our security advisories by e-mail.'),
+            );
+          }
+          if (path === '/subscriptions/unsubscribe' && req.method === 'POST') {
+            await unsubscribe(ctx, tokenOf(query));
+            return page(req, res, 200, messagePage(site, 'Unsubscribed', 'You will receive no more advisory mails.'));
+          }
+          if (path === '/subscriptions/unsubscribe') return page(req, res, 200, unsubscribePage(site, tokenOf(query)));
+        } catch (error) {
+          if (!DomainError.is(error)) throw error;
+          if (path === '/subscribe')
+            return page(req, res, 400, subscribePage(site, products, error.message.replace(/^input\./, '')));
+          return page(
+            req,
+            res,
+            error.code === 'NOT_FOUND' ? 404 : 400,
+            messagePage(site, 'That did not work', error.message),
+          );
+        }
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
       if (path === '/') {
         res.writeHead(302, { location: '/advisories', ...SECURITY_HEADERS });
@@ -167,7 +248,7 @@ export function createSite(deps: { db: Db; publisher: SiteInfo['publisher']; now
 
       const list = await publicAdvisories(deps.db);
       if (path === '/advisories') {
-        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        const q = query;
         const sev = q.get('severity') ?? '';
         const year = Number(q.get('year'));
         const filter = {

@@ -59,7 +59,7 @@ export function layout(site: SiteInfo, title: string, body: SafeHtml): string {
 <a class="skip" href="#main">Skip to content</a>
 <header>
   <a class="site" href="/advisories">${site.publisher.name}</a>
-  <nav aria-label="Site"><a href="/advisories">Security advisories</a> · <a href="/advisories.atom">Atom feed</a> · <a href="/.well-known/csaf/provider-metadata.json">CSAF provider metadata</a> · <a href="/.well-known/security.txt">security.txt</a></nav>
+  <nav aria-label="Site"><a href="/advisories">Security advisories</a> · <a href="/subscribe">Subscribe by e-mail</a> · <a href="/advisories.atom">Atom feed</a> · <a href="/.well-known/csaf/provider-metadata.json">CSAF provider metadata</a> · <a href="/.well-known/security.txt">security.txt</a></nav>
 </header>
 <main id="main">
 ${body}
@@ -215,4 +215,47 @@ export function notFoundPage(site: SiteInfo, what: string): string {
     'Not found',
     html`<h1>Not found</h1><p>${what}</p><p><a href="/advisories">All security advisories</a></p>`,
   );
+}
+
+export function messagePage(site: SiteInfo, title: string, text: string): string {
+  return layout(
+    site,
+    title,
+    html`<h1>${title}</h1><p>${text}</p><p><a href="/advisories">All security advisories</a></p>`,
+  );
+}
+
+export function subscribePage(
+  site: SiteInfo,
+  products: readonly { key: string; name: string }[],
+  error?: string,
+): string {
+  const body = html`
+<h1>Subscribe to security advisories</h1>
+<p>Get an e-mail when an advisory is published or updated. We send a confirmation link first; every mail has an unsubscribe link.</p>
+${error ? html`<p class="notice" role="alert">${error}</p>` : ''}
+<form method="post" action="/subscribe">
+  <p><label for="email">E-mail address</label><br><input id="email" name="email" type="email" required autocomplete="email" size="40"></p>
+  <fieldset>
+    <legend>Products (none selected: all)</legend>
+    ${products.map((p) => html`<label><input type="checkbox" name="products" value="${p.key}"> ${p.name}</label><br>`)}
+  </fieldset>
+  <p><label for="minSeverity">Minimum severity</label><br>
+    <select id="minSeverity" name="minSeverity">
+      <option value="">Any severity</option>
+      ${SEVERITIES.filter((s) => s !== 'NONE').map((s) => html`<option value="${s}">${SEVERITY_LABELS[s]}</option>`)}
+    </select></p>
+  <button type="submit">Subscribe</button>
+</form>`;
+  return layout(site, 'Subscribe', body);
+}
+
+export function unsubscribePage(site: SiteInfo, token: string): string {
+  const body = html`
+<h1>Unsubscribe</h1>
+<form method="post" action="/subscriptions/unsubscribe?token=${token}">
+  <p>Stop receiving security advisories by e-mail?</p>
+  <button type="submit">Unsubscribe</button>
+</form>`;
+  return layout(site, 'Unsubscribe', body);
 }

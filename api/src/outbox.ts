@@ -1,0 +1,96 @@
+// The outbox worker: delivers the mails that changes queued in their own
+// transactions (mailing-list confirmations and advisories, messages to
+// reporters without a key), through SMTP with nodemailer.
+//
+// Claiming: a batch is taken with UPDATE … WHERE id IN (SELECT … FOR UPDATE
+// SKIP LOCKED), which moves each row's next_attempt_at one lease ahead, so
+// several instances never take the same row, and a row whose worker died
+// becomes due again when its lease runs out — nothing is lost. A row is marked
+// SENT right after the SMTP server accepted it; only a crash between those two
+// steps can send a mail twice, and then with the same Message-ID (the row id),
+// which mail clients use to drop the duplicate.
+import type { Db } from '@psirt/db';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Logger } from './logger.ts';
+
+/** Topics this worker delivers. Reporter mail with a key waits for the encrypted channel. */
+const TOPICS = ['mail.list.confirm', 'mail.list.advisory', 'mail.reporter'];
+const LEASE_MS = 2 * 60_000;
+const MAX_ATTEMPTS = 8;
+
+interface Claimed {
+  id: string;
+  topic: string;
+  payload: { to: string; subject: string; text?: string; body?: string; headers?: Record<string, string> };
+  attempts: number;
+}
+
+/** Backoff after a failed attempt: 30 s, 1 min, 2 min … capped at 1 h. */
+export const backoffMs = (attempts: number) => Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
+
+export interface OutboxDeps {
+  db: Db;
+  transport: Pick<Transporter, 'sendMail'>;
+  from: string;
+  now: () => Date;
+  log: Logger;
+  batchSize?: number;
+}
+
+/** Claims and delivers due messages until none is left; returns how many were sent. */
+export async function drainOutbox(deps: OutboxDeps): Promise<{ sent: number; failed: number }> {
+  let sent = 0;
+  let failed = 0;
+  for (;;) {
+    const now = deps.now();
+    const batch = await deps.db.$queryRaw<Claimed[]>`
+      UPDATE "outbox_message" SET "attempts" = "attempts" + 1, "next_attempt_at" = ${new Date(now.getTime() + LEASE_MS)}
+      WHERE "id" IN (
+        SELECT "id" FROM "outbox_message"
+        WHERE "status" = 'PENDING' AND "next_attempt_at" <= ${now} AND "topic" = ANY(${TOPICS}::text[])
+          AND ("topic" <> 'mail.reporter' OR "payload"->>'encryptTo' IS NULL)
+        ORDER BY "next_attempt_at", "id"
+        LIMIT ${deps.batchSize ?? 50}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING "id", "topic", "payload", "attempts"`;
+    if (batch.length === 0) return { sent, failed };
+    for (const m of batch) {
+      try {
+        await deps.transport.sendMail({
+          from: deps.from,
+          to: m.payload.to,
+          subject: m.payload.subject,
+          text: m.payload.text ?? m.payload.body ?? '',
+          headers: m.payload.headers ?? {},
+          messageId: `<${m.id}@psirt.outbox>`,
+        });
+        await deps.db.outboxMessage.update({
+          where: { id: m.id },
+          data: { status: 'SENT', sentAt: deps.now(), lastError: null },
+        });
+        sent += 1;
+      } catch (error) {
+        failed += 1;
+        const last = m.attempts >= MAX_ATTEMPTS;
+        const reason = error instanceof Error ? error.message.slice(0, 500) : String(error);
+        await deps.db.outboxMessage.update({
+          where: { id: m.id },
+          data: {
+            status: last ? 'FAILED' : 'PENDING',
+            lastError: reason,
+            nextAttemptAt: new Date(deps.now().getTime() + backoffMs(m.attempts)),
+          },
+        });
+        deps.log.warn(
+          { outboxId: m.id, topic: m.topic, attempts: m.attempts, reason, gaveUp: last },
+          'mail not delivered',
+        );
+      }
+    }
+  }
+}
+
+/** An SMTP transport from a URL such as smtp://user:pass@mail.example.com:587. */
+export function smtpTransport(url: string) {
+  return nodemailer.createTransport(url);
+}
