@@ -165,8 +165,10 @@ describe(`outbox delivery that dies half-way (${dialect})`, () => {
         batchSize: 10,
       });
       await smtp.waitFor((m) => m.length - before >= 6);
-      await new Promise((r) => setTimeout(r, 200));
-      expect(smtp.mails.length - before).toBe(6);
+      await new Promise((r) => setTimeout(r, 300));
+      // The others in flight beside the stuck one got through; the rest of its batch is claimed, not sent.
+      const delivered = smtp.mails.length - before;
+      expect(delivered).toBeGreaterThanOrEqual(6);
 
       // Another worker, after the dead one's lease ran out, delivers the rest.
       const later = () => new Date(Date.now() + 5 * 60_000);
@@ -181,7 +183,8 @@ describe(`outbox delivery that dies half-way (${dialect})`, () => {
       // Every queued mail (the advisory's 25 and the reporter's) went out exactly once; the one
       // whose send never finished was sent by the second worker, not lost.
       const queued = await quiet.db.prisma.outboxMessage.count();
-      expect(result).toEqual({ sent: queued - 6, failed: 0 });
+      expect(delivered).toBeLessThan(queued);
+      expect(result).toEqual({ sent: queued - delivered, failed: 0 });
       expect(await quiet.db.prisma.outboxMessage.count({ where: { status: 'SENT' } })).toBe(queued);
       expect(smtp.mails.length - before).toBe(queued);
       const readers = smtp.mails
