@@ -242,6 +242,36 @@ describe(`security advisories (${dialect})`, () => {
     );
     expect(early.vulnerabilities[0]).toMatchObject({ product_status: { under_investigation: ['CSAFPID-gateway'] } });
 
+    // The PSIRT keeps a list of early advisories and what each still misses; once fixes ship it is due for revision.
+    const EARLY = '{ earlyAdvisories { publicId remediationGaps } }';
+    const listed = (await w.analyst.gql(EARLY)).data?.earlyAdvisories.find(
+      (x: { publicId: string }) => x.publicId === a,
+    );
+    expect(listed.remediationGaps).toEqual([
+      `${caseId} is in ANALYSIS, not complete`,
+      `${caseId}: gateway is still under investigation`,
+    ]);
+    expect((await app.anonymous.gql(EARLY)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    for (const [q, v] of [
+      [
+        'mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { id } }',
+        { i: { caseId, product: 'gateway', status: 'FIXED', fixedVersion: '4.2.1' } },
+      ],
+      [
+        'mutation($i: MitigationInput!) { addMitigation(input: $i) { id } }',
+        { i: { caseId, product: 'gateway', kind: 'FIX', description: 'Update to 4.2.1.', fixVersion: '4.2.1' } },
+      ],
+      ['mutation($c: String!) { transitionCase(caseId: $c, to: REMEDIATION) { id } }', { c: caseId }],
+      ['mutation($c: String!) { transitionCase(caseId: $c, to: DISCLOSURE) { id } }', { c: caseId }],
+    ] as const) {
+      const r = await w.analyst.gql(q, v);
+      expect(r.errors).toBeUndefined();
+    }
+    const due = (await committee[0]?.gql(EARLY))?.data?.earlyAdvisories.find(
+      (x: { publicId: string }) => x.publicId === a,
+    );
+    expect(due.remediationGaps).toEqual([]);
+
     // Withdrawal is an admin's, with a reason; then the public sees nothing again.
     expect(
       code(

@@ -9,6 +9,7 @@ import {
   ADVISORY_TRANSITIONS,
   type AdvisoryState,
   isUuid,
+  missingRemediation,
   tally,
 } from '@psirt/schema';
 import { ADVISORY_READERS, advisoryVisibility, caseVisibility, readsAdvisories } from '../access.ts';
@@ -18,6 +19,7 @@ import {
   advisoryCsaf,
   castAdvisoryVote,
   createAdvisory,
+  disclosureFacts,
   publishAdvisory,
   readCommitteePolicy,
   recallAdvisory,
@@ -136,6 +138,12 @@ export const Advisory = builder.prismaNode('Advisory', {
       description: 'Published before fixes exist (exploitation or public information); to be revised when they ship.',
     }),
     publicationBasis: t.expose('publicationBasis', { type: PublicationBasisEnum, nullable: true }),
+    remediationGaps: t.stringList({
+      authScopes: readers,
+      description:
+        'What the disclosure policy still misses for a full (non-early) advisory, from the cases as they are now: empty when fixes or workarounds exist for every affected product. An early advisory with none left is due for its fix revision.',
+      resolve: async (a, _args, ctx) => missingRemediation((await disclosureFacts(ctx.db, a.id)).facts),
+    }),
     basisJustification: t.exposeString('basisJustification', { nullable: true, authScopes: readers }),
     publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),
     scheduledFor: t.expose('scheduledFor', {
@@ -263,6 +271,18 @@ builder.queryFields((t) => ({
         ...query,
         where: advisoryWhere(ctx, args.states),
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+  earlyAdvisories: t.prismaField({
+    type: [Advisory],
+    authScopes: readers,
+    description:
+      'Published early advisories (exploitation or public information, before fixes): each is expected to be revised when fixes ship. See remediationGaps for what is still missing.',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.db.advisory.findMany({
+        ...query,
+        where: { early: true, state: 'PUBLISHED' },
+        orderBy: [{ publishedAt: 'asc' }, { id: 'asc' }],
       }),
   }),
   advisory: t.prismaField({

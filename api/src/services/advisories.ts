@@ -434,6 +434,45 @@ export const PublishInput = z.object({
   justification: text(5000).optional().nullable(),
 });
 
+/** What the disclosure policy looks at for an advisory: its cases, as they are now. */
+export async function disclosureFacts(db: Pick<Db, 'analysisCase'>, advisoryId: string) {
+  const cases = await db.analysisCase.findMany({
+    where: { advisories: { some: { advisoryId } } },
+    select: {
+      publicId: true,
+      state: true,
+      embargoUntil: true,
+      exploitationObserved: true,
+      publiclyKnown: true,
+      impacts: { select: { productId: true, status: true, fixEta: true, product: { select: { key: true } } } },
+      mitigations: { select: { productId: true, kind: true } },
+      scores: {
+        where: { kind: 'AVSS' },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        select: { productId: true, severity: true },
+      },
+      severity: true,
+    },
+  });
+  const facts: DisclosureFacts = {
+    cases: cases.map((c) => ({
+      publicId: c.publicId,
+      state: c.state,
+      exploitationObserved: c.exploitationObserved,
+      publiclyKnown: c.publiclyKnown,
+      products: c.impacts.map((i) => ({
+        key: i.product.key,
+        status: i.status,
+        // A fix or a mitigation for this product, or one for the whole case.
+        remediated: c.mitigations.some((m) => m.productId === i.productId || m.productId === null),
+        fixPlannedAt: i.fixEta,
+        severity: c.scores.find((s) => s.productId === i.productId)?.severity ?? c.severity,
+      })),
+    })),
+  };
+  return { cases, facts };
+}
+
 /** Why an advisory may not go public now (its cases' embargoes), or null. */
 function embargoConflict(cases: readonly { publicId: string; embargoUntil: Date | null }[], now: Date) {
   const embargoed = cases.filter((c) => c.embargoUntil && c.embargoUntil > now);
@@ -462,42 +501,9 @@ async function publishInUnit(
   publisher: Context['policy']['publisher'],
   extra: Record<string, unknown> = {},
 ) {
-  const cases = await u.tx.analysisCase.findMany({
-    where: { advisories: { some: { advisoryId: a.id } } },
-    select: {
-      publicId: true,
-      state: true,
-      embargoUntil: true,
-      exploitationObserved: true,
-      publiclyKnown: true,
-      impacts: { select: { productId: true, status: true, fixEta: true, product: { select: { key: true } } } },
-      mitigations: { select: { productId: true, kind: true } },
-      scores: {
-        where: { kind: 'AVSS' },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        select: { productId: true, severity: true },
-      },
-      severity: true,
-    },
-  });
+  const { cases, facts } = await disclosureFacts(u.tx, a.id);
   const embargo = embargoConflict(cases, u.now);
   if (embargo) throw new DomainError('CONFLICT', embargo);
-  const facts: DisclosureFacts = {
-    cases: cases.map((c) => ({
-      publicId: c.publicId,
-      state: c.state,
-      exploitationObserved: c.exploitationObserved,
-      publiclyKnown: c.publiclyKnown,
-      products: c.impacts.map((i) => ({
-        key: i.product.key,
-        status: i.status,
-        // A fix or a mitigation for this product, or one for the whole case.
-        remediated: c.mitigations.some((m) => m.productId === i.productId || m.productId === null),
-        fixPlannedAt: i.fixEta,
-        severity: c.scores.find((s) => s.productId === i.productId)?.severity ?? c.severity,
-      })),
-    })),
-  };
   const decision = decidePublication(facts, roles, basis, justification);
   await u.tx.advisory.update({
     where: { id: a.id },
