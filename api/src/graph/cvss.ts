@@ -1,12 +1,10 @@
 // The CVSS calculator over GraphQL: a stateless query anyone may call, and the
 // CvssAssessment type that stored scores also expose.
-import { type CvssScore, DomainError, MAX_VECTOR_LENGTH, scoreCvss } from '@psirt/schema';
+import { CVSS_VERSION_ENUM, type CvssScore, DomainError, MAX_VECTOR_LENGTH, scoreCvss } from '@psirt/schema';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { CvssVersionEnum, SeverityEnum } from './enums.ts';
-
-const VERSION = { '2.0': 'V2', '3.1': 'V3_1', '4.0': 'V4_0' } as const;
 
 const CvssMetricGroupEnum = builder.enumType('CvssMetricGroup', {
   values: {
@@ -33,7 +31,7 @@ export const CvssAssessment = builder.objectRef<CvssScore>('CvssAssessment').imp
   description:
     'A vector scored per the FIRST specification (v2, v3.1 or v4.0). Ratings follow the PSIRT policy: NONE 0.0 (for an AVSS: not impacted), LOW 0.1–3.9, MEDIUM 4.0–6.9, HIGH 7.0–8.9, CRITICAL 9.0–10.0.',
   fields: (t) => ({
-    version: t.field({ type: CvssVersionEnum, resolve: (s) => VERSION[s.version] }),
+    version: t.field({ type: CvssVersionEnum, resolve: (s) => CVSS_VERSION_ENUM[s.version] }),
     vector: t.exposeString('vector', {
       description: 'Canonical: specification order, "not defined" (X) metrics left out.',
     }),

@@ -4,7 +4,14 @@
 // the transaction that publishes an advisory.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Prisma } from '@psirt/db';
-import { type AdvisoryContent, DomainError, SEVERITIES, SEVERITY_LABELS } from '@psirt/schema';
+import {
+  type AdvisoryContent,
+  advisorySeverity,
+  DomainError,
+  fixedVersionOf,
+  SEVERITIES,
+  SEVERITY_LABELS,
+} from '@psirt/schema';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { Context } from '../context.ts';
@@ -144,22 +151,6 @@ export function matches(f: ListFilters, content: AdvisoryContent, severity: stri
   return true;
 }
 
-/** The highest AVSS severity among affected products, else the cases' highest. */
-export function advisorySeverity(content: AdvisoryContent): { severity: string; score: number } | null {
-  let best: { severity: string; score: number } | null = null;
-  for (const p of content.products) {
-    if (p.avss && (p.status === 'AFFECTED' || p.status === 'FIXED') && (!best || p.avss.score > best.score)) {
-      best = { severity: p.avss.severity, score: p.avss.score };
-    }
-  }
-  for (const c of best ? [] : content.cases) {
-    if (c.severity && c.severityScore !== null && (!best || c.severityScore > best.score)) {
-      best = { severity: c.severity, score: c.severityScore };
-    }
-  }
-  return best;
-}
-
 /**
  * Queues the advisory mail for every confirmed, matching subscriber, in the
  * publishing transaction. Each row has an idempotency key (advisory, revision,
@@ -190,10 +181,11 @@ export async function enqueueAdvisoryMails(
     c.summary ?? '',
     '',
     'Products:',
-    ...c.products.map(
-      (p) =>
-        `- ${p.name}${p.affectedVersions ? ` ${p.affectedVersions}` : ''}: ${p.status.replace('_', ' ').toLowerCase()}${p.fixedVersion ? `, fixed in ${p.fixedVersion}` : ''}`,
-    ),
+    ...c.products.map((p) => {
+      const fixed = fixedVersionOf(c, p);
+      const status = p.status.replace('_', ' ').toLowerCase();
+      return `- ${p.name}${p.affectedVersions ? ` ${p.affectedVersions}` : ''}: ${status}${fixed ? `, fixed in ${fixed}` : ''}`;
+    }),
     ...(c.remediations.length ? ['', 'Remediation:', ...c.remediations.map((r) => `- ${r.description}`)] : []),
     '',
     `Advisory: ${base}/advisories/${a.publicId}`,

@@ -3,7 +3,7 @@
 // a new row (the history is the table); the case's severity is recomputed in
 // the same transaction.
 import type { Prisma } from '@psirt/db';
-import { type CvssScore, DomainError, scoreCvss } from '@psirt/schema';
+import { CVSS_VERSION_ENUM, type CvssScore, DomainError, scoreCvss } from '@psirt/schema';
 import { z } from 'zod';
 import { PSIRT_ROLES, requireRole, requireUser } from '../access.ts';
 import type { Context } from '../context.ts';
@@ -11,8 +11,6 @@ import { loadCase } from './cases.ts';
 import { refreshCaseSeverity } from './severity.ts';
 import { requireCaseLead, requireProductAuthority, resolveProducts } from './team.ts';
 import { parseInput, type Unit, unitOfWork } from './unit.ts';
-
-const DB_VERSION = { '2.0': 'V2', '3.1': 'V3_1', '4.0': 'V4_0' } as const;
 
 /** Scores a vector for an input field; a malformed one is VALIDATION naming the field and the metric. */
 export function scoreField(vector: string, field: string): CvssScore {
@@ -27,7 +25,7 @@ export function scoreField(vector: string, field: string): CvssScore {
 /** The columns of a Score row for a scored vector. */
 export function scoreColumns(s: CvssScore) {
   return {
-    version: DB_VERSION[s.version],
+    version: CVSS_VERSION_ENUM[s.version],
     vector: s.vector,
     baseScore: s.baseScore.toFixed(1),
     temporalScore: s.temporalScore === null ? null : s.temporalScore.toFixed(1),

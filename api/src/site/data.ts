@@ -3,7 +3,15 @@
 // published revision only. Publication itself refuses embargoed cases, so
 // nothing here is under embargo.
 import type { Db } from '@psirt/db';
-import { type AdvisoryContent, buildCsaf, type CsafMeta, type CsafProfile, csafPath, SEVERITIES } from '@psirt/schema';
+import {
+  type AdvisoryContent,
+  advisorySeverity,
+  buildCsaf,
+  type CsafMeta,
+  type CsafProfile,
+  csafPath,
+  SEVERITIES,
+} from '@psirt/schema';
 import { PUBLIC_ADVISORIES } from '../access.ts';
 import { ENGINE_VERSION } from '../services/advisories.ts';
 
@@ -22,22 +30,6 @@ export interface PublicAdvisory {
   severity: { severity: string; score: number } | null;
   /** Where its CSAF document lives in the provider layout. */
   csafPath: string;
-}
-
-function severityOf(content: AdvisoryContent): PublicAdvisory['severity'] {
-  let best: PublicAdvisory['severity'] = null;
-  for (const p of content.products) {
-    if (p.avss && (p.status === 'AFFECTED' || p.status === 'FIXED') && (!best || p.avss.score > best.score)) {
-      best = { severity: p.avss.severity, score: p.avss.score };
-    }
-  }
-  if (best) return best;
-  for (const c of content.cases) {
-    if (c.severity && c.severityScore !== null && (!best || c.severityScore > best.score)) {
-      best = { severity: c.severity, score: c.severityScore };
-    }
-  }
-  return best;
 }
 
 /** Every public advisory, newest publication first. */
@@ -80,7 +72,7 @@ export async function publicAdvisories(db: Db): Promise<PublicAdvisory[]> {
       })),
       firstPublished: first.createdAt,
       lastPublished: last.createdAt,
-      severity: severityOf(content),
+      severity: advisorySeverity(content),
       csafPath: csafPath({ publicId: a.publicId }, content.tlp, first.createdAt),
     });
   }

@@ -1,7 +1,7 @@
 // The public advisory website: server-rendered, no JavaScript, semantic HTML
 // (landmarks, one h1, captioned tables with header scopes, labelled form
 // controls, severity in words and not only in colour).
-import { SEVERITIES, SEVERITY_LABELS } from '@psirt/schema';
+import { fixedVersionOf, SEVERITIES, SEVERITY_LABELS } from '@psirt/schema';
 import type { IndexFilter, PublicAdvisory } from './data.ts';
 import { html, SafeHtml } from './html.ts';
 
@@ -173,7 +173,7 @@ ${a.state === 'SUPERSEDED' ? html`<p class="notice" role="note">Superseded by <a
     <th scope="row">${p.name}</th>
     <td>${p.affectedVersions ?? '—'}</td>
     <td>${STATUS_TEXT[p.status] ?? p.status}${p.status === 'NOT_AFFECTED' && p.justificationText ? html`: ${p.justificationText}` : ''}</td>
-    <td>${p.fixedVersion ?? c.remediations.find((r) => r.kind === 'FIX' && (r.product === p.key || r.product === null) && r.case === p.case)?.fixVersion ?? '—'}</td>
+    <td>${fixedVersionOf(c, p) ?? '—'}</td>
     <td>${p.avss ? html`${severityBadge({ severity: p.avss.severity, score: p.avss.score })} <code>${p.avss.vector}</code>` : '—'}</td>
   </tr>`,
   )}

@@ -42,3 +42,36 @@ export interface AdvisoryContent {
   /** Credit lines, as each reporter chose; a confidential reporter is never among them. */
   credits: string[];
 }
+
+type Product = AdvisoryContent['products'][number];
+
+/**
+ * The version that fixes a product: recorded on its impact, else the version of
+ * a FIX for it (or for its whole case). One rule for CSAF, pages and mails.
+ */
+export function fixedVersionOf(content: AdvisoryContent, p: Product): string | null {
+  return (
+    p.fixedVersion ??
+    content.remediations.find(
+      (r) => r.kind === 'FIX' && r.case === p.case && (r.product === p.key || r.product === null) && r.fixVersion,
+    )?.fixVersion ??
+    null
+  );
+}
+
+/** An advisory's severity: the highest AVSS among affected products, else the highest case severity. */
+export function advisorySeverity(content: AdvisoryContent): { severity: string; score: number } | null {
+  let best: { severity: string; score: number } | null = null;
+  for (const p of content.products) {
+    if (p.avss && (p.status === 'AFFECTED' || p.status === 'FIXED') && (!best || p.avss.score > best.score)) {
+      best = { severity: p.avss.severity, score: p.avss.score };
+    }
+  }
+  if (best) return best;
+  for (const c of content.cases) {
+    if (c.severity && c.severityScore !== null && (!best || c.severityScore > best.score)) {
+      best = { severity: c.severity, score: c.severityScore };
+    }
+  }
+  return best;
+}

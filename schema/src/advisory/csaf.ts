@@ -3,8 +3,8 @@
 // Built by hand from the specification because no npm library builds CSAF
 // (the npm packages validate it; the tests check every document we produce
 // with @secvisogram/csaf-validator-lib in strict mode).
-import { scoreCvss } from '../cvss/index.ts';
-import type { AdvisoryContent } from './content.ts';
+import { scoreCvss, severityOf } from '../cvss/index.ts';
+import { type AdvisoryContent, fixedVersionOf as fixedOf } from './content.ts';
 
 export type CsafProfile = 'csaf_security_advisory' | 'csaf_vex';
 
@@ -57,13 +57,7 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
   type Leaf = { category: string; name: string; product?: { name: string; product_id: string }; branches?: Leaf[] };
   const families = new Map<string, Map<string, Leaf>>();
   const defined = new Set<string>();
-  // The version that fixes a product: recorded on its impact, else the version of a FIX for it (or for its whole case).
-  const fixedVersionOf = (p: AdvisoryContent['products'][number]) =>
-    p.fixedVersion ??
-    content.remediations.find(
-      (r) => r.kind === 'FIX' && r.case === p.case && (r.product === p.key || r.product === null) && r.fixVersion,
-    )?.fixVersion ??
-    null;
+  const fixedVersionOf = (p: AdvisoryContent['products'][number]) => fixedOf(content, p);
   const productFor = (p: AdvisoryContent['products'][number]) => {
     const fixedVersion = fixedVersionOf(p);
     const family = families.get(p.productLine) ?? new Map<string, Leaf>();
@@ -145,12 +139,12 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
             version: '3.1',
             vectorString: s.vector,
             baseScore: s.baseScore,
-            baseSeverity: severityName(s.baseScore),
+            baseSeverity: severityOf(s.baseScore),
             ...(s.temporalScore !== null
-              ? { temporalScore: s.temporalScore, temporalSeverity: severityName(s.temporalScore) }
+              ? { temporalScore: s.temporalScore, temporalSeverity: severityOf(s.temporalScore) }
               : {}),
             ...(s.environmentalScore !== null
-              ? { environmentalScore: s.environmentalScore, environmentalSeverity: severityName(s.environmentalScore) }
+              ? { environmentalScore: s.environmentalScore, environmentalSeverity: severityOf(s.environmentalScore) }
               : {}),
           },
           products: [pid(p.key)],
@@ -258,12 +252,4 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
     product_tree: tree,
     vulnerabilities,
   };
-}
-
-function severityName(score: number): string {
-  if (score === 0) return 'NONE';
-  if (score < 4) return 'LOW';
-  if (score < 7) return 'MEDIUM';
-  if (score < 9) return 'HIGH';
-  return 'CRITICAL';
 }

@@ -36,7 +36,7 @@ const newer = (a: ScoreFact, b: ScoreFact) =>
   a.createdAt.getTime() !== b.createdAt.getTime() ? a.createdAt > b.createdAt : a.id > b.id;
 
 /** The latest score per product (AVSS), the current one of each. */
-export function currentAvss(scores: readonly ScoreFact[]): Map<string, ScoreFact> {
+function currentAvss(scores: readonly ScoreFact[]): Map<string, ScoreFact> {
   const current = new Map<string, ScoreFact>();
   for (const s of scores) {
     if (s.kind !== 'AVSS' || !s.productId) continue;

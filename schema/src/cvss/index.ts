@@ -7,7 +7,7 @@ import { scoreCvss40 } from './v4.ts';
 import { CvssVectorError } from './vector.ts';
 
 export * from './rating.ts';
-export type { CvssScore, CvssVersionName } from './types.ts';
+export { CVSS_VERSION_ENUM, type CvssScore, type CvssVersionName } from './types.ts';
 export { CVSS2, CVSS2_METRICS, scoreCvss2 } from './v2.ts';
 export { CVSS31, CVSS31_METRICS, roundup, scoreCvss31 } from './v3.ts';
 export { CVSS40, CVSS40_METRICS, scoreCvss40 } from './v4.ts';

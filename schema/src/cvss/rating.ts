@@ -25,11 +25,6 @@ export function severityOf(score: number): Severity {
   return 'CRITICAL';
 }
 
-/** Sorts severities: -1, 0, 1 like a comparator, NONE lowest. */
-export function compareSeverity(a: Severity, b: Severity): number {
-  return Math.sign(SEVERITIES.indexOf(a) - SEVERITIES.indexOf(b));
-}
-
 /** The severities at or above `min`, for filters. */
 export function severitiesAtLeast(min: Severity): Severity[] {
   return SEVERITIES.slice(SEVERITIES.indexOf(min));

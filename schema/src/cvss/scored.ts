@@ -23,10 +23,4 @@ export class ScoredVector implements CvssScore {
   metrics(): CvssMetric[] {
     return this.grammar.describe(this.values);
   }
-
-  /** Plain data (for JSON, logs and test snapshots). */
-  toJSON() {
-    const { grammar: _g, values: _v, ...rest } = this;
-    return { ...rest, metrics: this.metrics() };
-  }
 }

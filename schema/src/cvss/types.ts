@@ -3,6 +3,12 @@ import type { CvssMetric } from './vector.ts';
 
 export type CvssVersionName = '2.0' | '3.1' | '4.0';
 
+/** The stored/GraphQL enum value of each version (CvssVersion). */
+export const CVSS_VERSION_ENUM = { '2.0': 'V2', '3.1': 'V3_1', '4.0': 'V4_0' } as const satisfies Record<
+  CvssVersionName,
+  string
+>;
+
 /** A scored vector. Scores have one decimal, as the specifications define them. */
 export interface CvssScore {
   version: CvssVersionName;
