@@ -154,26 +154,40 @@ export function buildApp(deps: AppDeps): App {
         log: log.child({ component: 'outbox' }),
       }
     : null;
-  let delivering: Promise<unknown> | null = null;
-  let deliveryTimer: NodeJS.Timeout | undefined;
-  const deliveryTick = () => {
-    if (!mailer || delivering || draining) return;
-    delivering = drainOutbox(mailer)
-      .catch((error) => log.error({ err: error }, 'outbox delivery failed; retrying at the next tick'))
-      .finally(() => {
-        delivering = null;
-      });
-  };
-  let releasing: Promise<unknown> | null = null;
-  let releaseTimer: NodeJS.Timeout | undefined;
-  const releaseTick = () => {
-    if (releasing || draining) return;
-    releasing = releaseDueAdvisories(scheduler)
-      .catch((error) => log.error({ err: error }, 'scheduled release failed; retrying at the next tick'))
-      .finally(() => {
-        releasing = null;
-      });
-  };
+  const background = [
+    ...(mailer ? [periodic('outbox delivery', deps.mail?.intervalMs ?? 2_000, () => drainOutbox(mailer))] : []),
+    periodic('scheduled release', deps.releaseIntervalMs ?? 30_000, () => releaseDueAdvisories(scheduler)),
+  ];
+
+  /**
+   * Background work on a timer, run at start too: never two runs at once, none
+   * after draining begins, a failure logged and retried at the next tick.
+   * An interval of 0 turns it off.
+   */
+  function periodic(name: string, every: number, task: () => Promise<unknown>) {
+    let running: Promise<unknown> | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = () => {
+      if (running || draining) return;
+      running = task()
+        .catch((error) => log.error({ err: error }, `${name} failed; retrying at the next tick`))
+        .finally(() => {
+          running = null;
+        });
+    };
+    return {
+      start() {
+        if (every <= 0) return;
+        tick();
+        timer = setInterval(tick, every);
+        timer.unref();
+      },
+      async stop() {
+        clearInterval(timer);
+        await running;
+      },
+    };
+  }
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -221,19 +235,10 @@ export function buildApp(deps: AppDeps): App {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
-          if (mailer) {
-            deliveryTick();
-            deliveryTimer = setInterval(deliveryTick, deps.mail?.intervalMs ?? 2_000);
-            deliveryTimer.unref();
-          } else if (deps.mail?.quiet !== true) {
+          if (!mailer && deps.mail?.quiet !== true) {
             log.info('mail delivery is off (no SMTP_URL): messages wait in the outbox');
           }
-          const every = deps.releaseIntervalMs ?? 30_000;
-          if (every > 0) {
-            releaseTick();
-            releaseTimer = setInterval(releaseTick, every);
-            releaseTimer.unref();
-          }
+          for (const b of background) b.start();
           const addr = server.address() as AddressInfo;
           const shown = host === '0.0.0.0' || host === '::' || host === '127.0.0.1' ? 'localhost' : host;
           resolve(`http://${shown}:${addr.port}/graphql`);
@@ -243,9 +248,7 @@ export function buildApp(deps: AppDeps): App {
     async stop() {
       if (!server.listening) return;
       draining = true;
-      clearInterval(releaseTimer);
-      clearInterval(deliveryTimer);
-      await Promise.all([releasing, delivering]);
+      await Promise.all(background.map((b) => b.stop()));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timeout = deps.shutdownTimeoutMs ?? 10_000;

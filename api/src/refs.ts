@@ -1,5 +1,5 @@
 // How clients name records: Relay global ids ("Type:<uuid>" in base64), raw
-// UUIDs, and for reports and cases their public ids (VSR-…, VAR-…).
+// UUIDs, and for reports, cases and advisories their public ids (VSR-…, VAR-…, SA-…).
 import { isUuid } from '@psirt/schema';
 
 /** A global id of `typename`, or a raw UUID, to the row id; null if neither. */
@@ -18,3 +18,4 @@ function refWhere(ref: string, typename: string, prefix: string): { id: string }
 
 export const caseRef = (ref: string) => refWhere(ref, 'AnalysisCase', 'VAR');
 export const reportRef = (ref: string) => refWhere(ref, 'VulnerabilityReport', 'VSR');
+export const advisoryRef = (ref: string) => refWhere(ref.trim(), 'Advisory', 'SA');

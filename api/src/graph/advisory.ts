@@ -76,7 +76,7 @@ const Tally = builder.simpleObject('CommitteeTally', {
   }),
 });
 
-const CommitteeVote = builder.prismaObject('CommitteeVote', {
+builder.prismaObject('CommitteeVote', {
   description: "A committee member's vote on one revision (one per member; voting again changes it).",
   fields: (t) => ({
     voter: t.relation('voter'),
@@ -106,7 +106,6 @@ const AdvisoryRevision = builder.prismaNode('AdvisoryRevision', {
     }),
   }),
 });
-void CommitteeVote;
 
 const published = (ctx: Context) => !readsAdvisories(ctx.viewer);
 

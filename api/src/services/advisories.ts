@@ -23,7 +23,7 @@ import {
 import { z } from 'zod';
 import { advisoryVisibility, COMMITTEE, PSIRT_ROLES, requireRole } from '../access.ts';
 import type { Context } from '../context.ts';
-import { caseRef, decodeId } from '../refs.ts';
+import { advisoryRef, caseRef } from '../refs.ts';
 import { enqueueAdvisoryMails } from './mailing.ts';
 import { changes, parseInput, systemUnitOfWork, type Unit, unitOfWork } from './unit.ts';
 
@@ -32,10 +32,10 @@ const TLP = z.enum(['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED']);
 
 /** The advisory by public id (SA-…) or node id, if the viewer may read it; NOT_FOUND otherwise. */
 async function loadAdvisory(ctx: Context, u: Unit, ref: string) {
-  const trimmed = ref.trim();
-  const id = decodeId(trimmed, 'Advisory');
-  const where: Prisma.AdvisoryWhereInput = id ? { id } : { publicId: trimmed.toUpperCase() };
-  const advisory = await u.tx.advisory.findFirst({ where: { AND: [where, advisoryVisibility(ctx.viewer)] } });
+  const where = advisoryRef(ref);
+  const advisory = where
+    ? await u.tx.advisory.findFirst({ where: { AND: [where, advisoryVisibility(ctx.viewer)] } })
+    : null;
   if (!advisory) throw new DomainError('NOT_FOUND', `No advisory ${ref} that you may see.`, 'advisoryId');
   return advisory;
 }
@@ -713,21 +713,42 @@ export async function advisoryCsaf(
       select: { createdAt: true, data: true },
     }),
   ]);
+  const content = revisions.find((r) => r.number === a.publishedRevision)?.content as unknown as AdvisoryContent;
+  const history = publicationHistory(revisions, publications);
+  return content && history.length ? csafDocument(a, content, history, publisher, profile) : null;
+}
+
+/** Every publication of an advisory, oldest first, with its revision's changelog line. */
+export function publicationHistory(
+  revisions: readonly { number: number; changelog: string }[],
+  publications: readonly { createdAt: Date; data: unknown }[],
+): { date: Date; summary: string }[] {
   const changelog = new Map(revisions.map((r) => [r.number, r.changelog]));
-  const history = publications.map((p) => ({
+  return publications.map((p) => ({
     date: p.createdAt,
     summary: changelog.get((p.data as { revision?: number }).revision ?? -1) ?? 'Published',
   }));
-  const content = revisions.find((r) => r.number === a.publishedRevision)?.content as unknown as AdvisoryContent;
-  const last = history[history.length - 1];
-  if (!content || !last) return null;
+}
+
+/**
+ * The CSAF document of a published revision. The generator date is the last
+ * publication, so it is the same bytes on every request (the website's
+ * published hashes stay valid).
+ */
+export function csafDocument(
+  a: { publicId: string; early: boolean },
+  content: AdvisoryContent,
+  history: readonly { date: Date; summary: string }[],
+  publisher: CsafMeta['publisher'],
+  profile: CsafProfile = 'csaf_security_advisory',
+) {
   return buildCsaf(content, {
     publicId: a.publicId,
     profile,
     publisher,
     status: a.early ? 'interim' : 'final',
     history,
-    generatedAt: last.date,
+    generatedAt: (history[history.length - 1] as { date: Date }).date,
     engineVersion: ENGINE_VERSION,
   });
 }

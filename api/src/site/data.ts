@@ -3,17 +3,9 @@
 // published revision only. Publication itself refuses embargoed cases, so
 // nothing here is under embargo.
 import type { Db } from '@psirt/db';
-import {
-  type AdvisoryContent,
-  advisorySeverity,
-  buildCsaf,
-  type CsafMeta,
-  type CsafProfile,
-  csafPath,
-  SEVERITIES,
-} from '@psirt/schema';
+import { type AdvisoryContent, advisorySeverity, type CsafMeta, csafPath, SEVERITIES } from '@psirt/schema';
 import { PUBLIC_ADVISORIES } from '../access.ts';
-import { ENGINE_VERSION } from '../services/advisories.ts';
+import { csafDocument, publicationHistory } from '../services/advisories.ts';
 
 export interface PublicAdvisory {
   id: string;
@@ -57,7 +49,6 @@ export async function publicAdvisories(db: Db): Promise<PublicAdvisory[]> {
     const first = a.events[0];
     const last = a.events[a.events.length - 1];
     if (!published || !first || !last) continue;
-    const changelog = new Map(a.revisions.map((r) => [r.number, r.changelog]));
     const content = published.content as unknown as AdvisoryContent;
     out.push({
       id: a.id,
@@ -66,10 +57,7 @@ export async function publicAdvisories(db: Db): Promise<PublicAdvisory[]> {
       early: a.early,
       supersededBy: a.supersededBy?.publicId ?? null,
       content,
-      publications: a.events.map((e) => ({
-        date: e.createdAt,
-        summary: changelog.get((e.data as { revision?: number }).revision ?? -1) ?? 'Published',
-      })),
+      publications: publicationHistory(a.revisions, a.events),
       firstPublished: first.createdAt,
       lastPublished: last.createdAt,
       severity: advisorySeverity(content),
@@ -80,21 +68,8 @@ export async function publicAdvisories(db: Db): Promise<PublicAdvisory[]> {
 }
 
 /** The CSAF document of a public advisory (the same bytes as GraphQL's `csaf`). */
-export function csafOf(
-  a: PublicAdvisory,
-  publisher: CsafMeta['publisher'],
-  profile: CsafProfile = 'csaf_security_advisory',
-) {
-  return buildCsaf(a.content, {
-    publicId: a.publicId,
-    profile,
-    publisher,
-    status: a.early ? 'interim' : 'final',
-    history: a.publications,
-    generatedAt: a.lastPublished,
-    engineVersion: ENGINE_VERSION,
-  });
-}
+export const csafOf = (a: PublicAdvisory, publisher: CsafMeta['publisher']) =>
+  csafDocument(a, a.content, a.publications, publisher);
 
 export interface IndexFilter {
   product?: string;

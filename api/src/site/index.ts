@@ -178,7 +178,7 @@ export function createSite(deps: {
   return {
     async handle(req, res, path) {
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
-      const tokenOf = (q: URLSearchParams) => q.get('token') ?? '';
+      const token = query.get('token') ?? '';
       const ctx = { db: deps.db, now: deps.now, requestId: 'site' };
       // The mailing list: forms and the links in mails.
       if (path === '/subscribe' || path.startsWith('/subscriptions/')) {
@@ -206,7 +206,7 @@ export function createSite(deps: {
           }
           if (path === '/subscribe') return page(req, res, 200, subscribePage(site, products));
           if (path === '/subscriptions/confirm') {
-            await confirmSubscription(ctx, tokenOf(query));
+            await confirmSubscription(ctx, token);
             return page(
               req,
               res,
@@ -215,10 +215,10 @@ export function createSite(deps: {
             );
           }
           if (path === '/subscriptions/unsubscribe' && req.method === 'POST') {
-            await unsubscribe(ctx, tokenOf(query));
+            await unsubscribe(ctx, token);
             return page(req, res, 200, messagePage(site, 'Unsubscribed', 'You will receive no more advisory mails.'));
           }
-          if (path === '/subscriptions/unsubscribe') return page(req, res, 200, unsubscribePage(site, tokenOf(query)));
+          if (path === '/subscriptions/unsubscribe') return page(req, res, 200, unsubscribePage(site, token));
         } catch (error) {
           if (!DomainError.is(error)) throw error;
           if (path === '/subscribe')
@@ -248,11 +248,10 @@ export function createSite(deps: {
 
       const list = await publicAdvisories(deps.db);
       if (path === '/advisories') {
-        const q = query;
-        const sev = q.get('severity') ?? '';
-        const year = Number(q.get('year'));
+        const sev = query.get('severity') ?? '';
+        const year = Number(query.get('year'));
         const filter = {
-          product: q.get('product') || undefined,
+          product: query.get('product') || undefined,
           minSeverity: (SEVERITIES as readonly string[]).includes(sev) ? sev : undefined,
           year: Number.isInteger(year) && year > 1999 ? year : undefined,
         };
