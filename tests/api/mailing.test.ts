@@ -30,6 +30,21 @@ const tokenIn = (text: string | undefined, path: string) =>
   new RegExp(`${path}\\?token=([\\w-]+)`).exec(text ?? '')?.[1] as string;
 const local = (url: string) => new URL(url.replace('https://psirt.example.com', ''), app.origin).href;
 
+/**
+ * Waits until the worker has delivered everything that is due, so that a
+ * mail that should not exist has had every chance to arrive.
+ */
+async function drained() {
+  for (let i = 0; i < 200; i++) {
+    const due = await app.db.prisma.outboxMessage.count({
+      where: { status: 'PENDING', nextAttemptAt: { lte: new Date() } },
+    });
+    if (due === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the outbox did not drain in 10 s');
+}
+
 async function confirmedSubscriber(email: string, filters: { p?: string[]; s?: string } = {}) {
   const res = await app.anonymous.gql(SUBSCRIBE, { e: email, ...filters });
   expect(res.data?.subscribeToAdvisories.message).toMatch(/^If this address can receive mail/);
@@ -71,7 +86,7 @@ describe(`the advisory mailing list (${dialect})`, () => {
       'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
     );
     expect(mail?.messageId).toMatch(/@psirt\.outbox>$/);
-    await new Promise((r) => setTimeout(r, 300));
+    await drained();
     expect(smtp.to('bob@')).toHaveLength(1); // the confirmation only
     expect(smtp.to('carol@')).toHaveLength(1);
     expect(smtp.to('dave@')).toHaveLength(1);
@@ -84,7 +99,7 @@ describe(`the advisory mailing list (${dialect})`, () => {
       expect(await res.text()).toContain('<h1>Unsubscribed</h1>');
     }
     await publishedAdvisory(app, w, await readyCase(app, w, { cve: 'CVE-2026-40002' }));
-    await new Promise((r) => setTimeout(r, 500));
+    await drained();
     expect(smtp.to('alice@')).toHaveLength(2);
   });
 
@@ -100,11 +115,7 @@ describe(`the advisory mailing list (${dialect})`, () => {
 
   it('retries a delivery the mail server refused, with backoff, and sends it once', async () => {
     // Let earlier mail drain first, so the refusal is this one's.
-    for (let i = 0; i < 200; i++) {
-      const due = await app.db.prisma.outboxMessage.count({ where: { status: 'PENDING' } });
-      if (due === 0) break;
-      await new Promise((res) => setTimeout(res, 50));
-    }
+    await drained();
     smtp.refuseNext = 1;
     await app.anonymous.gql(SUBSCRIBE, { e: 'frank@example.org' });
     const row = () =>
@@ -122,7 +133,7 @@ describe(`the advisory mailing list (${dialect})`, () => {
     app.advanceClock(60_000);
     await smtp.waitFor(() => smtp.to('frank@').length > 0);
     expect(await row()).toMatchObject({ status: 'SENT', attempts: 2 });
-    await new Promise((res) => setTimeout(res, 200));
+    await drained();
     expect(smtp.to('frank@')).toHaveLength(1);
   });
 });
