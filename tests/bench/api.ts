@@ -2,12 +2,11 @@
 // scores, team, next update due) under concurrent load, against a trivial
 // `{ __typename }` on the same server in the same run, on PGlite and on
 // PostgreSQL. Prints throughput, latency, SQL statements per request, ratio.
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildApp, createLogger } from '@psirt/api';
-import { applyMigrations, type Database, type DatabaseConfig, issueUserToken, openDatabase } from '@psirt/db';
+import { applyMigrations, issueUserToken } from '@psirt/db';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { benchTargets, type Target } from '../support/bench-targets.ts';
 import { DASHBOARD_QUERY, seedDashboard } from '../support/dashboard.ts';
 
 const { values: opts } = parseArgs({
@@ -35,54 +34,12 @@ const connections = Number(opts.connections);
 const page = Number(opts.page);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-interface Target {
-  name: string;
-  open(): Promise<{ db: Database; drop(): Promise<void> }>;
-}
-
-const pgBase = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-async function pgAdmin(sql: string) {
-  const c = new pg.Client({ connectionString: pgBase });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 let statements = 0;
 const onQuery = () => {
   statements += 1;
 };
 
-const targets: Target[] = [
-  {
-    name: 'PGlite',
-    async open() {
-      const db = await openDatabase({ kind: 'pglite', dataDir: 'memory://' }, { onQuery });
-      return { db, drop: async () => {} };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const name = `psirt_bench_${randomBytes(4).toString('hex')}`;
-      await pgAdmin(`CREATE DATABASE "${name}"`);
-      const url = new URL(pgBase);
-      url.pathname = `/${name}`;
-      const config: DatabaseConfig = { kind: 'postgres', url: url.toString() };
-      const db = await openDatabase(config, { onQuery });
-      return {
-        db,
-        drop: async () => {
-          await db.close();
-          await pgAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        },
-      };
-    },
-  },
-].filter((t) => !opts.only || t.name.toLowerCase().startsWith(opts.only.toLowerCase()));
+const targets = benchTargets(opts.only, onQuery);
 
 function load(url: string, token: string, body: string): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {

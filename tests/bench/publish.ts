@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { buildApp, createLogger, drainOutbox, smtpTransport } from '@psirt/api';
-import { applyMigrations, type DatabaseConfig, type Db, issueUserToken, openDatabase } from '@psirt/db';
-import pg from 'pg';
+import { applyMigrations, type Db, issueUserToken } from '@psirt/db';
 import { SMTPServer } from 'smtp-server';
+import { benchTargets, type Target } from '../support/bench-targets.ts';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2),
@@ -31,17 +31,6 @@ PostgreSQL: DATABASE_URL, or postgresql://postgres@127.0.0.1:5432/postgres.
 }
 const n = Number(opts.subscribers);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-const pgBase = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-async function pgAdmin(sql: string) {
-  const c = new pg.Client({ connectionString: pgBase });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** A local SMTP server that accepts and counts. */
 async function smtp() {
@@ -125,33 +114,11 @@ async function publishOne(url: string, analyst: string, committee: string, caseI
   return performance.now() - started;
 }
 
-const targets = [
-  {
-    name: 'PGlite',
-    open: async () => ({ db: await openDatabase({ kind: 'pglite', dataDir: 'memory://' }), drop: async () => {} }),
-  },
-  {
-    name: 'PostgreSQL',
-    open: async () => {
-      const name = `psirt_bench_${randomBytes(4).toString('hex')}`;
-      await pgAdmin(`CREATE DATABASE "${name}"`);
-      const url = new URL(pgBase);
-      url.pathname = `/${name}`;
-      const db = await openDatabase({ kind: 'postgres', url: url.toString() } satisfies DatabaseConfig);
-      return {
-        db,
-        drop: async () => {
-          await db.close();
-          await pgAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        },
-      };
-    },
-  },
-].filter((t) => !opts.only || t.name.toLowerCase().startsWith(opts.only.toLowerCase()));
+const targets = benchTargets(opts.only);
 
 const rows: string[] = [];
 for (const target of targets) {
-  let opened: Awaited<ReturnType<(typeof targets)[number]['open']>>;
+  let opened: Awaited<ReturnType<Target['open']>>;
   try {
     opened = await target.open();
   } catch (error) {
