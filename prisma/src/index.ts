@@ -1,4 +1,4 @@
-export type { Prisma, Score } from '../generated/client/client.ts';
+export type { AdvisoryRevision, Prisma, Score } from '../generated/client/client.ts';
 export * from '../generated/client/enums.ts';
 export { type OpenAdapter, openAdapter } from './adapters.ts';
 export {

@@ -285,6 +285,18 @@ describe(`security advisories (${dialect})`, () => {
     expect((await app.anonymous.gql(`{ advisory(publicId: "${a}") { title } }`)).data?.advisory).toBeNull();
   });
 
+  it('lists advisories with titles, published revisions and tallies in the same number of statements for 1 or many', async () => {
+    const LIST = (n: number) =>
+      `{ advisories(first: ${n}) { edges { node { title published { number } tally { approve missing } } } } }`;
+    const many = await w.committee.gql(LIST(10));
+    expect(many.data?.advisories.edges.length).toBeGreaterThan(1);
+    app.queryCount();
+    await w.committee.gql(LIST(1));
+    const forOne = app.queryCount();
+    await w.committee.gql(LIST(10));
+    expect(app.queryCount()).toBe(forOne);
+  });
+
   it('lets admins set the quorum and majority, and publishes the lifecycle', async () => {
     expect(code(await w.analyst.gql('mutation { setCommitteePolicy(quorum: 2) { quorum } }'))).toBe('FORBIDDEN');
     expect(code(await w.admin.gql('mutation { setCommitteePolicy(quorum: 0) { quorum } }'))).toBe('VALIDATION');

@@ -21,9 +21,9 @@ import {
   createAdvisory,
   disclosureFacts,
   publishAdvisory,
-  readCommitteePolicy,
   recallAdvisory,
   requestAdvisoryReview,
+  requestCommitteePolicy,
   scheduleAdvisory,
   setCommitteePolicy,
   supersedeAdvisory,
@@ -123,10 +123,7 @@ export const Advisory = builder.prismaNode('Advisory', {
       description: 'The working title; for the public, the published revision’s.',
       resolve: async (a, _args, ctx) => {
         if (!published(ctx)) return a.title;
-        const rev = await ctx.db.advisoryRevision.findUnique({
-          where: { advisoryId_number: { advisoryId: a.id, number: a.publishedRevision ?? -1 } },
-          select: { content: true },
-        });
+        const rev = await ctx.loaders.advisoryRevision.load(`${a.id}:${a.publishedRevision ?? -1}`);
         return String((rev?.content as { title?: string } | undefined)?.title ?? a.title);
       },
     }),
@@ -160,11 +157,7 @@ export const Advisory = builder.prismaNode('Advisory', {
       nullable: true,
       description: 'The revision the public sees; null until published.',
       resolve: (a, _args, ctx) =>
-        a.publishedRevision === null
-          ? null
-          : ctx.db.advisoryRevision.findUnique({
-              where: { advisoryId_number: { advisoryId: a.id, number: a.publishedRevision } },
-            }),
+        a.publishedRevision === null ? null : ctx.loaders.advisoryRevision.load(`${a.id}:${a.publishedRevision}`),
     }),
     csaf: t.field({
       type: 'JSON',
@@ -187,11 +180,11 @@ export const Advisory = builder.prismaNode('Advisory', {
       description: 'The votes on the current revision (null before the first review).',
       resolve: async (a, _args, ctx) => {
         if (a.currentRevision === 0) return null;
-        const votes = await ctx.db.committeeVote.findMany({
-          where: { revision: { advisoryId: a.id, number: a.currentRevision } },
-          select: { decision: true },
-        });
-        return tally(votes, await readCommitteePolicy(ctx.db));
+        const [votes, policy] = await Promise.all([
+          ctx.loaders.revisionVotes.load(`${a.id}:${a.currentRevision}`),
+          requestCommitteePolicy(ctx),
+        ]);
+        return tally(votes, policy);
       },
     }),
     cases: t.field({
@@ -256,7 +249,7 @@ builder.queryFields((t) => ({
   committeePolicy: t.field({
     type: CommitteePolicyType,
     authScopes: { staff: true },
-    resolve: (_r, _a, ctx) => readCommitteePolicy(ctx.db),
+    resolve: (_r, _a, ctx) => requestCommitteePolicy(ctx),
   }),
   advisories: t.prismaConnection({
     type: Advisory,

@@ -57,7 +57,17 @@ const COMMITTEE_KEY = 'committee';
 
 export async function readCommitteePolicy(tx: Pick<Unit['tx'], 'setting'>): Promise<CommitteePolicy> {
   const row = await tx.setting.findUnique({ where: { key: COMMITTEE_KEY } });
-  return { ...DEFAULT_COMMITTEE_POLICY, ...((row?.value as Partial<CommitteePolicy> | undefined) ?? {}) };
+  return committeePolicyFrom(row?.value);
+}
+
+/** The policy from the stored setting (defaults for what is not set). */
+export function committeePolicyFrom(value: unknown): CommitteePolicy {
+  return { ...DEFAULT_COMMITTEE_POLICY, ...((value as Partial<CommitteePolicy> | undefined) ?? {}) };
+}
+
+/** The committee policy for a GraphQL request, read once however many tallies it shows. */
+export async function requestCommitteePolicy(ctx: Context): Promise<CommitteePolicy> {
+  return committeePolicyFrom(await ctx.loaders.setting.load(COMMITTEE_KEY));
 }
 
 export async function setCommitteePolicy(ctx: Context, input: Partial<CommitteePolicy>) {
