@@ -2,14 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createAuditBatcher, type Database, migrationNames } from '@psirt/db';
+import { initContextCache } from '@pothos/core';
+import { createAuditBatcher, type Database, migrationNames, redactUrl } from '@psirt/db';
 import { DomainError, type SlaPolicy } from '@psirt/schema';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { authenticate } from './auth.ts';
-import type { Context } from './context.ts';
+import { authenticate, type Viewer } from './auth.ts';
+import type { Context, Transport } from './context.ts';
 import { createMaskError, domainToGraphQL } from './errors.ts';
 import { schema } from './graph/index.ts';
+import { createLiveBus, type LiveBus } from './live/bus.ts';
+import { DEFAULT_LIVE_LIMITS, type LiveLimits } from './live/stream.ts';
+import { attachWebSockets, type WsInitialContext } from './live/ws.ts';
 import { createLoaders } from './loaders.ts';
 import type { Logger } from './logger.ts';
 import { drainOutbox, smtpTransport } from './outbox.ts';
@@ -38,6 +42,11 @@ export interface AppDeps {
   mail?: { url?: string; from?: string; intervalMs?: number; quiet?: boolean };
   /** The advisory publisher (CSAF document.publisher). */
   publisher?: { name?: string; namespace?: string; contactDetails?: string };
+  /**
+   * Live updates: with a Redis URL, shared between instances (else in-process);
+   * how far a subscriber may fall behind; the WebSocket keep-alive ping interval.
+   */
+  live?: { redisUrl?: string; channelPrefix?: string; limits?: Partial<LiveLimits>; keepAliveMs?: number };
 }
 
 export interface App {
@@ -49,12 +58,14 @@ export interface App {
   stop(): Promise<void>;
   /** Database reachable and every migration on disk applied. */
   ready(): Promise<{ ok: boolean; reason?: string }>;
+  /** The live-update bus (in-process or Redis). */
+  live: LiveBus;
+  /** Open WebSocket connections. */
+  webSocketCount(): number;
 }
 
-interface ServerContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-}
+/** HTTP requests carry req/res; WebSocket operations carry `ws` (live/ws.ts). */
+type ServerContext = { req: IncomingMessage; res: ServerResponse } | (WsInitialContext & { req: IncomingMessage });
 
 /** Builds the HTTP application around a database. main.ts and the tests both use it. */
 export function buildApp(deps: AppDeps): App {
@@ -74,6 +85,8 @@ export function buildApp(deps: AppDeps): App {
   const auditBatcher = createAuditBatcher(db.prisma);
   const submissionLimiter = new RateLimiterMemory({ points: deps.submissionsPerHour ?? 20, duration: 3600 });
   const calculatorLimiter = new RateLimiterMemory({ points: deps.cvssPerMinute ?? 600, duration: 60 });
+  const live = createLiveBus({ redisUrl: deps.live?.redisUrl, channelPrefix: deps.live?.channelPrefix, log });
+  const liveLimits: LiveLimits = { ...DEFAULT_LIVE_LIMITS, ...deps.live?.limits };
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -90,12 +103,24 @@ export function buildApp(deps: AppDeps): App {
       warn: (...args) => log.warn({ yoga: args }),
       error: (...args) => log.debug({ yoga: args }),
     },
-    context: async ({ request, req }) => {
-      const requestId = request.headers.get('x-request-id') ?? randomUUID();
+    context: async (initial) => {
+      const ws = 'ws' in initial ? initial.ws : undefined;
+      const request = 'request' in initial ? (initial.request as Request | undefined) : undefined;
+      const requestId = request?.headers.get('x-request-id') ?? randomUUID();
+      const res = 'res' in initial ? initial.res : undefined;
+      const transport: Transport = ws?.transport ?? {
+        kind: 'http',
+        buffered: () => res?.writableLength ?? 0,
+        close: () => res?.destroy(),
+      };
       try {
-        const viewer = await authenticate(db.prisma, request.headers.get('authorization'), now());
+        const viewer = await authenticate(
+          db.prisma,
+          ws ? ws.authorization : request?.headers.get('authorization'),
+          now(),
+        );
         let sla: Promise<SlaPolicy> | undefined;
-        return {
+        const context: Context = {
           viewer,
           db: db.prisma,
           log: log.child({ requestId }),
@@ -106,11 +131,25 @@ export function buildApp(deps: AppDeps): App {
             sla ??= readSla(db.prisma);
             return sla;
           },
-          clientIp: req?.socket.remoteAddress ?? 'unknown',
+          clientIp: initial.req?.socket.remoteAddress ?? 'unknown',
           policy,
           submissionLimiter,
           calculatorLimiter,
+          live,
+          liveLimits,
+          transport,
+          // `this`, not `context`: Yoga merges this object into the one resolvers get.
+          renew(this: Context, fresh: Viewer) {
+            this.viewer = fresh;
+            this.loaders = createLoaders(db.prisma, auditBatcher, fresh, requestId, now);
+            sla = undefined;
+            // Pothos keeps per-request caches (authScopes results, selection
+            // mappings) keyed on this: a new key makes each delivery a new request.
+            Object.assign(this, initContextCache());
+          },
+          ...initContextCache(),
         };
+        return context;
       } catch (error) {
         throw DomainError.is(error) ? domainToGraphQL(error) : error;
       }
@@ -142,6 +181,7 @@ export function buildApp(deps: AppDeps): App {
     requestId: 'scheduler',
     log: log.child({ component: 'scheduler' }),
     publisher: policy.publisher,
+    live,
   };
 
   // Mail delivery from the outbox, when an SMTP server is configured.
@@ -226,11 +266,24 @@ export function buildApp(deps: AppDeps): App {
     });
   });
 
+  const sockets = attachWebSockets({
+    server,
+    yoga,
+    db,
+    log,
+    now,
+    keepAliveMs: deps.live?.keepAliveMs ?? 12_000,
+    draining: () => draining,
+  });
+
   return {
     yoga,
     server,
     ready,
-    listen(port, host = '127.0.0.1') {
+    live,
+    webSocketCount: () => sockets.count(),
+    async listen(port, host = '127.0.0.1') {
+      await readyWithin(live, 10_000, deps.live?.redisUrl);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -249,6 +302,7 @@ export function buildApp(deps: AppDeps): App {
       if (!server.listening) return;
       draining = true;
       await Promise.all(background.map((b) => b.stop()));
+      await sockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timeout = deps.shutdownTimeoutMs ?? 10_000;
@@ -262,6 +316,22 @@ export function buildApp(deps: AppDeps): App {
         await closed;
       }
       clearTimeout(timer);
+      await live.close();
     },
   };
+}
+
+/** Waits for the live bus (Redis: connected and subscribed); a clear error when it cannot be reached. */
+async function readyWithin(live: LiveBus, ms: number, redisUrl: string | undefined) {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`Redis at ${redactUrl(redisUrl ?? '')} did not answer within ${ms / 1000} s (REDIS_URL)`));
+    }, ms);
+  });
+  try {
+    await Promise.race([live.ready(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

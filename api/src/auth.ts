@@ -41,14 +41,40 @@ export async function authenticate(db: Db, header: string | null | undefined, no
   if (secret === undefined) return ANONYMOUS;
   const invalid = new DomainError('UNAUTHENTICATED', 'The API token is invalid, expired or revoked.');
   if (!looksLikeToken(secret)) throw invalid;
-  // One statement (a relation include would be two): this runs on every request.
-  const rows = await db.$queryRaw<TokenRow[]>`
+  const rows = await tokenRows(db, { hashes: [hashToken(secret)] });
+  const viewer = rows[0] && viewerOf(rows[0], now);
+  if (!viewer) throw invalid;
+  touch(db, rows[0] as TokenRow, now);
+  return viewer;
+}
+
+/**
+ * The viewers of these tokens as they are now (roles included), or null for a
+ * token no longer valid: live subscriptions re-check their token this way at
+ * every event, all subscribers' tokens in one statement.
+ */
+export async function viewersByTokenId(
+  db: Db,
+  tokenIds: readonly string[],
+  now: Date,
+): Promise<Map<string, Viewer | null>> {
+  const rows = tokenIds.length ? await tokenRows(db, { ids: [...tokenIds] }) : [];
+  const found = new Map(rows.map((r) => [r.id, viewerOf(r, now)]));
+  return new Map(tokenIds.map((id) => [id, found.get(id) ?? null]));
+}
+
+// One statement (a relation include would be two): this runs on every request.
+function tokenRows(db: Db, by: { hashes?: string[]; ids?: string[] }) {
+  return db.$queryRaw<TokenRow[]>`
     SELECT t."id", t."expires_at" AS "expiresAt", t."revoked_at" AS "revokedAt", t."last_used_at" AS "lastUsedAt",
            t."reporter_id" AS "reporterId", u."id" AS "userId", u."email", u."name", u."roles"::text[] AS "roles",
            u."disabled_at" AS "disabledAt"
     FROM "api_token" t LEFT JOIN "user" u ON u."id" = t."user_id"
-    WHERE t."token_hash" = ${hashToken(secret)}`;
-  const row = rows[0];
+    WHERE t."token_hash" = ANY(${by.hashes ?? []}::text[]) OR t."id" = ANY(${by.ids ?? []}::uuid[])`;
+}
+
+/** A valid token's viewer; null when revoked, expired, or its user disabled. */
+function viewerOf(row: TokenRow, now: Date): Viewer | null {
   const token = row && {
     ...row,
     user: row.userId
@@ -61,15 +87,13 @@ export async function authenticate(db: Db, header: string | null | undefined, no
         }
       : null,
   };
-  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) throw invalid;
+  if (token.revokedAt || (token.expiresAt && token.expiresAt <= now)) return null;
   const user = token.user;
   if (!user) {
-    if (!token.reporterId) throw invalid;
-    touch(db, token, now);
+    if (!token.reporterId) return null;
     return { kind: 'reporter', reporterId: token.reporterId, tokenId: token.id };
   }
-  if (user.disabledAt) throw invalid;
-  touch(db, token, now);
+  if (user.disabledAt) return null;
   return {
     kind: 'user',
     userId: user.id,

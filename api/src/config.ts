@@ -30,6 +30,17 @@ export const envSchema = z.object({
     .regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587')
     .optional(),
   PSIRT_MAIL_FROM: z.string().min(3).optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
+    .optional(),
+  PSIRT_LIVE_QUEUE: z.coerce.number().int().min(1).default(100),
+  PSIRT_LIVE_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1 << 20),
+  PSIRT_WS_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
   PSIRT_SUPPORT_CONTACT: z
     .string()
     .min(1)
@@ -53,6 +64,8 @@ export interface ApiConfig {
   mail: { url?: string; from?: string };
   /** Where LIVE_INCIDENT reporters are sent. */
   supportContact: string;
+  /** Live updates: Redis to share them between instances; limits per subscriber; WebSocket pings. */
+  live: { redisUrl?: string; limits: { queue: number; bufferedBytes: number }; keepAliveMs: number };
   database: DatabaseConfig;
   dataDir: string;
 }
@@ -91,6 +104,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       contactDetails: e.PSIRT_PUBLISHER_CONTACT,
     },
     supportContact: e.PSIRT_SUPPORT_CONTACT,
+    live: {
+      redisUrl: e.REDIS_URL,
+      limits: { queue: e.PSIRT_LIVE_QUEUE, bufferedBytes: e.PSIRT_LIVE_BUFFER_BYTES },
+      keepAliveMs: e.PSIRT_WS_KEEPALIVE_MS,
+    },
     database,
     dataDir: dataDir(env),
   };

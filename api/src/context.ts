@@ -2,6 +2,8 @@ import type { Db } from '@psirt/db';
 import type { SlaPolicy } from '@psirt/schema';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Viewer } from './auth.ts';
+import type { LiveBus } from './live/bus.ts';
+import type { LiveLimits } from './live/stream.ts';
 import type { Loaders } from './loaders.ts';
 import type { Logger } from './logger.ts';
 
@@ -32,4 +34,24 @@ export interface Context {
   submissionLimiter: RateLimiterAbstract;
   /** Limits calls of the public CVSS calculator per caller. */
   calculatorLimiter: RateLimiterAbstract;
+  /** Where committed changes are announced to live subscriptions. */
+  live: LiveBus;
+  /** How far a live subscriber may fall behind before its connection is closed. */
+  liveLimits: LiveLimits;
+  /** The connection this operation arrived on (live subscriptions watch its send buffer). */
+  transport: Transport;
+  /**
+   * Re-bases the context on the viewer as they are now, with empty loaders: a
+   * live subscription calls it before each event, so what it delivers is
+   * authorized and loaded afresh, not as it was when it subscribed.
+   */
+  renew(viewer: Viewer): void;
+}
+
+export interface Transport {
+  kind: 'http' | 'ws';
+  /** Bytes accepted for sending but not yet written to the network. */
+  buffered(): number;
+  /** Ends the connection (WebSocket: with this close code and reason). */
+  close(code: number, reason: string): void;
 }

@@ -1,4 +1,12 @@
-import { applyMigrations, type Database, describeDatabase, ensureDemoTokens, openDatabase, seedDemo } from '@psirt/db';
+import {
+  applyMigrations,
+  type Database,
+  describeDatabase,
+  ensureDemoTokens,
+  openDatabase,
+  redactUrl,
+  seedDemo,
+} from '@psirt/db';
 import { type App, buildApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -42,9 +50,17 @@ export async function startPlatform(
       publisher: config.publisher,
       mail: config.mail,
       supportContact: config.supportContact,
+      live: config.live,
     });
     const url = await app.listen(config.port, config.host);
-    log.info({ url, startupMs: Math.round(performance.now() - t0) }, 'psirt API listening');
+    log.info(
+      {
+        url,
+        startupMs: Math.round(performance.now() - t0),
+        live: config.live.redisUrl ? `redis ${redactUrl(config.live.redisUrl)}` : 'in-process',
+      },
+      'psirt API listening',
+    );
     let stopping: Promise<void> | undefined;
     return {
       url,

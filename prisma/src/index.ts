@@ -1,4 +1,12 @@
-export type { AdvisoryRevision, Prisma, Score } from '../generated/client/client.ts';
+export type {
+  Advisory,
+  AdvisoryRevision,
+  AnalysisCase,
+  Prisma,
+  Score,
+  TimelineEvent,
+  VulnerabilityReport,
+} from '../generated/client/client.ts';
 export * from '../generated/client/enums.ts';
 export { type OpenAdapter, openAdapter } from './adapters.ts';
 export {

@@ -1,5 +1,5 @@
 // The real API over real HTTP on a real, isolated database — no mocks.
-import { type AppDeps, buildApp, createLogger } from '@psirt/api';
+import { type App, type AppDeps, buildApp, createLogger } from '@psirt/api';
 import { issueUserToken } from '@psirt/db';
 import type { Role } from '@psirt/schema';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -29,20 +29,29 @@ export interface TestApp {
   advanceClock(ms: number): void;
   /** SQL statements since the last call (or since start). */
   queryCount(): number;
+  /** The app's live-update bus (subscriptions wait on its listener count). */
+  live: App['live'];
+  webSocketCount(): number;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 let users = 0;
 
-export async function startTestApp(options: Partial<Omit<AppDeps, 'db' | 'log'>> = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+export interface TestAppOptions extends Partial<Omit<AppDeps, 'db' | 'log'>> {
+  /** A second instance on another app's database (that app owns and disposes of it). */
+  shareDatabaseOf?: TestApp;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const { shareDatabaseOf, ...deps } = options;
+  const db = shareDatabaseOf?.db ?? (await createTestDatabase());
   let offset = 0;
   const app = buildApp({
     clock: () => new Date(Date.now() + offset),
     // No background scheduler unless a test asks for one: its queries would land in others' counts.
     releaseIntervalMs: 0,
     mail: { quiet: true },
-    ...options,
+    ...deps,
     db,
     log: createLogger((process.env.PSIRT_TEST_LOG as 'info' | undefined) ?? 'silent'),
     graphiql: false,
@@ -92,9 +101,11 @@ export async function startTestApp(options: Partial<Omit<AppDeps, 'db' | 'log'>>
       seen = db.queries.length;
       return n;
     },
+    live: app.live,
+    webSocketCount: () => app.webSocketCount(),
     async [Symbol.asyncDispose]() {
       await app.stop();
-      await db[Symbol.asyncDispose]();
+      if (!shareDatabaseOf) await db[Symbol.asyncDispose]();
     },
   };
 }

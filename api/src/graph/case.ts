@@ -355,7 +355,7 @@ builder.prismaNode('CertNotification', {
   }),
 });
 
-builder.prismaNode('TimelineEvent', {
+export const TimelineEvent = builder.prismaNode('TimelineEvent', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id) => ({ id }),
@@ -368,7 +368,7 @@ builder.prismaNode('TimelineEvent', {
   }),
 });
 
-const TimelineEventTypeEnum = builder.enumType('TimelineEventType', {
+export const TimelineEventTypeEnum = builder.enumType('TimelineEventType', {
   values: Object.fromEntries(
     Object.entries(TIMELINE_EVENT_TYPES).map(([type, description]) => [timelineEnumValue(type), { description }]),
   ),
@@ -376,7 +376,7 @@ const TimelineEventTypeEnum = builder.enumType('TimelineEventType', {
 
 // ── Lists ────────────────────────────────────────────────────────────────
 
-const CaseFilter = builder.inputType('CaseFilter', {
+export const CaseFilter = builder.inputType('CaseFilter', {
   fields: (t) => ({
     states: t.field({ type: [CaseStateEnum], required: false }),
     minSeverity: t.field({
@@ -405,8 +405,18 @@ const CaseOrder = builder.enumType('CaseOrder', {
   values: ['CREATED_DESC', 'CREATED_ASC', 'UPDATED_DESC', 'EMBARGO_ASC', 'SEVERITY_DESC'] as const,
 });
 
-async function caseWhere(ctx: Context, filter: typeof CaseFilter.$inferInput | null | undefined) {
-  const and: Prisma.AnalysisCaseWhereInput[] = [caseVisibility(ctx.viewer)];
+async function caseWhere(ctx: Context, filter: CaseFilterInput | null | undefined) {
+  return { AND: [caseVisibility(ctx.viewer), ...(await caseFilterConditions(ctx, filter))] };
+}
+
+export type CaseFilterInput = typeof CaseFilter.$inferInput;
+
+/** The conditions of a case filter (without the viewer's visibility, which callers add). */
+export async function caseFilterConditions(
+  ctx: Context,
+  filter: CaseFilterInput | null | undefined,
+): Promise<Prisma.AnalysisCaseWhereInput[]> {
+  const and: Prisma.AnalysisCaseWhereInput[] = [];
   const f = filter ?? {};
   if (f.states?.length) and.push({ state: { in: f.states } });
   if (f.minSeverity) and.push({ severity: { in: severitiesAtLeast(f.minSeverity) } });
@@ -432,7 +442,7 @@ async function caseWhere(ctx: Context, filter: typeof CaseFilter.$inferInput | n
     };
     and.push(f.overdue ? overdue : { NOT: overdue });
   }
-  return { AND: and };
+  return and;
 }
 
 const ORDER: Record<string, Prisma.AnalysisCaseOrderByWithRelationInput[]> = {

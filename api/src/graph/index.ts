@@ -11,5 +11,6 @@ import './advisory.ts';
 import './mailing.ts';
 import './audit.ts';
 import './settings.ts';
+import './live.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -4,6 +4,7 @@ import { type AuditEntry, appendAudit, type Prisma, type Tx } from '@psirt/db';
 import { DomainError, type TimelineEventType } from '@psirt/schema';
 import type { z } from 'zod';
 import type { Context } from '../context.ts';
+import { publishCommitted } from '../live/publish.ts';
 
 export interface Unit {
   tx: Tx;
@@ -30,28 +31,28 @@ export async function unitOfWork<T>(ctx: Context, fn: (u: Unit) => Promise<T>): 
 }
 
 /** A unit of work done by the platform itself (timers, workers): audited as SYSTEM. */
-export function systemUnitOfWork<T>(
-  ctx: Pick<Context, 'db' | 'now' | 'requestId'>,
-  fn: (u: Unit) => Promise<T>,
-): Promise<T> {
+export function systemUnitOfWork<T>(ctx: UnitContext, fn: (u: Unit) => Promise<T>): Promise<T> {
   return run(ctx, { kind: 'SYSTEM', id: null, userId: null }, fn);
 }
 
 /** A unit of work for a public, unauthenticated action (website forms, links in mails). */
-export function anonymousUnitOfWork<T>(
-  ctx: Pick<Context, 'db' | 'now' | 'requestId'>,
-  fn: (u: Unit) => Promise<T>,
-): Promise<T> {
+export function anonymousUnitOfWork<T>(ctx: UnitContext, fn: (u: Unit) => Promise<T>): Promise<T> {
   return run(ctx, { kind: 'ANONYMOUS', id: null, userId: null }, fn);
 }
 
-async function run<T>(
-  ctx: Pick<Context, 'db' | 'now' | 'requestId'>,
-  actor: Unit['actor'],
-  fn: (u: Unit) => Promise<T>,
-): Promise<T> {
+/** What a unit of work needs: a request's context, or the platform's own (timers, workers). */
+export type UnitContext = Pick<Context, 'db' | 'now' | 'requestId'> & Partial<Pick<Context, 'live'>>;
+
+async function run<T>(ctx: UnitContext, actor: Unit['actor'], fn: (u: Unit) => Promise<T>): Promise<T> {
   const now = ctx.now();
-  return ctx.db.$transaction(
+  let committed: {
+    id: string;
+    type: string;
+    caseId: string | null;
+    reportId: string | null;
+    advisoryId: string | null;
+  }[] = [];
+  const result = await ctx.db.$transaction(
     async (tx) => {
       const events: Prisma.TimelineEventCreateManyInput[] = [];
       const audits: AuditEntry[] = [];
@@ -80,12 +81,20 @@ async function run<T>(
           }),
       };
       const result = await fn(unit);
-      if (events.length) await tx.timelineEvent.createMany({ data: events });
+      if (events.length) {
+        committed = await tx.timelineEvent.createManyAndReturn({
+          data: events,
+          select: { id: true, type: true, caseId: true, reportId: true, advisoryId: true },
+        });
+      }
       await appendAudit(tx, audits, now);
       return result;
     },
     { timeout: 15_000, maxWait: 15_000 },
   );
+  // Only what committed goes live, and only ids: subscribers reload and re-authorize.
+  if (ctx.live && committed.length) publishCommitted(ctx.live, committed);
+  return result;
 }
 
 /** Parses input with a zod schema; the first problem becomes a VALIDATION error naming the field. */

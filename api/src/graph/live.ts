@@ -1,0 +1,202 @@
+// Live updates: GraphQL subscriptions over graphql-ws (/graphql) and SSE.
+// Each delivery is reloaded and authorized for the subscriber at that moment
+// (live/stream.ts); the rules are the queries' own (access.ts).
+import type {
+  Advisory as AdvisoryRow,
+  TimelineEvent as EventRow,
+  VulnerabilityReport as VulnerabilityReportRow,
+} from '@psirt/db';
+import { DomainError, timelineEnumValue } from '@psirt/schema';
+import {
+  ADVISORY_READERS,
+  isPsirt,
+  PSIRT_ROLES,
+  PUBLIC_ADVISORIES,
+  readsAdvisories,
+  requireRole,
+  requireUser,
+} from '../access.ts';
+import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
+import type { LiveEvent } from '../live/bus.ts';
+import { delivered, type Ending, liveStream, type Shared } from '../live/stream.ts';
+import { caseRef } from '../refs.ts';
+import { Advisory } from './advisory.ts';
+import { AnalysisCase, CaseFilter, caseFilterConditions, TimelineEvent, TimelineEventTypeEnum } from './case.ts';
+import { VulnerabilityReport } from './report.ts';
+
+builder.subscriptionType({
+  description:
+    'Live updates, over graphql-ws (WebSocket, same URL; token in connectionParams.authorization) or SSE (Accept: text/event-stream). Every delivery is authorized for you when it happens.',
+});
+
+type ReportRow = VulnerabilityReportRow;
+
+const TriageQueueChange = builder
+  .objectRef<{ type: string; at: Date; report: ReportRow }>('TriageQueueChange')
+  .implement({
+    description: 'A report arrived or was triaged.',
+    fields: (t) => ({
+      type: t.field({ type: TimelineEventTypeEnum, resolve: (x) => timelineEnumValue(x.type) as never }),
+      at: t.field({ type: 'DateTime', resolve: (x) => x.at }),
+      report: t.field({ type: VulnerabilityReport, resolve: (x) => x.report }),
+    }),
+  });
+
+const AdvisoryChange = builder
+  .objectRef<{ type: string; at: Date; advisory: AdvisoryRow }>('AdvisoryChange')
+  .implement({
+    description: 'Something happened to an advisory: review requested, vote cast, decided, published…',
+    fields: (t) => ({
+      type: t.field({ type: TimelineEventTypeEnum, resolve: (x) => timelineEnumValue(x.type) as never }),
+      at: t.field({ type: 'DateTime', resolve: (x) => x.at }),
+      advisory: t.field({ type: Advisory, resolve: (x) => x.advisory }),
+    }),
+  });
+
+// ── Shared per-event loads (one statement per event, whatever the number of subscribers) ──
+
+const caseMembers = (ctx: Context, s: Shared, id: string) =>
+  s.once(`members:${id}`, () =>
+    ctx.db.caseMember.findMany({ where: { caseId: id }, select: { userId: true, role: true } }),
+  );
+const eventRows = (ctx: Context, s: Shared, ids: readonly string[]) =>
+  s.once(`events:${ids.join(',')}`, async () => {
+    const rows = await ctx.db.timelineEvent.findMany({ where: { id: { in: [...ids] } } });
+    return ids.flatMap((id) => rows.filter((r) => r.id === id));
+  });
+
+/**
+ * May the (renewed) viewer read this case now? PSIRT: yes; others: if they are
+ * on its team. The membership list is read once per event for everyone, and
+ * the viewer's roles in the case are primed into their loaders.
+ */
+async function mayReadCaseNow(ctx: Context, s: Shared, caseId: string): Promise<boolean> {
+  const viewer = ctx.viewer;
+  if (isPsirt(viewer)) return true;
+  if (viewer.kind !== 'user') return false;
+  const roles = (await caseMembers(ctx, s, caseId)).filter((m) => m.userId === viewer.userId).map((m) => m.role);
+  ctx.loaders.caseRoles.prime(caseId, roles);
+  return roles.length > 0;
+}
+
+/** One record to deliver, loaded when resolved (with the subscriber's selection), shared per event. */
+interface Delivery {
+  id: string;
+  shared: Shared;
+}
+
+const forCase = (caseId: string) => (p: LiveEvent['case']) => p.caseId === caseId;
+const everyEvent = () => true;
+
+builder.subscriptionFields((t) => ({
+  caseUpdated: t.prismaField({
+    type: AnalysisCase,
+    description:
+      'A case you may read changed (state, team, impact, score, message, coordination…): the case as it now is. The filter is the `cases` query’s.',
+    authScopes: { staff: true },
+    args: { filter: t.arg({ type: CaseFilter, required: false }) },
+    subscribe: (_root, args, ctx) => {
+      // authScopes guard what is resolved; who may start listening is checked here.
+      requireUser(ctx);
+      return liveStream(ctx, 'case', everyEvent, async (p, s): Promise<Delivery[]> => {
+        if (!(await mayReadCaseNow(ctx, s, p.caseId))) return [];
+        const conditions = await caseFilterConditions(ctx, args.filter);
+        if (conditions.length) {
+          const key = `match:${p.caseId}:${JSON.stringify(conditions)}`;
+          const matches = await s.once(key, async () =>
+            ctx.db.analysisCase.count({ where: { AND: [{ id: p.caseId }, ...conditions] } }),
+          );
+          if (!matches) return [];
+        }
+        return [{ id: p.caseId, shared: s }];
+      });
+    },
+    // Subscribers asking for the same fields share one load of the case.
+    resolve: (query, item: Delivery | Ending, _args, ctx) => {
+      const { id, shared: s } = delivered(item);
+      return s.once(`case:${id}:${JSON.stringify(query)}`, () =>
+        ctx.db.analysisCase.findUniqueOrThrow({ ...query, where: { id } }),
+      );
+    },
+  }),
+
+  caseEvents: t.prismaField({
+    type: TimelineEvent,
+    description:
+      'The timeline events of one case (node id or VAR id) as they happen. Ends with an error if you lose access to the case.',
+    authScopes: { staff: true },
+    args: { caseId: t.arg.id({ required: true }) },
+    subscribe: async (_root, args, ctx) => {
+      requireUser(ctx);
+      const where = caseRef(String(args.caseId));
+      const found = where && (await ctx.db.analysisCase.findFirst({ where, select: { id: true } }));
+      const notFound = new DomainError('NOT_FOUND', 'No case with this id, or not one you may read.');
+      if (!found) throw notFound;
+      const { id } = found;
+      const readable = isPsirt(ctx.viewer) || (await ctx.loaders.caseRoles.load(id)).length > 0;
+      if (!readable) throw notFound;
+      return liveStream(ctx, 'case', forCase(id), async (p, s): Promise<(Delivery | Ending)[]> => {
+        if (!(await mayReadCaseNow(ctx, s, id))) {
+          return [{ ending: new DomainError('FORBIDDEN', 'You are no longer on this case’s need-to-know list.') }];
+        }
+        return p.events.map((e) => ({ id: e.id, shared: s }));
+      });
+    },
+    resolve: (query, item: Delivery | Ending, _args, ctx) => {
+      const { id, shared: s } = delivered(item);
+      return s.once(`event:${id}:${JSON.stringify(query)}`, () =>
+        ctx.db.timelineEvent.findUniqueOrThrow({ ...query, where: { id } }),
+      );
+    },
+  }),
+
+  triageQueueChanged: t.field({
+    type: TriageQueueChange,
+    description: 'For the PSIRT: a report arrived or was triaged.',
+    authScopes: { anyRole: PSIRT_ROLES },
+    subscribe: (_root, _args, ctx) => {
+      requireRole(ctx, PSIRT_ROLES);
+      return liveStream(ctx, 'report', everyEvent, async (p, s) => {
+        if (!isPsirt(ctx.viewer)) {
+          return [{ ending: new DomainError('FORBIDDEN', 'Your roles do not allow this.') }];
+        }
+        const report = await s.once(`report:${p.reportId}`, () =>
+          ctx.db.vulnerabilityReport.findUnique({ where: { id: p.reportId } }),
+        );
+        if (!report) return [];
+        const events = await eventRows(
+          ctx,
+          s,
+          p.events.map((e) => e.id),
+        );
+        return events.map((e) => ({ type: e.type, at: e.createdAt, report }));
+      });
+    },
+    resolve: (item: { type: string; at: Date; report: ReportRow } | Ending) => delivered(item),
+  }),
+
+  advisoryChanged: t.field({
+    type: AdvisoryChange,
+    description: `Advisory activity. ${ADVISORY_READERS.join(', ')}: every change; anyone else (signed in or not): publications of public advisories, with their public fields.`,
+    subscribe: (_root, _args, ctx) =>
+      liveStream(ctx, 'advisory', everyEvent, async (p, s) => {
+        const insider = readsAdvisories(ctx.viewer);
+        const events = p.events.filter((e) => insider || e.type === 'advisory.published');
+        if (!events.length) return [];
+        const advisory = insider
+          ? await s.once(`advisory:${p.advisoryId}`, () => ctx.db.advisory.findUnique({ where: { id: p.advisoryId } }))
+          : await s.once(`public-advisory:${p.advisoryId}`, () =>
+              ctx.db.advisory.findFirst({ where: { AND: [{ id: p.advisoryId }, PUBLIC_ADVISORIES] } }),
+            );
+        if (!advisory) return [];
+        const rows = await eventRows(
+          ctx,
+          s,
+          events.map((e) => e.id),
+        );
+        return rows.map((e) => ({ type: e.type, at: e.createdAt, advisory }));
+      }),
+    resolve: (item: { type: string; at: Date; advisory: AdvisoryRow } | Ending) => delivered(item),
+  }),
+}));

@@ -1,0 +1,107 @@
+// The live-update bus: what changed, by id, to every API instance.
+//
+// A committed unit of work publishes the ids of its timeline events; each
+// subscription reloads and re-authorizes what it delivers (live/stream.ts).
+// In-process by default; with a Redis URL, through Redis pub/sub
+// (@graphql-yoga/redis-event-target on ioredis), so a change made on one
+// instance reaches the subscribers of all of them. Rows never travel: a
+// payload is ids and event types, so nothing confidential sits in Redis.
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
+
+export interface LiveEvent {
+  /** Something happened to a case: its timeline events, in order. */
+  case: { caseId: string; events: { id: string; type: string }[] };
+  /** A report arrived or was triaged (the analysts' triage queue changed). */
+  report: { reportId: string; events: { id: string; type: string }[] };
+  /** Something happened to an advisory (review, vote, decision, publication…). */
+  advisory: { advisoryId: string; events: { id: string; type: string }[] };
+}
+
+export type LiveTopic = keyof LiveEvent;
+const TOPICS: readonly LiveTopic[] = ['case', 'report', 'advisory'];
+
+export interface LiveBus {
+  readonly kind: 'memory' | 'redis';
+  publish<T extends LiveTopic>(topic: T, payload: LiveEvent[T]): void;
+  /** Calls `fn` with every payload of the topic until the returned function is called. */
+  listen<T extends LiveTopic>(topic: T, fn: (payload: LiveEvent[T]) => void): () => void;
+  /** Listeners in this process (live subscriptions being served here). */
+  listeners(): number;
+  /** Resolves once the bus delivers (Redis: connected and subscribed). */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LiveBusOptions {
+  /** redis:// URL: share events between instances. Without it, events stay in this process. */
+  redisUrl?: string;
+  /** Channel prefix, so several platforms (or test runs) can share one Redis. */
+  channelPrefix?: string;
+  log: Logger;
+}
+
+export function createLiveBus(options: LiveBusOptions): LiveBus {
+  const prefix = options.channelPrefix ?? 'psirt:';
+  const channel = (topic: LiveTopic) => `${prefix}${topic}`;
+  const log = options.log;
+
+  let target: EventTarget;
+  let listening = 0;
+  let ready: () => Promise<void> = async () => {};
+  let close: () => Promise<void> = async () => {};
+  if (options.redisUrl) {
+    const redisOptions = {
+      // Reconnect forever; commands issued while disconnected wait (publish) rather than fail.
+      maxRetriesPerRequest: null,
+      connectionName: 'psirt-live',
+    };
+    const publishClient = new Redis(options.redisUrl, redisOptions);
+    const subscribeClient = new Redis(options.redisUrl, redisOptions);
+    for (const [name, client] of [
+      ['publish', publishClient],
+      ['subscribe', subscribeClient],
+    ] as const) {
+      client.on('error', (error) => log.warn({ err: error, client: name }, 'Redis connection problem; reconnecting'));
+    }
+    target = createRedisEventTarget({ publishClient, subscribeClient }) as EventTarget;
+    // Subscribe to every channel up front (the event target subscribes lazily
+    // on the first listener, without a way to wait for it).
+    const subscribed = subscribeClient.subscribe(...TOPICS.map(channel));
+    subscribed.catch(() => {});
+    ready = async () => {
+      await subscribed;
+      await publishClient.ping();
+    };
+    close = async () => {
+      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+    };
+  } else {
+    target = new EventTarget();
+  }
+
+  return {
+    kind: options.redisUrl ? 'redis' : 'memory',
+    publish(topic, payload) {
+      target.dispatchEvent(new CustomEvent(channel(topic), { detail: payload }));
+    },
+    listen(topic, fn) {
+      // One payload object is handed to every listener of an event (both
+      // targets do so): live/stream.ts keys its per-event caches on it.
+      const listener = (event: Event) => fn((event as CustomEvent).detail);
+      target.addEventListener(channel(topic), listener);
+      listening += 1;
+      let listened = true;
+      return () => {
+        if (!listened) return;
+        listened = false;
+        listening -= 1;
+        target.removeEventListener(channel(topic), listener);
+      };
+    },
+    listeners: () => listening,
+    ready: () => ready(),
+    close: () => close(),
+  };
+}
