@@ -59,14 +59,16 @@ function startServer(config: Record<string, unknown>): Promise<Server> {
   });
   const reply = <T>(key: string) =>
     new Promise<T>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`bench server exited (${code})`));
       const onMessage = (m: Record<string, unknown>) => {
         if (key in m) {
           child.off('message', onMessage);
+          child.off('exit', onExit);
           resolve(m[key] as T);
         }
       };
       child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
+      child.once('exit', onExit);
     });
   return reply<{ url: string; token?: string; caseId?: string }>('ready').then((ready) => ({
     child,

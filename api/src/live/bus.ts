@@ -6,6 +6,7 @@
 // (@graphql-yoga/redis-event-target on ioredis), so a change made on one
 // instance reaches the subscribers of all of them. Rows never travel: a
 // payload is ids and event types, so nothing confidential sits in Redis.
+import { setMaxListeners } from 'node:events';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
@@ -79,6 +80,8 @@ export function createLiveBus(options: LiveBusOptions): LiveBus {
     };
   } else {
     target = new EventTarget();
+    // One listener per subscription: thousands are expected, not a leak.
+    setMaxListeners(0, target);
   }
 
   return {
