@@ -2,17 +2,19 @@
 // failures print one clear line (no stack trace) and exit non-zero.
 
 import {
+  appendAudit,
   applyMigrations,
   createMigration,
   type Database,
   describeDatabase,
+  hashToken,
   issueUserToken,
   migrationStatus,
   openDatabase,
   pendingSchemaChange,
   verifyAuditChain,
 } from '@psirt/db';
-import { DomainError, isRole, ROLES, type Role } from '@psirt/schema';
+import { DomainError, isRole, isUuid, ROLES, type Role } from '@psirt/schema';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type ApiConfig, ConfigError, configFromEnv } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -160,6 +162,46 @@ token
       if (expiresAt) out(`expires ${expiresAt.toISOString()}`);
     });
   });
+
+token
+  .command('revoke')
+  .description(
+    'Revoke API tokens now: requests with them are refused, and live subscriptions using them are closed at their next event.',
+  )
+  .argument('[token]', 'the token itself (psirt_…) or its id')
+  .option('-e, --email <email>', 'revoke every token of this user instead')
+  .action((secretOrId: string | undefined, opts: { email?: string }) =>
+    withDatabase(async ({ prisma }) => {
+      if (!secretOrId === !opts.email) throw new DomainError('VALIDATION', 'give a token (or its id), or --email');
+      const where = opts.email
+        ? { user: { email: opts.email.toLowerCase() } }
+        : isUuid(secretOrId ?? '')
+          ? { id: secretOrId }
+          : { tokenHash: hashToken(secretOrId ?? '') };
+      const tokens = await prisma.apiToken.findMany({
+        where: { ...where, revokedAt: null },
+        select: { id: true, prefix: true, user: { select: { email: true } } },
+      });
+      if (!tokens.length) throw new DomainError('NOT_FOUND', 'no unrevoked token matches');
+      const now = new Date();
+      await prisma.$transaction(async (tx) => {
+        await tx.apiToken.updateMany({ where: { id: { in: tokens.map((t) => t.id) } }, data: { revokedAt: now } });
+        await appendAudit(
+          tx,
+          tokens.map((t) => ({
+            actorKind: 'SYSTEM' as const,
+            actorId: null,
+            action: 'token.revoked',
+            subjectType: 'ApiToken',
+            subjectId: t.id,
+            data: { via: 'cli' },
+          })),
+          now,
+        );
+      });
+      for (const t of tokens) out(`revoked ${t.prefix}… (${t.user?.email ?? 'a reporter token'})`);
+    }),
+  );
 
 const audit = program.command('audit').description('The tamper-evident audit log');
 

@@ -87,6 +87,16 @@ describe(`psirt CLI (${dialect})`, () => {
     } finally {
       expect(await server.stop()).toBe(0);
     }
+    // Revoked from the command line (PGlite is one process's: the server is stopped), refused after.
+    const revoked = await psirt(['token', 'revoke', token as string], env);
+    expect(revoked.stdout).toMatch(/^revoked psirt_\S+… \(lead@example\.com\)$/m);
+    expect((await psirt(['token', 'revoke', token as string], env)).stderr).toContain('no unrevoked token matches');
+    const restarted = await startServer(env);
+    try {
+      expect((await gql(restarted.url, '{ viewer { name } }', token)).status).toBe(401);
+    } finally {
+      expect(await restarted.stop()).toBe(0);
+    }
   });
 });
 
