@@ -3,11 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { initContextCache } from '@pothos/core';
+import { type Bot, SLACK_EVENTS_PATH } from '@psirt/bot';
 import { createAuditBatcher, type Database, migrationNames, redactUrl } from '@psirt/db';
 import { DomainError, type SlaPolicy } from '@psirt/schema';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { authenticate, type Viewer } from './auth.ts';
+import { authenticate, SLACK_USER_HEADER, type Viewer } from './auth.ts';
+import { startChatOps } from './chatops.ts';
 import type { Context, Transport } from './context.ts';
 import { createMaskError, domainToGraphQL } from './errors.ts';
 import { schema } from './graph/index.ts';
@@ -47,6 +49,12 @@ export interface AppDeps {
    * how far a subscriber may fall behind; the WebSocket keep-alive ping interval.
    */
   live?: { redisUrl?: string; channelPrefix?: string; limits?: Partial<LiveLimits>; keepAliveMs?: number };
+  /**
+   * Slack chat-ops in this process (HTTP mode, POST /slack/events): on when both
+   * the bot token and the signing secret are given. Plugins: the built-in ones
+   * plus these package names (PSIRT_PLUGINS).
+   */
+  slack?: { botToken?: string; signingSecret?: string; slackApiUrl?: string; plugins?: readonly string[] };
 }
 
 export interface App {
@@ -118,6 +126,8 @@ export function buildApp(deps: AppDeps): App {
           db.prisma,
           ws ? ws.authorization : request?.headers.get('authorization'),
           now(),
+          // Acting for a Slack user is for requests, not for long-lived subscriptions.
+          ws ? undefined : request?.headers.get(SLACK_USER_HEADER),
         );
         let sla: Promise<SlaPolicy> | undefined;
         const context: Context = {
@@ -254,6 +264,7 @@ export function buildApp(deps: AppDeps): App {
       const r = await ready();
       return json(res, r.ok ? 200 : 503, r.ok ? { status: 'ready' } : { status: 'not ready', reason: r.reason });
     }
+    if (path === SLACK_EVENTS_PATH && bot) return bot.requestListener(req, res);
     if (await site.handle(req, res, path ?? '/')) return;
     return yoga(req, res);
   }
@@ -265,6 +276,8 @@ export function buildApp(deps: AppDeps): App {
       else res.end();
     });
   });
+
+  let bot: Bot | undefined;
 
   const sockets = attachWebSockets({
     server,
@@ -284,6 +297,24 @@ export function buildApp(deps: AppDeps): App {
     webSocketCount: () => sockets.count(),
     async listen(port, host = '127.0.0.1') {
       await readyWithin(live, 10_000, deps.live?.redisUrl);
+      const slack = deps.slack;
+      if (slack?.botToken && slack.signingSecret) {
+        bot = await startChatOps({
+          db: db.prisma,
+          log: log.child({ component: 'slack' }),
+          botToken: slack.botToken,
+          signingSecret: slack.signingSecret,
+          slackApiUrl: slack.slackApiUrl,
+          plugins: slack.plugins ?? [],
+          // In-process: the bot's GraphQL requests go through Yoga without a network hop.
+          fetch: (url, init) =>
+            Promise.resolve(
+              (yoga.fetch as (u: string, i?: RequestInit) => Response | Promise<Response>)(String(url), init),
+            ),
+        });
+      } else if (deps.mail?.quiet !== true) {
+        log.info('chat-ops is off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn the Slack bot on)');
+      }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {

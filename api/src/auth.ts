@@ -36,16 +36,57 @@ export function bearerToken(header: string | null | undefined): string | undefin
  * malformed, unknown, revoked, expired, or whose user is disabled: one and the
  * same UNAUTHENTICATED error, so a caller learns nothing about which it was.
  */
-export async function authenticate(db: Db, header: string | null | undefined, now = new Date()): Promise<Viewer> {
+export async function authenticate(
+  db: Db,
+  header: string | null | undefined,
+  now = new Date(),
+  slackUser?: string | null,
+): Promise<Viewer> {
   const secret = bearerToken(header);
-  if (secret === undefined) return ANONYMOUS;
+  if (secret === undefined) {
+    if (slackUser) throw new DomainError('UNAUTHENTICATED', 'Acting for a Slack user needs the chat-ops token.');
+    return ANONYMOUS;
+  }
   const invalid = new DomainError('UNAUTHENTICATED', 'The API token is invalid, expired or revoked.');
   if (!looksLikeToken(secret)) throw invalid;
   const rows = await tokenRows(db, { hashes: [hashToken(secret)] });
   const viewer = rows[0] && viewerOf(rows[0], now);
   if (!viewer) throw invalid;
   touch(db, rows[0] as TokenRow, now);
-  return viewer;
+  return slackUser ? actForSlackUser(db, viewer, slackUser) : viewer;
+}
+
+/** The header by which the chat-ops service account names the Slack user it acts for. */
+export const SLACK_USER_HEADER = 'x-psirt-slack-user';
+
+/**
+ * The Slack bot is a client of this API: with its CHAT_OPS token and the Slack
+ * user id of whoever typed the command, the request runs as the staff user
+ * linked to that Slack account — with their roles, need-to-know and audit
+ * trail, never the bot's. Nobody else may act for anyone.
+ */
+async function actForSlackUser(db: Db, bot: Viewer, slackUserId: string): Promise<Viewer> {
+  if (bot.kind !== 'user' || !bot.roles.includes('CHAT_OPS')) {
+    throw new DomainError('FORBIDDEN', 'Only the chat-ops service account (role CHAT_OPS) may act for a Slack user.');
+  }
+  const user = await db.user.findFirst({
+    where: { slackUserId, disabledAt: null },
+    select: { id: true, email: true, name: true, roles: true },
+  });
+  if (!user) {
+    throw new DomainError(
+      'UNAUTHENTICATED',
+      `Your Slack account (${slackUserId}) is not linked to a PSIRT account. Ask an admin to run: psirt slack link --email <your e-mail> --slack-user ${slackUserId}`,
+    );
+  }
+  return {
+    kind: 'user',
+    userId: user.id,
+    email: user.email,
+    name: user.name,
+    roles: (user.roles as Role[]).filter((r) => r !== 'CHAT_OPS'),
+    tokenId: bot.tokenId,
+  };
 }
 
 /**

@@ -203,6 +203,77 @@ token
     }),
   );
 
+const slack = program.command('slack').description('Slack chat-ops: who is who');
+
+slack
+  .command('link')
+  .description('Link a Slack user to a staff user: the bot then acts as that user, with their roles.')
+  .requiredOption('-e, --email <email>', 'the staff user')
+  .requiredOption(
+    '-s, --slack-user <id>',
+    'the Slack user id (U…, from the profile’s "Copy member ID")',
+    parseSlackUser,
+  )
+  .action((opts: { email: string; slackUser: string }) =>
+    withDatabase(async ({ prisma }) => {
+      const email = opts.email.toLowerCase();
+      const user = await prisma.user.findUnique({ where: { email }, select: { id: true, slackUserId: true } });
+      if (!user) throw new DomainError('NOT_FOUND', `no user ${email}`);
+      const holder = await prisma.user.findUnique({ where: { slackUserId: opts.slackUser }, select: { email: true } });
+      if (holder && holder.email !== email) {
+        throw new DomainError('CONFLICT', `${opts.slackUser} is already linked to ${holder.email}; unlink it first`);
+      }
+      await prisma.$transaction(async (tx) => {
+        await tx.user.update({ where: { id: user.id }, data: { slackUserId: opts.slackUser } });
+        await appendAudit(
+          tx,
+          [
+            {
+              actorKind: 'SYSTEM',
+              actorId: null,
+              action: 'user.slack.linked',
+              subjectType: 'User',
+              subjectId: user.id,
+              data: { slackUserId: opts.slackUser, previous: user.slackUserId, via: 'cli' },
+            },
+          ],
+          new Date(),
+        );
+      });
+      out(`linked ${opts.slackUser} to ${email}`);
+    }),
+  );
+
+slack
+  .command('unlink')
+  .description('Remove the Slack link of a staff user: the bot no longer acts for that Slack user.')
+  .requiredOption('-e, --email <email>', 'the staff user')
+  .action((opts: { email: string }) =>
+    withDatabase(async ({ prisma }) => {
+      const email = opts.email.toLowerCase();
+      const user = await prisma.user.findUnique({ where: { email }, select: { id: true, slackUserId: true } });
+      if (!user?.slackUserId) throw new DomainError('NOT_FOUND', `${email} has no Slack link`);
+      await prisma.$transaction(async (tx) => {
+        await tx.user.update({ where: { id: user.id }, data: { slackUserId: null } });
+        await appendAudit(
+          tx,
+          [
+            {
+              actorKind: 'SYSTEM',
+              actorId: null,
+              action: 'user.slack.unlinked',
+              subjectType: 'User',
+              subjectId: user.id,
+              data: { slackUserId: user.slackUserId, via: 'cli' },
+            },
+          ],
+          new Date(),
+        );
+      });
+      out(`unlinked ${user.slackUserId} from ${email}`);
+    }),
+  );
+
 const audit = program.command('audit').description('The tamper-evident audit log');
 
 audit
@@ -234,6 +305,12 @@ function parseHead(value: string): { seq: string; hash: string } {
   const m = /^(\d+):([0-9a-f]{64})$/.exec(value.trim());
   if (!m) throw new InvalidArgumentError('a head looks like <seq>:<64 hex digits>, as printed by `audit verify`');
   return { seq: m[1] as string, hash: m[2] as string };
+}
+
+function parseSlackUser(value: string): string {
+  const v = value.trim().toUpperCase();
+  if (!/^[UW][A-Z0-9]{6,}$/.test(v)) throw new InvalidArgumentError('a Slack user id looks like U0123ABCD');
+  return v;
 }
 
 function parsePort(value: string): number {

@@ -41,6 +41,20 @@ export const envSchema = z.object({
     .min(1024)
     .default(1 << 20),
   PSIRT_WS_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xox[bp]-/, 'a bot token, xoxb-…')
+    .optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  PSIRT_PLUGINS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
   PSIRT_SUPPORT_CONTACT: z
     .string()
     .min(1)
@@ -66,6 +80,8 @@ export interface ApiConfig {
   supportContact: string;
   /** Live updates: Redis to share them between instances; limits per subscriber; WebSocket pings. */
   live: { redisUrl?: string; limits: { queue: number; bufferedBytes: number }; keepAliveMs: number };
+  /** Slack chat-ops (on with both secrets) and extra plugins by package name. */
+  slack: { botToken?: string; signingSecret?: string; plugins: string[] };
   database: DatabaseConfig;
   dataDir: string;
 }
@@ -77,6 +93,11 @@ export class ConfigError extends Error {
 /** Reads and checks the environment; a bad value is named with what is allowed. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const parsed = envSchema.safeParse(env);
+  if (parsed.success && !parsed.data.SLACK_BOT_TOKEN !== !parsed.data.SLACK_SIGNING_SECRET) {
+    throw new ConfigError(
+      'invalid configuration:\n  SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together: set both to turn chat-ops on, or neither',
+    );
+  }
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -109,6 +130,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       limits: { queue: e.PSIRT_LIVE_QUEUE, bufferedBytes: e.PSIRT_LIVE_BUFFER_BYTES },
       keepAliveMs: e.PSIRT_WS_KEEPALIVE_MS,
     },
+    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, plugins: e.PSIRT_PLUGINS },
     database,
     dataDir: dataDir(env),
   };

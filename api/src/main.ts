@@ -51,6 +51,7 @@ export async function startPlatform(
       mail: config.mail,
       supportContact: config.supportContact,
       live: config.live,
+      slack: config.slack,
     });
     const url = await app.listen(config.port, config.host);
     log.info(

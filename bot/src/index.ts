@@ -1,1 +1,220 @@
-export {};
+// The psirt Slack app (Bolt, HTTP mode), a client of the GraphQL API. Every
+// slash command and button is answered with ack() at once (Slack allows 3 s),
+// then worked through the API as the PSIRT user linked to the Slack user —
+// so the API's authorization, audit and workflow rules apply unchanged.
+// Commands and actions come from plugins (`@psirt/plugin-sdk`).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type Action,
+  ApiError,
+  type Command,
+  type CommandContext,
+  type Plugin,
+  type PsirtApi,
+  type Reply,
+  UsageError,
+  words,
+} from '@psirt/plugin-sdk';
+import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt';
+
+export interface BotLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface BotOptions {
+  /** SLACK_SIGNING_SECRET: every request's signature is checked with it (and its age: 5 minutes). */
+  signingSecret: string;
+  /** SLACK_BOT_TOKEN (xoxb-…): for the Web API calls. */
+  botToken: string;
+  /** The GraphQL API: its URL and the chat-ops service token (role CHAT_OPS); `fetch` to reach it in-process. */
+  api: { url: string; token: string; fetch?: typeof fetch };
+  plugins: readonly Plugin[];
+  /** Slack's Web API base URL (tests point it at a local fake). */
+  slackApiUrl?: string;
+  log: BotLogger;
+}
+
+export interface Bot {
+  /** Handles POST /slack/events (slash commands, interactivity, events). */
+  requestListener(req: IncomingMessage, res: ServerResponse): void;
+  /** The registered commands, by name (help included). */
+  commands: ReadonlyMap<string, Command>;
+}
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** The API as one Slack user (or, without one, as the bot's service account). */
+export function apiClient(api: BotOptions['api'], slackUserId?: string): PsirtApi {
+  const doFetch = api.fetch ?? fetch;
+  return {
+    async gql<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
+      const res = await doFetch(api.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          authorization: `Bearer ${api.token}`,
+          ...(slackUserId ? { 'x-psirt-slack-user': slackUserId } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as {
+        data?: T;
+        errors?: { message: string; extensions?: { code?: string } }[];
+      };
+      const error = body.errors?.[0];
+      if (error) throw new ApiError(error.message, error.extensions?.code ?? 'INTERNAL');
+      return body.data as T;
+    },
+  };
+}
+
+/** Bolt's logger, onto ours. */
+function slackLogger(log: BotLogger): SlackLogger {
+  let level = LogLevel.INFO;
+  return {
+    debug: (...m) => log.debug({ slack: m.map(String).join(' ') }),
+    info: (...m) => log.info({ slack: m.map(String).join(' ') }),
+    warn: (...m) => log.warn({ slack: m.map(String).join(' ') }),
+    error: (...m) => log.error({ slack: m.map(String).join(' ') }),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+const asReply = (r: string | Reply): Reply => (typeof r === 'string' ? { text: r } : r);
+
+/** What the user is told when a command or action fails. Nothing internal leaks. */
+export function explain(error: unknown, usage?: string): string {
+  if (error instanceof UsageError) return usage ? `${error.message}\nUsage: ${usage}` : error.message;
+  if (error instanceof ApiError) {
+    // The API's messages are written for users and never carry internals (masked there).
+    return error.code === 'UNAUTHENTICATED' || error.code === 'INTERNAL'
+      ? error.message
+      : `${error.message} (${error.code})`;
+  }
+  return 'Something went wrong; it has been logged for the PSIRT team.';
+}
+
+export function createBot(options: BotOptions): Bot {
+  const { log } = options;
+  const commands = new Map<string, Command>();
+  const actions: Action[] = [];
+  for (const plugin of options.plugins) {
+    for (const c of plugin.commands ?? []) {
+      if (commands.has(c.name) || c.name === 'help') {
+        throw new Error(`plugin ${plugin.name}: the command "${c.name}" is already taken`);
+      }
+      commands.set(c.name, c);
+    }
+    actions.push(...(plugin.actions ?? []));
+  }
+  const help: Command = {
+    name: 'help',
+    usage: '',
+    description: 'This list.',
+    async run(ctx) {
+      const lines = [...commands.values()]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((c) => `• \`/psirt ${c.name}${c.usage ? ` ${c.usage}` : ''}\` — ${c.description}`);
+      await ctx.respond(`*psirt commands*\n${lines.join('\n')}`);
+    },
+  };
+  commands.set('help', help);
+
+  const receiver = new HTTPReceiver({
+    signingSecret: options.signingSecret,
+    endpoints: SLACK_EVENTS_PATH,
+    // ack() answers Slack at once; the work goes on afterwards.
+    processBeforeResponse: false,
+    logger: slackLogger(log),
+  });
+  const app = new App({
+    token: options.botToken,
+    receiver,
+    // The bot's own identity is not needed to answer commands: no auth.test per request.
+    tokenVerificationEnabled: false,
+    logger: slackLogger(log),
+    ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
+  });
+
+  app.command('/psirt', async ({ command, ack, respond }) => {
+    await ack();
+    const text = command.text.trim();
+    const [name = 'help'] = words(text);
+    const cmd = commands.get(name.toLowerCase());
+    const rest = text.slice(text.indexOf(name) + name.length).trim();
+    const reply = (r: string | Reply, o?: { inChannel?: boolean }) =>
+      respond({ ...asReply(r), response_type: o?.inChannel ? 'in_channel' : 'ephemeral' }).then(() => {});
+    if (!cmd) {
+      await reply(`There is no \`/psirt ${name}\`. Try \`/psirt help\`.`);
+      return;
+    }
+    const ctx: CommandContext = {
+      args: words(rest),
+      rest,
+      slack: { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id },
+      api: apiClient(options.api, command.user_id),
+      respond: reply,
+    };
+    try {
+      await cmd.run(ctx);
+    } catch (error) {
+      if (!(error instanceof UsageError) && !(error instanceof ApiError)) {
+        log.error({ err: error, command: cmd.name }, 'chat-ops command failed');
+      }
+      await reply(explain(error, `/psirt ${cmd.name}${cmd.usage ? ` ${cmd.usage}` : ''}`)).catch((e) =>
+        log.warn({ err: e }, 'could not answer in Slack'),
+      );
+    }
+  });
+
+  for (const action of actions) {
+    const matcher = action.actionId.endsWith(':') ? new RegExp(`^${escapeRegExp(action.actionId)}`) : action.actionId;
+    app.action(matcher, async ({ ack, body, action: a, respond, client }) => {
+      await ack();
+      const button = a as { action_id: string; value?: string };
+      const b = body as {
+        user: { id: string };
+        channel?: { id: string };
+        message?: { ts: string };
+        container?: { channel_id?: string; message_ts?: string };
+      };
+      const channelId = b.channel?.id ?? b.container?.channel_id;
+      const messageTs = b.message?.ts ?? b.container?.message_ts;
+      try {
+        await action.run({
+          actionId: button.action_id,
+          value: button.value ?? '',
+          slack: { userId: b.user.id, channelId, messageTs },
+          api: apiClient(options.api, b.user.id),
+          respond: (r) =>
+            respond({ ...asReply(r), response_type: 'ephemeral', replace_original: false }).then(() => {}),
+          update: async (r) => {
+            if (!channelId || !messageTs) return;
+            await client.chat.update({ channel: channelId, ts: messageTs, text: r.text, blocks: r.blocks as never });
+          },
+        });
+      } catch (error) {
+        if (!(error instanceof UsageError) && !(error instanceof ApiError)) {
+          log.error({ err: error, action: button.action_id }, 'chat-ops action failed');
+        }
+        await respond({ text: explain(error), response_type: 'ephemeral', replace_original: false }).catch(() => {});
+      }
+    });
+  }
+
+  app.error(async (error) => {
+    log.error({ err: error }, 'Slack app error');
+  });
+
+  return { requestListener: receiver.requestListener, commands };
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -7,6 +7,7 @@ export const ROLES = [
   'COMMITTEE_MEMBER',
   'AUDITOR',
   'INTEGRATOR',
+  'CHAT_OPS',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -19,6 +20,8 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   AUDITOR: 'Reads everything, changes nothing; reviews the audit log.',
   INTEGRATOR:
     'A machine client: submits reports on behalf of reporters and reads case status, without confidential fields.',
+  CHAT_OPS:
+    'The Slack bot’s service account: acts as the staff user linked to a Slack user (X-Psirt-Slack-User), with that user’s roles; nothing of its own.',
 };
 
 export function isRole(value: string): value is Role {

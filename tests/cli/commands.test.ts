@@ -60,7 +60,7 @@ describe(`psirt CLI (${dialect})`, () => {
     const migrate = await psirt(['db', 'migrate'], env);
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toMatch(
-      /applied 5: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle, \d+_mailing_list/,
+      /applied 6: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle, \d+_mailing_list, \d+_chat_ops_role/,
     );
     expect((await psirt(['db', 'migrate'], env)).stdout).toContain('already up to date');
     const status = await psirt(['db', 'status'], env);
@@ -79,6 +79,12 @@ describe(`psirt CLI (${dialect})`, () => {
     // An existing user gains the role asked for.
     const again = await psirt(['token', 'create', '--email', 'lead@example.com', '--role', 'AUDITOR'], env);
     expect(again.stdout).toContain('user lead@example.com (ADMIN, AUDITOR)');
+    // Slack chat-ops acts as the linked user.
+    const linked = await psirt(['slack', 'link', '--email', 'lead@example.com', '--slack-user', 'u0lead01'], env);
+    expect(linked.stdout).toContain('linked U0LEAD01 to lead@example.com');
+    expect(
+      (await psirt(['slack', 'link', '--email', 'lead@example.com', '--slack-user', 'nope'], env)).stderr,
+    ).toContain('a Slack user id looks like U0123ABCD');
 
     const server = await startServer(env);
     try {

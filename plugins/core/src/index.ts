@@ -1,0 +1,169 @@
+// The built-in chat-ops commands. Each is a thin client of the GraphQL API:
+// it parses its arguments, asks the API as the Slack user, and says what
+// happened. The API decides who may do what.
+import { type CommandContext, definePlugin, UsageError } from '@psirt/plugin-sdk';
+
+const VAR = /^VAR-\d{4}-\d{4,}$/i;
+const VSR = /^VSR-\d{4}-\d{4,}$/i;
+const REJECT_REASONS = [
+  'live-incident',
+  'duplicate',
+  'out-of-scope',
+  'not-a-vulnerability',
+  'insufficient-information',
+];
+
+function caseArg(ctx: CommandContext, at = 0): string {
+  const id = ctx.args[at];
+  if (!id || !VAR.test(id)) throw new UsageError(id ? `"${id}" is not a case id (VAR-2026-0001)` : 'which case?');
+  return id.toUpperCase();
+}
+
+const CASE_CARD = `query($id: String!) { case(publicId: $id) {
+  publicId title state severity severityScore embargoUntil nextUpdateDue updateOverdue
+  impacts { product { name } status }
+  members { role user { name } }
+} }`;
+
+interface CaseCard {
+  publicId: string;
+  title: string;
+  state: string;
+  severity: string | null;
+  severityScore: number | null;
+  embargoUntil: string | null;
+  nextUpdateDue: string | null;
+  updateOverdue: boolean;
+  impacts: { product: { name: string }; status: string }[];
+  members: { role: string; user: { name: string } }[];
+}
+
+const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
+
+/** The summary card of a case (mrkdwn). */
+export function caseCard(c: CaseCard): string {
+  const severity = c.severity ? `${c.severity} ${c.severityScore?.toFixed(1) ?? ''}`.trim() : 'not scored';
+  const products = c.impacts.map((i) => `${i.product.name} (${i.status.toLowerCase().replace(/_/g, ' ')})`);
+  const team = c.members.map((m) => `${m.user.name} (${m.role.toLowerCase().replace(/_/g, ' ')})`);
+  return [
+    `*${c.publicId}* — ${c.title}`,
+    `State: ${c.state.toLowerCase()} · Severity: ${severity}`,
+    `Products: ${products.join(', ') || '—'}`,
+    `Team: ${team.join(', ') || '—'}`,
+    `Next reporter update: ${day(c.nextUpdateDue)}${c.updateOverdue ? ' (overdue)' : ''} · Embargo: ${day(c.embargoUntil)}`,
+  ].join('\n');
+}
+
+export default definePlugin({
+  name: '@psirt/plugin-core',
+  commands: [
+    {
+      name: 'queue',
+      usage: '',
+      description: 'Reports waiting for triage, oldest first, with their age.',
+      async run(ctx) {
+        const data = await ctx.api.gql<{
+          triageQueue: { totalCount: number; edges: { node: { publicId: string; title: string; ageHours: number } }[] };
+        }>('{ triageQueue(first: 20) { totalCount edges { node { publicId title ageHours } } } }');
+        const q = data.triageQueue;
+        if (!q.totalCount) return ctx.respond('The triage queue is empty.');
+        const lines = q.edges.map(({ node: r }) => `• *${r.publicId}* ${r.title} — ${r.ageHours} h`);
+        const more = q.totalCount > q.edges.length ? `\n…and ${q.totalCount - q.edges.length} more` : '';
+        await ctx.respond(`${q.totalCount} report(s) to triage:\n${lines.join('\n')}${more}`);
+      },
+    },
+    {
+      name: 'case',
+      usage: '<VAR>',
+      description: 'The summary card of a case: state, severity, products, team, next update due, embargo.',
+      async run(ctx) {
+        const id = caseArg(ctx);
+        const { case: c } = await ctx.api.gql<{ case: CaseCard | null }>(CASE_CARD, { id });
+        // The API answers null alike for a case that does not exist and one the user may not see.
+        if (!c) return ctx.respond(`No case ${id}, or not one you may see.`);
+        await ctx.respond(caseCard(c));
+      },
+    },
+    {
+      name: 'note',
+      usage: '<VAR> <text>',
+      description: "Add a note to a case's timeline.",
+      async run(ctx) {
+        const id = caseArg(ctx);
+        const text = ctx.rest.replace(/^\s*\S+\s*/, '').trim();
+        if (!text) throw new UsageError('the note is empty');
+        await ctx.api.gql('mutation($c: String!, $t: String!) { addCaseNote(caseId: $c, text: $t) { id } }', {
+          c: id,
+          t: text,
+        });
+        await ctx.respond(`Noted on ${id}.`);
+      },
+    },
+    {
+      name: 'triage',
+      usage: '<VSR> accept [product…] | reject <reason> [text]',
+      description: `Accept a report into a new case, or reject it (${REJECT_REASONS.join(', ')}).`,
+      async run(ctx) {
+        const [vsr, verb, ...more] = ctx.args;
+        if (!vsr || !VSR.test(vsr))
+          throw new UsageError(vsr ? `"${vsr}" is not a report id (VSR-2026-0001)` : 'which report?');
+        if (verb === 'accept') {
+          // acceptReport answers with the case it opened.
+          const data = await ctx.api.gql<{ acceptReport: { publicId: string } }>(
+            'mutation($r: String!, $p: [String!]) { acceptReport(reportId: $r, products: $p) { publicId } }',
+            { r: vsr.toUpperCase(), p: more },
+          );
+          return ctx.respond(`${vsr.toUpperCase()} accepted: case ${data.acceptReport.publicId} opened.`);
+        }
+        if (verb === 'reject') {
+          const [reason, ...text] = more;
+          if (!reason || !REJECT_REASONS.includes(reason.toLowerCase())) {
+            throw new UsageError(`give a reason: ${REJECT_REASONS.join(', ')}`);
+          }
+          await ctx.api.gql(
+            'mutation($r: String!, $why: RejectReason!, $n: String) { rejectReport(reportId: $r, reason: $why, note: $n) { id } }',
+            { r: vsr.toUpperCase(), why: reason.toUpperCase().replace(/-/g, '_'), n: text.join(' ') || null },
+          );
+          return ctx.respond(`${vsr.toUpperCase()} rejected (${reason.toLowerCase()}); the reporter is told.`);
+        }
+        throw new UsageError('accept or reject?');
+      },
+    },
+    {
+      name: 'move',
+      usage: '<VAR> <state>',
+      description: 'Move a case to another state of the workflow.',
+      async run(ctx) {
+        const id = caseArg(ctx);
+        const to = ctx.args[1];
+        if (!to) throw new UsageError('to which state?');
+        const data = await ctx.api.gql<{ transitionCase: { state: string } }>(
+          'mutation($c: String!, $to: CaseState!) { transitionCase(caseId: $c, to: $to) { state } }',
+          { c: id, to: to.toUpperCase().replace(/-/g, '_') },
+        );
+        await ctx.respond(`${id} is now ${data.transitionCase.state.toLowerCase()}.`, { inChannel: true });
+      },
+    },
+    {
+      name: 'score',
+      usage: '<VAR> <vector> [product] [rationale]',
+      description: 'Score a case: the vendor base score, or with a product its AVSS (and a rationale).',
+      async run(ctx) {
+        const id = caseArg(ctx);
+        const [, vector, product, ...why] = ctx.args;
+        if (!vector) throw new UsageError('which CVSS vector?');
+        const input = product
+          ? { caseId: id, kind: 'AVSS', vector, product, rationale: why.join(' ') || null }
+          : { caseId: id, kind: 'VENDOR_BASE', vector };
+        const data = await ctx.api.gql<{ recordScore: { severity: string | null; severityScore: number | null } }>(
+          'mutation($i: RecordScoreInput!) { recordScore(input: $i) { severity severityScore } }',
+          { i: input },
+        );
+        const s = data.recordScore;
+        await ctx.respond(
+          `${id} scored${product ? ` for ${product}` : ''}: ${vector}. Case severity: ${s.severity ?? 'none'} ${s.severityScore ?? ''}`.trim(),
+        );
+      },
+    },
+  ],
+});

@@ -1,0 +1,134 @@
+// The contract between the psirt Slack bot and its plugins. A plugin is plain
+// data plus handlers: the subcommands it adds to `/psirt`, the interactive
+// actions (buttons) it answers, and the live events it turns into channel
+// messages. Plugins reach the platform only through `api`, the GraphQL API
+// acting as the Slack user (or, for reactions, as the bot), so the API's
+// authorization, audit and workflow rules apply to them unchanged.
+
+/** The GraphQL API as the acting user. Errors arrive as ApiError with the API's code. */
+export interface PsirtApi {
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
+}
+
+/** A refusal or failure reported by the API (`extensions.code`: FORBIDDEN, NOT_FOUND, VALIDATION…). */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Bad arguments: the user is shown this message and the command's usage. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** What Slack shows: text, with optional Block Kit blocks. */
+export interface Reply {
+  text: string;
+  blocks?: unknown[];
+}
+
+export interface CommandContext {
+  /** The words after the subcommand, quotes respected (`note VAR-1 "two words"` → ['VAR-1', 'two words']). */
+  args: readonly string[];
+  /** The text after the subcommand, as typed. */
+  rest: string;
+  /** Who typed it, and where. */
+  slack: { userId: string; channelId: string; teamId?: string };
+  api: PsirtApi;
+  /** Answers the user (ephemeral by default; `inChannel` shows it to the channel). */
+  respond(reply: string | Reply, options?: { inChannel?: boolean }): Promise<void>;
+}
+
+export interface Command {
+  /** The subcommand: `/psirt <name> …`. Lower case, no spaces. */
+  name: string;
+  /** Its arguments, for help and usage errors: `<VAR> <text>`. */
+  usage: string;
+  /** One line for `/psirt help`. */
+  description: string;
+  run(ctx: CommandContext): Promise<void>;
+}
+
+export interface ActionContext {
+  /** The button's action_id and value. */
+  actionId: string;
+  value: string;
+  slack: { userId: string; channelId?: string; messageTs?: string };
+  api: PsirtApi;
+  /** An ephemeral answer to the clicker only. */
+  respond(reply: string | Reply): Promise<void>;
+  /** Replaces the message that carried the button (chat.update). */
+  update(reply: Reply): Promise<void>;
+}
+
+export interface Action {
+  /** The action_id this handles, or its prefix followed by ":" (`vote:` handles `vote:approve`). */
+  actionId: string;
+  run(ctx: ActionContext): Promise<void>;
+}
+
+/** A live event the bot received (through its graphql-ws subscriptions). */
+export type LiveEvent =
+  | { kind: 'case'; publicId: string; type: string; data: unknown; embargoed: boolean }
+  | { kind: 'advisory'; publicId: string; type: string; title: string; state: string };
+
+export interface ReactionContext {
+  /** The API as the bot itself (role CHAT_OPS: nothing confidential). */
+  api: PsirtApi;
+  /** Posts to a channel (chat.postMessage). */
+  post(channel: string, reply: Reply): Promise<{ ts: string }>;
+}
+
+export interface Reaction {
+  /** Which live events it wants. */
+  on: LiveEvent['kind'];
+  run(event: LiveEvent, ctx: ReactionContext): Promise<void>;
+}
+
+export interface Plugin {
+  /** Unique among the loaded plugins (the package name for external ones). */
+  name: string;
+  commands?: readonly Command[];
+  actions?: readonly Action[];
+  reactions?: readonly Reaction[];
+}
+
+const NAME = /^[a-z][a-z0-9-]*$/;
+
+/**
+ * Declares a plugin, checking what the bot relies on: command names are single
+ * lower-case words, unique within the plugin; action ids are unique.
+ */
+export function definePlugin<P extends Plugin>(plugin: P): P {
+  if (!plugin.name) throw new TypeError('a plugin needs a name');
+  const seen = new Set<string>();
+  for (const c of plugin.commands ?? []) {
+    if (!NAME.test(c.name))
+      throw new TypeError(`plugin ${plugin.name}: "${c.name}" is not a command name (a-z, 0-9, -)`);
+    if (seen.has(c.name)) throw new TypeError(`plugin ${plugin.name}: command "${c.name}" is defined twice`);
+    seen.add(c.name);
+  }
+  const actions = new Set<string>();
+  for (const a of plugin.actions ?? []) {
+    if (actions.has(a.actionId)) throw new TypeError(`plugin ${plugin.name}: action "${a.actionId}" is defined twice`);
+    actions.add(a.actionId);
+  }
+  return plugin;
+}
+
+/**
+ * Splits command text into words; "double" or 'single' quotes keep spaces.
+ * Hand-written: Slack sends one string, and shell-style parsers bring globbing
+ * and escapes that make no sense in a chat message.
+ */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|“([^”]*)”|(\S+)/g;
+  for (const m of text.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3] ?? m[4] ?? '');
+  return out;
+}

@@ -1,0 +1,143 @@
+// The Slack bot as Slack drives it: signed slash commands over real HTTP to
+// /slack/events on the API's port, Bolt's Web API calls and response_url posts
+// landing on a local fake Slack; asserted as Slack would show them and in the
+// database. The bot acts as the linked PSIRT user, so the API's rules apply.
+import { definePlugin } from '@psirt/plugin-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { dialect } from '../support/db.ts';
+import { type FakeSlack, postToBot, SIGNING_SECRET, slashCommand, startFakeSlack } from '../support/slack.ts';
+import { makeWorld, openCase, reportInput, SUBMIT, type World } from '../support/world.ts';
+
+let app: TestApp;
+let w: World;
+let slack: FakeSlack;
+let n = 0;
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+  app = await startTestApp({
+    submissionsPerHour: 1000,
+    slack: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, slackApiUrl: slack.apiUrl },
+  });
+  w = await makeWorld(app);
+  const link = (userId: string, slackUserId: string) =>
+    app.db.prisma.user.update({ where: { id: userId }, data: { slackUserId } });
+  await link(w.analyst.userId, 'UANALYST1');
+  await link(w.gridPrime.userId, 'UGRIDPRIME');
+  await link(w.outsider.userId, 'UOUTSIDER');
+});
+afterAll(async () => {
+  await app?.[Symbol.asyncDispose]();
+  await slack?.close();
+});
+
+/** Runs `/psirt <text>` as a Slack user; resolves with the HTTP status and the (first) answer. */
+async function psirt(user: string, text: string) {
+  n += 1;
+  const name = `r${n}`;
+  const res = await postToBot(app, slashCommand(slack, { user, text, name }));
+  expect(res.status).toBe(200);
+  return slack.response(name);
+}
+
+describe(`Slack slash commands (${dialect})`, () => {
+  it('lists every registered command in /psirt help', async () => {
+    const help = await psirt('UANALYST1', 'help');
+    expect(help.response_type).toBe('ephemeral');
+    for (const c of ['help', 'queue', 'case', 'note', 'triage', 'move', 'score']) {
+      expect(help.text).toContain(`/psirt ${c}`);
+    }
+    expect((await psirt('UANALYST1', '')).text).toContain('/psirt queue');
+    expect((await psirt('UANALYST1', 'frobnicate')).text).toContain('There is no `/psirt frobnicate`');
+  });
+
+  it('tells an unlinked Slack user how to get linked, and does nothing', async () => {
+    const { caseId } = await openCase(app, w, ['gateway']);
+    const before = await app.db.prisma.timelineEvent.count();
+    const answer = await psirt('UNOBODY1', `note ${caseId} should not land`);
+    expect(answer.response_type).toBe('ephemeral');
+    expect(answer.text).toContain('not linked to a PSIRT account');
+    expect(answer.text).toContain('psirt slack link --email <your e-mail> --slack-user UNOBODY1');
+    expect(await app.db.prisma.timelineEvent.count()).toBe(before);
+  });
+
+  it('works a case as the linked user: note, card, score, move — with the API’s rules', async () => {
+    const { caseId } = await openCase(app, w, ['gateway']);
+    expect((await psirt('UANALYST1', `note ${caseId} "Reproduced" on 4.2.0`)).text).toBe(`Noted on ${caseId}.`);
+    const notes = await app.db.prisma.timelineEvent.findMany({
+      where: { type: 'case.note', case: { publicId: caseId } },
+      select: { data: true, actorId: true },
+    });
+    expect(notes).toEqual([{ data: { text: '"Reproduced" on 4.2.0' }, actorId: w.analyst.userId }]);
+
+    const card = await psirt('UGRIDPRIME', `case ${caseId}`);
+    expect(card.text).toContain(`*${caseId}*`);
+    expect(card.text).toContain('State: analysis');
+    expect(card.text).toContain('GridLink Gateway (under investigation)');
+    // Need-to-know: the outsider is not on the case and learns nothing of it.
+    expect((await psirt('UOUTSIDER', `case ${caseId}`)).text).toBe(`No case ${caseId}, or not one you may see.`);
+    expect((await psirt('UOUTSIDER', `note ${caseId} sneaky`)).text).toContain('(NOT_FOUND)');
+
+    // A malformed vector gets the calculator's exact words.
+    const bad = await psirt('UANALYST1', `score ${caseId} CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:Q`);
+    expect(bad.text).toContain('A:Q is not a value of Availability (allowed: H, L, N)');
+    const scored = await psirt(
+      'UGRIDPRIME',
+      `score ${caseId} CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H gateway plant network only`,
+    );
+    expect(scored.text).toContain('Case severity: HIGH 8.8');
+
+    // The workflow's guard speaks for itself, to the user only.
+    expect(await psirt('UANALYST1', `move ${caseId} remediation`)).toEqual({
+      response_type: 'ephemeral',
+      text: 'Cannot move from ANALYSIS to REMEDIATION: at least one product must be AFFECTED or FIXED. (CONFLICT)',
+    });
+    await w.gridSpecialist.gql('mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { id } }', {
+      i: { caseId, product: 'gateway', status: 'AFFECTED', affectedVersions: '<4.2.1' },
+    });
+    const moved = await psirt('UANALYST1', `move ${caseId} remediation`);
+    expect(moved).toMatchObject({ response_type: 'in_channel', text: `${caseId} is now remediation.` });
+  });
+
+  it('triages from the queue', async () => {
+    const sub = await app.anonymous.gql(SUBMIT, { input: reportInput({ title: 'Queued in Slack' }) });
+    const vsr = sub.data?.submitVulnerabilityReport.publicId as string;
+    const queue = await psirt('UANALYST1', 'queue');
+    expect(queue.text).toMatch(new RegExp(`\\*${vsr}\\* Queued in Slack — [0-9.]+ h`));
+    // Only the PSIRT triages: the Prime is refused by the API, not by the bot.
+    expect((await psirt('UGRIDPRIME', `triage ${vsr} accept gateway`)).text).toContain('(FORBIDDEN)');
+    const accepted = await psirt('UANALYST1', `triage ${vsr} accept gateway`);
+    expect(accepted.text).toMatch(new RegExp(`^${vsr} accepted: case VAR-\\d{4}-\\d{4} opened\\.$`));
+
+    const other = (await app.anonymous.gql(SUBMIT, { input: reportInput() })).data?.submitVulnerabilityReport
+      .publicId as string;
+    const usage = await psirt('UANALYST1', `triage ${other} reject because`);
+    expect(usage.text).toContain('give a reason: live-incident, duplicate');
+    expect(usage.text).toContain('Usage: /psirt triage <VSR> accept [product…] | reject <reason> [text]');
+    const rejected = await psirt('UANALYST1', `triage ${other} reject out-of-scope Not our product`);
+    expect(rejected.text).toBe(`${other} rejected (out-of-scope); the reporter is told.`);
+    const report = await app.db.prisma.vulnerabilityReport.findUnique({ where: { publicId: other } });
+    expect(report?.triageOutcome).toBe('OUT_OF_SCOPE');
+  });
+
+  it('answers Slack only when the request is signed with the secret and fresh', async () => {
+    const body = slashCommand(slack, { user: 'UANALYST1', text: 'help', name: 'unsigned' });
+    expect((await postToBot(app, body, { secret: 'not-the-secret' })).status).toBe(401);
+    expect((await postToBot(app, body, { signature: 'v0=deadbeef' })).status).toBe(401);
+    // Older than Slack's five-minute replay window.
+    expect((await postToBot(app, body, { age: 6 * 60 })).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(slack.responses.get('unsigned')).toBeUndefined();
+  });
+});
+
+describe('the plugin contract', () => {
+  it('refuses malformed plugins', () => {
+    expect(() =>
+      definePlugin({ name: 'x', commands: [{ name: 'Bad Name', usage: '', description: '', run: async () => {} }] }),
+    ).toThrow(/not a command name/);
+    const cmd = { name: 'twice', usage: '', description: '', run: async () => {} };
+    expect(() => definePlugin({ name: 'x', commands: [cmd, cmd] })).toThrow(/defined twice/);
+  });
+});

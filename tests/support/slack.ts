@@ -1,0 +1,143 @@
+// Slack for tests: a local fake of the Web API (and of response_url) that
+// records every call, and correctly (or wrongly) signed requests to the bot.
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestApp } from './app.ts';
+
+export interface SlackCall {
+  method: string;
+  body: Record<string, any>;
+}
+
+export interface FakeSlack {
+  /** For the bot's clientOptions.slackApiUrl. */
+  apiUrl: string;
+  /** A response_url of our own, by name. */
+  responseUrl(name: string): string;
+  /** Web API calls (chat.postMessage, chat.update, chat.postEphemeral, views.open…), in order. */
+  calls: SlackCall[];
+  /** Posts to response URLs, by name, in order. */
+  responses: Map<string, Record<string, any>[]>;
+  /** Resolves with the n-th post to a response URL (1-based), waiting up to `ms`. */
+  response(name: string, n?: number, ms?: number): Promise<Record<string, any>>;
+  close(): Promise<void>;
+}
+
+async function bodyOf(req: IncomingMessage): Promise<Record<string, any>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if ((req.headers['content-type'] ?? '').includes('json')) return text ? JSON.parse(text) : {};
+  const out: Record<string, any> = {};
+  for (const [k, v] of new URLSearchParams(text)) {
+    try {
+      out[k] = k === 'blocks' || k === 'attachments' ? JSON.parse(v) : v;
+    } catch {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const calls: SlackCall[] = [];
+  const responses = new Map<string, Record<string, any>[]>();
+  let ts = 1_700_000_000;
+  const server = createServer(async (req, res) => {
+    const body = await bodyOf(req);
+    const path = req.url ?? '/';
+    res.setHeader('content-type', 'application/json');
+    if (path.startsWith('/api/')) {
+      const method = path.slice('/api/'.length).split('?')[0] as string;
+      calls.push({ method, body });
+      ts += 1;
+      const extra = method === 'auth.test' ? { user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0001', user: 'psirt' } : {};
+      res.end(JSON.stringify({ ok: true, channel: body.channel ?? 'C0001', ts: `${ts}.000100`, ...extra }));
+      return;
+    }
+    if (path.startsWith('/response/')) {
+      const name = path.slice('/response/'.length);
+      responses.set(name, [...(responses.get(name) ?? []), body]);
+      res.end(JSON.stringify({ ok: true }));
+      return;
+    }
+    res.statusCode = 404;
+    res.end(JSON.stringify({ ok: false, error: 'unknown_method' }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    apiUrl: `${base}/api/`,
+    responseUrl: (name) => `${base}/response/${name}`,
+    calls,
+    responses,
+    async response(name, n = 1, ms = 5000) {
+      const started = Date.now();
+      for (;;) {
+        const got = responses.get(name)?.[n - 1];
+        if (got) return got;
+        if (Date.now() - started > ms) throw new Error(`no response #${n} to ${name} within ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+
+/** POSTs a body to the bot the way Slack does: signed, timestamped (or with what `tamper` says). */
+export async function postToBot(
+  app: TestApp,
+  body: string,
+  options: {
+    contentType?: string;
+    secret?: string;
+    age?: number;
+    signature?: string;
+    headers?: Record<string, string>;
+  } = {},
+) {
+  const timestamp = Math.floor(Date.now() / 1000) - (options.age ?? 0);
+  const signature =
+    options.signature ??
+    `v0=${createHmac('sha256', options.secret ?? SIGNING_SECRET)
+      .update(`v0:${timestamp}:${body}`)
+      .digest('hex')}`;
+  const res = await fetch(`${app.origin}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signature,
+      ...options.headers,
+    },
+    body,
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+let triggers = 0;
+
+/** A `/psirt …` slash command from a Slack user; its answers go to `fake.responseUrl(name)`. */
+export function slashCommand(
+  fake: FakeSlack,
+  o: { user: string; text: string; name: string; channel?: string },
+): string {
+  triggers += 1;
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T0001',
+    team_domain: 'example',
+    channel_id: o.channel ?? 'C0001',
+    channel_name: 'psirt',
+    user_id: o.user,
+    user_name: o.user.toLowerCase(),
+    command: '/psirt',
+    text: o.text,
+    api_app_id: 'A0001',
+    response_url: fake.responseUrl(o.name),
+    trigger_id: `trigger.${triggers}`,
+  }).toString();
+}
