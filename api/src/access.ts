@@ -14,8 +14,12 @@ export const REPORTER_READERS: readonly Role[] = ['ADMIN', 'ANALYST', 'AUDITOR']
 /** Who may submit a report on a reporter's behalf. */
 export const SUBMITTERS: readonly Role[] = ['ADMIN', 'ANALYST', 'INTEGRATOR'];
 
-/** Who reads advisories before they are public: drafts, revisions, votes, the tally. */
-export const ADVISORY_READERS: readonly Role[] = ['ADMIN', 'ANALYST', 'COMMITTEE_MEMBER', 'AUDITOR'];
+/**
+ * Who reads advisories before they are public: drafts, revisions, votes, the
+ * tally. CHAT_OPS is the Slack bot itself, which puts each revision under
+ * review before the committee in its (private) channel.
+ */
+export const ADVISORY_READERS: readonly Role[] = ['ADMIN', 'ANALYST', 'COMMITTEE_MEMBER', 'AUDITOR', 'CHAT_OPS'];
 /** Who votes on advisory revisions. */
 export const COMMITTEE: readonly Role[] = ['COMMITTEE_MEMBER'];
 

@@ -54,7 +54,14 @@ export interface AppDeps {
    * the bot token and the signing secret are given. Plugins: the built-in ones
    * plus these package names (PSIRT_PLUGINS).
    */
-  slack?: { botToken?: string; signingSecret?: string; slackApiUrl?: string; plugins?: readonly string[] };
+  slack?: {
+    botToken?: string;
+    signingSecret?: string;
+    slackApiUrl?: string;
+    plugins?: readonly string[];
+    /** Channel ids: the committee's (reviews and votes). */
+    channels?: { committee?: string };
+  };
 }
 
 export interface App {
@@ -306,6 +313,7 @@ export function buildApp(deps: AppDeps): App {
           signingSecret: slack.signingSecret,
           slackApiUrl: slack.slackApiUrl,
           plugins: slack.plugins ?? [],
+          channels: slack.channels ?? {},
           // In-process: the bot's GraphQL requests go through Yoga without a network hop.
           fetch: (url, init) =>
             Promise.resolve(
@@ -324,6 +332,12 @@ export function buildApp(deps: AppDeps): App {
           }
           for (const b of background) b.start();
           const addr = server.address() as AddressInfo;
+          if (bot) {
+            const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+            bot.startLive(`ws://${local}:${addr.port}/graphql`).catch((error) => {
+              log.error({ err: error }, 'the Slack bot could not subscribe to live updates');
+            });
+          }
           const shown = host === '0.0.0.0' || host === '::' || host === '127.0.0.1' ? 'localhost' : host;
           resolve(`http://${shown}:${addr.port}/graphql`);
         });
@@ -333,6 +347,7 @@ export function buildApp(deps: AppDeps): App {
       if (!server.listening) return;
       draining = true;
       await Promise.all(background.map((b) => b.stop()));
+      await bot?.stop();
       await sockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -50,6 +50,7 @@ export async function startChatOps(o: {
   signingSecret: string;
   slackApiUrl?: string;
   plugins: readonly string[];
+  channels: { committee?: string };
   fetch: typeof fetch;
 }): Promise<Bot> {
   const plugins = await loadPlugins(o.plugins);
@@ -59,6 +60,7 @@ export async function startChatOps(o: {
     slackApiUrl: o.slackApiUrl,
     api: { url: 'http://in-process/graphql', token: await serviceToken(o.db), fetch: o.fetch },
     plugins,
+    channels: o.channels,
     log: o.log,
   });
   o.log.info(

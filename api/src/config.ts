@@ -46,6 +46,10 @@ export const envSchema = z.object({
     .regex(/^xox[bp]-/, 'a bot token, xoxb-…')
     .optional(),
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  PSIRT_SLACK_COMMITTEE_CHANNEL: z
+    .string()
+    .regex(/^[CG][A-Z0-9]{6,}$/, 'a Slack channel id, e.g. C0123ABCD (from the channel’s details)')
+    .optional(),
   PSIRT_PLUGINS: z
     .string()
     .optional()
@@ -81,7 +85,7 @@ export interface ApiConfig {
   /** Live updates: Redis to share them between instances; limits per subscriber; WebSocket pings. */
   live: { redisUrl?: string; limits: { queue: number; bufferedBytes: number }; keepAliveMs: number };
   /** Slack chat-ops (on with both secrets) and extra plugins by package name. */
-  slack: { botToken?: string; signingSecret?: string; plugins: string[] };
+  slack: { botToken?: string; signingSecret?: string; plugins: string[]; channels: { committee?: string } };
   database: DatabaseConfig;
   dataDir: string;
 }
@@ -130,7 +134,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       limits: { queue: e.PSIRT_LIVE_QUEUE, bufferedBytes: e.PSIRT_LIVE_BUFFER_BYTES },
       keepAliveMs: e.PSIRT_WS_KEEPALIVE_MS,
     },
-    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, plugins: e.PSIRT_PLUGINS },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      plugins: e.PSIRT_PLUGINS,
+      channels: { committee: e.PSIRT_SLACK_COMMITTEE_CHANNEL },
+    },
     database,
     dataDir: dataDir(env),
   };

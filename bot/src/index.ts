@@ -7,8 +7,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type Action,
   ApiError,
+  type Channels,
   type Command,
   type CommandContext,
+  type LiveEvent,
   type Plugin,
   type PsirtApi,
   type Reply,
@@ -16,6 +18,8 @@ import {
   words,
 } from '@psirt/plugin-sdk';
 import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import WebSocket from 'ws';
 
 export interface BotLogger {
   info(obj: object, msg?: string): void;
@@ -25,6 +29,8 @@ export interface BotLogger {
 }
 
 export interface BotOptions {
+  /** Slack channel ids the plugins post to (the committee's, …). */
+  channels?: Channels;
   /** SLACK_SIGNING_SECRET: every request's signature is checked with it (and its age: 5 minutes). */
   signingSecret: string;
   /** SLACK_BOT_TOKEN (xoxb-…): for the Web API calls. */
@@ -42,6 +48,12 @@ export interface Bot {
   requestListener(req: IncomingMessage, res: ServerResponse): void;
   /** The registered commands, by name (help included). */
   commands: ReadonlyMap<string, Command>;
+  /**
+   * Subscribes, as the bot, to the API's live updates over graphql-ws and hands
+   * each event to the plugins' reactions. Resolves once subscribed.
+   */
+  startLive(wsUrl: string): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -190,6 +202,10 @@ export function createBot(options: BotOptions): Bot {
       const messageTs = b.message?.ts ?? b.container?.message_ts;
       try {
         await action.run({
+          post: async (channel, r) => {
+            const res = await client.chat.postMessage({ channel, text: r.text, blocks: r.blocks as never });
+            return { ts: String(res.ts) };
+          },
           actionId: button.action_id,
           value: button.value ?? '',
           slack: { userId: b.user.id, channelId, messageTs },
@@ -214,7 +230,64 @@ export function createBot(options: BotOptions): Bot {
     log.error({ err: error }, 'Slack app error');
   });
 
-  return { requestListener: receiver.requestListener, commands };
+  const reactions = options.plugins.flatMap((p) => p.reactions ?? []);
+  const botApi = apiClient(options.api);
+  const post = async (channel: string, r: Reply) => {
+    const res = await app.client.chat.postMessage({ channel, text: r.text, blocks: r.blocks as never });
+    return { ts: String(res.ts) };
+  };
+  let live: WsClient | undefined;
+
+  async function react(event: LiveEvent) {
+    for (const reaction of reactions.filter((r) => r.on === event.kind)) {
+      try {
+        await reaction.run(event, { api: botApi, post, channels: options.channels ?? {} });
+      } catch (error) {
+        log.error({ err: error, event: event.type }, 'chat-ops reaction failed');
+      }
+    }
+  }
+
+  return {
+    requestListener: receiver.requestListener,
+    commands,
+    async startLive(wsUrl) {
+      if (!reactions.length) return;
+      live = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${options.api.token}` },
+        // Reconnect for as long as the bot runs (the API restarts, the network blips).
+        retryAttempts: Number.POSITIVE_INFINITY,
+        shouldRetry: () => true,
+        lazy: false,
+      });
+      const subscribed = new Promise<void>((resolve, reject) => {
+        const offConnected = live?.on('connected', () => {
+          offConnected?.();
+          resolve();
+        });
+        setTimeout(() => reject(new Error(`the bot could not subscribe to ${wsUrl}`)), 10_000).unref();
+      });
+      live.subscribe<{
+        advisoryChanged: { type: string; advisory: { publicId: string; title: string; state: string } };
+      }>(
+        { query: 'subscription { advisoryChanged { type advisory { publicId title state } } }' },
+        {
+          next: ({ data }) => {
+            const c = data?.advisoryChanged;
+            if (c) void react({ kind: 'advisory', type: c.type, ...c.advisory });
+          },
+          error: (error) => log.error({ err: error }, 'the bot’s live subscription failed'),
+          complete: () => {},
+        },
+      );
+      await subscribed;
+    },
+    async stop() {
+      await live?.dispose();
+    },
+  };
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

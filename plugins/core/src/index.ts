@@ -1,7 +1,7 @@
 // The built-in chat-ops commands. Each is a thin client of the GraphQL API:
 // it parses its arguments, asks the API as the Slack user, and says what
 // happened. The API decides who may do what.
-import { type CommandContext, definePlugin, UsageError } from '@psirt/plugin-sdk';
+import { type CommandContext, definePlugin, type PsirtApi, type Reply, UsageError } from '@psirt/plugin-sdk';
 
 const VAR = /^VAR-\d{4}-\d{4,}$/i;
 const VSR = /^VSR-\d{4}-\d{4,}$/i;
@@ -54,8 +54,121 @@ export function caseCard(c: CaseCard): string {
   ].join('\n');
 }
 
+// ── The committee: each revision under review goes to its channel with vote buttons ──
+
+const ADVISORY_CARD = `query($a: String!) { advisory(publicId: $a) {
+  publicId title state currentRevision
+  revisions { number changelog }
+  tally { approve reject abstain missing decision }
+} }`;
+
+interface AdvisoryCard {
+  publicId: string;
+  title: string;
+  state: string;
+  currentRevision: number;
+  revisions: { number: number; changelog: string | null }[];
+  tally: { approve: number; reject: number; abstain: number; missing: number; decision: string | null } | null;
+}
+
+const VOTES = { approve: 'APPROVE', reject: 'REJECT', abstain: 'ABSTAIN' } as const;
+
+const readAdvisory = async (api: PsirtApi, publicId: string) =>
+  (await api.gql<{ advisory: AdvisoryCard | null }>(ADVISORY_CARD, { a: publicId })).advisory;
+
+/** The committee's message for an advisory: its revision, the tally, and vote buttons while under review. */
+export function committeeMessage(a: AdvisoryCard): Reply {
+  const revision = a.revisions.find((r) => r.number === a.currentRevision);
+  const t = a.tally;
+  const lines = [
+    `*${a.publicId}* — ${a.title}`,
+    `Revision ${a.currentRevision}${revision?.changelog ? `: ${revision.changelog}` : ''}`,
+    t ? `Votes: ${t.approve} approve · ${t.reject} reject · ${t.abstain} abstain · ${t.missing} more needed` : '',
+    t?.decision
+      ? `*Decision: ${t.decision.toLowerCase()}*`
+      : a.state === 'IN_REVIEW'
+        ? ''
+        : `State: ${a.state.toLowerCase()}`,
+  ].filter(Boolean);
+  const text = lines.join('\n');
+  const value = `${a.publicId}:${a.currentRevision}`;
+  const button = (label: string, vote: keyof typeof VOTES, style?: 'primary' | 'danger') => ({
+    type: 'button',
+    action_id: `vote:${vote}`,
+    text: { type: 'plain_text', text: label },
+    value,
+    ...(style ? { style } : {}),
+  });
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      ...(a.state === 'IN_REVIEW'
+        ? [
+            {
+              type: 'actions',
+              block_id: 'vote',
+              elements: [
+                button('Approve', 'approve', 'primary'),
+                button('Reject', 'reject', 'danger'),
+                button('Abstain', 'abstain'),
+              ],
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
 export default definePlugin({
   name: '@psirt/plugin-core',
+  reactions: [
+    {
+      on: 'advisory',
+      async run(event, ctx) {
+        const channel = ctx.channels.committee;
+        if (!channel) return;
+        if (event.type === 'ADVISORY_REVIEW_REQUESTED') {
+          const a = await readAdvisory(ctx.api, event.publicId);
+          if (a) await ctx.post(channel, committeeMessage(a));
+        } else if (event.type === 'ADVISORY_DECIDED') {
+          const a = await readAdvisory(ctx.api, event.publicId);
+          const decision = a?.tally?.decision ?? (a?.state === 'APPROVED' ? 'APPROVED' : 'decided');
+          await ctx.post(channel, {
+            text: `${event.publicId} — ${event.title}: the committee ${decision.toLowerCase()} it.`,
+          });
+        }
+      },
+    },
+  ],
+  actions: [
+    {
+      actionId: 'vote:',
+      async run(ctx) {
+        const vote = ctx.actionId.slice('vote:'.length) as keyof typeof VOTES;
+        const [publicId = '', revision = ''] = ctx.value.split(':');
+        if (!(vote in VOTES) || !publicId) throw new UsageError('This button is not one of ours.');
+        const before = await readAdvisory(ctx.api, publicId);
+        if (!before) throw new UsageError(`No advisory ${publicId}, or not one you may see.`);
+        if (before.state !== 'IN_REVIEW' || String(before.currentRevision) !== revision) {
+          // An old message: the revision it shows is no longer the one under review.
+          await ctx.update(committeeMessage(before));
+          return ctx.respond(`Revision ${revision} of ${publicId} is no longer under review.`);
+        }
+        // The API counts only committee members, once per member per revision (a second click changes the vote).
+        await ctx.api.gql(
+          'mutation($a: String!, $d: VoteDecision!) { castAdvisoryVote(advisoryId: $a, decision: $d) { id } }',
+          {
+            a: publicId,
+            d: VOTES[vote],
+          },
+        );
+        const after = await readAdvisory(ctx.api, publicId);
+        if (after) await ctx.update(committeeMessage(after));
+        await ctx.respond(`Your vote on ${publicId} revision ${revision}: ${vote}.`);
+      },
+    },
+  ],
   commands: [
     {
       name: 'queue',

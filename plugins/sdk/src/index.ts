@@ -55,6 +55,8 @@ export interface Command {
 }
 
 export interface ActionContext {
+  /** Posts a new message to a channel (chat.postMessage), as the bot. */
+  post(channel: string, reply: Reply): Promise<{ ts: string }>;
   /** The button's action_id and value. */
   actionId: string;
   value: string;
@@ -72,16 +74,29 @@ export interface Action {
   run(ctx: ActionContext): Promise<void>;
 }
 
-/** A live event the bot received (through its graphql-ws subscriptions). */
-export type LiveEvent =
-  | { kind: 'case'; publicId: string; type: string; data: unknown; embargoed: boolean }
-  | { kind: 'advisory'; publicId: string; type: string; title: string; state: string };
+/** A live event the bot received (through its graphql-ws subscription, as itself). */
+export type LiveEvent = {
+  kind: 'advisory';
+  /** SA-… */
+  publicId: string;
+  /** The timeline event type, as the API names it (ADVISORY_REVIEW_REQUESTED, ADVISORY_DECIDED…). */
+  type: string;
+  title: string;
+  state: string;
+};
+
+/** The Slack channels the platform is configured with (ids), where set. */
+export interface Channels {
+  /** The Security Advisories Committee's private channel: reviews and votes. */
+  committee?: string;
+}
 
 export interface ReactionContext {
-  /** The API as the bot itself (role CHAT_OPS: nothing confidential). */
+  /** The API as the bot itself (role CHAT_OPS: advisories, nothing confidential about reporters). */
   api: PsirtApi;
   /** Posts to a channel (chat.postMessage). */
   post(channel: string, reply: Reply): Promise<{ ts: string }>;
+  channels: Channels;
 }
 
 export interface Reaction {

@@ -1,0 +1,152 @@
+// Committee votes in Slack: a revision sent for review appears in the
+// committee's channel with Approve / Reject / Abstain buttons (the bot hears
+// of it over its live subscription); clicks are signed block_actions payloads
+// over real HTTP; the API decides who may vote, once per member per revision;
+// the message is updated in place with the tally, and the decision announced.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readyCase } from '../support/advisories.ts';
+import { type Client, startTestApp, type TestApp } from '../support/app.ts';
+import { dialect } from '../support/db.ts';
+import { listening } from '../support/live.ts';
+import { type FakeSlack, postToBot, SIGNING_SECRET, startFakeSlack } from '../support/slack.ts';
+import { makeWorld, type World } from '../support/world.ts';
+
+const COMMITTEE_CHANNEL = 'CCOMMITTEE1';
+let app: TestApp;
+let w: World;
+let slack: FakeSlack;
+let members: (Client & { userId: string })[];
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+  app = await startTestApp({
+    slack: {
+      botToken: 'xoxb-test-token',
+      signingSecret: SIGNING_SECRET,
+      slackApiUrl: slack.apiUrl,
+      channels: { committee: COMMITTEE_CHANNEL },
+    },
+  });
+  w = await makeWorld(app);
+  members = [w.committee, await app.login('COMMITTEE_MEMBER'), await app.login('COMMITTEE_MEMBER')];
+  for (const [i, m] of members.entries()) {
+    await app.db.prisma.user.update({ where: { id: m.userId }, data: { slackUserId: `UCOMM000${i + 1}` } });
+  }
+  await app.db.prisma.user.update({ where: { id: w.analyst.userId }, data: { slackUserId: 'UANALYST1' } });
+  // The bot's own subscription to advisory changes is in place.
+  await listening(app, 1);
+});
+afterAll(async () => {
+  await app?.[Symbol.asyncDispose]();
+  await slack?.close();
+});
+
+async function until<T>(what: string, check: () => T | undefined, ms = 5000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+let clicks = 0;
+/** A signed block_actions payload: `user` clicked `vote:<vote>` on the message `ts`. */
+async function click(user: string, vote: string, value: string, ts: string, headers: Record<string, string> = {}) {
+  clicks += 1;
+  const name = `click${clicks}`;
+  const payload = {
+    type: 'block_actions',
+    user: { id: user, team_id: 'T0001' },
+    team: { id: 'T0001', domain: 'example' },
+    api_app_id: 'A0001',
+    token: 'deprecated-verification-token',
+    trigger_id: `trigger.click.${clicks}`,
+    container: { type: 'message', message_ts: ts, channel_id: COMMITTEE_CHANNEL, is_ephemeral: false },
+    channel: { id: COMMITTEE_CHANNEL, name: 'psirt-committee' },
+    message: { type: 'message', ts, text: 'committee message' },
+    response_url: slack.responseUrl(name),
+    actions: [
+      { type: 'button', action_id: `vote:${vote}`, block_id: 'vote', value, action_ts: `${Date.now() / 1000}` },
+    ],
+  };
+  const res = await postToBot(app, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { headers });
+  expect(res.status).toBe(200);
+  return name;
+}
+
+const updates = () => slack.calls.filter((c) => c.method === 'chat.update');
+const votesOn = (sa: string) =>
+  app.db.prisma.committeeVote.findMany({
+    where: { revision: { advisory: { publicId: sa } } },
+    select: { decision: true, voterId: true },
+  });
+
+describe(`committee votes in Slack (${dialect})`, () => {
+  it('puts the revision before the committee, counts members once, updates the tally in place, announces the decision', async () => {
+    const caseId = await readyCase(app, w, { cve: 'CVE-2026-30001' });
+    const created = await w.analyst.gql(
+      'mutation($c: [String!]!) { createAdvisory(cases: $c, title: "Gateway bypass") { publicId } }',
+      { c: [caseId] },
+    );
+    const sa = created.data?.createAdvisory.publicId as string;
+    await w.analyst.gql(`mutation { requestAdvisoryReview(advisoryId: "${sa}", changelog: "Initial release") { id } }`);
+
+    const posted = await until('the committee message', () =>
+      slack.calls.find((c) => c.method === 'chat.postMessage' && c.body.channel === COMMITTEE_CHANNEL),
+    );
+    expect(posted.body.text).toContain(`*${sa}* — Gateway bypass`);
+    expect(posted.body.text).toContain('Revision 1: Initial release');
+    const buttons = posted.body.blocks.find((b: { type: string }) => b.type === 'actions').elements;
+    expect(buttons.map((b: { action_id: string; value: string }) => [b.action_id, b.value])).toEqual([
+      ['vote:approve', `${sa}:1`],
+      ['vote:reject', `${sa}:1`],
+      ['vote:abstain', `${sa}:1`],
+    ]);
+    const ts = '1700000001.000100';
+
+    // A committee member approves: their vote, the message updated with the tally.
+    const first = await click('UCOMM0001', 'approve', `${sa}:1`, ts);
+    expect((await slack.response(first)).text).toBe(`Your vote on ${sa} revision 1: approve.`);
+    const u1 = await until('the tally update', () => updates()[0]);
+    expect(u1.body).toMatchObject({ channel: COMMITTEE_CHANNEL, ts });
+    expect(u1.body.text).toContain('Votes: 1 approve · 0 reject · 0 abstain · 2 more needed');
+
+    // Not a committee member: refused privately by the API; nothing counted.
+    const refused = await click('UANALYST1', 'approve', `${sa}:1`, ts);
+    expect((await slack.response(refused)).text).toContain('(FORBIDDEN)');
+    // An unlinked Slack user: told how to get linked.
+    const stranger = await click('USTRANGER', 'approve', `${sa}:1`, ts);
+    expect((await slack.response(stranger)).text).toContain('not linked to a PSIRT account');
+    expect(await votesOn(sa)).toEqual([{ decision: 'APPROVE', voterId: members[0]?.userId }]);
+
+    // A second click changes the vote; Slack's retry of it changes nothing more.
+    await slack.response(await click('UCOMM0001', 'reject', `${sa}:1`, ts));
+    await slack.response(await click('UCOMM0001', 'reject', `${sa}:1`, ts, { 'x-slack-retry-num': '1' }));
+    expect(await votesOn(sa)).toEqual([{ decision: 'REJECT', voterId: members[0]?.userId }]);
+
+    await slack.response(await click('UCOMM0002', 'approve', `${sa}:1`, ts));
+    await slack.response(await click('UCOMM0003', 'approve', `${sa}:1`, ts));
+    const last = updates().at(-1);
+    expect(last?.body.text).toContain('Votes: 2 approve · 1 reject · 0 abstain · 0 more needed');
+    expect(last?.body.text).toContain('*Decision: approved*');
+    expect(last?.body.blocks.some((b: { type: string }) => b.type === 'actions')).toBe(false);
+    const advisory = await app.db.prisma.advisory.findUnique({ where: { publicId: sa } });
+    expect(advisory?.state).toBe('APPROVED');
+    const announced = await until('the announcement', () =>
+      slack.calls.find(
+        (c) => c.method === 'chat.postMessage' && String(c.body.text).includes('the committee approved it'),
+      ),
+    );
+    expect(announced.body).toMatchObject({
+      channel: COMMITTEE_CHANNEL,
+      text: `${sa} — Gateway bypass: the committee approved it.`,
+    });
+
+    // A click on the old message after the decision changes nothing.
+    const late = await click('UCOMM0002', 'reject', `${sa}:1`, ts);
+    expect((await slack.response(late)).text).toBe(`Revision 1 of ${sa} is no longer under review.`);
+    expect((await votesOn(sa)).map((v) => v.decision).sort()).toEqual(['APPROVE', 'APPROVE', 'REJECT']);
+  });
+});
