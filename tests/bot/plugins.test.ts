@@ -1,0 +1,83 @@
+// The plugin contract from the outside: a plugin written like a third party's
+// (tests/support/hello-plugin.ts), loaded through PSIRT_PLUGINS, registers a
+// command that shows in /psirt help and runs as the linked user, and receives
+// live events. And the Slack app manifest we ship matches what the bot serves.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { dialect } from '../support/db.ts';
+import { heard } from '../support/hello-plugin.ts';
+import { listening } from '../support/live.ts';
+import { type FakeSlack, postToBot, SIGNING_SECRET, slashCommand, startFakeSlack } from '../support/slack.ts';
+import { makeWorld, openCase, type World } from '../support/world.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+let app: TestApp;
+let w: World;
+let slack: FakeSlack;
+let n = 0;
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+  app = await startTestApp({
+    slack: {
+      botToken: 'xoxb-test-token',
+      signingSecret: SIGNING_SECRET,
+      slackApiUrl: slack.apiUrl,
+      plugins: [pathToFileURL(path.join(here, '../support/hello-plugin.ts')).href],
+    },
+  });
+  w = await makeWorld(app);
+  await app.db.prisma.user.update({ where: { id: w.gridPrime.userId }, data: { slackUserId: 'UGRIDPRIME' } });
+  await app.db.prisma.user.update({ where: { id: w.outsider.userId }, data: { slackUserId: 'UOUTSIDER' } });
+  await listening(app, 1);
+});
+afterAll(async () => {
+  await app?.[Symbol.asyncDispose]();
+  await slack?.close();
+});
+
+async function psirt(user: string, text: string) {
+  n += 1;
+  const res = await postToBot(app, slashCommand(slack, { user, text, name: `p${n}` }));
+  expect(res.status).toBe(200);
+  return (await slack.response(`p${n}`)).text as string;
+}
+
+describe(`chat-ops plugins (${dialect})`, () => {
+  it('registers a plugin’s command, lists it in help, and runs it as the linked user', async () => {
+    const { caseId } = await openCase(app, w, ['gateway']);
+    expect(await psirt('UGRIDPRIME', 'help')).toContain('`/psirt hello <VAR>` — Greets a case by its title.');
+    expect(await psirt('UGRIDPRIME', `hello ${caseId}`)).toBe('Hello, Admin access without a password!');
+    expect(await psirt('UOUTSIDER', `hello ${caseId}`)).toBe(`No case ${caseId}, or not one you may see.`);
+    expect(await psirt('UGRIDPRIME', 'hello')).toBe('which case?\nUsage: /psirt hello <VAR>');
+  });
+
+  it('hands live events to a plugin’s reactions', async () => {
+    const { caseId } = await openCase(app, w, ['gateway']);
+    const res = await w.analyst.gql(
+      'mutation($c: [String!]!) { createAdvisory(cases: $c, title: "Plugin sees this") { publicId } }',
+      { c: [caseId] },
+    );
+    const sa = res.data?.createAdvisory.publicId as string;
+    const started = Date.now();
+    while (!heard.some((e) => e.publicId === sa) && Date.now() - started < 5000) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(heard).toContainEqual({ type: 'ADVISORY_CREATED', publicId: sa });
+  });
+});
+
+describe('the Slack app manifest', () => {
+  it('points the slash command and interactivity at /slack/events and asks only for the scopes used', () => {
+    const manifest = parse(readFileSync(path.join(here, '../../bot/manifest.yml'), 'utf8'));
+    const [command] = manifest.features.slash_commands;
+    expect(command.command).toBe('/psirt');
+    expect(new URL(command.url).pathname).toBe('/slack/events');
+    expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe('/slack/events');
+    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write']);
+  });
+});

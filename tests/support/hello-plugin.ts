@@ -1,0 +1,33 @@
+// A plugin as a third party would write one, loaded by the tests through
+// PSIRT_PLUGINS (by path here; by package name in production).
+import { definePlugin, UsageError } from '@psirt/plugin-sdk';
+
+export const heard: { type: string; publicId: string }[] = [];
+
+export default definePlugin({
+  name: 'hello-plugin',
+  commands: [
+    {
+      name: 'hello',
+      usage: '<VAR>',
+      description: 'Greets a case by its title.',
+      async run(ctx) {
+        const id = ctx.args[0];
+        if (!id) throw new UsageError('which case?');
+        const { case: c } = await ctx.api.gql<{ case: { title: string } | null }>(
+          'query($id: String!) { case(publicId: $id) { title } }',
+          { id },
+        );
+        await ctx.respond(c ? `Hello, ${c.title}!` : `No case ${id}, or not one you may see.`);
+      },
+    },
+  ],
+  reactions: [
+    {
+      on: 'advisory',
+      async run(event) {
+        heard.push({ type: event.type, publicId: event.publicId });
+      },
+    },
+  ],
+});
