@@ -19,3 +19,14 @@ function refWhere(ref: string, typename: string, prefix: string): { id: string }
 export const caseRef = (ref: string) => refWhere(ref, 'AnalysisCase', 'VAR');
 export const reportRef = (ref: string) => refWhere(ref, 'VulnerabilityReport', 'VSR');
 export const advisoryRef = (ref: string) => refWhere(ref.trim(), 'Advisory', 'SA');
+
+/**
+ * A staff user named by node id, UUID, or Slack account: `slack:U0123ABCD`, or
+ * a Slack mention as a slash command carries it (`<@U0123ABCD|name>`).
+ */
+export function userRef(ref: string): { id: string } | { slackUserId: string } | null {
+  const slack = /^(?:slack:|<@)([UW][A-Z0-9]+)(?:\|[^>]*)?>?$/i.exec(ref.trim());
+  if (slack) return { slackUserId: (slack[1] as string).toUpperCase() };
+  const id = decodeId(ref, 'User');
+  return id ? { id } : null;
+}

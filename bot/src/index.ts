@@ -158,7 +158,8 @@ export function createBot(options: BotOptions): Bot {
 
   app.command('/psirt', async ({ command, ack, respond }) => {
     await ack();
-    const text = command.text.trim();
+    // Slack escapes &, < and > in what users type (mentions arrive as <@U…|name>).
+    const text = command.text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
     const [name = 'help'] = words(text);
     const cmd = commands.get(name.toLowerCase());
     const rest = text.slice(text.indexOf(name) + name.length).trim();

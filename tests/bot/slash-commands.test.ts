@@ -45,7 +45,19 @@ describe(`Slack slash commands (${dialect})`, () => {
   it('lists every registered command in /psirt help', async () => {
     const help = await psirt('UANALYST1', 'help');
     expect(help.response_type).toBe('ephemeral');
-    for (const c of ['help', 'queue', 'case', 'note', 'triage', 'move', 'score']) {
+    for (const c of [
+      'help',
+      'queue',
+      'case',
+      'note',
+      'triage',
+      'move',
+      'score',
+      'assign',
+      'impact',
+      'notify',
+      'advisory',
+    ]) {
       expect(help.text).toContain(`/psirt ${c}`);
     }
     expect((await psirt('UANALYST1', '')).text).toContain('/psirt queue');
@@ -98,6 +110,46 @@ describe(`Slack slash commands (${dialect})`, () => {
     });
     const moved = await psirt('UANALYST1', `move ${caseId} remediation`);
     expect(moved).toMatchObject({ response_type: 'in_channel', text: `${caseId} is now remediation.` });
+  });
+
+  it('assigns, records impact, notifies reporters and drafts an advisory', async () => {
+    const { caseId } = await openCase(app, w, ['gateway']);
+    await app.db.prisma.user.update({ where: { id: w.buildingPrime.userId }, data: { slackUserId: 'UBPRIME01' } });
+    const assigned = await psirt('UANALYST1', `assign ${caseId} <@UBPRIME01|bea> need-to-know`);
+    expect(assigned.text).toBe(`<@UBPRIME01|bea> is on ${caseId} as need-to-know.`);
+    const member = await app.db.prisma.caseMember.findFirst({
+      where: { case: { publicId: caseId }, userId: w.buildingPrime.userId },
+    });
+    expect(member?.role).toBe('NEED_TO_KNOW');
+    expect((await psirt('UANALYST1', `assign ${caseId} bea`)).text).toContain('mention the person: @name');
+
+    const impact = await psirt(
+      'UGRIDPRIME',
+      `impact ${caseId} rtu not-affected vulnerable-code-not-present "No session cookies & no web UI"`,
+    );
+    expect(impact.text).toBe(`${caseId}: rtu is not-affected. Case severity: not scored.`);
+    const rtu = await app.db.prisma.productImpact.findFirst({
+      where: { case: { publicId: caseId }, product: { key: 'rtu' } },
+    });
+    expect(rtu).toMatchObject({
+      status: 'NOT_AFFECTED',
+      justification: 'VULNERABLE_CODE_NOT_PRESENT',
+      justificationText: 'No session cookies & no web UI',
+    });
+
+    expect((await psirt('UANALYST1', `notify ${caseId} We reproduced the issue.`)).text).toBe(
+      `The reporters of ${caseId} are sent your update.`,
+    );
+    const update = await app.db.prisma.reporterMessage.findFirst({
+      where: { report: { case: { publicId: caseId } }, direction: 'OUTBOUND' },
+      orderBy: { createdAt: 'desc' },
+    });
+    expect(update?.body).toContain('We reproduced the issue.');
+    // The Prime is not the PSIRT: reporters are the PSIRT's to talk to.
+    expect((await psirt('UGRIDPRIME', `notify ${caseId} hi`)).text).toContain('(FORBIDDEN)');
+
+    const drafted = await psirt('UANALYST1', `advisory request ${caseId}`);
+    expect(drafted.text).toMatch(new RegExp(`^SA-\\d{4}-\\d{4} drafted for ${caseId}\\.$`));
   });
 
   it('triages from the queue', async () => {

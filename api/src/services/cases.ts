@@ -5,7 +5,7 @@ import { type CaseState, checkTransition, DomainError, type TimelineEventType } 
 import { z } from 'zod';
 import { caseVisibility, isPsirt, PSIRT_ROLES, requireRole, requireUser, workflowRolesIn } from '../access.ts';
 import type { Context } from '../context.ts';
-import { caseRef, decodeId } from '../refs.ts';
+import { caseRef, decodeId, userRef } from '../refs.ts';
 import { messageReporter } from './messages.ts';
 import { refreshCaseSeverity } from './severity.ts';
 import { addProductImpacts, requireCaseLead, requireProductAuthority, resolveProducts } from './team.ts';
@@ -175,9 +175,9 @@ export async function addCaseMember(ctx: Context, raw: z.input<typeof MemberInpu
   return unitOfWork(ctx, async (u) => {
     const kase = await loadCase(ctx, u, input.caseId);
     await requireCaseLead(ctx, u, kase.id);
-    const userId = decodeId(input.userId, 'User');
-    const user = userId
-      ? await u.tx.user.findFirst({ where: { id: userId, disabledAt: null }, select: { id: true, email: true } })
+    const who = userRef(input.userId);
+    const user = who
+      ? await u.tx.user.findFirst({ where: { ...who, disabledAt: null }, select: { id: true, email: true } })
       : null;
     if (!user)
       throw new DomainError('VALIDATION', `input.userId: no active staff user "${input.userId}".`, 'input.userId');
@@ -210,7 +210,9 @@ export async function removeCaseMember(ctx: Context, raw: { caseId: string; user
   return unitOfWork(ctx, async (u) => {
     const kase = await loadCase(ctx, u, input.caseId);
     await requireCaseLead(ctx, u, kase.id);
-    const userId = decodeId(input.userId, 'User');
+    const who = userRef(input.userId);
+    const userId =
+      who && ('id' in who ? who.id : (await u.tx.user.findUnique({ where: who, select: { id: true } }))?.id);
     const member = userId
       ? await u.tx.caseMember.findUnique({
           where: { caseId_userId: { caseId: kase.id, userId } },

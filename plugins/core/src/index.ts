@@ -38,6 +38,15 @@ interface CaseCard {
   members: { role: string; user: { name: string } }[];
 }
 
+const MEMBER_ROLES = ['prime', 'specialist', 'analyst', 'need-to-know'];
+const JUSTIFICATIONS = [
+  'component-not-present',
+  'vulnerable-code-not-present',
+  'vulnerable-code-cannot-be-controlled-by-adversary',
+  'vulnerable-code-not-in-execute-path',
+  'inline-mitigations-already-exist',
+];
+
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
 
 /** The summary card of a case (mrkdwn). */
@@ -255,6 +264,101 @@ export default definePlugin({
           { c: id, to: to.toUpperCase().replace(/-/g, '_') },
         );
         await ctx.respond(`${id} is now ${data.transitionCase.state.toLowerCase()}.`, { inChannel: true });
+      },
+    },
+    {
+      name: 'assign',
+      usage: '<VAR> @user [prime|specialist|analyst|need-to-know]',
+      description: 'Put someone on the case team (default: need-to-know).',
+      async run(ctx) {
+        const id = caseArg(ctx);
+        const [, who, role = 'need-to-know'] = ctx.args;
+        // Slack escapes mentions in slash commands as <@U0123|name> (the manifest asks it to).
+        if (!who || !/^<@[UW][A-Z0-9]+(\|[^>]*)?>$/i.test(who)) throw new UsageError('mention the person: @name');
+        if (!MEMBER_ROLES.includes(role.toLowerCase()))
+          throw new UsageError(`a role is one of ${MEMBER_ROLES.join(', ')}`);
+        await ctx.api.gql(
+          'mutation($c: String!, $u: ID!, $r: CaseMemberRole) { addCaseMember(caseId: $c, userId: $u, role: $r) { id } }',
+          {
+            c: id,
+            u: who,
+            r: role.toUpperCase().replace(/-/g, '_'),
+          },
+        );
+        await ctx.respond(`${who} is on ${id} as ${role.toLowerCase()}.`);
+      },
+    },
+    {
+      name: 'impact',
+      usage: '<VAR> <product> affected [versions] | not-affected <justification> [text] | fixed <version>',
+      description: `Record a product's impact. Justifications: ${JUSTIFICATIONS.join(', ')}.`,
+      async run(ctx) {
+        const id = caseArg(ctx);
+        const [, product, status, ...more] = ctx.args;
+        if (!product) throw new UsageError('which product?');
+        const input: Record<string, unknown> = { caseId: id, product };
+        if (status === 'affected')
+          Object.assign(input, { status: 'AFFECTED', affectedVersions: more.join(' ') || null });
+        else if (status === 'fixed') {
+          if (!more[0]) throw new UsageError('fixed in which version?');
+          Object.assign(input, { status: 'FIXED', fixedVersion: more[0] });
+        } else if (status === 'not-affected') {
+          const [why, ...text] = more;
+          if (!why || !JUSTIFICATIONS.includes(why))
+            throw new UsageError(`why not affected: ${JUSTIFICATIONS.join(', ')}`);
+          Object.assign(input, {
+            status: 'NOT_AFFECTED',
+            justification: why.toUpperCase().replace(/-/g, '_'),
+            justificationText: text.join(' ') || null,
+          });
+        } else throw new UsageError('affected, not-affected or fixed?');
+        const data = await ctx.api.gql<{ setProductImpact: { severity: string | null } }>(
+          'mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { severity } }',
+          { i: input },
+        );
+        await ctx.respond(
+          `${id}: ${product} is ${status}. Case severity: ${data.setProductImpact.severity ?? 'not scored'}.`,
+        );
+      },
+    },
+    {
+      name: 'notify',
+      usage: '<VAR> <text>',
+      description: 'Send the case’s reporters a status update (PSIRT).',
+      async run(ctx) {
+        const id = caseArg(ctx);
+        const text = ctx.rest.replace(/^\s*\S+\s*/, '').trim();
+        if (!text) throw new UsageError('what should the reporters be told?');
+        await ctx.api.gql('mutation($c: String!, $b: String!) { messageReporters(caseId: $c, body: $b) { id } }', {
+          c: id,
+          b: text,
+        });
+        await ctx.respond(`The reporters of ${id} are sent your update.`);
+      },
+    },
+    {
+      name: 'advisory',
+      usage: 'request <VAR> [title]',
+      description:
+        'Draft a Security Advisory for a case (PSIRT); it goes to the committee when its review is requested.',
+      async run(ctx) {
+        if (ctx.args[0] !== 'request') throw new UsageError('only `advisory request` for now');
+        const id = caseArg(ctx, 1);
+        const title = ctx.args.slice(2).join(' ');
+        const card = title
+          ? null
+          : (
+              await ctx.api.gql<{ case: { title: string } | null }>(
+                'query($id: String!) { case(publicId: $id) { title } }',
+                { id },
+              )
+            ).case;
+        if (!title && !card) return ctx.respond(`No case ${id}, or not one you may see.`);
+        const data = await ctx.api.gql<{ createAdvisory: { publicId: string } }>(
+          'mutation($c: [String!]!, $t: String!) { createAdvisory(cases: $c, title: $t) { publicId } }',
+          { c: [id], t: title || (card?.title as string) },
+        );
+        await ctx.respond(`${data.createAdvisory.publicId} drafted for ${id}.`);
       },
     },
     {
