@@ -24,6 +24,13 @@ export const ADVISORY_READERS: readonly Role[] = ['ADMIN', 'ANALYST', 'COMMITTEE
 export const COMMITTEE: readonly Role[] = ['COMMITTEE_MEMBER'];
 
 export const isPsirt = (viewer: Viewer) => hasAnyRole(viewer, PSIRT_ROLES);
+/**
+ * Who may read every case (not change any): the PSIRT, and the Slack bot's
+ * own account, which routes case notifications to channels — embargoed ones
+ * only to private channels set aside for them (the bot's rule). Reporter
+ * identities and report internals stay PSIRT-only.
+ */
+export const readsAllCases = (viewer: Viewer) => isPsirt(viewer) || hasAnyRole(viewer, ['CHAT_OPS']);
 export const readsAdvisories = (viewer: Viewer) => hasAnyRole(viewer, ADVISORY_READERS);
 
 /**
@@ -50,7 +57,7 @@ const NOTHING = { id: NIL_UUID } as const;
 
 /** The cases a viewer may read: all for the PSIRT, their own for need-to-know members. */
 export function caseVisibility(viewer: Viewer): Prisma.AnalysisCaseWhereInput {
-  if (isPsirt(viewer)) return {};
+  if (readsAllCases(viewer)) return {};
   if (viewer.kind === 'user') return { members: { some: { userId: viewer.userId } } };
   return NOTHING;
 }
@@ -72,7 +79,7 @@ export function reportVisibility(viewer: Viewer): Prisma.VulnerabilityReportWher
 
 /** May the viewer read this case? Batched per request through the membership loader. */
 export async function mayReadCase(ctx: Context, caseId: string): Promise<boolean> {
-  if (isPsirt(ctx.viewer)) return true;
+  if (readsAllCases(ctx.viewer)) return true;
   if (ctx.viewer.kind !== 'user') return false;
   return (await ctx.loaders.caseRoles.load(caseId)).length > 0;
 }

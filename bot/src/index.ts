@@ -175,6 +175,11 @@ export function createBot(options: BotOptions): Bot {
       slack: { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id },
       api: apiClient(options.api, command.user_id),
       respond: reply,
+      conversation: async (channel) => {
+        const info = await app.client.conversations.info({ channel });
+        const c = info.channel as { id?: string; name?: string; is_private?: boolean } | undefined;
+        return { id: c?.id ?? channel, name: c?.name ?? channel, private: c?.is_private === true };
+      },
     };
     try {
       await cmd.run(ctx);
@@ -244,7 +249,7 @@ export function createBot(options: BotOptions): Bot {
       try {
         await reaction.run(event, { api: botApi, post, channels: options.channels ?? {} });
       } catch (error) {
-        log.error({ err: error, event: event.type }, 'chat-ops reaction failed');
+        log.error({ err: error, event: event.kind, id: event.publicId }, 'chat-ops reaction failed');
       }
     }
   }
@@ -270,6 +275,33 @@ export function createBot(options: BotOptions): Bot {
         });
         setTimeout(() => reject(new Error(`the bot could not subscribe to ${wsUrl}`)), 10_000).unref();
       });
+      if (reactions.some((r) => r.on === 'case')) {
+        live.subscribe<{ caseUpdated: CaseUpdate }>(
+          {
+            query: `subscription { caseUpdated {
+              publicId title state severity severityScore embargoUntil impacts { product { key } }
+            } }`,
+          },
+          {
+            next: ({ data }) => {
+              const c = data?.caseUpdated;
+              if (!c) return;
+              void react({
+                kind: 'case',
+                publicId: c.publicId,
+                title: c.title,
+                state: c.state,
+                severity: c.severity,
+                severityScore: c.severityScore,
+                embargoed: c.embargoUntil !== null && new Date(c.embargoUntil).getTime() > Date.now(),
+                products: c.impacts.map((i) => i.product.key),
+              });
+            },
+            error: (error) => log.error({ err: error }, 'the bot’s case subscription failed'),
+            complete: () => {},
+          },
+        );
+      }
       live.subscribe<{
         advisoryChanged: { type: string; advisory: { publicId: string; title: string; state: string } };
       }>(
@@ -289,6 +321,16 @@ export function createBot(options: BotOptions): Bot {
       await live?.dispose();
     },
   };
+}
+
+interface CaseUpdate {
+  publicId: string;
+  title: string;
+  state: string;
+  severity: string | null;
+  severityScore: number | null;
+  embargoUntil: string | null;
+  impacts: { product: { key: string } }[];
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

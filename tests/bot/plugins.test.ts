@@ -78,6 +78,6 @@ describe('the Slack app manifest', () => {
     expect(command.command).toBe('/psirt');
     expect(new URL(command.url).pathname).toBe('/slack/events');
     expect(new URL(manifest.settings.interactivity.request_url).pathname).toBe('/slack/events');
-    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write']);
+    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'channels:read', 'groups:read']);
   });
 });

@@ -26,7 +26,7 @@ export default definePlugin({
     {
       on: 'advisory',
       async run(event) {
-        heard.push({ type: event.type, publicId: event.publicId });
+        if (event.kind === 'advisory') heard.push({ type: event.type, publicId: event.publicId });
       },
     },
   ],

@@ -52,7 +52,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const method = path.slice('/api/'.length).split('?')[0] as string;
       calls.push({ method, body });
       ts += 1;
-      const extra = method === 'auth.test' ? { user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0001', user: 'psirt' } : {};
+      // Channels whose id starts with G or CPRIV are private ones.
+      const channel = String(body.channel ?? '');
+      const extra =
+        method === 'auth.test'
+          ? { user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0001', user: 'psirt' }
+          : method === 'conversations.info'
+            ? { channel: { id: channel, name: channel.toLowerCase(), is_private: /^(G|CPRIV)/.test(channel) } }
+            : {};
       res.end(JSON.stringify({ ok: true, channel: body.channel ?? 'C0001', ts: `${ts}.000100`, ...extra }));
       return;
     }

@@ -1,5 +1,7 @@
 import { builder } from '../builder.ts';
 import { setSla } from '../services/settings.ts';
+import { channelSubscriptions, subscribeChannel, unsubscribeChannel } from '../services/slack.ts';
+import { SeverityEnum } from './enums.ts';
 
 const SlaPolicy = builder.simpleObject('SlaPolicy', {
   description: 'Reporter-communication service levels.',
@@ -28,3 +30,50 @@ builder.mutationField('setSlaPolicy', (t) =>
       }),
   }),
 );
+
+const SlackChannelSubscription = builder.simpleObject('SlackChannelSubscription', {
+  description: 'A Slack channel that hears of case changes (state, severity), filtered.',
+  fields: (t) => ({
+    channelId: t.string(),
+    products: t.stringList({ description: 'Product keys; empty: every product.' }),
+    minSeverity: t.field({ type: SeverityEnum, nullable: true }),
+    embargoed: t.boolean({ description: 'Also embargoed cases (a private channel set aside for them).' }),
+  }),
+});
+
+builder.queryField('slackChannelSubscriptions', (t) =>
+  t.field({
+    type: [SlackChannelSubscription],
+    description: 'Channels hearing of case changes. The PSIRT and the Slack bot.',
+    authScopes: { staff: true },
+    resolve: (_r, _a, ctx) => channelSubscriptions(ctx),
+  }),
+);
+
+builder.mutationFields((t) => ({
+  subscribeSlackChannel: t.field({
+    type: SlackChannelSubscription,
+    description:
+      'Announce case changes in a Slack channel (replacing its filters). Embargoed cases only in a private channel. PSIRT only; the bot tells whether the channel is private.',
+    args: {
+      channelId: t.arg.string({ required: true }),
+      products: t.arg.stringList({ required: false }),
+      minSeverity: t.arg({ type: SeverityEnum, required: false }),
+      embargoed: t.arg.boolean({ required: false }),
+      private: t.arg.boolean({ required: true }),
+    },
+    resolve: (_r, a, ctx) =>
+      subscribeChannel(ctx, {
+        channelId: a.channelId,
+        products: a.products ?? [],
+        minSeverity: a.minSeverity ?? null,
+        embargoed: a.embargoed ?? false,
+        private: a.private,
+      }),
+  }),
+  unsubscribeSlackChannel: t.boolean({
+    description: 'Stop announcing case changes in a channel. PSIRT only. False if it was not subscribed.',
+    args: { channelId: t.arg.string({ required: true }) },
+    resolve: (_r, a, ctx) => unsubscribeChannel(ctx, a.channelId),
+  }),
+}));

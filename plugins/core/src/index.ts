@@ -47,6 +47,20 @@ const JUSTIFICATIONS = [
   'inline-mitigations-already-exist',
 ];
 
+interface ChannelSub {
+  channelId: string;
+  products: string[];
+  minSeverity: string | null;
+  embargoed: boolean;
+}
+
+const SEVERITIES = ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+const atLeast = (severity: string | null, min: string) =>
+  severity !== null && SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(min);
+
+/** What each case looked like when last announced (state and severity), per bot process. */
+const lastSeen = new Map<string, string>();
+
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
 
 /** The summary card of a case (mrkdwn). */
@@ -133,10 +147,36 @@ export default definePlugin({
   name: '@psirt/plugin-core',
   reactions: [
     {
+      // Case changes of state or severity, to the channels subscribed to them.
+      on: 'case',
+      async run(event, ctx) {
+        if (event.kind !== 'case') return;
+        const now = `${event.state}|${event.severity}`;
+        const before = lastSeen.get(event.publicId);
+        lastSeen.set(event.publicId, now);
+        if (before === now) return;
+        const { slackChannelSubscriptions: subs } = await ctx.api.gql<{ slackChannelSubscriptions: ChannelSub[] }>(
+          '{ slackChannelSubscriptions { channelId products minSeverity embargoed } }',
+        );
+        const text = [
+          `*${event.publicId}* — ${event.title}: ${event.state.toLowerCase()}`,
+          `severity ${event.severity ? `${event.severity} ${event.severityScore?.toFixed(1) ?? ''}`.trim() : 'not scored'}`,
+          ...(event.embargoed ? ['under embargo'] : []),
+        ].join(' · ');
+        for (const s of subs) {
+          // Embargoed cases only where the PSIRT set a private channel aside for them.
+          if (event.embargoed && !s.embargoed) continue;
+          if (s.products.length && !event.products.some((p) => s.products.includes(p))) continue;
+          if (s.minSeverity && !atLeast(event.severity, s.minSeverity)) continue;
+          await ctx.post(s.channelId, { text });
+        }
+      },
+    },
+    {
       on: 'advisory',
       async run(event, ctx) {
         const channel = ctx.channels.committee;
-        if (!channel) return;
+        if (!channel || event.kind !== 'advisory') return;
         if (event.type === 'ADVISORY_REVIEW_REQUESTED') {
           const a = await readAdvisory(ctx.api, event.publicId);
           if (a) await ctx.post(channel, committeeMessage(a));
@@ -359,6 +399,42 @@ export default definePlugin({
           { c: [id], t: title || (card?.title as string) },
         );
         await ctx.respond(`${data.createAdvisory.publicId} drafted for ${id}.`);
+      },
+    },
+    {
+      name: 'subscribe',
+      usage: '#channel [product=key,…] [severity>=LEVEL] [embargoed]',
+      description:
+        'Announce case changes (state, severity) in a channel, filtered. `embargoed`: also embargoed cases — private channels only.',
+      async run(ctx) {
+        const [channel, ...options] = ctx.args;
+        const m = /^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$/i.exec(channel ?? '');
+        if (!m) throw new UsageError('name the channel: #channel');
+        const channelId = (m[1] as string).toUpperCase();
+        let products: string[] = [];
+        let minSeverity: string | null = null;
+        let embargoed = false;
+        for (const o of options) {
+          if (o.startsWith('product=')) products = o.slice('product='.length).split(',').filter(Boolean);
+          else if (o.toLowerCase().startsWith('severity>=')) {
+            minSeverity = o.slice('severity>='.length).toUpperCase();
+            if (!SEVERITIES.includes(minSeverity))
+              throw new UsageError(`a severity is one of ${SEVERITIES.join(', ')}`);
+          } else if (o === 'embargoed') embargoed = true;
+          else throw new UsageError(`"${o}" is not an option`);
+        }
+        // Slack, not the user, says whether the channel is private.
+        const info = await ctx.conversation(channelId);
+        await ctx.api.gql(
+          'mutation($c: String!, $p: [String!], $s: Severity, $e: Boolean, $priv: Boolean!) { subscribeSlackChannel(channelId: $c, products: $p, minSeverity: $s, embargoed: $e, private: $priv) { channelId } }',
+          { c: channelId, p: products, s: minSeverity, e: embargoed, priv: info.private },
+        );
+        const filters = [
+          products.length ? `products ${products.join(', ')}` : 'every product',
+          minSeverity ? `severity ≥ ${minSeverity.toLowerCase()}` : 'any severity',
+          embargoed ? 'embargoed cases included' : 'no embargoed cases',
+        ];
+        await ctx.respond(`<#${channelId}> will hear of case changes: ${filters.join(', ')}.`);
       },
     },
     {

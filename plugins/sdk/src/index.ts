@@ -40,6 +40,8 @@ export interface CommandContext {
   /** Who typed it, and where. */
   slack: { userId: string; channelId: string; teamId?: string };
   api: PsirtApi;
+  /** What Slack says of a channel (conversations.info): is it private? */
+  conversation(channelId: string): Promise<{ id: string; name: string; private: boolean }>;
   /** Answers the user (ephemeral by default; `inChannel` shows it to the channel). */
   respond(reply: string | Reply, options?: { inChannel?: boolean }): Promise<void>;
 }
@@ -74,16 +76,31 @@ export interface Action {
   run(ctx: ActionContext): Promise<void>;
 }
 
-/** A live event the bot received (through its graphql-ws subscription, as itself). */
-export type LiveEvent = {
-  kind: 'advisory';
-  /** SA-… */
-  publicId: string;
-  /** The timeline event type, as the API names it (ADVISORY_REVIEW_REQUESTED, ADVISORY_DECIDED…). */
-  type: string;
-  title: string;
-  state: string;
-};
+/** A live event the bot received (through its graphql-ws subscriptions, as itself). */
+export type LiveEvent =
+  | {
+      kind: 'advisory';
+      /** SA-… */
+      publicId: string;
+      /** The timeline event type, as the API names it (ADVISORY_REVIEW_REQUESTED, ADVISORY_DECIDED…). */
+      type: string;
+      title: string;
+      state: string;
+    }
+  | {
+      /** A case changed (any change); the case as it now is. */
+      kind: 'case';
+      /** VAR-… */
+      publicId: string;
+      title: string;
+      state: string;
+      severity: string | null;
+      severityScore: number | null;
+      /** Under embargo now: announce only where embargoed cases may be announced. */
+      embargoed: boolean;
+      /** Keys of the products it concerns. */
+      products: string[];
+    };
 
 /** The Slack channels the platform is configured with (ids), where set. */
 export interface Channels {
