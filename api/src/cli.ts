@@ -1,6 +1,7 @@
 // The `psirt` command-line tool. Each command is small and says what it did;
 // failures print one clear line (no stack trace) and exit non-zero.
 
+import { startStandaloneBot } from '@psirt/bot/standalone';
 import {
   appendAudit,
   applyMigrations,
@@ -16,7 +17,8 @@ import {
 } from '@psirt/db';
 import { DomainError, isRole, isUuid, ROLES, type Role } from '@psirt/schema';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type ApiConfig, ConfigError, configFromEnv } from './config.ts';
+import { loadPlugins } from './chatops.ts';
+import { type ApiConfig, botConfigFromEnv, ConfigError, configFromEnv } from './config.ts';
 import { createLogger } from './logger.ts';
 import { banner, startPlatform } from './main.ts';
 
@@ -203,6 +205,35 @@ token
     }),
   );
 
+program
+  .command('bot')
+  .description(
+    'Run the Slack bot as its own process (HTTP mode, POST /slack/events), a client of the API at PSIRT_API_URL with the chat-ops token PSIRT_CHAT_OPS_TOKEN. Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.',
+  )
+  .option('-p, --port <port>', 'port to listen on (default: PORT or 3000)', parsePort)
+  .option('--host <host>', 'interface to bind (default: HOST or 127.0.0.1)')
+  .action(async (opts: { port?: number; host?: string }) => {
+    const env = botConfigFromEnv(process.env);
+    const log = createLogger((process.env.LOG_LEVEL as 'info' | undefined) ?? 'info');
+    const running = await startStandaloneBot({
+      ...env,
+      port: opts.port ?? env.port,
+      host: opts.host ?? env.host,
+      plugins: await loadPlugins(env.plugins),
+      log,
+    });
+    log.info({ url: running.url }, 'psirt Slack bot listening');
+    process.stderr.write(`\n  psirt Slack bot: ${running.url}  (API: ${env.apiUrl})\n  Stop with Ctrl-C.\n\n`);
+    const stop = () => {
+      running.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+
 const slack = program.command('slack').description('Slack chat-ops: who is who');
 
 slack
@@ -328,7 +359,7 @@ function parsePositiveInt(value: string): number {
 try {
   await program.parseAsync(process.argv);
   // `start` keeps running; everything else is done (the Wasm engine may hold the loop open).
-  if (program.args[0] !== 'start') process.exit(process.exitCode ?? 0);
+  if (program.args[0] !== 'start' && program.args[0] !== 'bot') process.exit(process.exitCode ?? 0);
 } catch (error) {
   const known =
     error instanceof DomainError || error instanceof ConfigError || (error as Error)?.name === 'MigrationError';

@@ -144,3 +144,37 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     dataDir: dataDir(env),
   };
 }
+
+/** The separate-process Slack bot's configuration (`psirt bot`). */
+export function botConfigFromEnv(env: NodeJS.ProcessEnv) {
+  const schema = z.object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'a bot token, xoxb-…'),
+    SLACK_SIGNING_SECRET: z.string().min(8),
+    PSIRT_API_URL: z.url({ message: 'the API’s GraphQL URL, e.g. http://psirt-api:4000/graphql' }),
+    PSIRT_CHAT_OPS_TOKEN: z
+      .string()
+      .startsWith('psirt_', 'a psirt API token of a CHAT_OPS user (psirt token create --role CHAT_OPS)'),
+    PSIRT_SLACK_COMMITTEE_CHANNEL: envSchema.shape.PSIRT_SLACK_COMMITTEE_CHANNEL,
+    PSIRT_PLUGINS: envSchema.shape.PSIRT_PLUGINS,
+    SLACK_API_URL: z.url().optional(),
+  });
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    botToken: e.SLACK_BOT_TOKEN,
+    signingSecret: e.SLACK_SIGNING_SECRET,
+    apiUrl: e.PSIRT_API_URL,
+    apiToken: e.PSIRT_CHAT_OPS_TOKEN,
+    channels: { committee: e.PSIRT_SLACK_COMMITTEE_CHANNEL },
+    plugins: e.PSIRT_PLUGINS,
+    slackApiUrl: e.SLACK_API_URL,
+  };
+}

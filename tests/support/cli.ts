@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = path.join(repoRoot, 'api', 'bin', 'psirt.mjs');
+export const psirtBin = path.join(repoRoot, 'api', 'bin', 'psirt.mjs');
+const bin = psirtBin;
 
 /** The environment of a child: no inherited database or port settings unless given. */
 export function childEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
