@@ -175,11 +175,7 @@ export function createBot(options: BotOptions): Bot {
       slack: { userId: command.user_id, channelId: command.channel_id, teamId: command.team_id },
       api: apiClient(options.api, command.user_id),
       respond: reply,
-      conversation: async (channel) => {
-        const info = await app.client.conversations.info({ channel });
-        const c = info.channel as { id?: string; name?: string; is_private?: boolean } | undefined;
-        return { id: c?.id ?? channel, name: c?.name ?? channel, private: c?.is_private === true };
-      },
+      conversation,
     };
     try {
       await cmd.run(ctx);
@@ -237,6 +233,11 @@ export function createBot(options: BotOptions): Bot {
   });
 
   const reactions = options.plugins.flatMap((p) => p.reactions ?? []);
+  async function conversation(channel: string) {
+    const info = await app.client.conversations.info({ channel });
+    const c = info.channel as { id?: string; name?: string; is_private?: boolean } | undefined;
+    return { id: c?.id ?? channel, name: c?.name ?? channel, private: c?.is_private === true };
+  }
   const botApi = apiClient(options.api);
   const post = async (channel: string, r: Reply) => {
     const res = await app.client.chat.postMessage({ channel, text: r.text, blocks: r.blocks as never });
@@ -247,7 +248,7 @@ export function createBot(options: BotOptions): Bot {
   async function react(event: LiveEvent) {
     for (const reaction of reactions.filter((r) => r.on === event.kind)) {
       try {
-        await reaction.run(event, { api: botApi, post, channels: options.channels ?? {} });
+        await reaction.run(event, { api: botApi, post, conversation, channels: options.channels ?? {} });
       } catch (error) {
         log.error({ err: error, event: event.kind, id: event.publicId }, 'chat-ops reaction failed');
       }

@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import WebSocket from 'ws';
+import { throwawayPgDatabase } from '../support/bench-targets.ts';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2),
@@ -188,24 +188,6 @@ async function rounds(mutateUrl: string, token: string, caseId: string, subs: Su
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
-async function pgDatabase() {
-  const base = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const name = `psirt_bench_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE DATABASE "${name}"`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
-}
-
 const servers: Server[] = [];
 let dropDatabase: (() => Promise<void>) | undefined;
 try {
@@ -213,7 +195,7 @@ try {
   let listener: Server;
   if (opts.via === 'redis') {
     const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    const database = await pgDatabase();
+    const database = await throwawayPgDatabase();
     dropDatabase = database.drop;
     const channelPrefix = `psirt-bench-${randomBytes(4).toString('hex')}:`;
     mutator = await startServer({

@@ -4,42 +4,22 @@
 // embargoed cases only in a private channel set aside for them, and never
 // with a reporter's identity.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
-import { listening } from '../support/live.ts';
-import { type FakeSlack, postToBot, SIGNING_SECRET, slashCommand, startFakeSlack } from '../support/slack.ts';
-import { makeWorld, openCase, type World } from '../support/world.ts';
+import { type SlackWorld, startSlackWorld } from '../support/slack.ts';
+import { openCase } from '../support/world.ts';
 
-let app: TestApp;
-let w: World;
-let slack: FakeSlack;
-let n = 0;
+let s: SlackWorld;
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
-  app = await startTestApp({
-    slack: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, slackApiUrl: slack.apiUrl },
-  });
-  w = await makeWorld(app);
-  await app.db.prisma.user.update({ where: { id: w.analyst.userId }, data: { slackUserId: 'UANALYST1' } });
-  await app.db.prisma.user.update({ where: { id: w.gridPrime.userId }, data: { slackUserId: 'UGRIDPRIME' } });
   // The bot listens to case and advisory changes.
-  await listening(app, 2);
+  s = await startSlackWorld({ links: { analyst: 'UANALYST1', gridPrime: 'UGRIDPRIME' }, botListeners: 2 });
 });
-afterAll(async () => {
-  await app?.[Symbol.asyncDispose]();
-  await slack?.close();
-});
+afterAll(() => s?.[Symbol.asyncDispose]());
 
-async function psirt(user: string, text: string) {
-  n += 1;
-  const res = await postToBot(app, slashCommand(slack, { user, text, name: `n${n}` }));
-  expect(res.status).toBe(200);
-  return (await slack.response(`n${n}`)).text as string;
-}
+const psirt = async (user: string, text: string) => (await s.psirt(user, text)).text as string;
 
 const posts = (channel: string) =>
-  slack.calls
+  s.slack.calls
     .filter((c) => c.method === 'chat.postMessage' && c.body.channel === channel)
     .map((c) => c.body.text as string);
 
@@ -65,11 +45,11 @@ describe(`case notifications in Slack (${dialect})`, () => {
     // Subscribing is the PSIRT's to do.
     expect(await psirt('UGRIDPRIME', 'subscribe <#CPUBLIC03|grid>')).toContain('(FORBIDDEN)');
 
-    const { caseId } = await openCase(app, w, ['gateway']);
-    await w.gridSpecialist.gql('mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { id } }', {
+    const { caseId } = await openCase(s.app, s.w, ['gateway']);
+    await s.w.gridSpecialist.gql('mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { id } }', {
       i: { caseId, product: 'gateway', status: 'AFFECTED', affectedVersions: '<4.2.1' },
     });
-    await w.gridSpecialist.gql('mutation($i: RecordScoreInput!) { recordScore(input: $i) { id } }', {
+    await s.w.gridSpecialist.gql('mutation($i: RecordScoreInput!) { recordScore(input: $i) { id } }', {
       i: {
         caseId,
         kind: 'AVSS',
@@ -83,10 +63,12 @@ describe(`case notifications in Slack (${dialect})`, () => {
     await until('the private channel too', () => posts('CPRIVEMB1').includes(high));
 
     // Under embargo: the move to remediation is told only in the private channel.
-    await w.analyst.gql('mutation($i: UpdateCaseInput!) { updateCase(input: $i) { id } }', {
+    await s.w.analyst.gql('mutation($i: UpdateCaseInput!) { updateCase(input: $i) { id } }', {
       i: { caseId, embargoUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), embargoTimeZone: 'UTC' },
     });
-    await w.analyst.gql('mutation($c: String!) { transitionCase(caseId: $c, to: REMEDIATION) { id } }', { c: caseId });
+    await s.w.analyst.gql('mutation($c: String!) { transitionCase(caseId: $c, to: REMEDIATION) { id } }', {
+      c: caseId,
+    });
     const embargoed = `*${caseId}* — Admin access without a password: remediation · severity HIGH 8.8 · under embargo`;
     await until('the embargoed announcement', () => posts('CPRIVEMB1').includes(embargoed));
     await new Promise((r) => setTimeout(r, 300));
@@ -94,12 +76,12 @@ describe(`case notifications in Slack (${dialect})`, () => {
     expect(posts('CPUBLIC01').filter((t) => t.includes(caseId))).toEqual([high]);
 
     // A note changes neither state nor severity: nothing is announced.
-    const before = slack.calls.length;
-    await w.analyst.gql('mutation($c: String!) { addCaseNote(caseId: $c, text: "quiet") { id } }', { c: caseId });
+    const before = s.slack.calls.length;
+    await s.w.analyst.gql('mutation($c: String!) { addCaseNote(caseId: $c, text: "quiet") { id } }', { c: caseId });
     await new Promise((r) => setTimeout(r, 300));
-    expect(slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage')).toEqual([]);
+    expect(s.slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage')).toEqual([]);
 
     // The reporter (confidential) is never named in Slack.
-    for (const c of slack.calls) expect(JSON.stringify(c.body)).not.toContain('Rhea Reporter');
+    for (const c of s.slack.calls) expect(JSON.stringify(c.body)).not.toContain('Rhea Reporter');
   });
 });

@@ -7,49 +7,28 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
 import { heard } from '../support/hello-plugin.ts';
-import { listening } from '../support/live.ts';
-import { type FakeSlack, postToBot, SIGNING_SECRET, slashCommand, startFakeSlack } from '../support/slack.ts';
-import { makeWorld, openCase, type World } from '../support/world.ts';
+import { type SlackWorld, startSlackWorld } from '../support/slack.ts';
+import { openCase } from '../support/world.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-let app: TestApp;
-let w: World;
-let slack: FakeSlack;
-let n = 0;
+let s: SlackWorld;
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
-  app = await startTestApp({
-    slack: {
-      botToken: 'xoxb-test-token',
-      signingSecret: SIGNING_SECRET,
-      slackApiUrl: slack.apiUrl,
-      plugins: [pathToFileURL(path.join(here, '../support/hello-plugin.ts')).href],
-    },
+  s = await startSlackWorld({
+    slack: { plugins: [pathToFileURL(path.join(here, '../support/hello-plugin.ts')).href] },
+    links: { gridPrime: 'UGRIDPRIME', outsider: 'UOUTSIDER' },
+    botListeners: 1,
   });
-  w = await makeWorld(app);
-  await app.db.prisma.user.update({ where: { id: w.gridPrime.userId }, data: { slackUserId: 'UGRIDPRIME' } });
-  await app.db.prisma.user.update({ where: { id: w.outsider.userId }, data: { slackUserId: 'UOUTSIDER' } });
-  await listening(app, 1);
 });
-afterAll(async () => {
-  await app?.[Symbol.asyncDispose]();
-  await slack?.close();
-});
+afterAll(() => s?.[Symbol.asyncDispose]());
 
-async function psirt(user: string, text: string) {
-  n += 1;
-  const res = await postToBot(app, slashCommand(slack, { user, text, name: `p${n}` }));
-  expect(res.status).toBe(200);
-  return (await slack.response(`p${n}`)).text as string;
-}
+const psirt = async (user: string, text: string) => (await s.psirt(user, text)).text as string;
 
 describe(`chat-ops plugins (${dialect})`, () => {
   it('registers a plugin’s command, lists it in help, and runs it as the linked user', async () => {
-    const { caseId } = await openCase(app, w, ['gateway']);
+    const { caseId } = await openCase(s.app, s.w, ['gateway']);
     expect(await psirt('UGRIDPRIME', 'help')).toContain('`/psirt hello <VAR>` — Greets a case by its title.');
     expect(await psirt('UGRIDPRIME', `hello ${caseId}`)).toBe('Hello, Admin access without a password!');
     expect(await psirt('UOUTSIDER', `hello ${caseId}`)).toBe(`No case ${caseId}, or not one you may see.`);
@@ -57,8 +36,8 @@ describe(`chat-ops plugins (${dialect})`, () => {
   });
 
   it('hands live events to a plugin’s reactions', async () => {
-    const { caseId } = await openCase(app, w, ['gateway']);
-    const res = await w.analyst.gql(
+    const { caseId } = await openCase(s.app, s.w, ['gateway']);
+    const res = await s.w.analyst.gql(
       'mutation($c: [String!]!) { createAdvisory(cases: $c, title: "Plugin sees this") { publicId } }',
       { c: [caseId] },
     );

@@ -4,42 +4,21 @@
 // database. The bot acts as the linked PSIRT user, so the API's rules apply.
 import { definePlugin } from '@psirt/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
-import { type FakeSlack, postToBot, SIGNING_SECRET, slashCommand, startFakeSlack } from '../support/slack.ts';
-import { makeWorld, openCase, reportInput, SUBMIT, type World } from '../support/world.ts';
+import { postToBot, type SlackWorld, slashCommand, startSlackWorld } from '../support/slack.ts';
+import { openCase, reportInput, SUBMIT } from '../support/world.ts';
 
-let app: TestApp;
-let w: World;
-let slack: FakeSlack;
-let n = 0;
+let s: SlackWorld;
 
 beforeAll(async () => {
-  slack = await startFakeSlack();
-  app = await startTestApp({
-    submissionsPerHour: 1000,
-    slack: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, slackApiUrl: slack.apiUrl },
+  s = await startSlackWorld({
+    app: { submissionsPerHour: 1000 },
+    links: { analyst: 'UANALYST1', gridPrime: 'UGRIDPRIME', outsider: 'UOUTSIDER' },
   });
-  w = await makeWorld(app);
-  const link = (userId: string, slackUserId: string) =>
-    app.db.prisma.user.update({ where: { id: userId }, data: { slackUserId } });
-  await link(w.analyst.userId, 'UANALYST1');
-  await link(w.gridPrime.userId, 'UGRIDPRIME');
-  await link(w.outsider.userId, 'UOUTSIDER');
 });
-afterAll(async () => {
-  await app?.[Symbol.asyncDispose]();
-  await slack?.close();
-});
+afterAll(() => s?.[Symbol.asyncDispose]());
 
-/** Runs `/psirt <text>` as a Slack user; resolves with the HTTP status and the (first) answer. */
-async function psirt(user: string, text: string) {
-  n += 1;
-  const name = `r${n}`;
-  const res = await postToBot(app, slashCommand(slack, { user, text, name }));
-  expect(res.status).toBe(200);
-  return slack.response(name);
-}
+const psirt = (user: string, text: string) => s.psirt(user, text);
 
 describe(`Slack slash commands (${dialect})`, () => {
   it('lists every registered command in /psirt help', async () => {
@@ -65,23 +44,23 @@ describe(`Slack slash commands (${dialect})`, () => {
   });
 
   it('tells an unlinked Slack user how to get linked, and does nothing', async () => {
-    const { caseId } = await openCase(app, w, ['gateway']);
-    const before = await app.db.prisma.timelineEvent.count();
+    const { caseId } = await openCase(s.app, s.w, ['gateway']);
+    const before = await s.app.db.prisma.timelineEvent.count();
     const answer = await psirt('UNOBODY1', `note ${caseId} should not land`);
     expect(answer.response_type).toBe('ephemeral');
     expect(answer.text).toContain('not linked to a PSIRT account');
     expect(answer.text).toContain('psirt slack link --email <your e-mail> --slack-user UNOBODY1');
-    expect(await app.db.prisma.timelineEvent.count()).toBe(before);
+    expect(await s.app.db.prisma.timelineEvent.count()).toBe(before);
   });
 
   it('works a case as the linked user: note, card, score, move — with the API’s rules', async () => {
-    const { caseId } = await openCase(app, w, ['gateway']);
+    const { caseId } = await openCase(s.app, s.w, ['gateway']);
     expect((await psirt('UANALYST1', `note ${caseId} "Reproduced" on 4.2.0`)).text).toBe(`Noted on ${caseId}.`);
-    const notes = await app.db.prisma.timelineEvent.findMany({
+    const notes = await s.app.db.prisma.timelineEvent.findMany({
       where: { type: 'case.note', case: { publicId: caseId } },
       select: { data: true, actorId: true },
     });
-    expect(notes).toEqual([{ data: { text: '"Reproduced" on 4.2.0' }, actorId: w.analyst.userId }]);
+    expect(notes).toEqual([{ data: { text: '"Reproduced" on 4.2.0' }, actorId: s.w.analyst.userId }]);
 
     const card = await psirt('UGRIDPRIME', `case ${caseId}`);
     expect(card.text).toContain(`*${caseId}*`);
@@ -105,7 +84,7 @@ describe(`Slack slash commands (${dialect})`, () => {
       response_type: 'ephemeral',
       text: 'Cannot move from ANALYSIS to REMEDIATION: at least one product must be AFFECTED or FIXED. (CONFLICT)',
     });
-    await w.gridSpecialist.gql('mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { id } }', {
+    await s.w.gridSpecialist.gql('mutation($i: ProductImpactInput!) { setProductImpact(input: $i) { id } }', {
       i: { caseId, product: 'gateway', status: 'AFFECTED', affectedVersions: '<4.2.1' },
     });
     const moved = await psirt('UANALYST1', `move ${caseId} remediation`);
@@ -113,12 +92,12 @@ describe(`Slack slash commands (${dialect})`, () => {
   });
 
   it('assigns, records impact, notifies reporters and drafts an advisory', async () => {
-    const { caseId } = await openCase(app, w, ['gateway']);
-    await app.db.prisma.user.update({ where: { id: w.buildingPrime.userId }, data: { slackUserId: 'UBPRIME01' } });
+    const { caseId } = await openCase(s.app, s.w, ['gateway']);
+    await s.app.db.prisma.user.update({ where: { id: s.w.buildingPrime.userId }, data: { slackUserId: 'UBPRIME01' } });
     const assigned = await psirt('UANALYST1', `assign ${caseId} <@UBPRIME01|bea> need-to-know`);
     expect(assigned.text).toBe(`<@UBPRIME01|bea> is on ${caseId} as need-to-know.`);
-    const member = await app.db.prisma.caseMember.findFirst({
-      where: { case: { publicId: caseId }, userId: w.buildingPrime.userId },
+    const member = await s.app.db.prisma.caseMember.findFirst({
+      where: { case: { publicId: caseId }, userId: s.w.buildingPrime.userId },
     });
     expect(member?.role).toBe('NEED_TO_KNOW');
     expect((await psirt('UANALYST1', `assign ${caseId} bea`)).text).toContain('mention the person: @name');
@@ -128,7 +107,7 @@ describe(`Slack slash commands (${dialect})`, () => {
       `impact ${caseId} rtu not-affected vulnerable-code-not-present "No session cookies & no web UI"`,
     );
     expect(impact.text).toBe(`${caseId}: rtu is not-affected. Case severity: not scored.`);
-    const rtu = await app.db.prisma.productImpact.findFirst({
+    const rtu = await s.app.db.prisma.productImpact.findFirst({
       where: { case: { publicId: caseId }, product: { key: 'rtu' } },
     });
     expect(rtu).toMatchObject({
@@ -140,7 +119,7 @@ describe(`Slack slash commands (${dialect})`, () => {
     expect((await psirt('UANALYST1', `notify ${caseId} We reproduced the issue.`)).text).toBe(
       `The reporters of ${caseId} are sent your update.`,
     );
-    const update = await app.db.prisma.reporterMessage.findFirst({
+    const update = await s.app.db.prisma.reporterMessage.findFirst({
       where: { report: { case: { publicId: caseId } }, direction: 'OUTBOUND' },
       orderBy: { createdAt: 'desc' },
     });
@@ -153,7 +132,7 @@ describe(`Slack slash commands (${dialect})`, () => {
   });
 
   it('triages from the queue', async () => {
-    const sub = await app.anonymous.gql(SUBMIT, { input: reportInput({ title: 'Queued in Slack' }) });
+    const sub = await s.app.anonymous.gql(SUBMIT, { input: reportInput({ title: 'Queued in Slack' }) });
     const vsr = sub.data?.submitVulnerabilityReport.publicId as string;
     const queue = await psirt('UANALYST1', 'queue');
     expect(queue.text).toMatch(new RegExp(`\\*${vsr}\\* Queued in Slack — [0-9.]+ h`));
@@ -162,25 +141,25 @@ describe(`Slack slash commands (${dialect})`, () => {
     const accepted = await psirt('UANALYST1', `triage ${vsr} accept gateway`);
     expect(accepted.text).toMatch(new RegExp(`^${vsr} accepted: case VAR-\\d{4}-\\d{4} opened\\.$`));
 
-    const other = (await app.anonymous.gql(SUBMIT, { input: reportInput() })).data?.submitVulnerabilityReport
+    const other = (await s.app.anonymous.gql(SUBMIT, { input: reportInput() })).data?.submitVulnerabilityReport
       .publicId as string;
     const usage = await psirt('UANALYST1', `triage ${other} reject because`);
     expect(usage.text).toContain('give a reason: live-incident, duplicate');
     expect(usage.text).toContain('Usage: /psirt triage <VSR> accept [product…] | reject <reason> [text]');
     const rejected = await psirt('UANALYST1', `triage ${other} reject out-of-scope Not our product`);
     expect(rejected.text).toBe(`${other} rejected (out-of-scope); the reporter is told.`);
-    const report = await app.db.prisma.vulnerabilityReport.findUnique({ where: { publicId: other } });
+    const report = await s.app.db.prisma.vulnerabilityReport.findUnique({ where: { publicId: other } });
     expect(report?.triageOutcome).toBe('OUT_OF_SCOPE');
   });
 
   it('answers Slack only when the request is signed with the secret and fresh', async () => {
-    const body = slashCommand(slack, { user: 'UANALYST1', text: 'help', name: 'unsigned' });
-    expect((await postToBot(app, body, { secret: 'not-the-secret' })).status).toBe(401);
-    expect((await postToBot(app, body, { signature: 'v0=deadbeef' })).status).toBe(401);
+    const body = slashCommand(s.slack, { user: 'UANALYST1', text: 'help', name: 'unsigned' });
+    expect((await postToBot(s.app, body, { secret: 'not-the-secret' })).status).toBe(401);
+    expect((await postToBot(s.app, body, { signature: 'v0=deadbeef' })).status).toBe(401);
     // Older than Slack's five-minute replay window.
-    expect((await postToBot(app, body, { age: 6 * 60 })).status).toBe(401);
+    expect((await postToBot(s.app, body, { age: 6 * 60 })).status).toBe(401);
     await new Promise((r) => setTimeout(r, 200));
-    expect(slack.responses.get('unsigned')).toBeUndefined();
+    expect(s.slack.responses.get('unsigned')).toBeUndefined();
   });
 });
 

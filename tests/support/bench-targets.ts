@@ -35,20 +35,26 @@ export function benchTargets(only?: string, onQuery?: (sql: string) => void): Ta
     {
       name: 'PostgreSQL',
       async open() {
-        const name = `psirt_bench_${randomBytes(4).toString('hex')}`;
-        await pgAdmin(`CREATE DATABASE "${name}"`);
-        const url = new URL(pgBase);
-        url.pathname = `/${name}`;
-        const config: DatabaseConfig = { kind: 'postgres', url: url.toString() };
+        const database = await throwawayPgDatabase();
+        const config: DatabaseConfig = { kind: 'postgres', url: database.url };
         const db = await openDatabase(config, options);
         return {
           db,
           drop: async () => {
             await db.close();
-            await pgAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+            await database.drop();
           },
         };
       },
     },
   ].filter((t) => !only || t.name.toLowerCase().startsWith(only.toLowerCase()));
+}
+
+/** A new, empty database on the PostgreSQL server (for processes that open it themselves), and how to drop it. */
+export async function throwawayPgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `psirt_bench_${randomBytes(4).toString('hex')}`;
+  await pgAdmin(`CREATE DATABASE "${name}"`);
+  const url = new URL(pgBase);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => pgAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }

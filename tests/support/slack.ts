@@ -3,7 +3,9 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TestApp } from './app.ts';
+import { startTestApp, type TestApp, type TestAppOptions } from './app.ts';
+import { listening } from './live.ts';
+import { makeWorld, type World } from './world.ts';
 
 export interface SlackCall {
   method: string;
@@ -147,4 +149,56 @@ export function slashCommand(
     response_url: fake.responseUrl(o.name),
     trigger_id: `trigger.${triggers}`,
   }).toString();
+}
+
+export interface SlackWorld {
+  app: TestApp;
+  w: World;
+  slack: FakeSlack;
+  /** `/psirt <text>` typed by a Slack user: acknowledged with 200, resolves with the (first) answer. */
+  psirt(user: string, text: string): Promise<Record<string, any>>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+let commands = 0;
+
+/**
+ * An API with chat-ops on, pointed at a fresh fake Slack, with the test world
+ * and these staff users linked to Slack ids; waits until the bot's own live
+ * subscriptions (`botListeners`) are in place.
+ */
+export async function startSlackWorld(
+  o: {
+    links?: Partial<Record<keyof World, string>>;
+    slack?: Partial<NonNullable<TestAppOptions['slack']>>;
+    app?: TestAppOptions;
+    botListeners?: number;
+  } = {},
+): Promise<SlackWorld> {
+  const slack = await startFakeSlack();
+  const app = await startTestApp({
+    ...o.app,
+    slack: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, slackApiUrl: slack.apiUrl, ...o.slack },
+  });
+  const w = await makeWorld(app);
+  for (const [who, slackUserId] of Object.entries(o.links ?? {})) {
+    await app.db.prisma.user.update({ where: { id: w[who as keyof World].userId }, data: { slackUserId } });
+  }
+  if (o.botListeners) await listening(app, o.botListeners);
+  return {
+    app,
+    w,
+    slack,
+    async psirt(user, text) {
+      commands += 1;
+      const name = `cmd${commands}`;
+      const res = await postToBot(app, slashCommand(slack, { user, text, name }));
+      if (res.status !== 200) throw new Error(`the bot answered ${res.status}: ${res.text}`);
+      return slack.response(name);
+    },
+    async [Symbol.asyncDispose]() {
+      await app[Symbol.asyncDispose]();
+      await slack.close();
+    },
+  };
 }

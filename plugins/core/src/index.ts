@@ -177,6 +177,10 @@ export default definePlugin({
       async run(event, ctx) {
         const channel = ctx.channels.committee;
         if (!channel || event.kind !== 'advisory') return;
+        // Advisories under review may concern embargoed cases: only a private channel hears of them.
+        if (!(await ctx.conversation(channel)).private) {
+          throw new Error(`the committee channel ${channel} is public; advisories under review are not posted there`);
+        }
         if (event.type === 'ADVISORY_REVIEW_REQUESTED') {
           const a = await readAdvisory(ctx.api, event.publicId);
           if (a) await ctx.post(channel, committeeMessage(a));

@@ -113,6 +113,8 @@ export interface ReactionContext {
   api: PsirtApi;
   /** Posts to a channel (chat.postMessage). */
   post(channel: string, reply: Reply): Promise<{ ts: string }>;
+  /** What Slack says of a channel (conversations.info): is it private? */
+  conversation(channelId: string): Promise<{ id: string; name: string; private: boolean }>;
   channels: Channels;
 }
 
