@@ -57,6 +57,8 @@ export interface AppDeps {
   slack?: {
     botToken?: string;
     signingSecret?: string;
+    /** An app-level token (xapp-…): Socket Mode instead of HTTP. */
+    appToken?: string;
     slackApiUrl?: string;
     plugins?: readonly string[];
     /** Channel ids: the committee's (reviews and votes). */
@@ -305,12 +307,13 @@ export function buildApp(deps: AppDeps): App {
     async listen(port, host = '127.0.0.1') {
       await readyWithin(live, 10_000, deps.live?.redisUrl);
       const slack = deps.slack;
-      if (slack?.botToken && slack.signingSecret) {
+      if (slack?.botToken && (slack.signingSecret || slack.appToken)) {
         bot = await startChatOps({
           db: db.prisma,
           log: log.child({ component: 'slack' }),
           botToken: slack.botToken,
-          signingSecret: slack.signingSecret,
+          signingSecret: slack.signingSecret ?? '',
+          appToken: slack.appToken,
           slackApiUrl: slack.slackApiUrl,
           plugins: slack.plugins ?? [],
           channels: slack.channels ?? {},

@@ -48,6 +48,7 @@ export async function startChatOps(o: {
   log: Logger;
   botToken: string;
   signingSecret: string;
+  appToken?: string;
   slackApiUrl?: string;
   plugins: readonly string[];
   channels: { committee?: string };
@@ -57,15 +58,17 @@ export async function startChatOps(o: {
   const bot = createBot({
     signingSecret: o.signingSecret,
     botToken: o.botToken,
+    appToken: o.appToken,
     slackApiUrl: o.slackApiUrl,
     api: { url: 'http://in-process/graphql', token: await serviceToken(o.db), fetch: o.fetch },
     plugins,
     channels: o.channels,
     log: o.log,
   });
+  await bot.start();
   o.log.info(
     { commands: [...bot.commands.keys()], plugins: plugins.map((p) => p.name) },
-    'chat-ops is on: POST /slack/events',
+    bot.socketMode ? 'chat-ops is on: Socket Mode' : 'chat-ops is on: POST /slack/events',
   );
   return bot;
 }

@@ -46,6 +46,10 @@ export const envSchema = z.object({
     .regex(/^xox[bp]-/, 'a bot token, xoxb-…')
     .optional(),
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, 'an app-level token, xapp-… (Socket Mode)')
+    .optional(),
   PSIRT_SLACK_COMMITTEE_CHANNEL: z
     .string()
     .regex(/^[CG][A-Z0-9]{6,}$/, 'a Slack channel id, e.g. C0123ABCD (from the channel’s details)')
@@ -85,7 +89,13 @@ export interface ApiConfig {
   /** Live updates: Redis to share them between instances; limits per subscriber; WebSocket pings. */
   live: { redisUrl?: string; limits: { queue: number; bufferedBytes: number }; keepAliveMs: number };
   /** Slack chat-ops (on with both secrets) and extra plugins by package name. */
-  slack: { botToken?: string; signingSecret?: string; plugins: string[]; channels: { committee?: string } };
+  slack: {
+    botToken?: string;
+    signingSecret?: string;
+    appToken?: string;
+    plugins: string[];
+    channels: { committee?: string };
+  };
   database: DatabaseConfig;
   dataDir: string;
 }
@@ -97,9 +107,10 @@ export class ConfigError extends Error {
 /** Reads and checks the environment; a bad value is named with what is allowed. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const parsed = envSchema.safeParse(env);
-  if (parsed.success && !parsed.data.SLACK_BOT_TOKEN !== !parsed.data.SLACK_SIGNING_SECRET) {
+  const slackReceiver = parsed.success && (parsed.data.SLACK_SIGNING_SECRET ?? parsed.data.SLACK_APP_TOKEN);
+  if (parsed.success && !parsed.data.SLACK_BOT_TOKEN !== !slackReceiver) {
     throw new ConfigError(
-      'invalid configuration:\n  SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together: set both to turn chat-ops on, or neither',
+      'invalid configuration:\n  SLACK_BOT_TOKEN goes with SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode): set both to turn chat-ops on, or neither',
     );
   }
   if (!parsed.success) {
@@ -137,6 +148,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
       plugins: e.PSIRT_PLUGINS,
       channels: { committee: e.PSIRT_SLACK_COMMITTEE_CHANNEL },
     },
@@ -151,7 +163,8 @@ export function botConfigFromEnv(env: NodeJS.ProcessEnv) {
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
     SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'a bot token, xoxb-…'),
-    SLACK_SIGNING_SECRET: z.string().min(8),
+    SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+    SLACK_APP_TOKEN: envSchema.shape.SLACK_APP_TOKEN,
     PSIRT_API_URL: z.url({ message: 'the API’s GraphQL URL, e.g. http://psirt-api:4000/graphql' }),
     PSIRT_CHAT_OPS_TOKEN: z
       .string()
@@ -161,16 +174,18 @@ export function botConfigFromEnv(env: NodeJS.ProcessEnv) {
     SLACK_API_URL: z.url().optional(),
   });
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  const lines = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  if (!env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    lines.push('  SLACK_SIGNING_SECRET: needed for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
   }
+  if (!parsed.success || lines.length) throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   const e = parsed.data;
   return {
+    appToken: e.SLACK_APP_TOKEN,
     port: e.PORT,
     host: e.HOST,
     botToken: e.SLACK_BOT_TOKEN,
-    signingSecret: e.SLACK_SIGNING_SECRET,
+    signingSecret: e.SLACK_SIGNING_SECRET ?? '',
     apiUrl: e.PSIRT_API_URL,
     apiToken: e.PSIRT_CHAT_OPS_TOKEN,
     channels: { committee: e.PSIRT_SLACK_COMMITTEE_CHANNEL },

@@ -17,7 +17,7 @@ import {
   UsageError,
   words,
 } from '@psirt/plugin-sdk';
-import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger, SocketModeReceiver, webApi } from '@slack/bolt';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -35,6 +35,8 @@ export interface BotOptions {
   signingSecret: string;
   /** SLACK_BOT_TOKEN (xoxb-…): for the Web API calls. */
   botToken: string;
+  /** SLACK_APP_TOKEN (xapp-…): Socket Mode instead of HTTP. */
+  appToken?: string;
   /** The GraphQL API: its URL and the chat-ops service token (role CHAT_OPS); `fetch` to reach it in-process. */
   api: { url: string; token: string; fetch?: typeof fetch };
   plugins: readonly Plugin[];
@@ -48,6 +50,10 @@ export interface Bot {
   requestListener(req: IncomingMessage, res: ServerResponse): void;
   /** The registered commands, by name (help included). */
   commands: ReadonlyMap<string, Command>;
+  /** Socket Mode (an app-level token was given): Slack is reached over a WebSocket the bot opens. */
+  socketMode: boolean;
+  /** Connects to Slack in Socket Mode (nothing to do in HTTP mode). */
+  start(): Promise<void>;
   /**
    * Subscribes, as the bot, to the API's live updates over graphql-ws and hands
    * each event to the plugins' reactions. Resolves once subscribed.
@@ -140,13 +146,17 @@ export function createBot(options: BotOptions): Bot {
   };
   commands.set('help', help);
 
-  const receiver = new HTTPReceiver({
-    signingSecret: options.signingSecret,
-    endpoints: SLACK_EVENTS_PATH,
-    // ack() answers Slack at once; the work goes on afterwards.
-    processBeforeResponse: false,
-    logger: slackLogger(log),
-  });
+  // HTTP mode (Slack posts to /slack/events, signed), or Socket Mode with an
+  // app-level token (the bot opens a WebSocket to Slack; nothing to expose).
+  const receiver = options.appToken
+    ? socketModeReceiver(options.appToken, options.slackApiUrl, slackLogger(log))
+    : new HTTPReceiver({
+        signingSecret: options.signingSecret,
+        endpoints: SLACK_EVENTS_PATH,
+        // ack() answers Slack at once; the work goes on afterwards.
+        processBeforeResponse: false,
+        logger: slackLogger(log),
+      });
   const app = new App({
     token: options.botToken,
     receiver,
@@ -256,8 +266,16 @@ export function createBot(options: BotOptions): Bot {
   }
 
   return {
-    requestListener: receiver.requestListener,
+    requestListener: (req, res) => {
+      if (receiver instanceof HTTPReceiver) return receiver.requestListener(req, res);
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"error":"The Slack bot runs in Socket Mode: Slack does not post here."}');
+    },
+    socketMode: options.appToken !== undefined,
     commands,
+    async start() {
+      if (receiver instanceof SocketModeReceiver) await receiver.start();
+    },
     async startLive(wsUrl) {
       if (!reactions.length) return;
       live = createClient({
@@ -320,8 +338,26 @@ export function createBot(options: BotOptions): Bot {
     },
     async stop() {
       await live?.dispose();
+      if (receiver instanceof SocketModeReceiver) await receiver.stop();
     },
   };
+}
+
+/**
+ * Bolt's Socket Mode receiver. Bolt does not pass Web API options to it, so
+ * with another Slack API base URL (the tests' fake Slack) its client for
+ * apps.connections.open is replaced by one that uses it.
+ */
+function socketModeReceiver(appToken: string, slackApiUrl: string | undefined, logger: SlackLogger) {
+  const receiver = new SocketModeReceiver({ appToken, logger });
+  if (slackApiUrl) {
+    (receiver.client as unknown as { webClient: unknown }).webClient = new webApi.WebClient('', {
+      slackApiUrl,
+      headers: { Authorization: `Bearer ${appToken}` },
+      retryConfig: { retries: 0 },
+    });
+  }
+  return receiver;
 }
 
 interface CaseUpdate {

@@ -11,6 +11,8 @@ export interface StandaloneOptions {
   host: string;
   signingSecret: string;
   botToken: string;
+  /** Socket Mode instead of HTTP. */
+  appToken?: string;
   /** The API's GraphQL URL (http(s)://…/graphql) and a token of a CHAT_OPS user. */
   apiUrl: string;
   apiToken: string;
@@ -30,6 +32,7 @@ export async function startStandaloneBot(o: StandaloneOptions): Promise<RunningB
   const bot = createBot({
     signingSecret: o.signingSecret,
     botToken: o.botToken,
+    appToken: o.appToken,
     api: { url: o.apiUrl, token: o.apiToken },
     plugins: o.plugins,
     channels: o.channels,
@@ -46,6 +49,7 @@ export async function startStandaloneBot(o: StandaloneOptions): Promise<RunningB
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve());
   });
+  await bot.start();
   await bot.startLive(o.apiUrl.replace(/^http/, 'ws'));
   const { port } = server.address() as AddressInfo;
   return {

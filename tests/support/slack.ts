@@ -3,6 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { startTestApp, type TestApp, type TestAppOptions } from './app.ts';
 import { listening } from './live.ts';
 import { makeWorld, type World } from './world.ts';
@@ -21,6 +22,10 @@ export interface FakeSlack {
   calls: SlackCall[];
   /** Posts to response URLs, by name, in order. */
   responses: Map<string, Record<string, any>[]>;
+  /** A Socket Mode connection is open. */
+  socketConnected(): boolean;
+  /** Sends an envelope over Socket Mode; resolves with the app's ack (waiting up to `ms`). */
+  envelope(type: string, payload: Record<string, unknown>, ms?: number): Promise<Record<string, any>>;
   /** Resolves with the n-th post to a response URL (1-based), waiting up to `ms`. */
   response(name: string, n?: number, ms?: number): Promise<Record<string, any>>;
   close(): Promise<void>;
@@ -59,9 +64,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const extra =
         method === 'auth.test'
           ? { user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0001', user: 'psirt' }
-          : method === 'conversations.info'
-            ? { channel: { id: channel, name: channel.toLowerCase(), is_private: /^(G|CPRIV)/.test(channel) } }
-            : {};
+          : method === 'apps.connections.open'
+            ? { url: `${base.replace(/^http/, 'ws')}/socket` }
+            : method === 'conversations.info'
+              ? { channel: { id: channel, name: channel.toLowerCase(), is_private: /^(G|CPRIV)/.test(channel) } }
+              : {};
       res.end(JSON.stringify({ ok: true, channel: body.channel ?? 'C0001', ts: `${ts}.000100`, ...extra }));
       return;
     }
@@ -74,6 +81,19 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     res.statusCode = 404;
     res.end(JSON.stringify({ ok: false, error: 'unknown_method' }));
   });
+  // Socket Mode: the app opens a WebSocket here (the URL apps.connections.open gave it).
+  const wss = new WebSocketServer({ server, path: '/socket' });
+  let socket: WebSocket | undefined;
+  const acks = new Map<string, (m: Record<string, any>) => void>();
+  wss.on('connection', (ws) => {
+    socket = ws;
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { envelope_id?: string };
+      if (m.envelope_id) acks.get(m.envelope_id)?.(m);
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0001' } }));
+  });
+  let envelopes = 0;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -90,7 +110,25 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    socketConnected: () => socket !== undefined,
+    envelope(type, payload, ms = 3000) {
+      envelopes += 1;
+      const id = `env-${envelopes}`;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ack of ${id} within ${ms} ms`)), ms);
+        acks.set(id, (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        });
+        if (!socket) return reject(new Error('no Socket Mode connection'));
+        socket.send(JSON.stringify({ envelope_id: id, type, payload, accepts_response_payload: true }));
+      });
+    },
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }
 
