@@ -1,6 +1,7 @@
 // The `psirt` command-line tool. Each command is small and says what it did;
 // failures print one clear line (no stack trace) and exit non-zero.
 
+import { readFileSync } from 'node:fs';
 import { startStandaloneBot } from '@psirt/bot/standalone';
 import {
   appendAudit,
@@ -18,9 +19,10 @@ import {
 import { DomainError, isRole, isUuid, ROLES, type Role } from '@psirt/schema';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadPlugins } from './chatops.ts';
-import { type ApiConfig, botConfigFromEnv, ConfigError, configFromEnv } from './config.ts';
+import { type ApiConfig, botConfigFromEnv, ConfigError, configFromEnv, keyPolicy } from './config.ts';
 import { createLogger } from './logger.ts';
 import { banner, startPlatform } from './main.ts';
+import { currentPublicKey, generatePsirtKey, importPsirtKey } from './services/keys.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -233,6 +235,51 @@ program
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+
+const keys = program.command('keys').description('The PSIRT OpenPGP key (published at /pgp-key.asc)');
+
+keys
+  .command('show')
+  .description('Print the current public key and its fingerprint.')
+  .action(() =>
+    withDatabase(async ({ prisma }) => {
+      const key = await currentPublicKey(prisma);
+      if (!key)
+        throw new DomainError('NOT_FOUND', 'no PSIRT key yet: psirt keys generate, or psirt keys import <file>');
+      out(`fingerprint ${key.fingerprint} (since ${key.createdAt.toISOString()})`);
+      out(key.armored.trim());
+    }),
+  );
+
+keys
+  .command('generate')
+  .description('Generate a new key and make it current; the previous one keeps decrypting for PSIRT_KEY_OVERLAP_DAYS.')
+  .action(() =>
+    withDatabase(async ({ prisma }, config) => {
+      const key = await generatePsirtKey(prisma, keyPolicy(config));
+      out(`generated ${key.fingerprint}; it is now the current key`);
+    }),
+  );
+
+keys
+  .command('import')
+  .description('Import an armoured private key (e.g. from gpg --armor --export-secret-keys) and make it current.')
+  .argument('<file>', 'the armoured private key')
+  .option('--passphrase-file <file>', "the key's own passphrase, if it has one")
+  .action((file: string, opts: { passphraseFile?: string }) =>
+    withDatabase(async ({ prisma }, config) => {
+      const read = (f: string) => {
+        try {
+          return readFileSync(f, 'utf8');
+        } catch (error) {
+          throw new DomainError('VALIDATION', `cannot read ${f}: ${(error as Error).message}`);
+        }
+      };
+      const secret = opts.passphraseFile ? read(opts.passphraseFile).trim() : undefined;
+      const key = await importPsirtKey(prisma, read(file), secret, keyPolicy(config));
+      out(`imported ${key.fingerprint}; it is now the current key`);
+    }),
+  );
 
 const slack = program.command('slack').description('Slack chat-ops: who is who');
 

@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { type DatabaseConfig, databaseConfigFromEnv, dataDir } from '@psirt/db';
 import { z } from 'zod';
+import type { KeyPolicy } from './services/keys.ts';
 
 const flag = (fallback: boolean) =>
   z
@@ -54,6 +58,9 @@ export const envSchema = z.object({
     .string()
     .regex(/^[CG][A-Z0-9]{6,}$/, 'a Slack channel id, e.g. C0123ABCD (from the channel’s details)')
     .optional(),
+  PSIRT_KEY_PASSPHRASE: z.string().min(12, 'at least 12 characters').optional(),
+  PSIRT_KEY_PASSPHRASE_FILE: z.string().min(1).optional(),
+  PSIRT_KEY_OVERLAP_DAYS: z.coerce.number().int().min(0).default(30),
   PSIRT_PLUGINS: z
     .string()
     .optional()
@@ -88,6 +95,8 @@ export interface ApiConfig {
   supportContact: string;
   /** Live updates: Redis to share them between instances; limits per subscriber; WebSocket pings. */
   live: { redisUrl?: string; limits: { queue: number; bufferedBytes: number }; keepAliveMs: number };
+  /** The PSIRT OpenPGP key: where the passphrase of the stored private keys comes from; the rotation overlap. */
+  keys: { passphrase?: string; passphraseFile?: string; overlapDays: number };
   /** Slack chat-ops (on with both secrets) and extra plugins by package name. */
   slack: {
     botToken?: string;
@@ -145,6 +154,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       limits: { queue: e.PSIRT_LIVE_QUEUE, bufferedBytes: e.PSIRT_LIVE_BUFFER_BYTES },
       keepAliveMs: e.PSIRT_WS_KEEPALIVE_MS,
     },
+    keys: {
+      passphrase: e.PSIRT_KEY_PASSPHRASE,
+      passphraseFile: e.PSIRT_KEY_PASSPHRASE_FILE,
+      overlapDays: e.PSIRT_KEY_OVERLAP_DAYS,
+    },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
@@ -192,4 +206,29 @@ export function botConfigFromEnv(env: NodeJS.ProcessEnv) {
     plugins: e.PSIRT_PLUGINS,
     slackApiUrl: e.SLACK_API_URL,
   };
+}
+
+/**
+ * The key policy: the passphrase from PSIRT_KEY_PASSPHRASE, else the file
+ * PSIRT_KEY_PASSPHRASE_FILE, else (the embedded default) a random one kept in
+ * the data directory, created on first use and readable by its owner only.
+ */
+export function keyPolicy(config: Pick<ApiConfig, 'keys' | 'dataDir' | 'publisher'>): KeyPolicy {
+  let passphrase = config.keys.passphrase;
+  if (!passphrase) {
+    const file = config.keys.passphraseFile ?? path.join(config.dataDir, 'key-passphrase');
+    if (!config.keys.passphraseFile && !existsSync(file)) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+    }
+    try {
+      passphrase = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(`PSIRT_KEY_PASSPHRASE_FILE: cannot read ${file}: ${(error as Error).message}`);
+    }
+    if (passphrase.length < 12)
+      throw new ConfigError(`PSIRT_KEY_PASSPHRASE_FILE: ${file} holds fewer than 12 characters`);
+  }
+  const email = /[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+/.exec(config.publisher.contactDetails)?.[0] ?? 'psirt@example.com';
+  return { passphrase, name: config.publisher.name, email, overlapDays: config.keys.overlapDays };
 }

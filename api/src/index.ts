@@ -7,3 +7,10 @@ export { CLOSE as LIVE_CLOSE_CODES } from './live/stream.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { banner, type RunningPlatform, startPlatform } from './main.ts';
 export { backoffMs, drainOutbox, smtpTransport } from './outbox.ts';
+export {
+  currentPublicKey,
+  decryptForPsirt,
+  generatePsirtKey,
+  importPsirtKey,
+  type KeyPolicy,
+} from './services/keys.ts';

@@ -8,8 +8,9 @@ import {
   seedDemo,
 } from '@psirt/db';
 import { type App, buildApp } from './app.ts';
-import type { ApiConfig } from './config.ts';
+import { type ApiConfig, keyPolicy } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { currentPublicKey, generatePsirtKey } from './services/keys.ts';
 
 export interface RunningPlatform {
   url: string;
@@ -39,6 +40,11 @@ export async function startPlatform(
       const seeded = await seedDemo(db.prisma);
       if (seeded) log.info({ case: seeded.casePublicId, report: seeded.reportPublicId }, 'demo dataset loaded');
       demoTokens = await ensureDemoTokens(db.prisma, config.dataDir);
+    }
+    // The PSIRT's OpenPGP key: generated on first start when none was imported.
+    if (!(await currentPublicKey(db.prisma))) {
+      const key = await generatePsirtKey(db.prisma, keyPolicy(config));
+      log.info({ fingerprint: key.fingerprint }, 'generated the PSIRT OpenPGP key (published at /pgp-key.asc)');
     }
     const app = buildApp({
       db,

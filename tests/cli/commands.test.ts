@@ -60,7 +60,7 @@ describe(`psirt CLI (${dialect})`, () => {
     const migrate = await psirt(['db', 'migrate'], env);
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toMatch(
-      /applied 6: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle, \d+_mailing_list, \d+_chat_ops_role/,
+      /applied 7: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle, \d+_mailing_list, \d+_chat_ops_role, \d+_psirt_keys/,
     );
     expect((await psirt(['db', 'migrate'], env)).stdout).toContain('already up to date');
     const status = await psirt(['db', 'status'], env);
@@ -79,6 +79,18 @@ describe(`psirt CLI (${dialect})`, () => {
     // An existing user gains the role asked for.
     const again = await psirt(['token', 'create', '--email', 'lead@example.com', '--role', 'AUDITOR'], env);
     expect(again.stdout).toContain('user lead@example.com (ADMIN, AUDITOR)');
+    // The PSIRT OpenPGP key: none until generated (npm start generates one on first start).
+    expect((await psirt(['keys', 'show'], env)).stderr).toContain('no PSIRT key yet');
+    const generated = await psirt(['keys', 'generate'], env);
+    const fingerprint = /^generated ([0-9A-F]{40}); it is now the current key$/m.exec(generated.stdout)?.[1];
+    expect(fingerprint, generated.stderr).toBeDefined();
+    const shown = await psirt(['keys', 'show'], env);
+    expect(shown.stdout).toContain(`fingerprint ${fingerprint}`);
+    expect(shown.stdout).toContain('-----BEGIN PGP PUBLIC KEY BLOCK-----');
+    // The stored keys' passphrase was made in the data directory, for its owner only.
+    const { statSync } = await import('node:fs');
+    expect(statSync(`${env.PSIRT_DATA_DIR}/key-passphrase`).mode & 0o777).toBe(0o600);
+
     // Slack chat-ops acts as the linked user.
     const linked = await psirt(['slack', 'link', '--email', 'lead@example.com', '--slack-user', 'u0lead01'], env);
     expect(linked.stdout).toContain('linked U0LEAD01 to lead@example.com');

@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { currentPublicKey } from '../services/keys.ts';
 import { setSla } from '../services/settings.ts';
 import { channelSubscriptions, subscribeChannel, unsubscribeChannel } from '../services/slack.ts';
 import { SeverityEnum } from './enums.ts';
@@ -77,3 +78,21 @@ builder.mutationFields((t) => ({
     resolve: (_r, a, ctx) => unsubscribeChannel(ctx, a.channelId),
   }),
 }));
+
+const PgpKey = builder.simpleObject('PgpKey', {
+  description: 'The PSIRT’s current OpenPGP public key (also at /pgp-key.asc): encrypt reports to it.',
+  fields: (t) => ({
+    fingerprint: t.string(),
+    armored: t.string({ description: 'The ASCII-armoured public key.' }),
+    createdAt: t.field({ type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('pgpKey', (t) =>
+  t.field({
+    type: PgpKey,
+    nullable: true,
+    description: 'The PSIRT’s current OpenPGP public key; null until one is generated or imported. Anyone.',
+    resolve: (_r, _a, ctx) => currentPublicKey(ctx.db),
+  }),
+);

@@ -9,6 +9,7 @@ import type { Db } from '@psirt/db';
 import { csafFileName, DomainError, SEVERITIES } from '@psirt/schema';
 import { Feed } from 'feed';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { currentPublicKey } from '../services/keys.ts';
 import { confirmSubscription, subscribe, unsubscribe } from '../services/mailing.ts';
 import { csafOf, filterAdvisories, type PublicAdvisory, publicAdvisories } from './data.ts';
 import {
@@ -81,13 +82,14 @@ export function createSite(deps: {
     return email ? `mailto:${email}` : `${base}/advisories`;
   }
 
-  function securityTxt() {
+  function securityTxt(hasKey: boolean) {
     // RFC 9116. Expires a year ahead, rounded to the day so the file is stable within a day.
     const expires = new Date(deps.now().getTime() + 365 * 86_400_000);
     expires.setUTCHours(0, 0, 0, 0);
     return [
       `Contact: ${contactLine()}`,
       `Expires: ${expires.toISOString()}`,
+      ...(hasKey ? [`Encryption: ${base}/pgp-key.asc`] : []),
       'Preferred-Languages: en',
       `Canonical: ${base}/.well-known/security.txt`,
       `Policy: ${base}/advisories`,
@@ -242,9 +244,19 @@ export function createSite(deps: {
         path.startsWith('/advisories/') ||
         path === '/advisories.atom' ||
         path === '/.well-known/security.txt' ||
+        path === '/pgp-key.asc' ||
         path.startsWith('/.well-known/csaf/');
       if (!isSite) return false;
-      if (path === '/.well-known/security.txt') return send(req, res, 200, 'text/plain; charset=utf-8', securityTxt());
+      if (path === '/.well-known/security.txt') {
+        const key = await currentPublicKey(deps.db);
+        return send(req, res, 200, 'text/plain; charset=utf-8', securityTxt(key !== null));
+      }
+      if (path === '/pgp-key.asc') {
+        // The PSIRT's current public key: what reporters encrypt to.
+        const key = await currentPublicKey(deps.db);
+        if (!key) return send(req, res, 404, 'text/plain; charset=utf-8', 'The PSIRT has no OpenPGP key yet.\n');
+        return send(req, res, 200, 'application/pgp-keys', key.armored);
+      }
 
       const list = await publicAdvisories(deps.db);
       if (path === '/advisories') {

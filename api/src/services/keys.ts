@@ -1,0 +1,141 @@
+// The PSIRT's OpenPGP keys (openpgp.js). One current key: published at
+// /pgp-key.asc and in security.txt. Generating or importing a key makes it
+// current; the key it replaces keeps decrypting for an overlap, so reports
+// encrypted to the old key still open. Private keys are stored armoured and
+// encrypted with the passphrase from the environment, and never leave here.
+import { appendAuditNow, type Db } from '@psirt/db';
+import { DomainError } from '@psirt/schema';
+import * as openpgp from 'openpgp';
+
+export interface KeyPolicy {
+  /** Encrypts the stored private keys (PSIRT_KEY_PASSPHRASE, or its file). */
+  passphrase: string;
+  /** The key's user id. */
+  name: string;
+  email: string;
+  /** How long a replaced key keeps decrypting (days). */
+  overlapDays: number;
+}
+
+export interface PublicKeyInfo {
+  fingerprint: string;
+  armored: string;
+  createdAt: Date;
+}
+
+/** The current key's public half, or null when the PSIRT has none yet. */
+export async function currentPublicKey(db: Db): Promise<PublicKeyInfo | null> {
+  const row = await db.psirtKey.findFirst({ where: { retiredAt: null }, orderBy: { createdAt: 'desc' } });
+  return row && { fingerprint: row.fingerprint, armored: row.publicKey, createdAt: row.createdAt };
+}
+
+/** Generates a key (Curve25519) and makes it current. */
+export async function generatePsirtKey(db: Db, policy: KeyPolicy, now = new Date()): Promise<PublicKeyInfo> {
+  const { privateKey, publicKey } = await openpgp.generateKey({
+    userIDs: [{ name: policy.name, email: policy.email }],
+    passphrase: policy.passphrase,
+    format: 'armored',
+    date: now,
+  });
+  return install(db, publicKey, privateKey, policy, now, 'generated');
+}
+
+/**
+ * Imports an armoured private key (decrypted with `keyPassphrase` when it is
+ * protected), checks that it can encrypt and has not expired, stores it under
+ * the PSIRT passphrase and makes it current.
+ */
+export async function importPsirtKey(
+  db: Db,
+  armoredKey: string,
+  keyPassphrase: string | undefined,
+  policy: KeyPolicy,
+  now = new Date(),
+): Promise<PublicKeyInfo> {
+  let key: openpgp.PrivateKey;
+  try {
+    key = await openpgp.readPrivateKey({ armoredKey });
+  } catch {
+    throw new DomainError('VALIDATION', 'This is not an armoured OpenPGP private key.');
+  }
+  if (!key.isDecrypted()) {
+    if (!keyPassphrase) throw new DomainError('VALIDATION', 'The key is protected: give its passphrase.');
+    try {
+      key = await openpgp.decryptKey({ privateKey: key, passphrase: keyPassphrase });
+    } catch {
+      throw new DomainError('VALIDATION', 'The passphrase does not open this key.');
+    }
+  }
+  const expires = await key.getExpirationTime();
+  if (expires instanceof Date && expires <= now) throw new DomainError('VALIDATION', 'The key has expired.');
+  try {
+    await key.getEncryptionKey(undefined, now);
+  } catch {
+    throw new DomainError('VALIDATION', 'The key has no usable encryption subkey.');
+  }
+  const stored = await openpgp.encryptKey({ privateKey: key, passphrase: policy.passphrase });
+  return install(db, key.toPublic().armor(), stored.armor(), policy, now, 'imported');
+}
+
+async function install(
+  db: Db,
+  publicKey: string,
+  privateKey: string,
+  policy: KeyPolicy,
+  now: Date,
+  how: 'generated' | 'imported',
+): Promise<PublicKeyInfo> {
+  const key = await openpgp.readKey({ armoredKey: publicKey });
+  const fingerprint = key.getFingerprint().toUpperCase();
+  const decryptUntil = new Date(now.getTime() + policy.overlapDays * 86_400_000);
+  const row = await db.$transaction(async (tx) => {
+    if (await tx.psirtKey.findUnique({ where: { fingerprint } })) {
+      throw new DomainError('CONFLICT', `The key ${fingerprint} is already installed.`);
+    }
+    await tx.psirtKey.updateMany({ where: { retiredAt: null }, data: { retiredAt: now, decryptUntil } });
+    return tx.psirtKey.create({ data: { fingerprint, userId: key.getUserIDs()[0] ?? '', publicKey, privateKey } });
+  });
+  await appendAuditNow(db, {
+    actorKind: 'SYSTEM',
+    actorId: null,
+    action: `psirt.key.${how}`,
+    subjectType: 'PsirtKey',
+    subjectId: row.id,
+    data: { fingerprint },
+  });
+  return { fingerprint, armored: publicKey, createdAt: row.createdAt };
+}
+
+/** Keys that may decrypt now: the current one, and replaced ones within their overlap. */
+async function decryptionKeys(db: Db, passphrase: string, now: Date): Promise<openpgp.PrivateKey[]> {
+  const rows = await db.psirtKey.findMany({
+    where: { OR: [{ retiredAt: null }, { decryptUntil: { gt: now } }] },
+    orderBy: { createdAt: 'desc' },
+  });
+  return Promise.all(
+    rows.map(async (r) =>
+      openpgp.decryptKey({ privateKey: await openpgp.readPrivateKey({ armoredKey: r.privateKey }), passphrase }),
+    ),
+  );
+}
+
+/** Decrypts a message sent to the PSIRT (armoured); says which key opened it. */
+export async function decryptForPsirt(
+  db: Db,
+  passphrase: string,
+  armoredMessage: string,
+  now = new Date(),
+): Promise<{ text: string; fingerprint: string }> {
+  let message: openpgp.Message<string>;
+  try {
+    message = await openpgp.readMessage({ armoredMessage });
+  } catch {
+    throw new DomainError('VALIDATION', 'This is not an armoured OpenPGP message.');
+  }
+  const keys = await decryptionKeys(db, passphrase, now);
+  const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex()));
+  const key = keys.find((k) => k.getKeys().some((sub) => wanted.has(sub.getKeyID().toHex())));
+  if (!key) throw new DomainError('VALIDATION', 'The message is not encrypted to a key the PSIRT can use now.');
+  const { data } = await openpgp.decrypt({ message, decryptionKeys: key });
+  return { text: String(data), fingerprint: key.getFingerprint().toUpperCase() };
+}

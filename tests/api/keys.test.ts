@@ -1,0 +1,128 @@
+// The PSIRT's OpenPGP key with GnuPG as the peer: the key published at
+// /pgp-key.asc (and named in security.txt and GraphQL) is one gpg can encrypt
+// to, and what gpg encrypts to it the platform decrypts; a new key takes over
+// while the old one keeps decrypting for the overlap, then stops.
+import { currentPublicKey, decryptForPsirt, generatePsirtKey, importPsirtKey, type KeyPolicy } from '@psirt/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { dialect } from '../support/db.ts';
+import { gpgAvailable, gpgHome } from '../support/gpg.ts';
+
+let app: TestApp;
+const policy: KeyPolicy = {
+  passphrase: 'test passphrase for the stored keys',
+  name: 'Example PSIRT',
+  email: 'psirt@example.com',
+  overlapDays: 30,
+};
+
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app?.[Symbol.asyncDispose]());
+
+const fprOf = (colons: string) => /^fpr:+([0-9A-F]{40,64}):/m.exec(colons)?.[1];
+
+describe.skipIf(!gpgAvailable)(`the PSIRT OpenPGP key (${dialect})`, () => {
+  it('publishes a key GnuPG encrypts to, decrypts what it sends, and rotates with an overlap', async () => {
+    expect((await fetch(`${app.origin}/pgp-key.asc`)).status).toBe(404);
+    expect(await (await fetch(`${app.origin}/.well-known/security.txt`)).text()).not.toContain('Encryption:');
+
+    const first = await generatePsirtKey(app.db.prisma, policy);
+    const res = await fetch(`${app.origin}/pgp-key.asc`);
+    expect(res.headers.get('content-type')).toBe('application/pgp-keys');
+    const armored = await res.text();
+    expect(armored).toContain('-----BEGIN PGP PUBLIC KEY BLOCK-----');
+    expect(armored).not.toContain('PRIVATE');
+    const txt = await (await fetch(`${app.origin}/.well-known/security.txt`)).text();
+    expect(txt).toContain('Encryption: https://psirt.example.com/pgp-key.asc');
+    const gql = await app.anonymous.gql('{ pgpKey { fingerprint armored } }');
+    expect(gql.data?.pgpKey).toEqual({ fingerprint: first.fingerprint, armored });
+
+    using gpg = gpgHome();
+    await gpg.run(['--import'], armored);
+    expect(fprOf(await gpg.run(['--with-colons', '--fingerprint', first.fingerprint]))).toBe(first.fingerprint);
+    const report = 'Admin access without a password on GridLink Gateway 4.2.0';
+    const toFirst = await gpg.run(['--armor', '--encrypt', '--recipient', first.fingerprint], report);
+    expect(await decryptForPsirt(app.db.prisma, policy.passphrase, toFirst)).toEqual({
+      text: report,
+      fingerprint: first.fingerprint,
+    });
+
+    // A new key: published at once; the old one still decrypts during the overlap…
+    const second = await generatePsirtKey(app.db.prisma, policy);
+    expect((await currentPublicKey(app.db.prisma))?.fingerprint).toBe(second.fingerprint);
+    expect(await (await fetch(`${app.origin}/pgp-key.asc`)).text()).toBe(second.armored);
+    expect((await decryptForPsirt(app.db.prisma, policy.passphrase, toFirst)).fingerprint).toBe(first.fingerprint);
+    // …and not after it.
+    const later = new Date(Date.now() + 31 * 86_400_000);
+    await expect(decryptForPsirt(app.db.prisma, policy.passphrase, toFirst, later)).rejects.toThrow(
+      'The message is not encrypted to a key the PSIRT can use now.',
+    );
+    await gpg.run(['--import'], second.armored);
+    const toSecond = await gpg.run(['--armor', '--encrypt', '--recipient', second.fingerprint], 'hello');
+    expect((await decryptForPsirt(app.db.prisma, policy.passphrase, toSecond, later)).text).toBe('hello');
+
+    // The stored private keys are encrypted with the passphrase.
+    const rows = await app.db.prisma.psirtKey.findMany();
+    for (const r of rows) expect(r.privateKey).toContain('-----BEGIN PGP PRIVATE KEY BLOCK-----');
+    await expect(decryptForPsirt(app.db.prisma, 'wrong passphrase', toSecond, later)).rejects.toThrow();
+  });
+
+  it('imports a key made by GnuPG, and refuses one that cannot encrypt or is garbage', async () => {
+    using gpg = gpgHome();
+    await gpg.run([
+      '--passphrase',
+      'gpg pass',
+      '--pinentry-mode',
+      'loopback',
+      '--quick-gen-key',
+      'Imported PSIRT <psirt@example.com>',
+      'future-default',
+      'default',
+      '1y',
+    ]);
+    const exported = await gpg.run([
+      '--passphrase',
+      'gpg pass',
+      '--pinentry-mode',
+      'loopback',
+      '--armor',
+      '--export-secret-keys',
+    ]);
+    await expect(importPsirtKey(app.db.prisma, exported, undefined, policy)).rejects.toThrow('give its passphrase');
+    await expect(importPsirtKey(app.db.prisma, exported, 'nope', policy)).rejects.toThrow('does not open this key');
+    await expect(importPsirtKey(app.db.prisma, 'not a key', 'x', policy)).rejects.toThrow(
+      'not an armoured OpenPGP private key',
+    );
+    const imported = await importPsirtKey(app.db.prisma, exported, 'gpg pass', policy);
+    expect(fprOf(await gpg.run(['--with-colons', '--fingerprint']))).toBe(imported.fingerprint);
+    const sent = await gpg.run(['--armor', '--encrypt', '--recipient', imported.fingerprint], 'via an imported key');
+    expect((await decryptForPsirt(app.db.prisma, policy.passphrase, sent)).text).toBe('via an imported key');
+
+    // A signing-only key is refused.
+    await gpg.run([
+      '--passphrase',
+      '',
+      '--pinentry-mode',
+      'loopback',
+      '--quick-gen-key',
+      'Sign Only <s@example.com>',
+      'ed25519',
+      'sign',
+      '1y',
+    ]);
+    const signOnly = await gpg.run([
+      '--passphrase',
+      '',
+      '--pinentry-mode',
+      'loopback',
+      '--armor',
+      '--export-secret-keys',
+      's@example.com',
+    ]);
+    await expect(importPsirtKey(app.db.prisma, signOnly, undefined, policy)).rejects.toThrow(
+      'no usable encryption subkey',
+    );
+  });
+});
