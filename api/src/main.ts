@@ -10,7 +10,7 @@ import {
 import { type App, buildApp } from './app.ts';
 import { type ApiConfig, keyPolicy } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { currentPublicKey, generatePsirtKey } from './services/keys.ts';
+import { ensurePsirtKey } from './services/keys.ts';
 
 export interface RunningPlatform {
   url: string;
@@ -42,8 +42,8 @@ export async function startPlatform(
       demoTokens = await ensureDemoTokens(db.prisma, config.dataDir);
     }
     // The PSIRT's OpenPGP key: generated on first start when none was imported.
-    if (!(await currentPublicKey(db.prisma))) {
-      const key = await generatePsirtKey(db.prisma, keyPolicy(config));
+    const { key, generated } = await ensurePsirtKey(db.prisma, keyPolicy(config));
+    if (generated) {
       log.info({ fingerprint: key.fingerprint }, 'generated the PSIRT OpenPGP key (published at /pgp-key.asc)');
     }
     const app = buildApp({

@@ -7,6 +7,9 @@ import { appendAuditNow, type Db } from '@psirt/db';
 import { DomainError } from '@psirt/schema';
 import * as openpgp from 'openpgp';
 
+/** Advisory-lock id for changes to the PSIRT keys ("psirtkey"). */
+const KEY_LOCK = 0x70736972746b6579n;
+
 export interface KeyPolicy {
   /** Encrypts the stored private keys (PSIRT_KEY_PASSPHRASE, or its file). */
   passphrase: string;
@@ -31,13 +34,38 @@ export async function currentPublicKey(db: Db): Promise<PublicKeyInfo | null> {
 
 /** Generates a key (Curve25519) and makes it current. */
 export async function generatePsirtKey(db: Db, policy: KeyPolicy, now = new Date()): Promise<PublicKeyInfo> {
-  const { privateKey, publicKey } = await openpgp.generateKey({
+  const { privateKey, publicKey } = await generate(policy, now);
+  return install(db, publicKey, privateKey, policy, now, 'generated');
+}
+
+/**
+ * The current key; one is generated when there is none. Instances starting
+ * together agree: the first to commit wins, the others keep its key.
+ */
+export async function ensurePsirtKey(
+  db: Db,
+  policy: KeyPolicy,
+  now = new Date(),
+): Promise<{ key: PublicKeyInfo; generated: boolean }> {
+  const existing = await currentPublicKey(db);
+  if (existing) return { key: existing, generated: false };
+  const { privateKey, publicKey } = await generate(policy, now);
+  try {
+    return { key: await install(db, publicKey, privateKey, policy, now, 'generated', true), generated: true };
+  } catch (error) {
+    const winner = await currentPublicKey(db);
+    if (winner && DomainError.is(error) && error.code === 'CONFLICT') return { key: winner, generated: false };
+    throw error;
+  }
+}
+
+function generate(policy: KeyPolicy, now: Date) {
+  return openpgp.generateKey({
     userIDs: [{ name: policy.name, email: policy.email }],
     passphrase: policy.passphrase,
     format: 'armored',
     date: now,
   });
-  return install(db, publicKey, privateKey, policy, now, 'generated');
 }
 
 /**
@@ -84,11 +112,17 @@ async function install(
   policy: KeyPolicy,
   now: Date,
   how: 'generated' | 'imported',
+  onlyIfNone = false,
 ): Promise<PublicKeyInfo> {
   const key = await openpgp.readKey({ armoredKey: publicKey });
   const fingerprint = key.getFingerprint().toUpperCase();
   const decryptUntil = new Date(now.getTime() + policy.overlapDays * 86_400_000);
   const row = await db.$transaction(async (tx) => {
+    // One writer of the key table at a time, across instances.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${KEY_LOCK}::bigint)`;
+    if (onlyIfNone && (await tx.psirtKey.count({ where: { retiredAt: null } }))) {
+      throw new DomainError('CONFLICT', 'Another instance installed the first key.');
+    }
     if (await tx.psirtKey.findUnique({ where: { fingerprint } })) {
       throw new DomainError('CONFLICT', `The key ${fingerprint} is already installed.`);
     }
