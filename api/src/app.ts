@@ -324,7 +324,9 @@ export function buildApp(deps: AppDeps): App {
             ),
         });
       } else if (deps.mail?.quiet !== true) {
-        log.info('chat-ops is off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn the Slack bot on)');
+        log.info(
+          'chat-ops is off (set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or with SLACK_APP_TOKEN for Socket Mode, to turn the Slack bot on)',
+        );
       }
       return new Promise((resolve, reject) => {
         server.once('error', reject);
