@@ -49,6 +49,8 @@ export interface AppDeps {
    * how far a subscriber may fall behind; the WebSocket keep-alive ping interval.
    */
   live?: { redisUrl?: string; channelPrefix?: string; limits?: Partial<LiveLimits>; keepAliveMs?: number };
+  /** The PSIRT OpenPGP keys' passphrase: CSAF documents are then signed (.asc). */
+  keys?: { passphrase: string };
   /**
    * Slack chat-ops in this process (HTTP mode, POST /slack/events): on when both
    * the bot token and the signing secret are given. Plugins: the built-in ones
@@ -189,7 +191,13 @@ export function buildApp(deps: AppDeps): App {
     }
   }
 
-  const site = createSite({ db: db.prisma, publisher: policy.publisher, now, limiter: submissionLimiter });
+  const site = createSite({
+    db: db.prisma,
+    publisher: policy.publisher,
+    now,
+    limiter: submissionLimiter,
+    keyPassphrase: deps.keys?.passphrase,
+  });
 
   // Scheduled releases (advisories approved for their embargo time). The state
   // is in the database, so a release due while no instance ran happens at the

@@ -42,7 +42,8 @@ export async function startPlatform(
       demoTokens = await ensureDemoTokens(db.prisma, config.dataDir);
     }
     // The PSIRT's OpenPGP key: generated on first start when none was imported.
-    const { key, generated } = await ensurePsirtKey(db.prisma, keyPolicy(config));
+    const keys = keyPolicy(config);
+    const { key, generated } = await ensurePsirtKey(db.prisma, keys);
     if (generated) {
       log.info({ fingerprint: key.fingerprint }, 'generated the PSIRT OpenPGP key (published at /pgp-key.asc)');
     }
@@ -58,6 +59,7 @@ export async function startPlatform(
       supportContact: config.supportContact,
       live: config.live,
       slack: config.slack,
+      keys: { passphrase: keys.passphrase },
     });
     const url = await app.listen(config.port, config.host);
     log.info(

@@ -2,11 +2,17 @@
 // /pgp-key.asc (and named in security.txt and GraphQL) is one gpg can encrypt
 // to, and what gpg encrypts to it the platform decrypts; a new key takes over
 // while the old one keeps decrypting for the overlap, then stops.
+
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { currentPublicKey, decryptForPsirt, generatePsirtKey, importPsirtKey, type KeyPolicy } from '@psirt/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishedAdvisory, readyCase } from '../support/advisories.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
 import { gpgAvailable, gpgHome } from '../support/gpg.ts';
+import { makeWorld } from '../support/world.ts';
 
 let app: TestApp;
 const policy: KeyPolicy = {
@@ -17,7 +23,7 @@ const policy: KeyPolicy = {
 };
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ keys: { passphrase: policy.passphrase }, submissionsPerHour: 1000 });
 });
 afterAll(() => app?.[Symbol.asyncDispose]());
 
@@ -123,6 +129,46 @@ describe.skipIf(!gpgAvailable)(`the PSIRT OpenPGP key (${dialect})`, () => {
     ]);
     await expect(importPsirtKey(app.db.prisma, signOnly, undefined, policy)).rejects.toThrow(
       'no usable encryption subkey',
+    );
+  });
+
+  it('signs each CSAF document with the current key: gpg verifies the .asc against the published key', async () => {
+    const w = await makeWorld(app);
+    const caseId = await readyCase(app, w, { cve: 'CVE-2026-40001' });
+    await publishedAdvisory(app, w, caseId, { title: 'Signed advisory' });
+    const current = await currentPublicKey(app.db.prisma);
+    const meta = await (await fetch(`${app.origin}/.well-known/csaf/provider-metadata.json`)).json();
+    expect(meta.public_openpgp_keys).toEqual([
+      { fingerprint: current?.fingerprint, url: 'https://psirt.example.com/pgp-key.asc' },
+    ]);
+    const [file] = (await (await fetch(`${app.origin}/.well-known/csaf/white/index.txt`)).text()).trim().split('\n');
+    const url = `${app.origin}/.well-known/csaf/white/${file}`;
+    const feed = await (await fetch(`${app.origin}/.well-known/csaf/white/csaf-feed-tlp-white.json`)).json();
+    expect(feed.feed.entry[0].link).toContainEqual({
+      rel: 'signature',
+      href: `https://psirt.example.com/.well-known/csaf/white/${file}.asc`,
+    });
+
+    const doc = Buffer.from(await (await fetch(url)).arrayBuffer());
+    const sigRes = await fetch(`${url}.asc`);
+    expect(sigRes.headers.get('content-type')).toBe('application/pgp-signature');
+    const signature = await sigRes.text();
+    expect(signature).toContain('-----BEGIN PGP SIGNATURE-----');
+    // Served the same while the document is.
+    expect(await (await fetch(`${url}.asc`)).text()).toBe(signature);
+
+    using gpg = gpgHome();
+    await gpg.run(['--import'], await (await fetch(`${app.origin}/pgp-key.asc`)).text());
+    const dir = path.join(tmpdir(), `psirt-csaf-${Date.now()}`);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'doc.json'), doc);
+    writeFileSync(path.join(dir, 'doc.json.asc'), signature);
+    await gpg.run(['--verify', path.join(dir, 'doc.json.asc'), path.join(dir, 'doc.json')]);
+    // A changed byte fails verification.
+    writeFileSync(path.join(dir, 'doc.json'), Buffer.concat([doc, Buffer.from(' ')]));
+    await expect(gpg.run(['--verify', path.join(dir, 'doc.json.asc'), path.join(dir, 'doc.json')])).rejects.toThrow(
+      /BAD signature/,
     );
   });
 });

@@ -3,6 +3,7 @@
 // current; the key it replaces keeps decrypting for an overlap, so reports
 // encrypted to the old key still open. Private keys are stored armoured and
 // encrypted with the passphrase from the environment, and never leave here.
+import { createHash } from 'node:crypto';
 import { appendAuditNow, type Db } from '@psirt/db';
 import { DomainError } from '@psirt/schema';
 import * as openpgp from 'openpgp';
@@ -173,3 +174,42 @@ export async function decryptForPsirt(
   const { data } = await openpgp.decrypt({ message, decryptionKeys: key });
   return { text: String(data), fingerprint: key.getFingerprint().toUpperCase() };
 }
+
+/** Decrypted private keys by fingerprint, per process (unlocking one is deliberately slow). */
+const unlocked = new Map<string, Promise<openpgp.PrivateKey>>();
+
+/**
+ * A detached, armoured signature of `data` by the current key, dated `date`;
+ * null when the PSIRT has no key.
+ */
+export async function signDetached(db: Db, passphrase: string, data: Uint8Array, date: Date): Promise<string | null> {
+  const row = await db.psirtKey.findFirst({ where: { retiredAt: null }, orderBy: { createdAt: 'desc' } });
+  if (!row) return null;
+  let key = unlocked.get(row.fingerprint);
+  if (!key) {
+    key = openpgp
+      .readPrivateKey({ armoredKey: row.privateKey })
+      .then((privateKey) => openpgp.decryptKey({ privateKey, passphrase }));
+    key.catch(() => unlocked.delete(row.fingerprint));
+    unlocked.set(row.fingerprint, key);
+  }
+  // openpgp.js salts each signature, so one is kept per key and content: a
+  // document is served with the same signature for as long as this process runs.
+  const id = `${row.fingerprint}:${createHash('sha256').update(data).digest('hex')}`;
+  let signature = signatures.get(id);
+  if (!signature) {
+    const signingKey = key;
+    signature = (async () => {
+      const message = await openpgp.createMessage({ binary: data });
+      // A signature may not predate its key.
+      const at = date < row.createdAt ? row.createdAt : date;
+      return openpgp.sign({ message, signingKeys: await signingKey, detached: true, date: at, format: 'armored' });
+    })();
+    signature.catch(() => signatures.delete(id));
+    signatures.set(id, signature);
+    if (signatures.size > 1000) signatures.delete(signatures.keys().next().value as string);
+  }
+  return signature;
+}
+
+const signatures = new Map<string, Promise<string>>();

@@ -9,7 +9,7 @@ import type { Db } from '@psirt/db';
 import { csafFileName, DomainError, SEVERITIES } from '@psirt/schema';
 import { Feed } from 'feed';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { currentPublicKey } from '../services/keys.ts';
+import { currentPublicKey, signDetached } from '../services/keys.ts';
 import { confirmSubscription, subscribe, unsubscribe } from '../services/mailing.ts';
 import { csafOf, filterAdvisories, type PublicAdvisory, publicAdvisories } from './data.ts';
 import {
@@ -54,6 +54,8 @@ export function createSite(deps: {
   publisher: SiteInfo['publisher'];
   now: () => Date;
   limiter: RateLimiterAbstract;
+  /** The passphrase of the PSIRT keys: with it, CSAF documents get detached .asc signatures. */
+  keyPassphrase?: string;
 }): Site {
   const site: SiteInfo = { publisher: deps.publisher };
   const base = deps.publisher.namespace.replace(/\/$/, '');
@@ -98,10 +100,11 @@ export function createSite(deps: {
     ].join('\n');
   }
 
-  function providerMetadata(list: readonly PublicAdvisory[]) {
+  function providerMetadata(list: readonly PublicAdvisory[], key: { fingerprint: string } | null) {
     const updated = list[0]?.lastPublished ?? new Date(0);
     return {
       canonical_url: `${base}/.well-known/csaf/provider-metadata.json`,
+      ...(key ? { public_openpgp_keys: [{ fingerprint: key.fingerprint, url: `${base}/pgp-key.asc` }] } : {}),
       distributions: [
         {
           directory_url: `${base}${CSAF_DIR}/`,
@@ -124,7 +127,7 @@ export function createSite(deps: {
     };
   }
 
-  function rolieFeed(list: readonly PublicAdvisory[]) {
+  function rolieFeed(list: readonly PublicAdvisory[], signed: boolean) {
     const updated = list[0]?.lastPublished ?? new Date(0);
     return {
       feed: {
@@ -142,6 +145,7 @@ export function createSite(deps: {
               { rel: 'self', href: url },
               { rel: 'hash', href: `${url}.sha256` },
               { rel: 'hash', href: `${url}.sha512` },
+              ...(signed ? [{ rel: 'signature', href: `${url}.asc` }] : []),
             ],
             published: a.firstPublished.toISOString(),
             updated: a.lastPublished.toISOString(),
@@ -281,8 +285,9 @@ export function createSite(deps: {
       // CSAF provider layout.
       const json = (body: unknown) =>
         send(req, res, 200, 'application/json; charset=utf-8', `${JSON.stringify(body, null, 2)}\n`);
-      if (path === '/.well-known/csaf/provider-metadata.json') return json(providerMetadata(list));
-      if (path === `${CSAF_DIR}/${FEED_FILE}`) return json(rolieFeed(list));
+      const key = deps.keyPassphrase ? await currentPublicKey(deps.db) : null;
+      if (path === '/.well-known/csaf/provider-metadata.json') return json(providerMetadata(list, key));
+      if (path === `${CSAF_DIR}/${FEED_FILE}`) return json(rolieFeed(list, key !== null));
       if (path === `${CSAF_DIR}/index.txt`) {
         return send(
           req,
@@ -296,11 +301,18 @@ export function createSite(deps: {
         const rows = list.map((a) => `"${a.csafPath.slice(CSAF_DIR.length + 1)}","${a.lastPublished.toISOString()}"\n`);
         return send(req, res, 200, 'text/csv; charset=utf-8', rows.join(''));
       }
-      const m = new RegExp(`^${CSAF_DIR}/(\\d{4})/([a-z0-9_+-]+\\.json)(\\.sha256|\\.sha512)?$`).exec(path);
+      const m = new RegExp(`^${CSAF_DIR}/(\\d{4})/([a-z0-9_+-]+\\.json)(\\.sha256|\\.sha512|\\.asc)?$`).exec(path);
       const a = m ? list.find((x) => x.csafPath === `${CSAF_DIR}/${m[1]}/${m[2]}`) : undefined;
       if (m && a) {
         const bytes = csafBytes(a);
         if (!m[3]) return send(req, res, 200, 'application/json; charset=utf-8', bytes);
+        if (m[3] === '.asc') {
+          // Dated at the last publication of the document it signs.
+          const signature =
+            deps.keyPassphrase && (await signDetached(deps.db, deps.keyPassphrase, bytes, a.lastPublished));
+          if (!signature) return send(req, res, 404, 'text/plain; charset=utf-8', 'Not signed.\n');
+          return send(req, res, 200, 'application/pgp-signature', signature);
+        }
         const algo = m[3] === '.sha256' ? 'sha256' : 'sha512';
         const digest = createHash(algo).update(bytes).digest('hex');
         return send(req, res, 200, 'text/plain; charset=utf-8', `${digest}  ${csafFileName(a.publicId)}\n`);
