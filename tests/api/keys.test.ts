@@ -171,4 +171,55 @@ describe.skipIf(!gpgAvailable)(`the PSIRT OpenPGP key (${dialect})`, () => {
       /BAD signature/,
     );
   });
+
+  it('checks a reporter’s public key on receipt: kept with its fingerprint, or refused saying why', async () => {
+    using gpg = gpgHome();
+    const gen = (uid: string, algo: string, usage: string, expire: string, extra: string[] = []) =>
+      gpg.run([
+        ...extra,
+        '--passphrase',
+        '',
+        '--pinentry-mode',
+        'loopback',
+        '--quick-gen-key',
+        uid,
+        algo,
+        usage,
+        expire,
+      ]);
+    await gen('Rhea <rhea@lab.example>', 'future-default', 'default', '1y');
+    await gen('Old <old@lab.example>', 'future-default', 'default', '1d', ['--faked-system-time', '20240101T000000']);
+    await gen('Signer <signer@lab.example>', 'ed25519', 'sign', '1y');
+    const exportKey = (who: string) => gpg.run(['--armor', '--export', who]);
+    const SUBMIT_KEY = `mutation($input: SubmitVulnerabilityReportInput!) { submitVulnerabilityReport(input: $input) { publicId } }`;
+    const submit = (pgpPublicKey: string) =>
+      app.anonymous.gql(SUBMIT_KEY, {
+        input: {
+          title: 'Encrypted replies, please',
+          description: 'Details to follow over an encrypted channel.',
+          reporter: { email: 'rhea@lab.example', pgpPublicKey },
+        },
+      });
+
+    const ok = await submit(await exportKey('rhea@lab.example'));
+    expect(ok.errors).toBeUndefined();
+    const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(
+      await gpg.run(['--with-colons', '--fingerprint', 'rhea@lab.example']),
+    )?.[1];
+    const reporter = await app.db.prisma.reporter.findFirst({
+      where: { reports: { some: { publicId: ok.data?.submitVulnerabilityReport.publicId } } },
+    });
+    expect(reporter?.pgpFingerprint).toBe(fingerprint);
+
+    const refusals = [
+      [await exportKey('old@lab.example'), 'the key expired on 2024-01-02'],
+      [await exportKey('signer@lab.example'), 'the key cannot encrypt'],
+      ['-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n-----END PGP PUBLIC KEY BLOCK-----', 'not a readable'],
+    ] as const;
+    for (const [key, why] of refusals) {
+      const res = await submit(key);
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'input.reporter.pgpPublicKey' });
+      expect(res.errors?.[0]?.message).toContain(why);
+    }
+  });
 });

@@ -213,3 +213,33 @@ export async function signDetached(db: Db, passphrase: string, data: Uint8Array,
 }
 
 const signatures = new Map<string, Promise<string>>();
+
+/**
+ * A reporter's public key, checked on receipt: readable, public, not expired,
+ * able to encrypt (replies are encrypted to it). Answers its fingerprint and
+ * the key re-armoured; refuses with a message that names the problem.
+ */
+export async function checkReporterKey(
+  armored: string,
+  field: string,
+  now = new Date(),
+): Promise<{ fingerprint: string; armored: string }> {
+  const refuse = (why: string) => new DomainError('VALIDATION', `${field}: ${why}`, field);
+  let key: openpgp.Key;
+  try {
+    key = await openpgp.readKey({ armoredKey: armored });
+  } catch {
+    throw refuse('not a readable ASCII-armoured OpenPGP public key');
+  }
+  if (key.isPrivate())
+    throw refuse('this is a private key: send the public key only (and keep the private one secret)');
+  const expires = await key.getExpirationTime();
+  if (expires instanceof Date && expires <= now)
+    throw refuse(`the key expired on ${expires.toISOString().slice(0, 10)}`);
+  try {
+    await key.getEncryptionKey(undefined, now);
+  } catch {
+    throw refuse('the key cannot encrypt (no valid encryption subkey)');
+  }
+  return { fingerprint: key.getFingerprint().toUpperCase(), armored: key.armor() };
+}

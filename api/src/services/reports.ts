@@ -8,6 +8,7 @@ import { isPsirt, PSIRT_ROLES, reportVisibility, requireRole, SUBMITTERS } from 
 import { hasAnyRole } from '../auth.ts';
 import type { Context } from '../context.ts';
 import { caseRef, reportRef } from '../refs.ts';
+import { checkReporterKey } from './keys.ts';
 import { messageReporter, triageMessage } from './messages.ts';
 import { recordReporterScore } from './scores.ts';
 import { addProductImpacts } from './team.ts';
@@ -82,6 +83,9 @@ export async function submitReport(ctx: Context, raw: SubmitReportInput): Promis
     }
   }
   const input = parseInput(SubmitReportInput, raw);
+  const reporterKey = input.reporter.pgpPublicKey
+    ? await checkReporterKey(input.reporter.pgpPublicKey, 'input.reporter.pgpPublicKey', ctx.now())
+    : null;
   const digest = createHash('sha256')
     .update(JSON.stringify({ ...input, idempotencyKey: undefined }))
     .digest('hex');
@@ -118,7 +122,8 @@ export async function submitReport(ctx: Context, raw: SubmitReportInput): Promis
                   organization: r.organization ?? null,
                   email: r.email?.toLowerCase() ?? null,
                   phone: r.phone ?? null,
-                  pgpPublicKey: r.pgpPublicKey ?? null,
+                  pgpPublicKey: reporterKey?.armored ?? null,
+                  pgpFingerprint: reporterKey?.fingerprint ?? null,
                   confidential: r.confidential,
                   creditPreference: r.creditPreference,
                   creditAs: r.creditAs ?? null,
