@@ -1,4 +1,10 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+// One copy of graphql: vite would take its ESM entry while the packages Node
+// loads (graphql-yoga, graphql-ws) get its CommonJS one, and then a GraphQLError
+// from one copy is not an instance of the other's (Yoga answers SSE errors 500).
+const graphqlMain = createRequire(new URL('./api/package.json', import.meta.url)).resolve('graphql');
 
 // One root config; each package is a project. Integration suites live in tests/.
 export default defineConfig({
@@ -8,6 +14,7 @@ export default defineConfig({
       { test: { name: 'db', root: 'prisma', include: ['src/**/*.test.ts'], testTimeout: 60_000 } },
       { test: { name: 'api', root: 'api', include: ['src/**/*.test.ts'], testTimeout: 60_000 } },
       {
+        resolve: { alias: [{ find: /^graphql$/, replacement: graphqlMain }] },
         test: {
           name: 'e2e',
           root: 'tests',
