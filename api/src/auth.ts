@@ -116,7 +116,7 @@ function tokenRows(db: Db, by: { hashes?: string[]; ids?: string[] }) {
 
 /** A valid token's viewer; null when revoked, expired, or its user disabled. */
 function viewerOf(row: TokenRow, now: Date): Viewer | null {
-  const token = row && {
+  const token = {
     ...row,
     user: row.userId
       ? {

@@ -166,6 +166,11 @@ export function createBot(options: BotOptions): Bot {
     ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
   });
 
+  const post = async (channel: string, r: Reply) => {
+    const res = await app.client.chat.postMessage({ channel, text: r.text, blocks: r.blocks as never });
+    return { ts: String(res.ts) };
+  };
+
   app.command('/psirt', async ({ command, ack, respond }) => {
     await ack();
     // Slack escapes &, < and > in what users type (mentions arrive as <@U…|name>).
@@ -214,10 +219,7 @@ export function createBot(options: BotOptions): Bot {
       const messageTs = b.message?.ts ?? b.container?.message_ts;
       try {
         await action.run({
-          post: async (channel, r) => {
-            const res = await client.chat.postMessage({ channel, text: r.text, blocks: r.blocks as never });
-            return { ts: String(res.ts) };
-          },
+          post,
           actionId: button.action_id,
           value: button.value ?? '',
           slack: { userId: b.user.id, channelId, messageTs },
@@ -249,10 +251,6 @@ export function createBot(options: BotOptions): Bot {
     return { id: c?.id ?? channel, name: c?.name ?? channel, private: c?.is_private === true };
   }
   const botApi = apiClient(options.api);
-  const post = async (channel: string, r: Reply) => {
-    const res = await app.client.chat.postMessage({ channel, text: r.text, blocks: r.blocks as never });
-    return { ts: String(res.ts) };
-  };
   let live: WsClient | undefined;
 
   async function react(event: LiveEvent) {

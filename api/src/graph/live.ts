@@ -9,6 +9,7 @@ import type {
 import { DomainError, timelineEnumValue } from '@psirt/schema';
 import {
   ADVISORY_READERS,
+  caseVisibility,
   isPsirt,
   PSIRT_ROLES,
   PUBLIC_ADVISORIES,
@@ -31,10 +32,8 @@ builder.subscriptionType({
     'Live updates, over graphql-ws (WebSocket, same URL; token in connectionParams.authorization) or SSE (Accept: text/event-stream). Every delivery is authorized for you when it happens.',
 });
 
-type ReportRow = VulnerabilityReportRow;
-
 const TriageQueueChange = builder
-  .objectRef<{ type: string; at: Date; report: ReportRow }>('TriageQueueChange')
+  .objectRef<{ type: string; at: Date; report: VulnerabilityReportRow }>('TriageQueueChange')
   .implement({
     description: 'A report arrived or was triaged.',
     fields: (t) => ({
@@ -131,12 +130,15 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, args, ctx) => {
       requireUser(ctx);
       const where = caseRef(String(args.caseId));
-      const found = where && (await ctx.db.analysisCase.findFirst({ where, select: { id: true } }));
-      const notFound = new DomainError('NOT_FOUND', 'No case with this id, or not one you may read.');
-      if (!found) throw notFound;
+      // Visible to the viewer, or answered exactly like a case that does not exist.
+      const found =
+        where &&
+        (await ctx.db.analysisCase.findFirst({
+          where: { AND: [where, caseVisibility(ctx.viewer)] },
+          select: { id: true },
+        }));
+      if (!found) throw new DomainError('NOT_FOUND', 'No case with this id, or not one you may read.');
       const { id } = found;
-      const readable = isPsirt(ctx.viewer) || (await ctx.loaders.caseRoles.load(id)).length > 0;
-      if (!readable) throw notFound;
       return liveStream(ctx, 'case', forCase(id), async (p, s): Promise<(Delivery | Ending)[]> => {
         if (!(await mayReadCaseNow(ctx, s, id))) {
           return [{ ending: new DomainError('FORBIDDEN', 'You are no longer on this case’s need-to-know list.') }];
@@ -174,7 +176,7 @@ builder.subscriptionFields((t) => ({
         return events.map((e) => ({ type: e.type, at: e.createdAt, report }));
       });
     },
-    resolve: (item: { type: string; at: Date; report: ReportRow } | Ending) => delivered(item),
+    resolve: (item: { type: string; at: Date; report: VulnerabilityReportRow } | Ending) => delivered(item),
   }),
 
   advisoryChanged: t.field({

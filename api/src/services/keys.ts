@@ -141,17 +141,20 @@ async function install(
   return { fingerprint, armored: publicKey, createdAt: row.createdAt };
 }
 
-/** Keys that may decrypt now: the current one, and replaced ones within their overlap. */
-async function decryptionKeys(db: Db, passphrase: string, now: Date): Promise<openpgp.PrivateKey[]> {
-  const rows = await db.psirtKey.findMany({
-    where: { OR: [{ retiredAt: null }, { decryptUntil: { gt: now } }] },
-    orderBy: { createdAt: 'desc' },
-  });
-  return Promise.all(
-    rows.map(async (r) =>
-      openpgp.decryptKey({ privateKey: await openpgp.readPrivateKey({ armoredKey: r.privateKey }), passphrase }),
-    ),
-  );
+/** Unlocked private keys, per key and passphrase, kept by the process: unlocking is deliberately slow. */
+const unlocked = new Map<string, Promise<openpgp.PrivateKey>>();
+
+function unlock(row: { fingerprint: string; privateKey: string }, passphrase: string): Promise<openpgp.PrivateKey> {
+  const id = `${row.fingerprint}:${createHash('sha256').update(passphrase).digest('hex')}`;
+  let key = unlocked.get(id);
+  if (!key) {
+    key = openpgp
+      .readPrivateKey({ armoredKey: row.privateKey })
+      .then((privateKey) => openpgp.decryptKey({ privateKey, passphrase }));
+    key.catch(() => unlocked.delete(id));
+    unlocked.set(id, key);
+  }
+  return key;
 }
 
 /** Decrypts a message sent to the PSIRT (armoured); says which key opened it. */
@@ -167,16 +170,24 @@ export async function decryptForPsirt(
   } catch {
     throw new DomainError('VALIDATION', 'This is not an armoured OpenPGP message.');
   }
-  const keys = await decryptionKeys(db, passphrase, now);
+  // The keys that may decrypt now: the current one, and replaced ones within their overlap.
+  const rows = await db.psirtKey.findMany({
+    where: { OR: [{ retiredAt: null }, { decryptUntil: { gt: now } }] },
+    orderBy: { createdAt: 'desc' },
+  });
   const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex()));
-  const key = keys.find((k) => k.getKeys().some((sub) => wanted.has(sub.getKeyID().toHex())));
-  if (!key) throw new DomainError('VALIDATION', 'The message is not encrypted to a key the PSIRT can use now.');
-  const { data } = await openpgp.decrypt({ message, decryptionKeys: key });
-  return { text: String(data), fingerprint: key.getFingerprint().toUpperCase() };
+  let row: (typeof rows)[number] | undefined;
+  for (const r of rows) {
+    const key = await openpgp.readKey({ armoredKey: r.publicKey });
+    if (key.getKeys().some((k) => wanted.has(k.getKeyID().toHex()))) {
+      row = r;
+      break;
+    }
+  }
+  if (!row) throw new DomainError('VALIDATION', 'The message is not encrypted to a key the PSIRT can use now.');
+  const { data } = await openpgp.decrypt({ message, decryptionKeys: await unlock(row, passphrase) });
+  return { text: String(data), fingerprint: row.fingerprint };
 }
-
-/** Decrypted private keys by fingerprint, per process (unlocking one is deliberately slow). */
-const unlocked = new Map<string, Promise<openpgp.PrivateKey>>();
 
 /**
  * A detached, armoured signature of `data` by the current key, dated `date`;
@@ -185,14 +196,7 @@ const unlocked = new Map<string, Promise<openpgp.PrivateKey>>();
 export async function signDetached(db: Db, passphrase: string, data: Uint8Array, date: Date): Promise<string | null> {
   const row = await db.psirtKey.findFirst({ where: { retiredAt: null }, orderBy: { createdAt: 'desc' } });
   if (!row) return null;
-  let key = unlocked.get(row.fingerprint);
-  if (!key) {
-    key = openpgp
-      .readPrivateKey({ armoredKey: row.privateKey })
-      .then((privateKey) => openpgp.decryptKey({ privateKey, passphrase }));
-    key.catch(() => unlocked.delete(row.fingerprint));
-    unlocked.set(row.fingerprint, key);
-  }
+  const key = unlock(row, passphrase);
   // openpgp.js salts each signature, so one is kept per key and content: a
   // document is served with the same signature for as long as this process runs.
   const id = `${row.fingerprint}:${createHash('sha256').update(data).digest('hex')}`;

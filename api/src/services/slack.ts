@@ -1,7 +1,7 @@
 // Which Slack channels hear of which cases (set by the PSIRT through /psirt
 // subscribe; read by the bot). A handful of rows: kept as one setting.
 import type { Db } from '@psirt/db';
-import { DomainError, type Severity } from '@psirt/schema';
+import { DomainError, SEVERITIES, type Severity } from '@psirt/schema';
 import { z } from 'zod';
 import { PSIRT_ROLES, readsAllCases, requireRole } from '../access.ts';
 import type { Context } from '../context.ts';
@@ -21,7 +21,7 @@ export interface ChannelSubscription {
 const Input = z.object({
   channelId: z.string().regex(/^[CG][A-Z0-9]{6,}$/, 'a Slack channel id, e.g. C0123ABCD'),
   products: z.array(z.string().min(1)).default([]),
-  minSeverity: z.enum(['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).nullable().default(null),
+  minSeverity: z.enum(SEVERITIES).nullable().default(null),
   embargoed: z.boolean().default(false),
   /** Whether Slack says the channel is private (the bot asks it). */
   private: z.boolean(),

@@ -2,6 +2,7 @@
 // it parses its arguments, asks the API as the Slack user, and says what
 // happened. The API decides who may do what.
 import { type CommandContext, definePlugin, type PsirtApi, type Reply, UsageError } from '@psirt/plugin-sdk';
+import { SEVERITIES, type Severity, severitiesAtLeast } from '@psirt/schema';
 
 const VAR = /^VAR-\d{4}-\d{4,}$/i;
 const VSR = /^VSR-\d{4}-\d{4,}$/i;
@@ -54,9 +55,9 @@ interface ChannelSub {
   embargoed: boolean;
 }
 
-const SEVERITIES = ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+const isSeverity = (s: string): s is Severity => (SEVERITIES as readonly string[]).includes(s);
 const atLeast = (severity: string | null, min: string) =>
-  severity !== null && SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(min);
+  severity !== null && isSeverity(min) && (severitiesAtLeast(min) as string[]).includes(severity);
 
 /** What each case looked like when last announced (state and severity), per bot process. */
 const lastSeen = new Map<string, string>();
@@ -422,8 +423,7 @@ export default definePlugin({
           if (o.startsWith('product=')) products = o.slice('product='.length).split(',').filter(Boolean);
           else if (o.toLowerCase().startsWith('severity>=')) {
             minSeverity = o.slice('severity>='.length).toUpperCase();
-            if (!SEVERITIES.includes(minSeverity))
-              throw new UsageError(`a severity is one of ${SEVERITIES.join(', ')}`);
+            if (!isSeverity(minSeverity)) throw new UsageError(`a severity is one of ${SEVERITIES.join(', ')}`);
           } else if (o === 'embargoed') embargoed = true;
           else throw new UsageError(`"${o}" is not an option`);
         }
