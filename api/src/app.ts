@@ -10,9 +10,12 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { authenticate, SLACK_USER_HEADER, type Viewer } from './auth.ts';
 import { startChatOps } from './chatops.ts';
+import { contactAddress } from './config.ts';
 import type { Context, Transport } from './context.ts';
 import { createMaskError, domainToGraphQL } from './errors.ts';
 import { schema } from './graph/index.ts';
+import { DEFAULT_MAIL_MAX_BYTES, type IntakeDeps } from './intake/mail.ts';
+import { createSmtpIntake } from './intake/smtp.ts';
 import { createLiveBus, type LiveBus } from './live/bus.ts';
 import { DEFAULT_LIVE_LIMITS, type LiveLimits } from './live/stream.ts';
 import { attachWebSockets, type WsInitialContext } from './live/ws.ts';
@@ -49,8 +52,20 @@ export interface AppDeps {
    * how far a subscriber may fall behind; the WebSocket keep-alive ping interval.
    */
   live?: { redisUrl?: string; channelPrefix?: string; limits?: Partial<LiveLimits>; keepAliveMs?: number };
-  /** The PSIRT OpenPGP keys' passphrase: CSAF documents are then signed (.asc). */
+  /** The PSIRT OpenPGP keys' passphrase: CSAF documents and mails are then signed, mail intake decrypts. */
   keys?: { passphrase: string };
+  /**
+   * Mail intake: an SMTP receiver on smtpPort (off without one; 0 picks a free
+   * port), for these recipient addresses; mail over maxBytes is quarantined
+   * (default 10 MiB) and over twice that cut and refused.
+   */
+  intake?: {
+    smtpPort?: number;
+    smtpHost?: string;
+    recipients?: readonly string[];
+    maxBytes?: number;
+    tls?: { key: string | Buffer; cert: string | Buffer };
+  };
   /**
    * Slack chat-ops in this process (HTTP mode, POST /slack/events): on when both
    * the bot token and the signing secret are given. Plugins: the built-in ones
@@ -77,6 +92,10 @@ export interface App {
   stop(): Promise<void>;
   /** Database reachable and every migration on disk applied. */
   ready(): Promise<{ ok: boolean; reason?: string }>;
+  /** The SMTP receiver's port, once listening (null when mail intake over SMTP is off). */
+  smtpPort(): number | null;
+  /** What mail intake needs (for `psirt intake` and tests). */
+  intake: IntakeDeps;
   /** The live-update bus (in-process or Redis). */
   live: LiveBus;
   /** Open WebSocket connections. */
@@ -99,6 +118,10 @@ export function buildApp(deps: AppDeps): App {
       namespace: deps.publisher?.namespace ?? 'https://psirt.example.com',
       contactDetails: deps.publisher?.contactDetails ?? 'psirt@example.com',
     },
+  };
+  const mailIntake = {
+    passphrase: deps.keys?.passphrase ?? '',
+    maxBytes: deps.intake?.maxBytes ?? DEFAULT_MAIL_MAX_BYTES,
   };
   // In memory, per instance: a coarse brake on anonymous submissions, not a quota.
   const auditBatcher = createAuditBatcher(db.prisma);
@@ -154,6 +177,7 @@ export function buildApp(deps: AppDeps): App {
           },
           clientIp: initial.req?.socket.remoteAddress ?? 'unknown',
           policy,
+          mailIntake,
           submissionLimiter,
           calculatorLimiter,
           live,
@@ -211,9 +235,29 @@ export function buildApp(deps: AppDeps): App {
     live,
   };
 
+  // Mail intake: stored, decrypted, checked, turned into VSRs or replies.
+  const intake: IntakeDeps = {
+    db: db.prisma,
+    now,
+    live,
+    requestId: 'mail-intake',
+    ...mailIntake,
+    log: log.child({ component: 'intake' }),
+  };
+  const smtp =
+    deps.intake?.smtpPort !== undefined
+      ? createSmtpIntake(intake, {
+          recipients: deps.intake.recipients ?? [contactAddress(policy.publisher.contactDetails)],
+          hardLimitBytes: 2 * intake.maxBytes,
+          tls: deps.intake.tls,
+        })
+      : null;
+  let smtpPort: number | null = null;
+
   // Mail delivery from the outbox, when an SMTP server is configured.
   const mailer = deps.mail?.url
     ? {
+        keyPassphrase: deps.keys?.passphrase,
         db: db.prisma,
         transport: smtpTransport(deps.mail.url),
         from: deps.mail.from ?? policy.publisher.contactDetails,
@@ -312,8 +356,14 @@ export function buildApp(deps: AppDeps): App {
     ready,
     live,
     webSocketCount: () => sockets.count(),
+    smtpPort: () => smtpPort,
+    intake,
     async listen(port, host = '127.0.0.1') {
       await readyWithin(live, 10_000, deps.live?.redisUrl);
+      if (smtp) {
+        smtpPort = await smtp.listen(deps.intake?.smtpPort ?? 0, deps.intake?.smtpHost ?? host);
+        log.info({ port: smtpPort, recipients: deps.intake?.recipients }, 'mail intake listening (SMTP)');
+      }
       const slack = deps.slack;
       if (slack?.botToken && (slack.signingSecret || slack.appToken)) {
         bot = await startChatOps({
@@ -340,6 +390,9 @@ export function buildApp(deps: AppDeps): App {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          if (!smtp && deps.mail?.quiet !== true) {
+            log.info('mail intake over SMTP is off (set PSIRT_SMTP_PORT); `psirt intake mail` takes piped mail');
+          }
           if (!mailer && deps.mail?.quiet !== true) {
             log.info('mail delivery is off (no SMTP_URL): messages wait in the outbox');
           }
@@ -361,6 +414,8 @@ export function buildApp(deps: AppDeps): App {
       draining = true;
       await Promise.all(background.map((b) => b.stop()));
       await bot?.stop();
+      await smtp?.close();
+      mailer?.transport.close();
       await sockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

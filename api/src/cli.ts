@@ -20,6 +20,7 @@ import { DomainError, isRole, isUuid, ROLES, type Role } from '@psirt/schema';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadPlugins } from './chatops.ts';
 import { type ApiConfig, botConfigFromEnv, ConfigError, configFromEnv, keyPolicy } from './config.ts';
+import { type IntakeResult, processMail, receiveMail } from './intake/mail.ts';
 import { createLogger } from './logger.ts';
 import { banner, startPlatform } from './main.ts';
 import { currentPublicKey, generatePsirtKey, importPsirtKey } from './services/keys.ts';
@@ -280,6 +281,120 @@ keys
       out(`imported ${key.fingerprint}; it is now the current key`);
     }),
   );
+
+const intake = program.command('intake').description('Mail intake: piped mail, the quarantine');
+
+intake
+  .command('mail')
+  .description(
+    'Take one mail (RFC 5322, e.g. piped by your mail server: `| psirt intake mail`) into the PSIRT: a VSR, a reply on one, or the quarantine. Exits 75 (try again later) when it could not be stored.',
+  )
+  .option('-f, --file <file>', 'read the mail from this file instead of standard input')
+  .action(async (opts: { file?: string }) => {
+    let raw: Buffer;
+    try {
+      raw = opts.file ? readFileSync(opts.file) : await readStdin();
+    } catch (error) {
+      throw new DomainError('VALIDATION', `cannot read ${opts.file ?? 'standard input'}: ${(error as Error).message}`);
+    }
+    if (raw.length === 0) throw new DomainError('VALIDATION', 'no mail on standard input (pipe one in, or --file)');
+    try {
+      await withDatabase(async ({ prisma }, config) => {
+        const r = await receiveMail(intakeDeps(prisma, config), raw, 'CLI');
+        out(describeIntake(r));
+      });
+    } catch (error) {
+      // A mail server retries on EX_TEMPFAIL: nothing is lost while the database is away.
+      process.stderr.write(`psirt: the mail was not stored: ${(error as Error).message}\n`);
+      process.exit(75);
+    }
+  });
+
+intake
+  .command('list')
+  .description('List received mail: by default the quarantine, with each reason.')
+  .option('--status <status>', 'QUARANTINED, DISMISSED, RECEIVED or PROCESSED', 'QUARANTINED')
+  .action((opts: { status: string }) =>
+    withDatabase(async ({ prisma }) => {
+      const status = opts.status.toUpperCase();
+      if (!['QUARANTINED', 'DISMISSED', 'RECEIVED', 'PROCESSED'].includes(status)) {
+        throw new DomainError('VALIDATION', `--status: one of QUARANTINED, DISMISSED, RECEIVED, PROCESSED`);
+      }
+      const mails = await prisma.inboundMail.findMany({
+        where: { status: status as 'QUARANTINED' },
+        orderBy: { receivedAt: 'desc' },
+        take: 200,
+        select: { id: true, receivedAt: true, sender: true, subject: true, reason: true, detail: true },
+      });
+      for (const m of mails) {
+        out(`${m.id}  ${m.receivedAt.toISOString()}  ${m.sender ?? '(no sender)'}  ${JSON.stringify(m.subject ?? '')}`);
+        if (m.reason) out(`    ${m.reason}: ${m.detail ?? ''}`);
+      }
+      out(`${mails.length} mail(s) ${status.toLowerCase()}${mails.length === 200 ? ' (the newest 200)' : ''}`);
+    }),
+  );
+
+intake
+  .command('reprocess')
+  .description(
+    'Run quarantined mail through intake again (after importing the key it was encrypted to, raising PSIRT_MAIL_MAX_BYTES…).',
+  )
+  .argument('[id]', 'one mail (as listed); without it, --all')
+  .option('--all', 'every quarantined mail, and mail left half-processed by a stopped instance')
+  .action((id: string | undefined, opts: { all?: boolean }) =>
+    withDatabase(async ({ prisma }, config) => {
+      if (!id && !opts.all) throw new DomainError('VALIDATION', 'give a mail id, or --all');
+      const deps = intakeDeps(prisma, config);
+      const stale = new Date(Date.now() - 10 * 60_000);
+      const ids = id
+        ? [id]
+        : (
+            await prisma.inboundMail.findMany({
+              where: { OR: [{ status: 'QUARANTINED' }, { status: 'RECEIVED', receivedAt: { lt: stale } }] },
+              orderBy: { receivedAt: 'asc' },
+              select: { id: true },
+            })
+          ).map((m) => m.id);
+      if (id && !isUuid(id)) throw new DomainError('VALIDATION', `not a mail id: ${id}`);
+      let done = 0;
+      for (const mailId of ids) {
+        const r = await processMail(deps, mailId);
+        done += 1;
+        out(`${mailId}: ${describeIntake(r)}${ids.length > 1 ? `  (${done}/${ids.length})` : ''}`);
+      }
+      if (ids.length === 0) out('nothing to re-process');
+    }),
+  );
+
+function intakeDeps(prisma: Database['prisma'], config: ApiConfig) {
+  return {
+    db: prisma,
+    now: () => new Date(),
+    requestId: 'cli',
+    passphrase: keyPolicy(config).passphrase,
+    maxBytes: config.intake.maxBytes,
+    log: createLogger('warn'),
+  };
+}
+
+function describeIntake(r: IntakeResult): string {
+  switch (r.outcome) {
+    case 'REPORT':
+      return `new report ${r.publicId}`;
+    case 'MESSAGE':
+      return `reply added to ${r.publicId}`;
+    case 'QUARANTINED':
+      return `quarantined (${r.reason}); see psirt intake list`;
+    case 'DUPLICATE':
+      return `already received${r.publicId ? ` (${r.publicId})` : ''}: ${r.status.toLowerCase()}`;
+  }
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 const slack = program.command('slack').description('Slack chat-ops: who is who');
 

@@ -61,6 +61,25 @@ export const envSchema = z.object({
   PSIRT_KEY_PASSPHRASE: z.string().min(12, 'at least 12 characters').optional(),
   PSIRT_KEY_PASSPHRASE_FILE: z.string().min(1).optional(),
   PSIRT_KEY_OVERLAP_DAYS: z.coerce.number().int().min(0).default(30),
+  PSIRT_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  PSIRT_SMTP_HOST: z.string().min(1).optional(),
+  PSIRT_MAIL_ADDRESS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((x) => x.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every((a) => /^[^\s@]+@[^\s@]+$/.test(a)), 'e-mail addresses, comma-separated'),
+  PSIRT_MAIL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+  PSIRT_SMTP_TLS_KEY_FILE: z.string().min(1).optional(),
+  PSIRT_SMTP_TLS_CERT_FILE: z.string().min(1).optional(),
   PSIRT_PLUGINS: z
     .string()
     .optional()
@@ -97,6 +116,17 @@ export interface ApiConfig {
   live: { redisUrl?: string; limits: { queue: number; bufferedBytes: number }; keepAliveMs: number };
   /** The PSIRT OpenPGP key: where the passphrase of the stored private keys comes from; the rotation overlap. */
   keys: { passphrase?: string; passphraseFile?: string; overlapDays: number };
+  /**
+   * Mail intake: the SMTP receiver (off without a port), the addresses it takes
+   * mail for, the size over which mail is quarantined, STARTTLS files.
+   */
+  intake: {
+    smtpPort?: number;
+    smtpHost: string;
+    recipients: string[];
+    maxBytes: number;
+    tls?: { keyFile: string; certFile: string };
+  };
   /** Slack chat-ops (on with both secrets) and extra plugins by package name. */
   slack: {
     botToken?: string;
@@ -120,6 +150,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (parsed.success && !parsed.data.SLACK_BOT_TOKEN !== !slackReceiver) {
     throw new ConfigError(
       'invalid configuration:\n  SLACK_BOT_TOKEN goes with SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode): set both to turn chat-ops on, or neither',
+    );
+  }
+  if (parsed.success && !parsed.data.PSIRT_SMTP_TLS_KEY_FILE !== !parsed.data.PSIRT_SMTP_TLS_CERT_FILE) {
+    throw new ConfigError(
+      'invalid configuration:\n  PSIRT_SMTP_TLS_KEY_FILE goes with PSIRT_SMTP_TLS_CERT_FILE: set both to offer STARTTLS, or neither',
     );
   }
   if (!parsed.success) {
@@ -158,6 +193,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       passphrase: e.PSIRT_KEY_PASSPHRASE,
       passphraseFile: e.PSIRT_KEY_PASSPHRASE_FILE,
       overlapDays: e.PSIRT_KEY_OVERLAP_DAYS,
+    },
+    intake: {
+      smtpPort: e.PSIRT_SMTP_PORT,
+      smtpHost: e.PSIRT_SMTP_HOST ?? e.HOST,
+      recipients: e.PSIRT_MAIL_ADDRESS.length ? e.PSIRT_MAIL_ADDRESS : [contactAddress(e.PSIRT_PUBLISHER_CONTACT)],
+      maxBytes: e.PSIRT_MAIL_MAX_BYTES,
+      ...(e.PSIRT_SMTP_TLS_KEY_FILE && e.PSIRT_SMTP_TLS_CERT_FILE
+        ? { tls: { keyFile: e.PSIRT_SMTP_TLS_KEY_FILE, certFile: e.PSIRT_SMTP_TLS_CERT_FILE } }
+        : {}),
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -229,6 +273,10 @@ export function keyPolicy(config: Pick<ApiConfig, 'keys' | 'dataDir' | 'publishe
     if (passphrase.length < 12)
       throw new ConfigError(`PSIRT_KEY_PASSPHRASE_FILE: ${file} holds fewer than 12 characters`);
   }
-  const email = /[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+/.exec(config.publisher.contactDetails)?.[0] ?? 'psirt@example.com';
+  const email = contactAddress(config.publisher.contactDetails);
   return { passphrase, name: config.publisher.name, email, overlapDays: config.keys.overlapDays };
 }
+
+/** The e-mail address in the publisher's contact details (the key's user id, the default intake address). */
+export const contactAddress = (contact: string) =>
+  /[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+/.exec(contact)?.[0]?.toLowerCase() ?? 'psirt@example.com';

@@ -30,6 +30,8 @@ export interface Context {
     /** Who publishes advisories: the CSAF publisher (name, namespace URL, contact). */
     publisher: { name: string; namespace: string; contactDetails: string };
   };
+  /** Mail intake settings, for re-processing quarantined mail. */
+  mailIntake: { passphrase: string; maxBytes: number };
   /** Limits anonymous report submissions per client address. */
   submissionLimiter: RateLimiterAbstract;
   /** Limits calls of the public CVSS calculator per caller. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   applyMigrations,
   type Database,
@@ -60,6 +61,16 @@ export async function startPlatform(
       live: config.live,
       slack: config.slack,
       keys: { passphrase: keys.passphrase },
+      intake: {
+        smtpPort: config.intake.smtpPort,
+        smtpHost: config.intake.smtpHost,
+        recipients: config.intake.recipients,
+        maxBytes: config.intake.maxBytes,
+        tls: config.intake.tls && {
+          key: readFileSync(config.intake.tls.keyFile),
+          cert: readFileSync(config.intake.tls.certFile),
+        },
+      },
     });
     const url = await app.listen(config.port, config.host);
     log.info(

@@ -1,6 +1,8 @@
 // The outbox worker: delivers the mails that changes queued in their own
 // transactions (mailing-list confirmations and advisories, messages to
-// reporters without a key), through SMTP with nodemailer.
+// reporters), through SMTP with nodemailer. A message to a reporter with a
+// key goes as PGP/MIME (RFC 3156), encrypted to the key they have at delivery
+// time and signed by the PSIRT key; mailing-list mails are clear-signed.
 //
 // Claiming: a batch is taken with UPDATE … WHERE id IN (SELECT … FOR UPDATE
 // SKIP LOCKED), which moves each row's next_attempt_at one lease ahead, so
@@ -10,10 +12,12 @@
 // steps can send a mail twice, and then with the same Message-ID (the row id),
 // which mail clients use to drop the duplicate.
 import type { Db } from '@psirt/db';
-import nodemailer, { type Transporter } from 'nodemailer';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import MimeNode from 'nodemailer/lib/mime-node/index.js';
 import type { Logger } from './logger.ts';
+import { clearSign, currentSigningKey, encryptToReporter } from './services/keys.ts';
 
-/** Topics this worker delivers. Reporter mail with a key waits for the encrypted channel. */
+/** Topics this worker delivers. */
 const TOPICS = ['mail.list.confirm', 'mail.list.advisory', 'mail.reporter'];
 const LEASE_MS = 2 * 60_000;
 const MAX_ATTEMPTS = 8;
@@ -23,7 +27,15 @@ const CONCURRENCY = 4;
 interface Claimed {
   id: string;
   topic: string;
-  payload: { to: string; subject: string; text?: string; body?: string; headers?: Record<string, string> };
+  payload: {
+    to: string;
+    subject: string;
+    text?: string;
+    body?: string;
+    headers?: Record<string, string>;
+    encryptTo?: 'reporter-key' | null;
+    reportId?: string;
+  };
   attempts: number;
 }
 
@@ -37,6 +49,8 @@ export interface OutboxDeps {
   now: () => Date;
   log: Logger;
   batchSize?: number;
+  /** The PSIRT keys' passphrase: mails are then signed. */
+  keyPassphrase?: string;
 }
 
 /** Claims and delivers due messages until none is left; returns how many were sent. */
@@ -50,7 +64,6 @@ export async function drainOutbox(deps: OutboxDeps): Promise<{ sent: number; fai
       WHERE "id" IN (
         SELECT "id" FROM "outbox_message"
         WHERE "status" = 'PENDING' AND "next_attempt_at" <= ${now} AND "topic" = ANY(${TOPICS}::text[])
-          AND ("topic" <> 'mail.reporter' OR "payload"->>'encryptTo' IS NULL)
         ORDER BY "next_attempt_at", "id"
         LIMIT ${deps.batchSize ?? 50}
         FOR UPDATE SKIP LOCKED)
@@ -58,14 +71,7 @@ export async function drainOutbox(deps: OutboxDeps): Promise<{ sent: number; fai
     if (batch.length === 0) return { sent, failed };
     const deliver = async (m: Claimed) => {
       try {
-        await deps.transport.sendMail({
-          from: deps.from,
-          to: m.payload.to,
-          subject: m.payload.subject,
-          text: m.payload.text ?? m.payload.body ?? '',
-          headers: m.payload.headers ?? {},
-          messageId: `<${m.id}@psirt.outbox>`,
-        });
+        await deps.transport.sendMail(await compose(deps, m));
         await deps.db.outboxMessage.update({
           where: { id: m.id },
           data: { status: 'SENT', sentAt: deps.now(), lastError: null },
@@ -93,6 +99,59 @@ export async function drainOutbox(deps: OutboxDeps): Promise<{ sent: number; fai
       await Promise.all(batch.slice(i, i + CONCURRENCY).map(deliver));
     }
   }
+}
+
+/** The mail for an outbox row: plain, clear-signed (lists) or PGP/MIME encrypted and signed (reporters with a key). */
+async function compose(deps: OutboxDeps, m: Claimed): Promise<SendMailOptions> {
+  const messageId = `<${m.id}@psirt.outbox>`;
+  const text = m.payload.text ?? m.payload.body ?? '';
+  const signer = deps.keyPassphrase ? await currentSigningKey(deps.db, deps.keyPassphrase) : null;
+  const now = deps.now();
+  if (m.topic === 'mail.reporter' && m.payload.encryptTo && m.payload.reportId) {
+    const report = await deps.db.vulnerabilityReport.findUnique({
+      where: { id: m.payload.reportId },
+      select: { reporter: { select: { pgpPublicKey: true } } },
+    });
+    const key = report?.reporter?.pgpPublicKey;
+    if (key) {
+      // The content, with its real subject inside the encryption ("protected headers").
+      const inner = new MimeNode('multipart/mixed').createChild('text/plain; charset=utf-8; protected-headers="v1"');
+      inner.setHeader('Subject', m.payload.subject);
+      inner.setContent(text);
+      const armored = await encryptToReporter(key, new Uint8Array(await inner.build()), signer, now);
+      const outer = new MimeNode('multipart/encrypted; protocol="application/pgp-encrypted"');
+      const prefix = /^\[[^\]]+\]/.exec(m.payload.subject)?.[0];
+      outer.setHeader({
+        From: deps.from,
+        To: m.payload.to,
+        Subject: prefix ? `${prefix} Encrypted message` : 'Encrypted message',
+        'Message-ID': messageId,
+        ...(m.payload.headers ?? {}),
+      });
+      outer
+        .createChild('application/pgp-encrypted')
+        .setHeader({ 'Content-Description': 'PGP/MIME version identification', 'Content-Transfer-Encoding': '7bit' })
+        .setContent('Version: 1\r\n');
+      outer
+        .createChild('application/octet-stream; name="encrypted.asc"')
+        .setHeader({
+          'Content-Description': 'OpenPGP encrypted message',
+          'Content-Disposition': 'inline; filename="encrypted.asc"',
+          'Content-Transfer-Encoding': '7bit',
+        })
+        .setContent(armored);
+      return { envelope: { from: deps.from, to: m.payload.to }, raw: await outer.build() };
+    }
+  }
+  const signed = signer && m.topic.startsWith('mail.list.') ? await clearSign(text, signer, now) : text;
+  return {
+    from: deps.from,
+    to: m.payload.to,
+    subject: m.payload.subject,
+    text: signed,
+    headers: m.payload.headers ?? {},
+    messageId,
+  };
 }
 
 /**

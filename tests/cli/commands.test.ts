@@ -29,7 +29,15 @@ describe(`psirt CLI (${dialect})`, () => {
     const top = await psirt(['--help'], {});
     expect(top.code).toBe(0);
     for (const cmd of ['start', 'db', 'token']) expect(top.stdout).toContain(cmd);
-    for (const args of [['start'], ['db', 'migrate'], ['db', 'diff'], ['db', 'status'], ['token', 'create']]) {
+    for (const args of [
+      ['start'],
+      ['db', 'migrate'],
+      ['db', 'diff'],
+      ['db', 'status'],
+      ['token', 'create'],
+      ['intake', 'mail'],
+      ['intake', 'reprocess'],
+    ]) {
       const res = await psirt([...args, '--help'], {});
       expect(res.code, args.join(' ')).toBe(0);
       expect(res.stdout).toMatch(/^Usage: psirt /);
@@ -60,7 +68,7 @@ describe(`psirt CLI (${dialect})`, () => {
     const migrate = await psirt(['db', 'migrate'], env);
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toMatch(
-      /applied 7: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle, \d+_mailing_list, \d+_chat_ops_role, \d+_psirt_keys/,
+      /applied 8: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle, \d+_mailing_list, \d+_chat_ops_role, \d+_psirt_keys, \d+_mail_intake/,
     );
     expect((await psirt(['db', 'migrate'], env)).stdout).toContain('already up to date');
     const status = await psirt(['db', 'status'], env);
@@ -115,6 +123,43 @@ describe(`psirt CLI (${dialect})`, () => {
     } finally {
       expect(await restarted.stop()).toBe(0);
     }
+  });
+
+  it('takes piped mail: a VSR, once per Message-ID; what it cannot read waits in the quarantine', async () => {
+    // The database was migrated and keyed by the test before.
+    const mail = (id: string, subject: string, body: string) =>
+      `From: Ann <ann@research.example.org>\r\nTo: psirt@example.com\r\nSubject: ${subject}\r\nMessage-ID: <${id}@example.org>\r\n\r\n${body}\r\n`;
+    const first = await psirt(['intake', 'mail'], env, mail('cli-1', 'Piped report', 'Found by our scanner.'));
+    expect(first.stdout.trim(), first.stderr).toMatch(/^new report VSR-\d{4}-\d{4}$/);
+    const vsr = /VSR-\S+/.exec(first.stdout)?.[0];
+    const again = await psirt(['intake', 'mail'], env, mail('cli-1', 'Piped report', 'Found by our scanner.'));
+    expect(again.stdout.trim()).toBe(`already received (${vsr}): processed`);
+    const garbage = mail(
+      'cli-2',
+      'Unreadable',
+      '-----BEGIN PGP MESSAGE-----\r\n\r\nbm9wZQ==\r\n-----END PGP MESSAGE-----',
+    );
+    const quarantined = await psirt(['intake', 'mail'], env, garbage);
+    expect(quarantined.code).toBe(0);
+    expect(quarantined.stdout.trim()).toBe('quarantined (UNREADABLE_PGP); see psirt intake list');
+    const listed = await psirt(['intake', 'list'], env);
+    expect(listed.stdout).toContain('ann@research.example.org  "Unreadable"');
+    expect(listed.stdout).toMatch(/^ {4}UNREADABLE_PGP: /m);
+    expect(listed.stdout).toContain('1 mail(s) quarantined');
+    const re = await psirt(['intake', 'reprocess', '--all'], env);
+    expect(re.stdout).toMatch(/: quarantined \(UNREADABLE_PGP\)/);
+
+    const empty = await psirt(['intake', 'mail'], env, '');
+    expect(empty.code).toBe(1);
+    expect(empty.stderr.trim()).toBe('psirt: no mail on standard input (pipe one in, or --file)');
+    // No database: the mail server is told to try again later (EX_TEMPFAIL), nothing is lost.
+    const down = await psirt(
+      ['intake', 'mail'],
+      { ...env, DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none' },
+      mail('cli-3', 'x', 'y'),
+    );
+    expect(down.code).toBe(75);
+    expect(down.stderr).toContain('psirt: the mail was not stored:');
   });
 });
 

@@ -32,6 +32,8 @@ export interface TestApp {
   /** The app's live-update bus (subscriptions wait on its listener count). */
   live: App['live'];
   webSocketCount(): number;
+  /** The SMTP intake's port (when started with `intake.smtpPort`). */
+  smtpPort(): number | null;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     live: app.live,
     webSocketCount: () => app.webSocketCount(),
+    smtpPort: () => app.smtpPort(),
     async [Symbol.asyncDispose]() {
       await app.stop();
       if (!shareDatabaseOf) await db[Symbol.asyncDispose]();

@@ -21,10 +21,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `psirt <args>` to completion. */
-export function psirt(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+/** `psirt <args>` to completion, with `input` on its standard input. */
+export function psirt(args: string[], env: Record<string, string | undefined>, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: childEnv(env) });
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

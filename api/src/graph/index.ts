@@ -12,5 +12,6 @@ import './mailing.ts';
 import './audit.ts';
 import './settings.ts';
 import './live.ts';
+import './intake.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,11 +1,7 @@
 // Live updates: GraphQL subscriptions over graphql-ws (/graphql) and SSE.
 // Each delivery is reloaded and authorized for the subscriber at that moment
 // (live/stream.ts); the rules are the queries' own (access.ts).
-import type {
-  Advisory as AdvisoryRow,
-  TimelineEvent as EventRow,
-  VulnerabilityReport as VulnerabilityReportRow,
-} from '@psirt/db';
+import type { Advisory as AdvisoryRow, VulnerabilityReport as VulnerabilityReportRow } from '@psirt/db';
 import { DomainError, timelineEnumValue } from '@psirt/schema';
 import {
   ADVISORY_READERS,

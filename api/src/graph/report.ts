@@ -30,7 +30,7 @@ registerNodeGuard('ReporterMessage', async (ctx, id) => {
 });
 
 /** Fields only the PSIRT and the case's team read; reporters and integrators see status and messages. */
-const internal = {
+export const internal = {
   authScopes: (report: { caseId: string | null }, _args: unknown, ctx: Context) => mayReadReportInternals(ctx, report),
 } as const;
 

@@ -157,6 +157,111 @@ function unlock(row: { fingerprint: string; privateKey: string }, passphrase: st
   return key;
 }
 
+/** Why an OpenPGP message could not be opened (the mail intake quarantines by it). */
+export class PgpProblem extends Error {
+  override name = 'PgpProblem';
+  constructor(
+    readonly kind: 'UNREADABLE' | 'NOT_FOR_PSIRT',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a signature check said: against the keys the PSIRT knows for the sender. */
+export type SignatureStatus = 'UNSIGNED' | 'VALID' | 'UNKNOWN_KEY' | 'BAD';
+
+export interface SignatureCheck {
+  status: SignatureStatus;
+  /** The signing key's id (hex), when signed. */
+  signer?: string;
+}
+
+/**
+ * Classifies openpgp.js's verification results: VALID when a signature
+ * verifies with a known key; BAD when it names a known key and does not verify
+ * (altered, or forged); UNKNOWN_KEY when it names no key we know.
+ */
+export async function checkSignatures(
+  signatures: { keyID: openpgp.KeyID; verified: Promise<boolean> }[],
+  known: readonly openpgp.PublicKey[],
+): Promise<SignatureCheck> {
+  if (signatures.length === 0) return { status: 'UNSIGNED' };
+  const knownIds = new Set(known.flatMap((k) => k.getKeys().map((sub) => sub.getKeyID().toHex())));
+  let result: SignatureCheck | undefined;
+  for (const s of signatures) {
+    const signer = s.keyID.toHex().toUpperCase();
+    const ok = await s.verified.then(
+      () => true,
+      () => false,
+    );
+    if (ok && knownIds.has(s.keyID.toHex())) return { status: 'VALID', signer };
+    if (knownIds.has(s.keyID.toHex())) result = { status: 'BAD', signer };
+    else result ??= { status: 'UNKNOWN_KEY', signer };
+  }
+  return result ?? { status: 'UNKNOWN_KEY' };
+}
+
+/**
+ * Opens an OpenPGP message sent to the PSIRT (armoured text or binary) with
+ * the current key or one still in its overlap, and checks its signatures
+ * against `verificationKeys`. Throws PgpProblem when it cannot.
+ */
+export async function openForPsirt(
+  db: Db,
+  passphrase: string,
+  input: string | Uint8Array,
+  options: { verificationKeys?: readonly openpgp.PublicKey[]; now?: Date } = {},
+): Promise<{ data: Uint8Array; fingerprint: string; signature: SignatureCheck }> {
+  const now = options.now ?? new Date();
+  let message: openpgp.Message<Uint8Array>;
+  try {
+    message = (
+      typeof input === 'string'
+        ? await openpgp.readMessage({ armoredMessage: input })
+        : await openpgp.readMessage({ binaryMessage: input })
+    ) as openpgp.Message<Uint8Array>;
+  } catch (error) {
+    throw new PgpProblem('UNREADABLE', `not an OpenPGP message: ${(error as Error).message}`);
+  }
+  // The keys that may decrypt now: the current one, and replaced ones within their overlap.
+  const rows = await db.psirtKey.findMany({
+    where: { OR: [{ retiredAt: null }, { decryptUntil: { gt: now } }] },
+    orderBy: { createdAt: 'desc' },
+  });
+  const wanted = message.getEncryptionKeyIDs().map((id) => id.toHex());
+  if (wanted.length === 0) throw new PgpProblem('UNREADABLE', 'the OpenPGP data is not an encrypted message');
+  let row: (typeof rows)[number] | undefined;
+  for (const r of rows) {
+    const key = await openpgp.readKey({ armoredKey: r.publicKey });
+    if (key.getKeys().some((k) => wanted.includes(k.getKeyID().toHex()))) {
+      row = r;
+      break;
+    }
+  }
+  if (!row) {
+    throw new PgpProblem(
+      'NOT_FOR_PSIRT',
+      `encrypted to key id(s) ${wanted.map((w) => w.toUpperCase()).join(', ')}, none of which the PSIRT can use now`,
+    );
+  }
+  const verificationKeys = [...(options.verificationKeys ?? [])];
+  let result: openpgp.DecryptMessageResult & { data: Uint8Array };
+  try {
+    result = await openpgp.decrypt({
+      message,
+      decryptionKeys: await unlock(row, passphrase),
+      verificationKeys,
+      format: 'binary',
+      date: now,
+    });
+  } catch (error) {
+    throw new PgpProblem('UNREADABLE', `could not decrypt: ${(error as Error).message}`);
+  }
+  const signature = await checkSignatures(result.signatures, verificationKeys);
+  return { data: result.data, fingerprint: row.fingerprint, signature };
+}
+
 /** Decrypts a message sent to the PSIRT (armoured); says which key opened it. */
 export async function decryptForPsirt(
   db: Db,
@@ -164,29 +269,97 @@ export async function decryptForPsirt(
   armoredMessage: string,
   now = new Date(),
 ): Promise<{ text: string; fingerprint: string }> {
-  let message: openpgp.Message<string>;
   try {
-    message = await openpgp.readMessage({ armoredMessage });
-  } catch {
-    throw new DomainError('VALIDATION', 'This is not an armoured OpenPGP message.');
+    const { data, fingerprint } = await openForPsirt(db, passphrase, armoredMessage, { now });
+    return { text: new TextDecoder().decode(data), fingerprint };
+  } catch (error) {
+    if (!(error instanceof PgpProblem)) throw error;
+    throw new DomainError(
+      'VALIDATION',
+      error.kind === 'NOT_FOR_PSIRT'
+        ? 'The message is not encrypted to a key the PSIRT can use now.'
+        : 'This is not an armoured OpenPGP message.',
+    );
   }
-  // The keys that may decrypt now: the current one, and replaced ones within their overlap.
-  const rows = await db.psirtKey.findMany({
-    where: { OR: [{ retiredAt: null }, { decryptUntil: { gt: now } }] },
-    orderBy: { createdAt: 'desc' },
+}
+
+/** Readable public keys among `armored` (unreadable ones are skipped: they were checked on receipt). */
+export async function readPublicKeys(armored: readonly string[]): Promise<openpgp.PublicKey[]> {
+  const keys = await Promise.all(armored.map((k) => openpgp.readKey({ armoredKey: k }).catch(() => null)));
+  return keys.filter((k): k is openpgp.PublicKey => k !== null);
+}
+
+/** Checks a detached signature (PGP/MIME multipart/signed) over the signed bytes (text or binary mode). */
+export async function verifyDetached(
+  data: Uint8Array,
+  armoredSignature: string,
+  known: readonly openpgp.PublicKey[],
+  date: Date,
+): Promise<SignatureCheck> {
+  let signature: openpgp.Signature;
+  try {
+    signature = await openpgp.readSignature({ armoredSignature });
+  } catch (error) {
+    throw new PgpProblem('UNREADABLE', `not an OpenPGP signature: ${(error as Error).message}`);
+  }
+  const message = await openpgp.createMessage({ binary: data });
+  const { signatures } = await openpgp.verify({ message, signature, verificationKeys: [...known], date });
+  return checkSignatures(signatures, known);
+}
+
+/** Reads a clear-signed text and checks its signature. */
+export async function verifyCleartext(
+  armored: string,
+  known: readonly openpgp.PublicKey[],
+  date: Date,
+): Promise<{ text: string; signature: SignatureCheck }> {
+  let message: openpgp.CleartextMessage;
+  try {
+    message = await openpgp.readCleartextMessage({ cleartextMessage: armored });
+  } catch (error) {
+    throw new PgpProblem('UNREADABLE', `not a clear-signed OpenPGP text: ${(error as Error).message}`);
+  }
+  const { signatures, data } = await openpgp.verify({ message, verificationKeys: [...known], date });
+  return { text: String(data), signature: await checkSignatures(signatures, known) };
+}
+
+/** The current key, unlocked for signing; null when the PSIRT has none. */
+export async function currentSigningKey(
+  db: Db,
+  passphrase: string,
+): Promise<{ key: openpgp.PrivateKey; createdAt: Date } | null> {
+  const row = await db.psirtKey.findFirst({ where: { retiredAt: null }, orderBy: { createdAt: 'desc' } });
+  return row && { key: await unlock(row, passphrase), createdAt: row.createdAt };
+}
+
+/**
+ * Encrypts `data` to a reporter's key, signed by the PSIRT key when there is
+ * one (armoured): the body of a PGP/MIME message.
+ */
+export async function encryptToReporter(
+  armoredKey: string,
+  data: Uint8Array,
+  signer: { key: openpgp.PrivateKey; createdAt: Date } | null,
+  date: Date,
+): Promise<string> {
+  const encryptionKeys = await openpgp.readKey({ armoredKey });
+  return openpgp.encrypt({
+    message: await openpgp.createMessage({ binary: data }),
+    encryptionKeys,
+    ...(signer ? { signingKeys: signer.key } : {}),
+    date: signer && date < signer.createdAt ? signer.createdAt : date,
+    format: 'armored',
   });
-  const wanted = new Set(message.getEncryptionKeyIDs().map((id) => id.toHex()));
-  let row: (typeof rows)[number] | undefined;
-  for (const r of rows) {
-    const key = await openpgp.readKey({ armoredKey: r.publicKey });
-    if (key.getKeys().some((k) => wanted.has(k.getKeyID().toHex()))) {
-      row = r;
-      break;
-    }
-  }
-  if (!row) throw new DomainError('VALIDATION', 'The message is not encrypted to a key the PSIRT can use now.');
-  const { data } = await openpgp.decrypt({ message, decryptionKeys: await unlock(row, passphrase) });
-  return { text: String(data), fingerprint: row.fingerprint };
+}
+
+/** A clear-signed text (RFC 9580 §7) by the PSIRT key: readable without OpenPGP, verifiable with it. */
+export async function clearSign(text: string, signer: { key: openpgp.PrivateKey; createdAt: Date }, date: Date) {
+  return openpgp.sign({
+    message: await openpgp.createCleartextMessage({ text }),
+    signingKeys: signer.key,
+    date: date < signer.createdAt ? signer.createdAt : date,
+    format: 'armored',
+  });
 }
 
 /**

@@ -21,7 +21,7 @@ export interface ReportRef {
 export async function messageReporter(
   u: Unit,
   report: ReportRef,
-  msg: { kind: OutboundKind; subject: string; body: string },
+  msg: { kind: OutboundKind; subject: string; body: string; inReplyTo?: string | null },
 ): Promise<{ id: string }> {
   const reporter = report.reporterId
     ? await u.tx.reporter.findUnique({ where: { id: report.reporterId }, select: { email: true, pgpPublicKey: true } })
@@ -36,9 +36,11 @@ export async function messageReporter(
           to: reporter.email,
           subject,
           body: msg.body,
-          // Delivery encrypts to this key when there is one (issue: encrypted channel).
+          // Delivery encrypts to the reporter's key as it is then, and signs.
           encryptTo: reporter.pgpPublicKey ? 'reporter-key' : null,
           reportId: report.id,
+          // Threads with the reporter's mail in their client.
+          ...(msg.inReplyTo ? { headers: { 'In-Reply-To': msg.inReplyTo, References: msg.inReplyTo } } : {}),
         } satisfies Prisma.InputJsonValue,
       },
       select: { id: true },

@@ -35,6 +35,8 @@ export const TIMELINE_EVENT_TYPES = {
   'advisory.withdrawn': 'Withdrawn by an admin (data.reason).',
   'advisory.superseded': 'Replaced by another advisory (data.by).',
   'message.received': 'A reporter wrote.',
+  'reporter.key.received':
+    'A reporter sent a public key by mail (data.accepted; data.fingerprint; data.reason when not taken).',
 } as const;
 
 export type TimelineEventType = keyof typeof TIMELINE_EVENT_TYPES;

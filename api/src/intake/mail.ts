@@ -1,0 +1,525 @@
+// E-mail intake: a mail (from the SMTP receiver or `psirt intake mail`) is
+// stored raw first — nothing is lost whatever happens next — then decoded:
+// PGP/MIME (RFC 3156, encrypted or signed) or inline OpenPGP is opened with the
+// current PSIRT key or one in its overlap, signatures are checked against the
+// keys the PSIRT knows for the sender, and the mail becomes a VSR (with an
+// acknowledgement through the outbox), a message on the VSR it answers, or a
+// quarantine entry with the reason. One Message-ID, one outcome.
+import { createHash } from 'node:crypto';
+import { allocatePublicId } from '@psirt/db';
+import { DomainError } from '@psirt/schema';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import type { Logger } from '../logger.ts';
+import {
+  checkReporterKey,
+  openForPsirt,
+  PgpProblem,
+  readPublicKeys,
+  type SignatureCheck,
+  verifyCleartext,
+  verifyDetached,
+} from '../services/keys.ts';
+import { messageReporter } from '../services/messages.ts';
+import { systemUnitOfWork, type Unit, type UnitContext } from '../services/unit.ts';
+import { canonicalLines, multipartParts, splitEntity } from './mime.ts';
+
+export interface IntakeDeps extends UnitContext {
+  /** The passphrase of the stored PSIRT keys. */
+  passphrase: string;
+  /** Larger mails are quarantined as OVERSIZED (PSIRT_MAIL_MAX_BYTES). */
+  maxBytes: number;
+  log?: Logger;
+}
+
+/** PSIRT_MAIL_MAX_BYTES's default: 10 MiB. */
+export const DEFAULT_MAIL_MAX_BYTES = 10 * 1024 * 1024;
+
+export type QuarantineReason =
+  | 'MALFORMED_MIME'
+  | 'OVERSIZED'
+  | 'UNREADABLE_PGP'
+  | 'NOT_DECRYPTABLE'
+  | 'PROCESSING_ERROR';
+
+export type IntakeResult =
+  | { outcome: 'REPORT' | 'MESSAGE'; mailId: string; publicId: string }
+  | { outcome: 'QUARANTINED'; mailId: string; reason: QuarantineReason }
+  | { outcome: 'DUPLICATE'; mailId: string; status: string; publicId: string | null };
+
+/** A mail that cannot be processed, and why (for analysts; never sent back). */
+class Refused extends Error {
+  constructor(
+    readonly reason: QuarantineReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Another processor got there first (a retry, or two analysts re-processing). */
+class AlreadyHandled extends Error {}
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * Stores a mail and processes it. A Message-ID seen before answers DUPLICATE
+ * with the first outcome (an MTA retry, a second pipe of the same file).
+ */
+export async function receiveMail(
+  deps: IntakeDeps,
+  raw: Buffer,
+  via: 'SMTP' | 'CLI',
+  options: { truncated?: boolean } = {},
+): Promise<IntakeResult> {
+  const head = await headerInfo(raw);
+  const messageKey = head.messageId ?? `sha256:${sha256(raw)}`;
+  let mailId: string;
+  try {
+    const row = await deps.db.inboundMail.create({
+      data: {
+        messageKey,
+        raw: new Uint8Array(raw),
+        size: raw.length,
+        truncated: options.truncated ?? false,
+        sender: head.sender,
+        subject: head.subject,
+        via,
+        receivedAt: deps.now(),
+      },
+      select: { id: true },
+    });
+    mailId = row.id;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'P2002') throw error;
+    const seen = await deps.db.inboundMail.findUniqueOrThrow({
+      where: { messageKey },
+      select: { id: true, status: true, report: { select: { publicId: true } } },
+    });
+    return { outcome: 'DUPLICATE', mailId: seen.id, status: seen.status, publicId: seen.report?.publicId ?? null };
+  }
+  return processMail(deps, mailId);
+}
+
+/**
+ * Processes a stored mail: on first receipt, or again from the quarantine
+ * (after a key import, a raised size limit…). Exactly one processor wins.
+ */
+export async function processMail(deps: IntakeDeps, mailId: string): Promise<IntakeResult> {
+  const mail = await deps.db.inboundMail.findUnique({ where: { id: mailId } });
+  if (!mail) throw new DomainError('NOT_FOUND', `No received mail ${mailId}.`);
+  if (mail.status === 'PROCESSED') {
+    const report = mail.reportId
+      ? await deps.db.vulnerabilityReport.findUnique({ where: { id: mail.reportId }, select: { publicId: true } })
+      : null;
+    return { outcome: 'DUPLICATE', mailId, status: mail.status, publicId: report?.publicId ?? null };
+  }
+  try {
+    if (mail.truncated || mail.size > deps.maxBytes) {
+      throw new Refused(
+        'OVERSIZED',
+        `${mail.size}${mail.truncated ? '+' : ''} bytes, over the limit of ${deps.maxBytes} (PSIRT_MAIL_MAX_BYTES)`,
+      );
+    }
+    const decoded = await decode(deps, Buffer.from(mail.raw));
+    return await deliver(deps, mail.id, decoded);
+  } catch (error) {
+    if (error instanceof AlreadyHandled) return processMail(deps, mailId);
+    const refused =
+      error instanceof Refused
+        ? error
+        : new Refused('PROCESSING_ERROR', error instanceof Error ? error.message : String(error));
+    if (!(error instanceof Refused)) deps.log?.error({ err: error, mailId }, 'mail processing failed; quarantined');
+    await quarantine(deps, mail.id, refused);
+    return { outcome: 'QUARANTINED', mailId, reason: refused.reason };
+  }
+}
+
+async function quarantine(deps: IntakeDeps, mailId: string, refused: Refused) {
+  await systemUnitOfWork(deps, async (u) => {
+    await u.tx.inboundMail.updateMany({
+      where: { id: mailId, status: { not: 'PROCESSED' } },
+      data: {
+        status: 'QUARANTINED',
+        reason: refused.reason,
+        detail: refused.message.slice(0, 2000),
+        attempts: { increment: 1 },
+        processedAt: u.now,
+      },
+    });
+    u.audit('mail.quarantined', { type: 'InboundMail', id: mailId }, { reason: refused.reason });
+  });
+}
+
+// ── Decoding ─────────────────────────────────────────────────────────────
+
+interface DecodedAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+  encrypted: boolean;
+}
+
+interface Decoded {
+  sender: { address: string; name: string | null };
+  messageId: string | null;
+  /** In-Reply-To and References, nearest first. */
+  refs: string[];
+  subject: string | null;
+  text: string;
+  attachments: DecodedAttachment[];
+  encrypted: boolean;
+  signature: SignatureCheck;
+  /** Public keys the sender attached (application/pgp-keys). */
+  offeredKeys: string[];
+}
+
+/** Message-ID, sender and subject from the header block alone (cheap, and safe on an oversized mail). */
+async function headerInfo(raw: Buffer) {
+  let end = raw.indexOf('\r\n\r\n');
+  if (end < 0) end = raw.indexOf('\n\n');
+  const block = end < 0 ? raw : raw.subarray(0, end);
+  const parsed = await simpleParser(Buffer.concat([block, Buffer.from('\r\n\r\n')])).catch(() => null);
+  const messageId = parsed?.messageId?.trim().slice(0, 998) || null;
+  return {
+    messageId,
+    sender: parsed?.from?.value[0]?.address?.toLowerCase().slice(0, 254) ?? null,
+    subject: parsed?.subject?.slice(0, 500) ?? null,
+  };
+}
+
+type ContentType = { value: string; params: Record<string, string> };
+const contentTypeOf = (m: ParsedMail): ContentType =>
+  (m.headers.get('content-type') as ContentType | undefined) ?? { value: 'text/plain', params: {} };
+
+async function decode(deps: IntakeDeps, raw: Buffer): Promise<Decoded> {
+  let outer: ParsedMail;
+  try {
+    outer = await simpleParser(raw);
+  } catch (error) {
+    throw new Refused('MALFORMED_MIME', `not a readable MIME message: ${(error as Error).message}`);
+  }
+  const from = outer.from?.value[0];
+  if (!from?.address) throw new Refused('MALFORMED_MIME', 'no sender address (From)');
+  const sender = { address: from.address.toLowerCase(), name: from.name || null };
+  const keyRows = await deps.db.reporter.findMany({
+    where: { email: sender.address, pgpPublicKey: { not: null } },
+    select: { pgpPublicKey: true },
+  });
+  const known = await readPublicKeys(keyRows.map((r) => r.pgpPublicKey as string));
+  const now = deps.now();
+
+  const refs = [
+    ...(outer.inReplyTo ? [outer.inReplyTo] : []),
+    ...(Array.isArray(outer.references) ? [...outer.references].reverse() : outer.references ? [outer.references] : []),
+  ];
+  const base = { sender, messageId: outer.messageId ?? null, refs, offeredKeys: [] as string[] };
+
+  const pgp = <T>(work: () => Promise<T>) =>
+    work().catch((error) => {
+      if (error instanceof PgpProblem) {
+        throw new Refused(error.kind === 'NOT_FOR_PSIRT' ? 'NOT_DECRYPTABLE' : 'UNREADABLE_PGP', error.message);
+      }
+      throw error;
+    });
+
+  const ct = contentTypeOf(outer);
+  if (ct.value === 'multipart/encrypted') {
+    // RFC 3156 §4: a version part (application/pgp-encrypted), then the encrypted data.
+    if (ct.params.protocol?.toLowerCase() !== 'application/pgp-encrypted') {
+      throw new Refused('MALFORMED_MIME', `multipart/encrypted with protocol "${ct.params.protocol ?? ''}"`);
+    }
+    const control = outer.attachments.find((a) => a.contentType === 'application/pgp-encrypted');
+    const payload = outer.attachments.find((a) => a.contentType === 'application/octet-stream');
+    if (!control || !payload) {
+      throw new Refused(
+        'MALFORMED_MIME',
+        'multipart/encrypted without its application/pgp-encrypted and application/octet-stream parts',
+      );
+    }
+    const opened = await pgp(() =>
+      openForPsirt(deps.db, deps.passphrase, armouredOrBinary(payload.content), { verificationKeys: known, now }),
+    );
+    const innerRaw = Buffer.from(opened.data);
+    let inner: ParsedMail;
+    try {
+      inner = await simpleParser(innerRaw);
+    } catch (error) {
+      throw new Refused('MALFORMED_MIME', `the decrypted part is not MIME: ${(error as Error).message}`);
+    }
+    // Signed then encrypted as two layers (RFC 3156 §6.1), or both at once (§6.2).
+    const layered = contentTypeOf(inner).value === 'multipart/signed';
+    const signature = layered
+      ? await pgp(() => signedPart(innerRaw, contentTypeOf(inner), known, now))
+      : opened.signature;
+    const content = await contentOf(deps, inner, known, now, pgp);
+    return {
+      ...base,
+      ...content,
+      // Protected headers: the real subject travels inside the encryption.
+      subject: inner.subject ?? outer.subject ?? null,
+      encrypted: true,
+      signature,
+      offeredKeys: content.offeredKeys,
+    };
+  }
+  if (ct.value === 'multipart/signed') {
+    const signature = await pgp(() => signedPart(raw, ct, known, now));
+    const content = await contentOf(deps, outer, known, now, pgp);
+    return { ...base, ...content, subject: outer.subject ?? null, signature };
+  }
+  const content = await contentOf(deps, outer, known, now, pgp);
+  return { ...base, ...content, subject: outer.subject ?? null };
+}
+
+const armouredOrBinary = (content: Buffer) => {
+  const text = content.toString('latin1');
+  return text.includes('-----BEGIN PGP MESSAGE-----') ? text : new Uint8Array(content);
+};
+
+/** Checks a multipart/signed entity (RFC 3156 §5): the first part's exact bytes against the second. */
+async function signedPart(raw: Buffer, ct: ContentType, known: Awaited<ReturnType<typeof readPublicKeys>>, now: Date) {
+  if (ct.params.protocol?.toLowerCase() !== 'application/pgp-signature' || !ct.params.boundary) {
+    throw new Refused('MALFORMED_MIME', 'multipart/signed without protocol application/pgp-signature or a boundary');
+  }
+  const parts = multipartParts(splitEntity(raw.toString('latin1')).body, ct.params.boundary);
+  if (parts?.length !== 2) throw new Refused('MALFORMED_MIME', 'multipart/signed needs exactly two parts');
+  const signature = splitEntity(parts[1] as string).body;
+  if (!signature.includes('-----BEGIN PGP SIGNATURE-----')) {
+    throw new Refused('UNREADABLE_PGP', 'the signature part holds no armoured OpenPGP signature');
+  }
+  const signed = Buffer.from(canonicalLines(parts[0] as string), 'latin1');
+  return verifyDetached(new Uint8Array(signed), signature, known, now);
+}
+
+/**
+ * Text and attachments of a (decrypted) entity, opening inline OpenPGP: an
+ * armoured message or clear-signed text in the body, encrypted attachments
+ * (name.pgp / name.gpg / armoured .asc). Attached public keys are offered keys.
+ */
+async function contentOf(
+  deps: IntakeDeps,
+  m: ParsedMail,
+  known: Awaited<ReturnType<typeof readPublicKeys>>,
+  now: Date,
+  pgp: <T>(work: () => Promise<T>) => Promise<T>,
+): Promise<Pick<Decoded, 'text' | 'attachments' | 'encrypted' | 'signature' | 'offeredKeys'>> {
+  let text = m.text ?? '';
+  let encrypted = false;
+  let signature: SignatureCheck = { status: 'UNSIGNED' };
+  const block = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(text);
+  if (block) {
+    const opened = await pgp(() => openForPsirt(deps.db, deps.passphrase, block[0], { verificationKeys: known, now }));
+    text = text.replace(block[0], () => new TextDecoder().decode(opened.data));
+    encrypted = true;
+    signature = opened.signature;
+  }
+  const clear = /-----BEGIN PGP SIGNED MESSAGE-----[\s\S]*?-----END PGP SIGNATURE-----/.exec(text);
+  if (clear) {
+    const verified = await pgp(() => verifyCleartext(clear[0], known, now));
+    text = text.replace(clear[0], () => verified.text);
+    signature = verified.signature;
+  }
+  const attachments: DecodedAttachment[] = [];
+  const offeredKeys: string[] = [];
+  for (const a of m.attachments) {
+    if (a.contentType === 'application/pgp-signature' || a.contentType === 'application/pgp-encrypted') continue;
+    const name = a.filename ?? 'attachment';
+    const asText = a.content.toString('latin1');
+    if (a.contentType === 'application/pgp-keys' || asText.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) {
+      offeredKeys.push(asText);
+      continue;
+    }
+    const isEncrypted =
+      /\.(pgp|gpg)$/i.test(name) || (/\.asc$/i.test(name) && asText.includes('-----BEGIN PGP MESSAGE-----'));
+    if (isEncrypted) {
+      const opened = await pgp(() =>
+        openForPsirt(deps.db, deps.passphrase, armouredOrBinary(a.content), { verificationKeys: known, now }),
+      );
+      attachments.push({
+        filename: name.replace(/\.(pgp|gpg|asc)$/i, ''),
+        contentType: 'application/octet-stream',
+        content: Buffer.from(opened.data),
+        encrypted: true,
+      });
+      encrypted = true;
+      continue;
+    }
+    attachments.push({ filename: name, contentType: a.contentType, content: a.content, encrypted: false });
+  }
+  return { text: text.trim(), attachments, encrypted, signature, offeredKeys };
+}
+
+// ── Delivery ─────────────────────────────────────────────────────────────
+
+const VSR_ID = /\bVSR-\d{4}-\d{4,}\b/;
+const OUTBOX_ID = /^<([0-9a-f-]{36})@psirt\.outbox>$/;
+
+/**
+ * The VSR a mail answers: one whose mails (ours or the reporter's) it
+ * references, or — when the sender is that VSR's reporter — the one its
+ * subject names. A stranger quoting a VSR id starts a new report instead.
+ */
+async function threadOf(u: Unit, d: Decoded) {
+  const select = { id: true, publicId: true, reporterId: true, caseId: true } as const;
+  const ours = d.refs.map((r) => OUTBOX_ID.exec(r)?.[1]).filter((x): x is string => Boolean(x));
+  if (ours.length) {
+    const sent = await u.tx.reporterMessage.findFirst({
+      where: { outboxId: { in: ours }, reportId: { not: null } },
+      select: { report: { select } },
+    });
+    if (sent?.report) return sent.report;
+  }
+  if (d.refs.length) {
+    const theirs = await u.tx.inboundMail.findFirst({
+      where: { messageKey: { in: d.refs }, reportId: { not: null } },
+      select: { report: { select } },
+    });
+    if (theirs?.report) return theirs.report;
+  }
+  const named = VSR_ID.exec(d.subject ?? '')?.[0];
+  if (named) {
+    const report = await u.tx.vulnerabilityReport.findFirst({
+      where: { publicId: named, reporter: { email: d.sender.address } },
+      select,
+    });
+    if (report) return report;
+  }
+  return null;
+}
+
+async function deliver(deps: IntakeDeps, mailId: string, d: Decoded): Promise<IntakeResult> {
+  return systemUnitOfWork(deps, async (u) => {
+    // Claim first: a concurrent processor of the same mail waits here, then finds it done.
+    const claimed = await u.tx.inboundMail.updateMany({
+      where: { id: mailId, status: { not: 'PROCESSED' } },
+      data: {
+        status: 'PROCESSED',
+        reason: null,
+        detail: null,
+        processedAt: u.now,
+        attempts: { increment: 1 },
+        encrypted: d.encrypted,
+        signatureStatus: d.signature.status,
+      },
+    });
+    if (claimed.count === 0) throw new AlreadyHandled();
+    const thread = await threadOf(u, d);
+    const signed = d.signature.status !== 'UNSIGNED';
+    const facts = { channel: 'EMAIL', encrypted: d.encrypted, signature: d.signature.status };
+
+    if (thread) {
+      const message = await u.tx.reporterMessage.create({
+        data: {
+          reporterId: thread.reporterId,
+          reportId: thread.id,
+          caseId: thread.caseId,
+          direction: 'INBOUND',
+          kind: 'OTHER',
+          subject: (d.subject ?? `[${thread.publicId}] Message from the reporter`).slice(0, 500),
+          body: d.text || '(no text; see the attachments)',
+          encrypted: d.encrypted,
+          signed,
+          signatureStatus: d.signature.status,
+          createdAt: u.now,
+        },
+        select: { id: true },
+      });
+      await keepAttachments(u, d, thread.id, message.id);
+      if (thread.reporterId) await takeOfferedKey(u, d, thread.reporterId, thread.id);
+      await u.tx.inboundMail.update({ where: { id: mailId }, data: { reportId: thread.id, messageId: message.id } });
+      u.event('message.received', { reportId: thread.id, caseId: thread.caseId }, { messageId: message.id, ...facts });
+      u.audit('mail.processed', { type: 'InboundMail', id: mailId }, { reportId: thread.id, as: 'message' });
+      return { outcome: 'MESSAGE', mailId, publicId: thread.publicId };
+    }
+
+    const reporter =
+      (await u.tx.reporter.findFirst({
+        where: { email: d.sender.address },
+        orderBy: { createdAt: 'desc' },
+        select: { id: true },
+      })) ??
+      (await u.tx.reporter.create({
+        data: { kind: 'RESEARCHER', name: d.sender.name?.slice(0, 200) ?? null, email: d.sender.address },
+        select: { id: true },
+      }));
+    const publicId = await allocatePublicId(u.tx, 'VSR', u.now);
+    const title = (d.subject ?? '').trim();
+    const report = await u.tx.vulnerabilityReport.create({
+      data: {
+        publicId,
+        title: (title.length >= 3 && title !== '...' ? title : 'Report received by e-mail').slice(0, 200),
+        description: d.text || '(no text; see the attachments)',
+        channel: 'EMAIL',
+        reporterId: reporter.id,
+        encrypted: d.encrypted,
+        signatureStatus: d.signature.status,
+        receivedAt: u.now,
+        acknowledgedAt: u.now,
+      },
+      select: { id: true, publicId: true, reporterId: true, caseId: true },
+    });
+    await keepAttachments(u, d, report.id, null);
+    await takeOfferedKey(u, d, reporter.id, report.id);
+    await u.tx.inboundMail.update({ where: { id: mailId }, data: { reportId: report.id } });
+    u.event('report.received', { reportId: report.id }, facts);
+    await messageReporter(u, report, {
+      kind: 'ACKNOWLEDGEMENT',
+      subject: 'We received your report',
+      body: `Thank you for your report. It is registered as ${publicId}. The PSIRT will review it and keep you informed.\n\nTo add information, reply to this message (keep ${publicId} in the subject).`,
+      inReplyTo: d.messageId,
+    });
+    u.event('report.acknowledged', { reportId: report.id });
+    u.audit('report.submitted', { type: 'VulnerabilityReport', id: report.id }, { publicId, channel: 'EMAIL', mailId });
+    return { outcome: 'REPORT', mailId, publicId };
+  });
+}
+
+async function keepAttachments(u: Unit, d: Decoded, reportId: string, messageId: string | null) {
+  if (d.attachments.length === 0) return;
+  await u.tx.attachment.createMany({
+    data: d.attachments.map((a) => ({
+      reportId,
+      messageId,
+      filename: a.filename.slice(0, 255),
+      contentType: a.contentType.slice(0, 255),
+      size: a.content.length,
+      sha256: sha256(a.content),
+      content: new Uint8Array(a.content),
+      encrypted: a.encrypted,
+      createdAt: u.now,
+    })),
+  });
+}
+
+/**
+ * A public key the sender attached: checked like any reporter key. It becomes
+ * the key replies are encrypted to when the reporter had none; it never
+ * replaces a known key (that takes an analyst), and its own signature on the
+ * same mail still counts as UNKNOWN_KEY: a key that comes with a message
+ * proves nothing about who sent it.
+ */
+async function takeOfferedKey(u: Unit, d: Decoded, reporterId: string, reportId: string) {
+  for (const armored of d.offeredKeys) {
+    const checked = await checkReporterKey(armored, 'attached key', u.now).then(
+      (k) => ({ ok: true as const, ...k }),
+      (error: Error) => ({ ok: false as const, reason: error.message }),
+    );
+    if (!checked.ok) {
+      u.event('reporter.key.received', { reportId }, { accepted: false, reason: checked.reason });
+      continue;
+    }
+    const taken = await u.tx.reporter.updateMany({
+      where: { id: reporterId, pgpPublicKey: null },
+      data: { pgpPublicKey: checked.armored, pgpFingerprint: checked.fingerprint },
+    });
+    u.event(
+      'reporter.key.received',
+      { reportId },
+      {
+        accepted: taken.count > 0,
+        fingerprint: checked.fingerprint,
+        ...(taken.count ? {} : { reason: 'the reporter already has a key' }),
+      },
+    );
+  }
+}

@@ -1,0 +1,189 @@
+// Reporters' mail as real mail clients send it, with GnuPG doing the OpenPGP:
+// PGP/MIME encrypted (RFC 3156 §4, signed and encrypted at once as §6.2),
+// PGP/MIME signed (§5), inline armoured. The MIME around it is written out
+// here so each test shows exactly what arrives; delivery is real SMTP.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { type Gpg, gpgHome } from './gpg.ts';
+
+export interface Correspondent {
+  name: string;
+  email: string;
+  gpg: Gpg;
+  fingerprint: string;
+  publicKey: string;
+  [Symbol.dispose](): void;
+}
+
+/** Someone with a GnuPG home and their own key (Ed25519 + Cv25519, no passphrase). */
+export async function correspondent(name: string, email: string): Promise<Correspondent> {
+  const gpg = gpgHome();
+  await gpg.run([
+    '--passphrase',
+    '',
+    '--pinentry-mode',
+    'loopback',
+    '--quick-gen-key',
+    `${name} <${email}>`,
+    'future-default',
+    'default',
+    '1y',
+  ]);
+  const colons = await gpg.run(['--with-colons', '--fingerprint', email]);
+  const fingerprint = /^fpr:+([0-9A-F]{40,64}):/m.exec(colons)?.[1] as string;
+  const publicKey = await gpg.run(['--armor', '--export', email]);
+  return { name, email, gpg, fingerprint, publicKey, [Symbol.dispose]: () => gpg[Symbol.dispose]() };
+}
+
+export interface MailParts {
+  to?: string;
+  subject: string;
+  text: string;
+  attachments?: { filename: string; contentType: string; content: Buffer }[];
+  messageId?: string;
+  inReplyTo?: string;
+}
+
+const CRLF = '\r\n';
+const lines = (...l: string[]) => l.join(CRLF);
+const wrap76 = (b64: string) => b64.replace(/.{1,76}/g, (m) => `${m}${CRLF}`);
+
+function headers(from: Correspondent | { name: string; email: string }, m: MailParts, subject: string) {
+  return [
+    `From: ${from.name} <${from.email}>`,
+    `To: ${m.to ?? 'psirt@example.com'}`,
+    `Subject: ${subject}`,
+    `Message-ID: ${m.messageId ?? `<${randomUUID()}@mail.example.org>`}`,
+    ...(m.inReplyTo ? [`In-Reply-To: ${m.inReplyTo}`, `References: ${m.inReplyTo}`] : []),
+    `Date: ${new Date().toUTCString()}`,
+    'MIME-Version: 1.0',
+  ];
+}
+
+/** The content as one MIME entity: the text, then each attachment (base64). */
+function entity(m: MailParts, protectedSubject?: string): string {
+  const boundary = `inner-${randomUUID()}`;
+  const parts = [
+    lines('Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', m.text),
+    ...(m.attachments ?? []).map((a) =>
+      lines(
+        `Content-Type: ${a.contentType}; name="${a.filename}"`,
+        `Content-Disposition: attachment; filename="${a.filename}"`,
+        'Content-Transfer-Encoding: base64',
+        '',
+        wrap76(a.content.toString('base64')),
+      ),
+    ),
+  ];
+  return lines(
+    `Content-Type: multipart/mixed; boundary="${boundary}"${protectedSubject ? '; protected-headers="v1"' : ''}`,
+    ...(protectedSubject ? [`Subject: ${protectedSubject}`] : []),
+    '',
+    ...parts.map((p) => `--${boundary}${CRLF}${p}`),
+    `--${boundary}--`,
+    '',
+  );
+}
+
+/**
+ * A PGP/MIME encrypted mail, signed and encrypted by gpg to `recipient`, with
+ * the real subject protected inside (the outer one is "...").
+ */
+export async function encryptedMail(
+  from: Correspondent,
+  recipient: string,
+  m: MailParts,
+  options: { sign?: boolean } = {},
+): Promise<string> {
+  const plain = entity(m, m.subject);
+  const armored = await from.gpg.run(
+    [
+      '--armor',
+      '--encrypt',
+      ...(options.sign === false ? [] : ['--sign', '--local-user', from.email]),
+      '--recipient',
+      recipient,
+    ],
+    plain,
+  );
+  const boundary = `enc-${randomUUID()}`;
+  return lines(
+    ...headers(from, m, '...'),
+    `Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="${boundary}"`,
+    '',
+    'This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)',
+    `--${boundary}`,
+    'Content-Type: application/pgp-encrypted',
+    'Content-Description: PGP/MIME version identification',
+    '',
+    'Version: 1',
+    '',
+    `--${boundary}`,
+    'Content-Type: application/octet-stream; name="encrypted.asc"',
+    'Content-Description: OpenPGP encrypted message',
+    'Content-Disposition: inline; filename="encrypted.asc"',
+    '',
+    armored.replace(/\r?\n/g, CRLF),
+    `--${boundary}--`,
+    '',
+  );
+}
+
+/** A PGP/MIME signed mail (multipart/signed, detached signature over the canonical first part). */
+export async function signedMail(
+  from: Correspondent,
+  m: MailParts,
+  options: { tamper?: (signedPart: string) => string } = {},
+): Promise<string> {
+  const part = entity(m).replace(/\r?\n$/, '');
+  const signature = await from.gpg.run(['--armor', '--detach-sign', '--local-user', from.email], part);
+  const boundary = `sig-${randomUUID()}`;
+  return lines(
+    ...headers(from, m, m.subject),
+    `Content-Type: multipart/signed; micalg=pgp-sha512; protocol="application/pgp-signature"; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    options.tamper ? options.tamper(part) : part,
+    `--${boundary}`,
+    'Content-Type: application/pgp-signature; name="signature.asc"',
+    'Content-Disposition: attachment; filename="signature.asc"',
+    '',
+    signature.replace(/\r?\n/g, CRLF),
+    `--${boundary}--`,
+    '',
+  );
+}
+
+/** A mail without PGP/MIME: text/plain, or multipart/mixed with attachments; `text` may hold an armoured block (inline OpenPGP). */
+export function plainMail(from: { name: string; email: string }, m: MailParts): string {
+  if (!m.attachments?.length) {
+    return lines(...headers(from, m, m.subject), 'Content-Type: text/plain; charset=utf-8', '', m.text, '');
+  }
+  return lines(...headers(from, m, m.subject), entity(m));
+}
+
+/** Sends a raw mail over SMTP to the intake; resolves with the server's answer, or rejects with its refusal. */
+export async function sendRaw(port: number, raw: string, envelope: { from: string; to: string[] }) {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  try {
+    const info = await transport.sendMail({ envelope, raw });
+    return info.response;
+  } finally {
+    transport.close();
+  }
+}
+
+/** gpg --decrypt with its status lines: what a reporter's client shows about a mail from the PSIRT. */
+export async function gpgDecrypt(gpg: Gpg, armored: string): Promise<{ text: string; status: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'psirt-dec-'));
+  try {
+    const out = path.join(dir, 'plain');
+    const status = await gpg.run(['--status-fd', '1', '--output', out, '--decrypt'], armored);
+    return { text: readFileSync(out, 'utf8'), status };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
