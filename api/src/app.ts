@@ -14,7 +14,7 @@ import { contactAddress } from './config.ts';
 import type { Context, Transport } from './context.ts';
 import { createMaskError, domainToGraphQL } from './errors.ts';
 import { schema } from './graph/index.ts';
-import { DEFAULT_MAIL_MAX_BYTES, type IntakeDeps } from './intake/mail.ts';
+import { DEFAULT_MAIL_MAX_BYTES, type IntakeDeps, retryStalledMail } from './intake/mail.ts';
 import { createSmtpIntake } from './intake/smtp.ts';
 import { createLiveBus, type LiveBus } from './live/bus.ts';
 import { DEFAULT_LIVE_LIMITS, type LiveLimits } from './live/stream.ts';
@@ -65,6 +65,8 @@ export interface AppDeps {
     recipients?: readonly string[];
     maxBytes?: number;
     tls?: { key: string | Buffer; cert: string | Buffer };
+    /** How often mail left half-processed (over 10 min old) is taken up again (default 60 s; 0: never). */
+    retryIntervalMs?: number;
   };
   /**
    * Slack chat-ops in this process (HTTP mode, POST /slack/events): on when both
@@ -268,6 +270,10 @@ export function buildApp(deps: AppDeps): App {
   const background = [
     ...(mailer ? [periodic('outbox delivery', deps.mail?.intervalMs ?? 2_000, () => drainOutbox(mailer))] : []),
     periodic('scheduled release', deps.releaseIntervalMs ?? 30_000, () => releaseDueAdvisories(scheduler)),
+    // Mail a stopped instance left half-processed (stored, never finished) is taken up again.
+    ...(deps.intake
+      ? [periodic('mail intake retry', deps.intake.retryIntervalMs ?? 60_000, () => retryStalledMail(intake))]
+      : []),
   ];
 
   /**

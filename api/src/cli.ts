@@ -345,6 +345,7 @@ intake
     withDatabase(async ({ prisma }, config) => {
       if (!id && !opts.all) throw new DomainError('VALIDATION', 'give a mail id, or --all');
       const deps = intakeDeps(prisma, config);
+      // Mail a stopped instance left half-processed counts too (a running API takes it up within minutes).
       const stale = new Date(Date.now() - 10 * 60_000);
       const ids = id
         ? [id]

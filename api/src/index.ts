@@ -3,7 +3,7 @@ export { authenticate, type Viewer } from './auth.ts';
 export { type ApiConfig, configFromEnv } from './config.ts';
 export type { Context } from './context.ts';
 export { schema } from './graph/index.ts';
-export { type IntakeDeps, type IntakeResult, processMail, receiveMail } from './intake/mail.ts';
+export { type IntakeDeps, type IntakeResult, processMail, receiveMail, retryStalledMail } from './intake/mail.ts';
 export { CLOSE as LIVE_CLOSE_CODES } from './live/stream.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { banner, type RunningPlatform, startPlatform } from './main.ts';

@@ -5,7 +5,7 @@
 // what goes back to a reporter with a key is encrypted to it and signed.
 
 import { randomUUID } from 'node:crypto';
-import { generatePsirtKey, importPsirtKey, type KeyPolicy } from '@psirt/api';
+import { generatePsirtKey, importPsirtKey, type KeyPolicy, retryStalledMail } from '@psirt/api';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -316,6 +316,10 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
     expect(prime.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const anon = await app.anonymous.gql('{ inboundMails(first: 5) { totalCount } }');
     expect(anon.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const nodeQuery = `query($id: ID!) { node(id: $id) { id } }`;
+    const someId = bySubject('garbage pgp').id;
+    expect((await w.gridPrime.gql(nodeQuery, { id: someId })).data?.node).toBeNull();
+    expect((await w.analyst.gql(nodeQuery, { id: someId })).data?.node).toEqual({ id: someId });
 
     // The PSIRT imports the key the mail was encrypted to, and re-processes it.
     const secretKey = await dave.gpg.run(['--armor', '--export-secret-keys', dave.email]);
@@ -364,6 +368,30 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
     await expect(ann.gpg.run(['--status-fd', '1', '--verify'], text.replace('confirm', 'c0nfirm'))).rejects.toThrow(
       /BAD signature/,
     );
+  });
+
+  it('takes up mail a stopped instance stored but never processed', async () => {
+    const raw = plainMail(ann, { subject: 'Stored before a crash', text: 'The process died right after storing me.' });
+    await app.db.prisma.inboundMail.create({
+      data: {
+        messageKey: messageIdOf(raw),
+        raw: new Uint8Array(Buffer.from(raw)),
+        size: raw.length,
+        via: 'SMTP',
+        sender: ann.email,
+        receivedAt: new Date(Date.now() - 11 * 60_000),
+      },
+    });
+    const deps = {
+      db: app.db.prisma,
+      now: () => new Date(),
+      requestId: 'test',
+      passphrase: policy.passphrase,
+      maxBytes: MAX,
+    };
+    expect(await retryStalledMail(deps)).toBe(1);
+    expect(await reportBy('Stored before a crash')).toMatchObject({ channel: 'EMAIL' });
+    expect(await retryStalledMail(deps)).toBe(0);
   });
 
   it('refuses mail for other addresses at RCPT, and takes mail for every configured one', async () => {

@@ -32,6 +32,8 @@ registerNodeGuard('InboundMail', async (ctx, id) => isUuid(id) && isPsirt(ctx.vi
 const InboundMail = builder.prismaNode('InboundMail', {
   id: { field: 'id' },
   findUnique: (id) => ({ id }),
+  // Select mode: the raw mail (up to twice PSIRT_MAIL_MAX_BYTES) is never loaded for a list.
+  select: { id: true },
   description:
     'A mail received by the PSIRT (SMTP or `psirt intake mail`), kept as received; what became of it. PSIRT only.',
   fields: (t) => ({
@@ -54,6 +56,7 @@ const InboundMail = builder.prismaNode('InboundMail', {
     signatureStatus: t.field({
       type: SignatureStatusEnum,
       nullable: true,
+      select: { signatureStatus: true },
       resolve: (m) => m.signatureStatus as SignatureStatus | null,
     }),
     receivedAt: t.expose('receivedAt', { type: 'DateTime' }),
@@ -64,6 +67,8 @@ const InboundMail = builder.prismaNode('InboundMail', {
 
 builder.prismaObject('Attachment', {
   description: 'A file a reporter sent, decrypted when it arrived encrypted.',
+  // Select mode: the content is read only when contentBase64 is asked for.
+  select: { id: true },
   fields: (t) => ({
     id: t.exposeID('id'),
     filename: t.exposeString('filename'),

@@ -134,6 +134,18 @@ export async function processMail(deps: IntakeDeps, mailId: string): Promise<Int
   }
 }
 
+/** Mail stored over `olderThanMs` ago and never finished (its processor stopped): processed now. */
+export async function retryStalledMail(deps: IntakeDeps, olderThanMs = 10 * 60_000): Promise<number> {
+  const stalled = await deps.db.inboundMail.findMany({
+    where: { status: 'RECEIVED', receivedAt: { lt: new Date(deps.now().getTime() - olderThanMs) } },
+    orderBy: { receivedAt: 'asc' },
+    take: 100,
+    select: { id: true },
+  });
+  for (const m of stalled) await processMail(deps, m.id);
+  return stalled.length;
+}
+
 async function quarantine(deps: IntakeDeps, mailId: string, refused: Refused) {
   await systemUnitOfWork(deps, async (u) => {
     await u.tx.inboundMail.updateMany({
