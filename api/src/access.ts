@@ -63,6 +63,17 @@ export function caseVisibility(viewer: Viewer): Prisma.AnalysisCaseWhereInput {
 }
 
 /**
+ * The third-party CVE assessments a viewer may read and assess: all for the
+ * PSIRT; those of their product lines' products for its Primes and
+ * Specialists. Which products a CVE affects is confidential until disclosed.
+ */
+export function assessmentVisibility(viewer: Viewer): Prisma.ComponentAssessmentWhereInput {
+  if (isPsirt(viewer)) return {};
+  if (viewer.kind === 'user') return { product: { productLine: { members: { some: { userId: viewer.userId } } } } };
+  return NOTHING;
+}
+
+/**
  * The reports a viewer may read: all for the PSIRT; those of their cases for
  * case members; their own for a reporter; those it submitted for an integrator.
  */

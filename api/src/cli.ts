@@ -17,9 +17,13 @@ import {
   verifyAuditChain,
 } from '@psirt/db';
 import { DomainError, isRole, isUuid, ROLES, type Role } from '@psirt/schema';
+import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadPlugins } from './chatops.ts';
 import { type ApiConfig, botConfigFromEnv, ConfigError, configFromEnv, keyPolicy } from './config.ts';
+import { matchInventory } from './feeds/match.ts';
+import { emptySummary, importNvdRecords, recordsOf } from './feeds/nvd.ts';
+import { importSbom } from './feeds/sbom.ts';
 import { type IntakeResult, processMail, receiveMail } from './intake/mail.ts';
 import { createLogger } from './logger.ts';
 import { banner, startPlatform } from './main.ts';
@@ -395,6 +399,95 @@ async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+const feeds = program
+  .command('feeds')
+  .description('Third-party vulnerabilities: CVE feeds, matched against the inventory');
+
+feeds
+  .command('import')
+  .description(
+    'Import NVD CVE API 2.0 response pages (JSON files, e.g. saved from /rest/json/cves/2.0), then match what is new or changed against every product’s components. Re-importing is idempotent; malformed records are reported and skipped.',
+  )
+  .argument('<files...>', 'NVD API 2.0 response pages')
+  .action((files: string[]) =>
+    withDatabase(async ({ prisma }) => {
+      const pages = files.map((file) => {
+        let json: unknown;
+        try {
+          json = JSON.parse(readFileSync(file, 'utf8'));
+        } catch (error) {
+          throw new DomainError('VALIDATION', `${file}: ${(error as Error).message}`);
+        }
+        try {
+          return recordsOf(json, file);
+        } catch (error) {
+          throw new DomainError('VALIDATION', (error as Error).message);
+        }
+      });
+      const total = pages.reduce((n, p) => n + p.length, 0);
+      const bar = progressBar('records', total);
+      const summary = emptySummary();
+      let done = 0;
+      for (const records of pages) {
+        const before = done;
+        await importNvdRecords(prisma, records, {
+          summary,
+          progress: (n) => {
+            done = before + n;
+            bar.update(done);
+          },
+        });
+      }
+      bar.stop();
+      out(
+        `${total} record(s): ${summary.new} new, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.skipped.length} skipped`,
+      );
+      for (const s of summary.skipped.slice(0, 20)) out(`  skipped ${s.id ?? '(no id)'}: ${s.reason}`);
+      if (summary.skipped.length > 20) out(`  … and ${summary.skipped.length - 20} more skipped`);
+      const t0 = performance.now();
+      const matched = await matchInventory(prisma, { vulnerabilityIds: summary.changed });
+      out(
+        `matched against the inventory in ${Math.round(performance.now() - t0)} ms: ${matched.matches} affected component(s), ${matched.created} new assessment(s)`,
+      );
+    }),
+  );
+
+const sbom = program.command('sbom').description('Product inventory: components per product version');
+
+sbom
+  .command('import')
+  .description(
+    'Replace a product version’s components with those of a CycloneDX JSON SBOM (components still listed keep their assessments), then match them against the CVEs held.',
+  )
+  .requiredOption('-p, --product <key>', 'the product (its key)')
+  .requiredOption('-v, --product-version <version>', 'the product version the SBOM describes')
+  .argument('<file>', 'a CycloneDX JSON BOM')
+  .action((file: string, opts: { product: string; productVersion: string }) =>
+    withDatabase(async ({ prisma }) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new DomainError('VALIDATION', `${file}: ${(error as Error).message}`);
+      }
+      const r = await importSbom(prisma, opts.product, opts.productVersion, json);
+      out(`${opts.product} ${opts.productVersion}: ${r.added} added, ${r.kept} kept, ${r.removed} removed`);
+      const matched = await matchInventory(prisma, { productVersionIds: [r.productVersionId] });
+      out(`${matched.matches} affected component(s), ${matched.created} new assessment(s)`);
+    }),
+  );
+
+/** A progress bar on stderr when it is a terminal; nothing otherwise (logs stay clean). */
+function progressBar(unit: string, total: number) {
+  if (!process.stderr.isTTY) return { update: (_n: number) => {}, stop: () => {} };
+  const bar = new SingleBar(
+    { format: `{bar} {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`, stream: process.stderr },
+    Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return bar;
 }
 
 const slack = program.command('slack').description('Slack chat-ops: who is who');

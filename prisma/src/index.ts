@@ -40,3 +40,7 @@ export {
 } from './migrate.ts';
 export { type DemoDataset, ensureDemoTokens, seedDemo } from './seed.ts';
 export { hashToken, type IssuedToken, issueReporterToken, issueUserToken, looksLikeToken } from './tokens.ts';
+
+import { Prisma as PrismaNamespace } from '../generated/client/client.ts';
+/** SQL NULL for a nullable Json column (Prisma tells it apart from a JSON null). */
+export const DbNull = PrismaNamespace.DbNull;

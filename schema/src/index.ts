@@ -8,5 +8,8 @@ export * from './case/sla.ts';
 export * from './case/workflow.ts';
 export * from './cvss/index.ts';
 export * from './errors.ts';
+export * from './feeds/cpe.ts';
+export * from './feeds/match.ts';
+export * from './feeds/version.ts';
 export * from './ids.ts';
 export * from './roles.ts';

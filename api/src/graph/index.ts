@@ -13,5 +13,6 @@ import './audit.ts';
 import './settings.ts';
 import './live.ts';
 import './intake.ts';
+import './thirdparty.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

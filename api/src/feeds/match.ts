@@ -1,0 +1,131 @@
+// Matching third-party CVEs against the inventory. Candidates come from an
+// index join (vulnerability_criterion.key = the component's cpe:vendor:product),
+// then each candidate CVE's configurations are evaluated against the whole
+// inventory of each product version holding such a component (AND
+// configurations need their platform in the same product version). Every
+// affected component gets one assessment per CVE, created IN_TRIAGE; existing
+// assessments are left as the analysts set them.
+import type { Db } from '@psirt/db';
+import { type Configuration, cpeKey, Inventory, type InventoryItem, matchConfiguration, parseCpe } from '@psirt/schema';
+import { v7 as uuidv7 } from 'uuid';
+
+export interface MatchSummary {
+  /** (CVE, product version) pairs evaluated. */
+  evaluated: number;
+  /** Components found affected (existing assessments included). */
+  matches: number;
+  /** Assessments created now. */
+  created: number;
+  /** Ids of the assessments created. */
+  createdIds: string[];
+}
+
+interface Held extends InventoryItem {
+  productVersionId: string;
+  productId: string;
+}
+
+/**
+ * Matches `vulnerabilityIds` (or every CVE) against `productVersionIds` (or
+ * the whole inventory) and records new assessments.
+ */
+export async function matchInventory(
+  db: Db,
+  scope: { vulnerabilityIds?: readonly string[]; productVersionIds?: readonly string[] } = {},
+): Promise<MatchSummary> {
+  const summary: MatchSummary = { evaluated: 0, matches: 0, created: 0, createdIds: [] };
+  const components = await db.component.findMany({
+    where: scope.productVersionIds ? { productVersionId: { in: [...scope.productVersionIds] } } : {},
+    select: {
+      id: true,
+      cpe: true,
+      version: true,
+      productVersionId: true,
+      productVersion: { select: { productId: true } },
+    },
+  });
+  const byVersion = new Map<string, Held[]>();
+  const keys = new Set<string>();
+  for (const c of components) {
+    const cpe = c.cpe ? parseCpe(c.cpe) : null;
+    const held: Held = {
+      id: c.id,
+      cpe,
+      version: c.version,
+      productVersionId: c.productVersionId,
+      productId: c.productVersion.productId,
+    };
+    const list = byVersion.get(c.productVersionId) ?? [];
+    list.push(held);
+    byVersion.set(c.productVersionId, list);
+    if (cpe) keys.add(cpeKey(cpe));
+  }
+  if (keys.size === 0) return summary;
+  const inventories = new Map([...byVersion].map(([pv, list]) => [pv, new Inventory(list)]));
+  const productOf = new Map(components.map((c) => [c.id, c.productVersion.productId]));
+  // Product versions by key, to evaluate a CVE only where it can apply.
+  const versionsByKey = new Map<string, Set<string>>();
+  for (const [pv, list] of byVersion) {
+    for (const h of list) {
+      if (!h.cpe) continue;
+      const k = cpeKey(h.cpe);
+      const set = versionsByKey.get(k) ?? new Set<string>();
+      set.add(pv);
+      versionsByKey.set(k, set);
+    }
+  }
+  const keyList = [...keys];
+  const candidates = new Map<string, Set<string>>();
+  for (let i = 0; i < keyList.length; i += 1000) {
+    const rows = await db.vulnerabilityCriterion.findMany({
+      where: {
+        key: { in: keyList.slice(i, i + 1000) },
+        ...(scope.vulnerabilityIds ? { vulnerabilityId: { in: [...scope.vulnerabilityIds] } } : {}),
+      },
+      select: { vulnerabilityId: true, key: true },
+    });
+    for (const r of rows) {
+      const set = candidates.get(r.vulnerabilityId) ?? new Set<string>();
+      for (const pv of versionsByKey.get(r.key) ?? []) set.add(pv);
+      candidates.set(r.vulnerabilityId, set);
+    }
+  }
+  const ids = [...candidates.keys()];
+  for (let i = 0; i < ids.length; i += 1000) {
+    const vulns = await db.thirdPartyVulnerability.findMany({
+      where: { id: { in: ids.slice(i, i + 1000) } },
+      select: { id: true, configurations: true },
+    });
+    const found: { componentId: string; vulnerabilityId: string; productId: string }[] = [];
+    for (const v of vulns) {
+      const configurations = v.configurations as unknown as Configuration[];
+      for (const pv of candidates.get(v.id) ?? []) {
+        const inventory = inventories.get(pv) as Inventory;
+        summary.evaluated += 1;
+        const affected = new Set(configurations.flatMap((c) => matchConfiguration(c, inventory)));
+        for (const componentId of affected) {
+          found.push({ componentId, vulnerabilityId: v.id, productId: productOf.get(componentId) as string });
+        }
+      }
+    }
+    summary.matches += found.length;
+    if (found.length) {
+      // One statement for the batch (see feeds/nvd.ts for why not createMany);
+      // an assessment that exists keeps its state: ON CONFLICT DO NOTHING.
+      const now = new Date().toISOString();
+      const rows = found.map((f) => ({ id: uuidv7(), ...f }));
+      const created = await db.$queryRaw<{ id: string }[]>`
+        INSERT INTO "component_assessment" ("id", "component_id", "vulnerability_id", "product_id", "matched_at",
+          "created_at", "updated_at")
+        SELECT x."id", x."componentId", x."vulnerabilityId", x."productId", ${now}::timestamptz, ${now}::timestamptz,
+          ${now}::timestamptz
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          AS x("id" uuid, "componentId" uuid, "vulnerabilityId" uuid, "productId" uuid)
+        ON CONFLICT ("component_id", "vulnerability_id") DO NOTHING
+        RETURNING "id"`;
+      summary.created += created.length;
+      summary.createdIds.push(...created.map((c) => c.id));
+    }
+  }
+  return summary;
+}

@@ -1,0 +1,225 @@
+// Third-party CVEs in the products' components: the CVE as the feeds say,
+// the component it was matched to, and each product's assessment of it.
+import { AssessmentState } from '@psirt/db';
+import { isUuid } from '@psirt/schema';
+import { assessmentVisibility, mayReadCase } from '../access.ts';
+import { builder } from '../builder.ts';
+import { assessComponent, escalateAssessments } from '../services/thirdparty.ts';
+import { SeverityEnum, VexJustificationEnum } from './enums.ts';
+import { registerNodeGuard } from './guards.ts';
+
+const AssessmentStateEnum = builder.enumType(AssessmentState, {
+  name: 'AssessmentState',
+  description:
+    'IN_TRIAGE (matched, not yet assessed) → EXPLOITABLE (affected) | NOT_AFFECTED (with a VEX justification) | FALSE_POSITIVE (the match is wrong) | RESOLVED (fixed in this product).',
+});
+
+interface Metric {
+  source: string;
+  type: string | null;
+  version: string;
+  vector: string;
+  baseScore: number;
+  severity: string | null;
+}
+
+const CvssMetric = builder.objectRef<Metric>('SupplierCvss').implement({
+  description: 'A CVSS score published for a CVE by one source (NVD, the CNA, the supplier).',
+  fields: (t) => ({
+    source: t.exposeString('source'),
+    type: t.exposeString('type', { nullable: true, description: 'Primary or Secondary (NVD).' }),
+    version: t.exposeString('version'),
+    vector: t.exposeString('vector'),
+    baseScore: t.exposeFloat('baseScore'),
+    severity: t.exposeString('severity', { nullable: true }),
+  }),
+});
+
+builder.prismaObject('ThirdPartyVulnerability', {
+  description: 'A CVE from a feed (NVD API 2.0), as published.',
+  select: { id: true },
+  fields: (t) => ({
+    cveId: t.exposeString('cveId'),
+    description: t.exposeString('description', { nullable: true }),
+    publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),
+    lastModified: t.expose('lastModified', { type: 'DateTime', nullable: true }),
+    knownExploited: t.exposeBoolean('knownExploited', {
+      description: "On CISA's Known Exploited Vulnerabilities list.",
+    }),
+    kev: t.expose('kev', {
+      type: 'JSON',
+      nullable: true,
+      description: 'The KEV entry: exploitAdd, actionDue, requiredAction, name.',
+    }),
+    cwes: t.exposeStringList('cwes'),
+    metrics: t.field({
+      type: [CvssMetric],
+      select: { metrics: true },
+      resolve: (v) => v.metrics as unknown as Metric[],
+    }),
+    references: t.expose('references', { type: 'JSON' }),
+  }),
+});
+
+builder.prismaObject('Component', {
+  description: 'A third-party component of a product version (from its SBOM).',
+  select: { id: true },
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    version: t.exposeString('version', { nullable: true }),
+    supplier: t.exposeString('supplier', { nullable: true }),
+    purl: t.exposeString('purl', { nullable: true }),
+    cpe: t.exposeString('cpe', { nullable: true }),
+    productVersion: t.string({
+      select: { productVersion: { select: { version: true } } },
+      resolve: (c) => c.productVersion.version,
+    }),
+  }),
+});
+
+/** The supplier's score shown beside the AVSS: NVD's primary one, newest CVSS version first. */
+function supplierScore(metrics: Metric[]): Metric | null {
+  const rank = (m: Metric) => (m.type === 'Primary' ? 0 : 10) - Number.parseFloat(m.version);
+  return [...metrics].sort((a, b) => rank(a) - rank(b))[0] ?? null;
+}
+
+registerNodeGuard('ComponentAssessment', async (ctx, id) => {
+  if (!isUuid(id)) return false;
+  return (await ctx.db.componentAssessment.count({ where: { AND: [{ id }, assessmentVisibility(ctx.viewer)] } })) > 0;
+});
+
+const Avss = builder.simpleObject('AssessmentAvss', {
+  fields: (t) => ({
+    vector: t.string(),
+    score: t.float(),
+    severity: t.field({ type: SeverityEnum }),
+    rationale: t.string({ nullable: true }),
+    at: t.field({ type: 'DateTime' }),
+  }),
+});
+
+const ComponentAssessment = builder.prismaNode('ComponentAssessment', {
+  id: { field: 'id' },
+  findUnique: (id) => ({ id }),
+  select: { id: true },
+  description:
+    "A third-party CVE matched to a component of a product, and the product's assessment of it. The PSIRT, and the product line's Primes and Specialists.",
+  fields: (t) => ({
+    state: t.expose('state', { type: AssessmentStateEnum }),
+    justification: t.expose('justification', { type: VexJustificationEnum, nullable: true }),
+    rationale: t.exposeString('rationale', { nullable: true }),
+    matchedAt: t.expose('matchedAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    vulnerability: t.relation('vulnerability'),
+    component: t.relation('component'),
+    product: t.relation('product'),
+    supplierCvss: t.field({
+      type: CvssMetric,
+      nullable: true,
+      description: "The supplier's (NVD's primary) CVSS, beside the AVSS.",
+      select: { vulnerability: { select: { metrics: true } } },
+      resolve: (a) => supplierScore(a.vulnerability.metrics as unknown as Metric[]),
+    }),
+    avss: t.field({
+      type: Avss,
+      nullable: true,
+      description: "The vendor's adjusted score for this product (the latest), with its rationale.",
+      select: {
+        scores: {
+          where: { kind: 'AVSS' },
+          orderBy: { createdAt: 'desc' },
+          take: 1,
+          select: { vector: true, score: true, severity: true, rationale: true, createdAt: true },
+        },
+      },
+      resolve: (a) => {
+        const s = a.scores[0];
+        return s
+          ? { vector: s.vector, score: Number(s.score), severity: s.severity, rationale: s.rationale, at: s.createdAt }
+          : null;
+      },
+    }),
+    casePublicId: t.string({
+      nullable: true,
+      description: 'The case (VAR) it was escalated into, if the viewer may see that case.',
+      select: { caseId: true, case: { select: { publicId: true } } },
+      resolve: async (a, _args, ctx) =>
+        a.caseId && (await mayReadCase(ctx, a.caseId)) ? (a.case?.publicId ?? null) : null,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  componentAssessments: t.prismaConnection({
+    type: ComponentAssessment,
+    cursor: 'id',
+    description:
+      'Third-party CVEs matched to the products the viewer answers for: known-exploited first, then newest. The PSIRT sees all; Primes and Specialists their product lines.',
+    args: {
+      product: t.arg.string({ required: false, description: 'A product key.' }),
+      states: t.arg({ type: [AssessmentStateEnum], required: false }),
+      knownExploited: t.arg.boolean({ required: false }),
+    },
+    authScopes: { staff: true },
+    totalCount: (_c, args, ctx) => ctx.db.componentAssessment.count({ where: assessmentWhere(ctx.viewer, args) }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.componentAssessment.findMany({
+        ...query,
+        where: assessmentWhere(ctx.viewer, args),
+        orderBy: [{ vulnerability: { knownExploited: 'desc' } }, { matchedAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+}));
+
+function assessmentWhere(
+  viewer: Parameters<typeof assessmentVisibility>[0],
+  args: { product?: string | null; states?: readonly string[] | null; knownExploited?: boolean | null },
+) {
+  return {
+    AND: [
+      assessmentVisibility(viewer),
+      args.product ? { product: { key: args.product } } : {},
+      args.states?.length ? { state: { in: [...args.states] as AssessmentState[] } } : {},
+      typeof args.knownExploited === 'boolean' ? { vulnerability: { knownExploited: args.knownExploited } } : {},
+    ],
+  };
+}
+
+const AssessInput = builder.inputType('AssessComponentVulnerabilityInput', {
+  fields: (t) => ({
+    id: t.string({ required: true, description: 'The assessment (node id).' }),
+    state: t.field({ type: AssessmentStateEnum, required: true }),
+    justification: t.field({ type: VexJustificationEnum, required: false, description: 'Required for NOT_AFFECTED.' }),
+    rationale: t.string({ required: false }),
+    avssVector: t.string({
+      required: false,
+      description: "The vendor's adjusted CVSS vector for this product (AVSS); needs a rationale.",
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  assessComponentVulnerability: t.prismaField({
+    type: ComponentAssessment,
+    description: "Records a product's assessment of a third-party CVE, optionally with its AVSS.",
+    args: { input: t.arg({ type: AssessInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { id } = await assessComponent(ctx, input as never);
+      return ctx.db.componentAssessment.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  escalateAssessments: t.prismaField({
+    type: 'AnalysisCase',
+    description:
+      'Escalates assessments (one or several CVEs) into a new case (VAR), or into an existing one with `caseId`. PSIRT only.',
+    args: {
+      ids: t.arg.stringList({ required: true }),
+      caseId: t.arg.string({ required: false, description: 'VAR-… or node id: join this case instead.' }),
+      title: t.arg.string({ required: false }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const { id } = await escalateAssessments(ctx, args);
+      return ctx.db.analysisCase.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+}));

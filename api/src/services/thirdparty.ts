@@ -1,0 +1,162 @@
+// Assessing third-party CVEs per product: the state and VEX justification,
+// the vendor's adjusted score (AVSS) beside the supplier's, and escalation of
+// one or more assessments into a case (VAR).
+import { allocatePublicId } from '@psirt/db';
+import { DomainError, scoreCvss } from '@psirt/schema';
+import { z } from 'zod';
+import { assessmentVisibility, PSIRT_ROLES, requireRole, requireUser } from '../access.ts';
+import type { Context } from '../context.ts';
+import { caseRef, decodeId } from '../refs.ts';
+import { scoreColumns } from './scores.ts';
+import { addProductImpacts } from './team.ts';
+import { parseInput, unitOfWork } from './unit.ts';
+
+const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`);
+
+export const AssessInput = z
+  .object({
+    id: z.string().min(1),
+    state: z.enum(['IN_TRIAGE', 'EXPLOITABLE', 'NOT_AFFECTED', 'FALSE_POSITIVE', 'RESOLVED']),
+    justification: z
+      .enum([
+        'COMPONENT_NOT_PRESENT',
+        'VULNERABLE_CODE_NOT_PRESENT',
+        'VULNERABLE_CODE_CANNOT_BE_CONTROLLED_BY_ADVERSARY',
+        'VULNERABLE_CODE_NOT_IN_EXECUTE_PATH',
+        'INLINE_MITIGATIONS_ALREADY_EXIST',
+      ])
+      .optional()
+      .nullable(),
+    rationale: text(10_000).optional().nullable(),
+    avssVector: text(300).optional().nullable(),
+  })
+  .superRefine((v, c) => {
+    if (v.state === 'NOT_AFFECTED' && !v.justification) {
+      c.addIssue({ code: 'custom', path: ['justification'], message: 'NOT_AFFECTED needs a VEX justification' });
+    }
+    if (v.state !== 'NOT_AFFECTED' && v.justification) {
+      c.addIssue({ code: 'custom', path: ['justification'], message: 'a justification is for NOT_AFFECTED only' });
+    }
+    if (v.avssVector && (v.rationale ?? '').length < 10) {
+      c.addIssue({
+        code: 'custom',
+        path: ['rationale'],
+        message: 'an AVSS needs a rationale (at least 10 characters)',
+      });
+    }
+  });
+
+async function visibleAssessment(ctx: Context, ref: string) {
+  const id = decodeId(ref, 'ComponentAssessment');
+  const found = id
+    ? await ctx.db.componentAssessment.findFirst({
+        where: { AND: [{ id }, assessmentVisibility(ctx.viewer)] },
+        select: { id: true, productId: true, state: true, caseId: true, vulnerability: { select: { cveId: true } } },
+      })
+    : null;
+  if (!found) throw new DomainError('NOT_FOUND', `No assessment ${ref} that you may see.`, 'id');
+  return found;
+}
+
+/** Records a product's assessment of a third-party CVE (the PSIRT, or the product line's staff). */
+export async function assessComponent(ctx: Context, raw: z.input<typeof AssessInput>) {
+  requireUser(ctx);
+  const input = parseInput(AssessInput, raw);
+  const a = await visibleAssessment(ctx, input.id);
+  const avss = input.avssVector
+    ? (() => {
+        try {
+          return scoreCvss(input.avssVector);
+        } catch (error) {
+          if (DomainError.is(error))
+            throw new DomainError('VALIDATION', `input.avssVector: ${error.message}`, 'input.avssVector');
+          throw error;
+        }
+      })()
+    : null;
+  return unitOfWork(ctx, async (u) => {
+    await u.tx.componentAssessment.update({
+      where: { id: a.id },
+      data: {
+        state: input.state,
+        justification: input.justification ?? null,
+        rationale: input.rationale ?? null,
+        updatedById: u.actor.userId,
+      },
+    });
+    if (avss) {
+      await u.tx.score.create({
+        data: {
+          kind: 'AVSS',
+          ...scoreColumns(avss),
+          rationale: input.rationale ?? null,
+          productId: a.productId,
+          assessmentId: a.id,
+          createdById: u.actor.userId,
+          createdAt: u.now,
+        },
+      });
+    }
+    u.audit(
+      'assessment.changed',
+      { type: 'ComponentAssessment', id: a.id },
+      { cve: a.vulnerability.cveId, from: a.state, to: input.state, avss: avss?.vector ?? null },
+    );
+    return { id: a.id };
+  });
+}
+
+export const EscalateInput = z.object({
+  ids: z.array(z.string().min(1)).min(1, 'at least one assessment').max(100),
+  caseId: z.string().min(1).optional().nullable(),
+  title: text(200).min(3, 'at least 3 characters').optional().nullable(),
+});
+
+/**
+ * Escalates assessments into a case: a new VAR (titled after the CVEs), or an
+ * existing one (several CVEs can join one). The products become impacts of the
+ * case. The PSIRT only.
+ */
+export async function escalateAssessments(ctx: Context, raw: z.input<typeof EscalateInput>) {
+  requireRole(ctx, PSIRT_ROLES);
+  const input = parseInput(EscalateInput, raw);
+  const found = await Promise.all(input.ids.map((ref) => visibleAssessment(ctx, ref)));
+  return unitOfWork(ctx, async (u) => {
+    let kase: { id: string; publicId: string };
+    if (input.caseId) {
+      const where = caseRef(input.caseId);
+      const existing = where
+        ? await u.tx.analysisCase.findFirst({ where, select: { id: true, publicId: true, state: true } })
+        : null;
+      if (!existing) throw new DomainError('NOT_FOUND', `No case ${input.caseId}.`, 'caseId');
+      if (existing.state === 'CLOSED') throw new DomainError('CONFLICT', `${existing.publicId} is closed.`, 'caseId');
+      kase = existing;
+    } else {
+      const cves = [...new Set(found.map((f) => f.vulnerability.cveId))];
+      const publicId = await allocatePublicId(u.tx, 'VAR', u.now);
+      kase = await u.tx.analysisCase.create({
+        data: {
+          publicId,
+          title: input.title ?? `Third-party: ${cves.join(', ')}`.slice(0, 200),
+          createdById: u.actor.userId,
+          createdAt: u.now,
+          lastReporterUpdateAt: u.now,
+          members: u.actor.userId
+            ? { create: { userId: u.actor.userId, role: 'ANALYST', addedById: u.actor.userId, addedAt: u.now } }
+            : undefined,
+        },
+        select: { id: true, publicId: true },
+      });
+      u.event('case.opened', { caseId: kase.id }, { publicId, fromAssessments: cves });
+      u.audit('case.opened', { type: 'AnalysisCase', id: kase.id }, { publicId, cves });
+    }
+    await u.tx.componentAssessment.updateMany({
+      where: { id: { in: found.map((f) => f.id) } },
+      data: { caseId: kase.id, updatedById: u.actor.userId },
+    });
+    // Each product becomes an impact of the case (its product line's staff join it).
+    await addProductImpacts(u, kase.id, [...new Set(found.map((f) => f.productId))]);
+    u.audit('assessments.escalated', { type: 'AnalysisCase', id: kase.id }, { assessments: found.map((f) => f.id) });
+    return kase;
+  });
+}

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { cpeKey, parseCpe } from './cpe.ts';
+import { type Configuration, type InventoryItem, matchConfiguration } from './match.ts';
+import { compareVersions, inRange } from './version.ts';
+
+describe('version order', () => {
+  it.each([
+    ['1.2.3', '1.2.10', -1],
+    ['2.4.58', '2.4.58', 0],
+    ['1.0', '1.0.1', -1],
+    ['1.0-rc1', '1.0', -1],
+    ['1.0.0-beta', '1.0.0-rc.1', -1],
+    ['1.0.0-alpha', '1.0.0-beta', -1],
+    ['1.1.1', '1.1.1w', -1],
+    ['1.1.1v', '1.1.1w', -1],
+    ['8.0p1', '8.9p1', -1],
+    ['2021.03', '2020.12', 1],
+    ['v3.0.2', '3.0.2', 0],
+    ['10.0.19041', '10.0.2', 1],
+  ])('%s against %s', (a, b, sign) => {
+    expect(Math.sign(compareVersions(a, b))).toBe(sign);
+    expect(Math.sign(compareVersions(b, a))).toBe(-sign || 0);
+  });
+
+  it('keeps inclusive and exclusive bounds apart', () => {
+    const r = { startIncluding: '2.0', endExcluding: '2.4.58' };
+    expect(inRange('2.0', r)).toBe(true);
+    expect(inRange('1.9.9', r)).toBe(false);
+    expect(inRange('2.4.57', r)).toBe(true);
+    expect(inRange('2.4.58', r)).toBe(false);
+    expect(inRange('2.4.58', { endIncluding: '2.4.58' })).toBe(true);
+    expect(inRange('2.0', { startExcluding: '2.0' })).toBe(false);
+    expect(inRange('2.0.1', { startExcluding: '2.0' })).toBe(true);
+    expect(inRange('99', {})).toBe(true);
+  });
+});
+
+describe('CPE 2.3', () => {
+  it('parses formatted strings, escapes included, and refuses others', () => {
+    const c = parseCpe('cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*');
+    expect(c).toMatchObject({ part: 'a', vendor: 'busybox', product: 'busybox', version: '1.36.1', targetSw: '*' });
+    expect(c && cpeKey(c)).toBe('cpe:busybox:busybox');
+    expect(parseCpe('cpe:2.3:a:acme:web\\:ui:2.0:*:*:*:*:*:*:*')?.product).toBe('web\\:ui');
+    expect(parseCpe('cpe:/a:busybox:busybox:1.36')).toBeNull();
+    expect(parseCpe('cpe:2.3:a:x:y')).toBeNull();
+    expect(parseCpe('cpe:2.3:q:x:y:1:*:*:*:*:*:*:*')).toBeNull();
+  });
+});
+
+const item = (id: string, cpe: string, version: string | null = null): InventoryItem => ({
+  id,
+  cpe: parseCpe(cpe),
+  version,
+});
+
+describe('configurations against an inventory', () => {
+  const openssl = item('ssl', 'cpe:2.3:a:openssl:openssl:3.0.7:*:*:*:*:*:*:*');
+  const linux = item('os', 'cpe:2.3:o:linux:linux_kernel:5.15.0:*:*:*:*:*:*:*');
+  const nameOnly = item('zlib', 'cpe:2.3:a:zlib:zlib:*:*:*:*:*:*:*:*', '1.2.13');
+
+  it('matches ranges with inclusive and exclusive bounds, wildcards and exact versions', () => {
+    const ranged = (range: Record<string, string>): Configuration => ({
+      nodes: [{ cpeMatch: [{ vulnerable: true, criteria: 'cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*', ...range }] }],
+    });
+    expect(matchConfiguration(ranged({ startIncluding: '3.0.0', endExcluding: '3.0.8' }), [openssl])).toEqual(['ssl']);
+    expect(matchConfiguration(ranged({ startIncluding: '3.0.0', endExcluding: '3.0.7' }), [openssl])).toEqual([]);
+    expect(matchConfiguration(ranged({ endIncluding: '3.0.7' }), [openssl])).toEqual(['ssl']);
+    expect(matchConfiguration(ranged({ startExcluding: '3.0.7' }), [openssl])).toEqual([]);
+    expect(matchConfiguration(ranged({}), [openssl])).toEqual(['ssl']);
+    const exact = (v: string): Configuration => ({
+      nodes: [{ cpeMatch: [{ vulnerable: true, criteria: `cpe:2.3:a:openssl:openssl:${v}:*:*:*:*:*:*:*` }] }],
+    });
+    expect(matchConfiguration(exact('3.0.7'), [openssl])).toEqual(['ssl']);
+    expect(matchConfiguration(exact('3.0.8'), [openssl])).toEqual([]);
+    // The version from the component when its CPE has none.
+    const zlib: Configuration = {
+      nodes: [
+        { cpeMatch: [{ vulnerable: true, criteria: 'cpe:2.3:a:zlib:zlib:*:*:*:*:*:*:*:*', endExcluding: '1.3' }] },
+      ],
+    };
+    expect(matchConfiguration(zlib, [nameOnly])).toEqual(['zlib']);
+    expect(matchConfiguration(zlib, [{ ...nameOnly, version: null }])).toEqual([]);
+  });
+
+  it('needs the platform of an AND configuration, and never reports the platform as affected', () => {
+    const onLinux: Configuration = {
+      operator: 'AND',
+      nodes: [
+        {
+          cpeMatch: [
+            { vulnerable: true, criteria: 'cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*', endExcluding: '3.0.8' },
+          ],
+        },
+        { cpeMatch: [{ vulnerable: false, criteria: 'cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*' }] },
+      ],
+    };
+    expect(matchConfiguration(onLinux, [openssl, linux])).toEqual(['ssl']);
+    expect(matchConfiguration(onLinux, [openssl])).toEqual([]);
+    // A platform alone (vulnerable: false) makes nothing affected.
+    const platformOnly: Configuration = {
+      nodes: [{ cpeMatch: [{ vulnerable: false, criteria: 'cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*' }] }],
+    };
+    expect(matchConfiguration(platformOnly, [linux])).toEqual([]);
+  });
+
+  it('reads several criteria in a node as OR, AND nodes as AND, and negation', () => {
+    const either: Configuration = {
+      nodes: [
+        {
+          operator: 'OR',
+          cpeMatch: [
+            { vulnerable: true, criteria: 'cpe:2.3:a:openssl:openssl:1.1.1:*:*:*:*:*:*:*' },
+            { vulnerable: true, criteria: 'cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*', startIncluding: '3.0.0' },
+          ],
+        },
+      ],
+    };
+    expect(matchConfiguration(either, [openssl])).toEqual(['ssl']);
+    const both: Configuration = {
+      nodes: [
+        {
+          operator: 'AND',
+          cpeMatch: [
+            { vulnerable: true, criteria: 'cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*' },
+            { vulnerable: true, criteria: 'cpe:2.3:a:zlib:zlib:*:*:*:*:*:*:*:*' },
+          ],
+        },
+      ],
+    };
+    expect(matchConfiguration(both, [openssl])).toEqual([]);
+    expect(matchConfiguration(both, [openssl, nameOnly]).sort()).toEqual(['ssl', 'zlib']);
+    const notOnLinux: Configuration = {
+      operator: 'AND',
+      nodes: [
+        { cpeMatch: [{ vulnerable: true, criteria: 'cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*' }] },
+        { negate: true, cpeMatch: [{ vulnerable: false, criteria: 'cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*' }] },
+      ],
+    };
+    expect(matchConfiguration(notOnLinux, [openssl, linux])).toEqual([]);
+    expect(matchConfiguration(notOnLinux, [openssl])).toEqual(['ssl']);
+  });
+
+  it('compares the other CPE attributes: ANY on either side accepts', () => {
+    const onNode: Configuration = {
+      nodes: [
+        {
+          cpeMatch: [
+            { vulnerable: true, criteria: 'cpe:2.3:a:jquery:jquery:*:*:*:*:*:node.js:*:*', endExcluding: '3.5.0' },
+          ],
+        },
+      ],
+    };
+    expect(matchConfiguration(onNode, [item('jq', 'cpe:2.3:a:jquery:jquery:3.4.1:*:*:*:*:*:*:*')])).toEqual(['jq']);
+    expect(matchConfiguration(onNode, [item('jq', 'cpe:2.3:a:jquery:jquery:3.4.1:*:*:*:*:node.js:*:*')])).toEqual([
+      'jq',
+    ]);
+    expect(matchConfiguration(onNode, [item('jq', 'cpe:2.3:a:jquery:jquery:3.4.1:*:*:*:*:wordpress:*:*')])).toEqual([]);
+  });
+});

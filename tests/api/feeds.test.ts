@@ -1,0 +1,233 @@
+// Third-party CVEs: NVD API 2.0 pages and CycloneDX SBOMs (fixtures written
+// in those formats, tests/fixtures/) imported into a real database, matched
+// with version-range edge cases: inclusive and exclusive bounds, letter
+// suffixes, CPE attributes, an AND configuration with a `vulnerable: false`
+// platform, a malformed record, a stale copy, re-imports.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importNvdRecords, importSbom, matchInventory, recordsOf } from '@psirt/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { dialect } from '../support/db.ts';
+import { makeWorld, type World } from '../support/world.ts';
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+const json = (name: string) => JSON.parse(readFileSync(path.join(fixtures, name), 'utf8')) as unknown;
+const page = (name: string) => recordsOf(json(`nvd/${name}`), name);
+
+let app: TestApp;
+let w: World;
+beforeAll(async () => {
+  app = await startTestApp();
+  w = await makeWorld(app);
+});
+afterAll(() => app?.[Symbol.asyncDispose]());
+
+async function assessments() {
+  const rows = await app.db.prisma.componentAssessment.findMany({
+    select: {
+      state: true,
+      vulnerability: { select: { cveId: true } },
+      component: { select: { name: true, version: true, productVersion: { select: { version: true } } } },
+      product: { select: { key: true } },
+    },
+  });
+  return rows
+    .map(
+      (r) =>
+        `${r.product.key} ${r.component.productVersion.version}: ${r.component.name} ${r.component.version} ${r.vulnerability.cveId} ${r.state}`,
+    )
+    .sort();
+}
+
+describe(`third-party CVE feeds and matching (${dialect})`, () => {
+  it('imports NVD 2.0 records, skips a malformed one with its reason, and matches them against SBOM inventories', async () => {
+    const gateway = await importSbom(app.db.prisma, 'gateway', '4.2.0', json('sbom/gateway-4.2.0.cdx.json'));
+    expect(gateway).toMatchObject({ added: 5, kept: 0, removed: 0 });
+    const rtu = await importSbom(app.db.prisma, 'rtu', '2.0', json('sbom/rtu-2.0.cdx.json'));
+    expect(rtu).toMatchObject({ added: 4 });
+
+    const first = await importNvdRecords(app.db.prisma, page('page-1.json'));
+    expect(first).toMatchObject({ new: 3, updated: 0, unchanged: 0 });
+    expect(first.skipped).toEqual([
+      { id: 'CVE-2024-99999', reason: 'published: Invalid input: expected string, received undefined' },
+    ]);
+
+    const stored = await app.db.prisma.thirdPartyVulnerability.findUniqueOrThrow({
+      where: { cveId: 'CVE-2023-44487' },
+    });
+    expect(stored).toMatchObject({
+      knownExploited: true,
+      kev: { exploitAdd: '2023-10-10', actionDue: '2023-10-31', name: 'HTTP/2 Rapid Reset Attack Vulnerability' },
+      cwes: ['CWE-400'],
+      publishedAt: new Date('2023-10-10T14:15:10.883Z'),
+      metrics: [
+        {
+          source: 'nvd@nist.gov',
+          type: 'Primary',
+          version: '3.1',
+          baseScore: 7.5,
+          severity: 'HIGH',
+          vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H',
+        },
+      ],
+    });
+
+    expect(
+      await app.db.prisma.thirdPartyVulnerability.findUniqueOrThrow({
+        where: { cveId: 'CVE-2023-0286' },
+        select: { knownExploited: true, kev: true, cwes: true },
+      }),
+    ).toEqual({ knownExploited: false, kev: null, cwes: ['CWE-843'] });
+    const matched = await matchInventory(app.db.prisma, { vulnerabilityIds: first.changed });
+    expect(matched).toMatchObject({ matches: 4, created: 4 });
+    expect(await assessments()).toEqual(
+      [
+        // 3.0.0 ≤ 3.0.7 < 3.0.8
+        'gateway 4.2.0: openssl 3.0.7 CVE-2023-0286 IN_TRIAGE',
+        // ≤ 1.25.2, and the criterion's sw_edition (open_source) agrees with the component's
+        'gateway 4.2.0: nginx 1.25.1 CVE-2023-44487 IN_TRIAGE',
+        // < 2.4.58 (exclusive)
+        'rtu 2.0: apache/httpd 2.4.57 CVE-2023-44487 IN_TRIAGE',
+        // putty AND Windows: only the RTU runs it on Windows; Windows itself is not affected
+        'rtu 2.0: putty 0.79 CVE-2024-31497 IN_TRIAGE',
+      ].sort(),
+    );
+    // 1.1.1w is after 1.1.1t (the range's exclusive end): the RTU's OpenSSL is not affected;
+    // the gateway's putty 0.80 is in range, but the gateway does not run on Windows.
+  });
+
+  it('re-imports idempotently and incrementally by lastModified', async () => {
+    const again = await importNvdRecords(app.db.prisma, page('page-1.json'));
+    expect(again).toMatchObject({ new: 0, updated: 0, unchanged: 3, changed: [] });
+
+    const second = await importNvdRecords(app.db.prisma, page('page-2.json'));
+    // CVE-2023-0286 is newer; the CVE-2023-44487 copy is older than the one held.
+    expect(second).toMatchObject({ new: 0, updated: 1, unchanged: 1 });
+    const ssl = await app.db.prisma.thirdPartyVulnerability.findUniqueOrThrow({ where: { cveId: 'CVE-2023-0286' } });
+    expect(ssl.description).toContain('(Updated.)');
+    expect((ssl.metrics as { version: string }[]).map((m) => m.version)).toEqual(['4.0', '3.1']);
+    const rapid = await app.db.prisma.thirdPartyVulnerability.findUniqueOrThrow({ where: { cveId: 'CVE-2023-44487' } });
+    expect(rapid.knownExploited).toBe(true);
+    // The old page again: older than what is held now, so nothing changes back.
+    expect(await importNvdRecords(app.db.prisma, page('page-1.json'))).toMatchObject({ updated: 0, unchanged: 3 });
+    expect((await matchInventory(app.db.prisma, { vulnerabilityIds: second.changed })).created).toBe(0);
+  });
+
+  it('replaces a version’s components on SBOM re-import, keeping the assessments that still apply', async () => {
+    const nginx = await app.db.prisma.componentAssessment.findFirstOrThrow({
+      where: { component: { name: 'nginx' }, vulnerability: { cveId: 'CVE-2023-44487' } },
+    });
+    await app.db.prisma.componentAssessment.update({
+      where: { id: nginx.id },
+      data: { state: 'EXPLOITABLE', rationale: 'HTTP/2 is on by default.' },
+    });
+    const sbom = json('sbom/gateway-4.2.0.cdx.json') as {
+      components: { name: string; version: string; purl?: string; cpe?: string }[];
+    };
+    const ssl = sbom.components.find((c) => c.name === 'openssl') as (typeof sbom.components)[number];
+    Object.assign(ssl, {
+      version: '3.0.8',
+      purl: 'pkg:generic/openssl@3.0.8',
+      cpe: 'cpe:2.3:a:openssl:openssl:3.0.8:*:*:*:*:*:*:*',
+    });
+    const r = await importSbom(app.db.prisma, 'gateway', '4.2.0', sbom);
+    expect(r).toMatchObject({ added: 1, kept: 4, removed: 1 });
+    await matchInventory(app.db.prisma, { productVersionIds: [r.productVersionId] });
+    const now = await assessments();
+    expect(now).toContain('gateway 4.2.0: nginx 1.25.1 CVE-2023-44487 EXPLOITABLE');
+    expect(now.filter((a) => a.includes('openssl'))).toEqual([]);
+  });
+
+  it('lists, assesses and escalates through GraphQL, known-exploited first, to those who answer for the product', async () => {
+    const LIST = `query($states: [AssessmentState!]) { componentAssessments(first: 20, states: $states) { totalCount edges { node {
+      id state product { key } vulnerability { cveId knownExploited } component { name version productVersion }
+      supplierCvss { source version baseScore } avss { score severity } casePublicId } } } }`;
+    const list = async (c: typeof w.analyst, states?: string[]) => {
+      const r = await c.gql(LIST, { states });
+      expect(r.errors).toBeUndefined();
+      return r.data?.componentAssessments.edges.map((e: { node: unknown }) => e.node) as {
+        id: string;
+        product: { key: string };
+        vulnerability: { cveId: string; knownExploited: boolean };
+        state: string;
+      }[];
+    };
+    const all = await list(w.analyst);
+    expect(all.map((a) => a.vulnerability.knownExploited)).toEqual([true, true, false]);
+    expect(all[2]).toMatchObject({ vulnerability: { cveId: 'CVE-2024-31497' }, supplierCvss: null, avss: null });
+    // The grid line's Prime answers for the gateway and the RTU; the building line's for neither.
+    expect((await list(w.gridPrime)).length).toBe(3);
+    expect(await list(w.buildingPrime)).toEqual([]);
+    const anonymous = await app.anonymous.gql('{ componentAssessments(first: 1) { totalCount } }');
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+
+    const httpd = all.find((a) => a.product.key === 'rtu' && a.vulnerability.cveId === 'CVE-2023-44487') as {
+      id: string;
+    };
+    const ASSESS = `mutation($input: AssessComponentVulnerabilityInput!) { assessComponentVulnerability(input: $input) {
+      state justification rationale avss { score severity } supplierCvss { baseScore } } }`;
+    const noReason = await w.gridPrime.gql(ASSESS, { input: { id: httpd.id, state: 'NOT_AFFECTED' } });
+    expect(noReason.errors?.[0]).toMatchObject({
+      message: 'input.justification: NOT_AFFECTED needs a VEX justification',
+      extensions: { code: 'VALIDATION' },
+    });
+    const notMine = await w.buildingPrime.gql(ASSESS, { input: { id: httpd.id, state: 'EXPLOITABLE' } });
+    expect(notMine.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const assessed = await w.gridPrime.gql(ASSESS, {
+      input: {
+        id: httpd.id,
+        state: 'EXPLOITABLE',
+        rationale: 'HTTP/2 is on, but only on the maintenance port.',
+        avssVector: 'CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H',
+      },
+    });
+    expect(assessed.data?.assessComponentVulnerability).toEqual({
+      state: 'EXPLOITABLE',
+      justification: null,
+      rationale: 'HTTP/2 is on, but only on the maintenance port.',
+      avss: { score: 6.5, severity: 'MEDIUM' },
+      supplierCvss: { baseScore: 7.5 },
+    });
+
+    // Escalation: the PSIRT opens one case for both HTTP/2 matches.
+    const rapid = all.filter((a) => a.vulnerability.cveId === 'CVE-2023-44487').map((a) => a.id);
+    const ESCALATE = `mutation($ids: [String!]!, $caseId: String) { escalateAssessments(ids: $ids, caseId: $caseId) {
+      publicId title impacts { product { key } } } }`;
+    expect((await w.gridPrime.gql(ESCALATE, { ids: rapid })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const opened = await w.analyst.gql(ESCALATE, { ids: rapid });
+    expect(opened.errors).toBeUndefined();
+    const kase = opened.data?.escalateAssessments;
+    expect(kase.title).toBe('Third-party: CVE-2023-44487');
+    expect(kase.impacts.map((i: { product: { key: string } }) => i.product.key).sort()).toEqual(['gateway', 'rtu']);
+    const putty = all.find((a) => a.vulnerability.cveId === 'CVE-2024-31497') as { id: string };
+    const joined = await w.analyst.gql(ESCALATE, { ids: [putty.id], caseId: kase.publicId });
+    expect(joined.data?.escalateAssessments.publicId).toBe(kase.publicId);
+    const after = await w.analyst.gql(LIST);
+    expect(
+      after.data?.componentAssessments.edges.every(
+        (e: { node: { casePublicId: string } }) => e.node.casePublicId === kase.publicId,
+      ),
+    ).toBe(true);
+  });
+
+  it('refuses what is not an NVD page or a CycloneDX BOM, saying why', async () => {
+    expect(() => recordsOf({ CVE_Items: [] }, 'legacy.json')).toThrow(
+      'legacy.json: not an NVD CVE API 2.0 response (no "vulnerabilities" list)',
+    );
+    await expect(importSbom(app.db.prisma, 'gateway', '9.9', { bomFormat: 'SPDX' })).rejects.toThrow(
+      'not a CycloneDX JSON BOM: bomFormat: bomFormat must be "CycloneDX"',
+    );
+    await expect(
+      importSbom(app.db.prisma, 'gateway', '9.9', {
+        bomFormat: 'CycloneDX',
+        specVersion: '1.5',
+        components: [{ version: '1' }],
+      }),
+    ).rejects.toThrow('components.0.name');
+    await expect(
+      importSbom(app.db.prisma, 'nope', '1', { bomFormat: 'CycloneDX', specVersion: '1.5' }),
+    ).rejects.toThrow('no product nope');
+  });
+});
