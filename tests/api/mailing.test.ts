@@ -197,6 +197,7 @@ describe(`outbox delivery that dies half-way (${dialect})`, () => {
       expect(result).toEqual({ sent: queued - delivered, failed: 0 });
       expect(await quiet.db.prisma.outboxMessage.count({ where: { status: 'SENT' } })).toBe(queued);
       expect(smtp.mails.length - before).toBe(queued);
+      real.close();
       const readers = smtp.mails
         .slice(before)
         .map((m) => (Array.isArray(m.to) ? m.to[0] : m.to)?.text ?? '')
