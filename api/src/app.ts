@@ -13,6 +13,7 @@ import { startChatOps } from './chatops.ts';
 import { contactAddress } from './config.ts';
 import type { Context, Transport } from './context.ts';
 import { createMaskError, domainToGraphQL } from './errors.ts';
+import { type NvdSource, syncNvd } from './feeds/fetch.ts';
 import { schema } from './graph/index.ts';
 import { DEFAULT_MAIL_MAX_BYTES, type IntakeDeps, retryStalledMail } from './intake/mail.ts';
 import { createSmtpIntake } from './intake/smtp.ts';
@@ -68,6 +69,8 @@ export interface AppDeps {
     /** How often mail left half-processed (over 10 min old) is taken up again (default 60 s; 0: never). */
     retryIntervalMs?: number;
   };
+  /** Third-party CVE feeds: the NVD API (or a mirror) fetched every intervalMs (default 2 h), incrementally. */
+  feeds?: { nvd?: NvdSource & { intervalMs?: number } };
   /**
    * Slack chat-ops in this process (HTTP mode, POST /slack/events): on when both
    * the bot token and the signing secret are given. Plugins: the built-in ones
@@ -270,6 +273,13 @@ export function buildApp(deps: AppDeps): App {
   const background = [
     ...(mailer ? [periodic('outbox delivery', deps.mail?.intervalMs ?? 2_000, () => drainOutbox(mailer))] : []),
     periodic('scheduled release', deps.releaseIntervalMs ?? 30_000, () => releaseDueAdvisories(scheduler)),
+    ...(deps.feeds?.nvd
+      ? [
+          periodic('NVD feed', deps.feeds.nvd.intervalMs ?? 2 * 3_600_000, () =>
+            syncNvd(db.prisma, deps.feeds?.nvd as NvdSource, now(), { log: log.child({ component: 'feeds' }), live }),
+          ),
+        ]
+      : []),
     // Mail a stopped instance left half-processed (stored, never finished) is taken up again.
     ...(deps.intake
       ? [periodic('mail intake retry', deps.intake.retryIntervalMs ?? 60_000, () => retryStalledMail(intake))]

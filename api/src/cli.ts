@@ -16,11 +16,12 @@ import {
   pendingSchemaChange,
   verifyAuditChain,
 } from '@psirt/db';
-import { DomainError, isRole, isUuid, ROLES, type Role } from '@psirt/schema';
+import { DomainError, isRole, isUuid, NIL_UUID, ROLES, type Role } from '@psirt/schema';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadPlugins } from './chatops.ts';
 import { type ApiConfig, botConfigFromEnv, ConfigError, configFromEnv, keyPolicy } from './config.ts';
+import { syncNvd } from './feeds/fetch.ts';
 import { matchInventory } from './feeds/match.ts';
 import { emptySummary, importNvdRecords, recordsOf } from './feeds/nvd.ts';
 import { importSbom } from './feeds/sbom.ts';
@@ -28,6 +29,7 @@ import { type IntakeResult, processMail, receiveMail } from './intake/mail.ts';
 import { createLogger } from './logger.ts';
 import { banner, startPlatform } from './main.ts';
 import { currentPublicKey, generatePsirtKey, importPsirtKey } from './services/keys.ts';
+import { productVex } from './services/thirdparty.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -410,9 +412,30 @@ feeds
   .description(
     'Import NVD CVE API 2.0 response pages (JSON files, e.g. saved from /rest/json/cves/2.0), then match what is new or changed against every product’s components. Re-importing is idempotent; malformed records are reported and skipped.',
   )
-  .argument('<files...>', 'NVD API 2.0 response pages')
+  .argument(
+    '<files...>',
+    'NVD API 2.0 response pages, or the API’s URL (with PSIRT_NVD_API_KEY): fetched incrementally',
+  )
   .action((files: string[]) =>
-    withDatabase(async ({ prisma }) => {
+    withDatabase(async ({ prisma }, config) => {
+      if (files.length === 1 && /^https?:\/\//.test(files[0] as string)) {
+        let bar: ReturnType<typeof progressBar> | undefined;
+        const r = await syncNvd(prisma, { baseUrl: files[0] as string, apiKey: config.feeds.nvd?.apiKey }, new Date(), {
+          progress: (done, total) => {
+            bar ??= progressBar('records', total);
+            bar.update(done);
+          },
+        });
+        bar?.stop();
+        out(
+          `${r.pages} page(s): ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.skipped.length} skipped`,
+        );
+        for (const s of r.skipped.slice(0, 20)) out(`  skipped ${s.id ?? '(no id)'}: ${s.reason}`);
+        out(
+          `${r.matched.matches} affected component(s), ${r.matched.created} new assessment(s); next run asks for changes since ${r.until.toISOString()}`,
+        );
+        return;
+      }
       const pages = files.map((file) => {
         let json: unknown;
         try {
@@ -476,6 +499,34 @@ sbom
       out(`${opts.product} ${opts.productVersion}: ${r.added} added, ${r.kept} kept, ${r.removed} removed`);
       const matched = await matchInventory(prisma, { productVersionIds: [r.productVersionId] });
       out(`${matched.matches} affected component(s), ${matched.created} new assessment(s)`);
+    }),
+  );
+
+const vex = program.command('vex').description('VEX documents for products (third-party CVEs)');
+
+vex
+  .command('export')
+  .description('Print a product’s VEX from its current assessments, as CSAF 2.0 (csaf_vex) or CycloneDX 1.5 JSON.')
+  .requiredOption('-p, --product <key>', 'the product (its key)')
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['csaf', 'cyclonedx']).default('csaf'))
+  .addOption(
+    new Option('--tlp <label>', 'the document’s TLP').choices(['WHITE', 'GREEN', 'AMBER', 'RED']).default('AMBER'),
+  )
+  .action((opts: { product: string; format: 'csaf' | 'cyclonedx'; tlp: 'WHITE' | 'GREEN' | 'AMBER' | 'RED' }) =>
+    withDatabase(async ({ prisma }, config) => {
+      // The command line is the operator's: it reads every assessment, as the PSIRT does.
+      const doc = await productVex(
+        {
+          db: prisma,
+          viewer: { kind: 'user', userId: NIL_UUID, email: '', name: 'psirt CLI', roles: ['ADMIN'], tokenId: NIL_UUID },
+          now: () => new Date(),
+          policy: { supportContact: config.supportContact, publisher: config.publisher },
+        },
+        opts.product,
+        opts.format === 'csaf' ? 'CSAF' : 'CYCLONEDX',
+        opts.tlp,
+      );
+      out(JSON.stringify(doc, null, 2));
     }),
   );
 

@@ -80,6 +80,11 @@ export const envSchema = z.object({
     .default(10 * 1024 * 1024),
   PSIRT_SMTP_TLS_KEY_FILE: z.string().min(1).optional(),
   PSIRT_SMTP_TLS_CERT_FILE: z.string().min(1).optional(),
+  PSIRT_NVD_URL: z
+    .url({ message: 'the NVD CVE API 2.0 URL, e.g. https://services.nvd.nist.gov/rest/json/cves/2.0' })
+    .optional(),
+  PSIRT_NVD_API_KEY: z.string().min(8).optional(),
+  PSIRT_NVD_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(120),
   PSIRT_PLUGINS: z
     .string()
     .optional()
@@ -127,6 +132,8 @@ export interface ApiConfig {
     maxBytes: number;
     tls?: { keyFile: string; certFile: string };
   };
+  /** Third-party CVE feeds: the NVD API fetched on a schedule when a URL is set. */
+  feeds: { nvd?: { baseUrl: string; apiKey?: string; intervalMs: number } };
   /** Slack chat-ops (on with both secrets) and extra plugins by package name. */
   slack: {
     botToken?: string;
@@ -202,6 +209,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       ...(e.PSIRT_SMTP_TLS_KEY_FILE && e.PSIRT_SMTP_TLS_CERT_FILE
         ? { tls: { keyFile: e.PSIRT_SMTP_TLS_KEY_FILE, certFile: e.PSIRT_SMTP_TLS_CERT_FILE } }
         : {}),
+    },
+    feeds: {
+      nvd: e.PSIRT_NVD_URL
+        ? { baseUrl: e.PSIRT_NVD_URL, apiKey: e.PSIRT_NVD_API_KEY, intervalMs: e.PSIRT_NVD_INTERVAL_MINUTES * 60_000 }
+        : undefined,
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,

@@ -2,6 +2,7 @@ export { type App, type AppDeps, buildApp } from './app.ts';
 export { authenticate, type Viewer } from './auth.ts';
 export { type ApiConfig, configFromEnv } from './config.ts';
 export type { Context } from './context.ts';
+export { type NvdSource, type SyncResult, syncNvd } from './feeds/fetch.ts';
 export { type MatchSummary, matchInventory } from './feeds/match.ts';
 export { emptySummary, type ImportSummary, importNvdRecords, normaliseCve, recordsOf } from './feeds/nvd.ts';
 export { importSbom, type SbomSummary } from './feeds/sbom.ts';

@@ -61,6 +61,7 @@ export async function startPlatform(
       live: config.live,
       slack: config.slack,
       keys: { passphrase: keys.passphrase },
+      feeds: config.feeds,
       intake: {
         smtpPort: config.intake.smtpPort,
         smtpHost: config.intake.smtpHost,

@@ -2,6 +2,7 @@ export type {
   Advisory,
   AdvisoryRevision,
   AnalysisCase,
+  ComponentAssessment,
   Prisma,
   Score,
   TimelineEvent,

@@ -11,5 +11,6 @@ export * from './errors.ts';
 export * from './feeds/cpe.ts';
 export * from './feeds/match.ts';
 export * from './feeds/version.ts';
+export * from './feeds/vex.ts';
 export * from './ids.ts';
 export * from './roles.ts';

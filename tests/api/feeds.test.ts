@@ -4,12 +4,17 @@
 // suffixes, CPE attributes, an AND configuration with a `vulnerable: false`
 // platform, a malformed record, a stale copy, re-imports.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importNvdRecords, importSbom, matchInventory, recordsOf } from '@psirt/api';
+import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
+import { importNvdRecords, importSbom, matchInventory, recordsOf, syncNvd } from '@psirt/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { csafProblems } from '../support/csaf.ts';
 import { dialect } from '../support/db.ts';
+import { listening, liveWs } from '../support/live.ts';
 import { makeWorld, type World } from '../support/world.ts';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -212,6 +217,41 @@ describe(`third-party CVE feeds and matching (${dialect})`, () => {
     ).toBe(true);
   });
 
+  it('exports a product’s VEX as CSAF (valid csaf_vex) and as CycloneDX 1.5 (valid against its schema)', async () => {
+    const csaf = await w.gridPrime.gql('{ productVex(product: "rtu", tlp: GREEN) }');
+    expect(csaf.errors).toBeUndefined();
+    const doc = csaf.data?.productVex;
+    expect(await csafProblems(doc)).toEqual([]);
+    expect(doc.document).toMatchObject({
+      category: 'csaf_vex',
+      tracking: { id: 'VEX-RTU' },
+      distribution: { tlp: { label: 'GREEN' } },
+    });
+    const byCve = Object.fromEntries(doc.vulnerabilities.map((v: { cve: string }) => [v.cve, v]));
+    expect(byCve['CVE-2023-44487']).toMatchObject({
+      product_status: { known_affected: ['CSAFPID-rtu-2.0'] },
+      remediations: [{ category: 'none_available', details: 'HTTP/2 is on, but only on the maintenance port.' }],
+      scores: [{ cvss_v3: { baseScore: 6.5 }, products: ['CSAFPID-rtu-2.0'] }],
+    });
+    expect(byCve['CVE-2024-31497'].product_status).toEqual({ under_investigation: ['CSAFPID-rtu-2.0'] });
+
+    const cdx = await w.gridPrime.gql('{ productVex(product: "rtu", format: CYCLONEDX) }');
+    const bom = cdx.data?.productVex;
+    const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot5);
+    expect(await validator.validate(JSON.stringify(bom))).toBeNull();
+    const httpd = bom.vulnerabilities.find((v: { id: string }) => v.id === 'CVE-2023-44487');
+    expect(httpd).toMatchObject({
+      analysis: { state: 'exploitable', detail: 'HTTP/2 is on, but only on the maintenance port.' },
+      ratings: [
+        { source: { name: 'nvd@nist.gov' }, score: 7.5, method: 'CVSSv31' },
+        { source: { name: 'Example Vendor PSIRT' }, score: 6.5, severity: 'medium' },
+      ],
+    });
+    // Nothing for a product line that is not theirs.
+    const other = await w.buildingPrime.gql('{ productVex(product: "rtu") }');
+    expect(other.data?.productVex.vulnerabilities).toEqual([]);
+  });
+
   it('refuses what is not an NVD page or a CycloneDX BOM, saying why', async () => {
     expect(() => recordsOf({ CVE_Items: [] }, 'legacy.json')).toThrow(
       'legacy.json: not an NVD CVE API 2.0 response (no "vulnerabilities" list)',
@@ -229,5 +269,108 @@ describe(`third-party CVE feeds and matching (${dialect})`, () => {
     await expect(
       importSbom(app.db.prisma, 'nope', '1', { bomFormat: 'CycloneDX', specVersion: '1.5' }),
     ).rejects.toThrow('no product nope');
+  });
+});
+
+describe(`fetching the NVD API (${dialect})`, () => {
+  it('pages through a first full pass, then asks only for what changed since, with the API key', async () => {
+    await using feedApp = await startTestApp();
+    const requests: { url: URL; apiKey: string | undefined }[] = [];
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      requests.push({ url, apiKey: req.headers.apikey as string | undefined });
+      if (!url.pathname.endsWith('/cves/2.0')) {
+        res.writeHead(503, 'Service Unavailable');
+        res.end();
+        return;
+      }
+      const source = (url.searchParams.has('lastModStartDate') ? json('nvd/page-2.json') : json('nvd/page-1.json')) as {
+        vulnerabilities: unknown[];
+      };
+      const start = Number(url.searchParams.get('startIndex'));
+      const size = Number(url.searchParams.get('resultsPerPage'));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          ...source,
+          startIndex: start,
+          resultsPerPage: size,
+          totalResults: source.vulnerabilities.length,
+          vulnerabilities: source.vulnerabilities.slice(start, start + size),
+        }),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rest/json/cves/2.0`;
+      const source = { baseUrl, apiKey: 'test-api-key', pageSize: 2, delayMs: 0 };
+      const first = await syncNvd(feedApp.db.prisma, source, new Date('2026-11-20T00:00:00Z'));
+      expect(first).toMatchObject({ pages: 2, new: 3, updated: 0 });
+      expect(first.skipped.map((s) => s.id)).toEqual(['CVE-2024-99999']);
+      expect(requests.map((r) => r.url.searchParams.get('startIndex'))).toEqual(['0', '2']);
+      expect(requests.every((r) => r.apiKey === 'test-api-key' && !r.url.searchParams.has('lastModStartDate'))).toBe(
+        true,
+      );
+
+      requests.length = 0;
+      const second = await syncNvd(feedApp.db.prisma, source, new Date('2026-11-21T00:00:00Z'));
+      expect(second).toMatchObject({ pages: 1, new: 0, updated: 1, unchanged: 1 });
+      expect(Object.fromEntries(requests[0]?.url.searchParams ?? [])).toMatchObject({
+        lastModStartDate: '2026-11-20T00:00:00.000Z',
+        lastModEndDate: '2026-11-21T00:00:00.000Z',
+      });
+
+      // A failing source moves nothing: the next run asks again from the same mark.
+      const broken = { ...source, baseUrl: baseUrl.replace('/rest/json/cves/2.0', '/down') };
+      await expect(syncNvd(feedApp.db.prisma, broken, new Date('2026-11-22T00:00:00Z'))).rejects.toThrow('HTTP 503');
+      requests.length = 0;
+      await syncNvd(feedApp.db.prisma, source, new Date('2026-11-23T00:00:00Z'));
+      expect(requests.at(-1)?.url.searchParams.get('lastModStartDate')).toBe('2026-11-21T00:00:00.000Z');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
+describe(`new matches, live (${dialect})`, () => {
+  it('tells the PSIRT and the product line’s staff, known-exploited first, and nobody else', async () => {
+    await using liveApp = await startTestApp();
+    const lw = await makeWorld(liveApp);
+    await importSbom(liveApp.db.prisma, 'gateway', '4.2.0', json('sbom/gateway-4.2.0.cdx.json'));
+    const analyst = liveWs(liveApp, lw.analyst.token);
+    const prime = liveWs(liveApp, lw.gridPrime.token);
+    const other = liveWs(liveApp, lw.buildingPrime.token);
+    try {
+      const query = `subscription { assessmentsMatched { assessments { state product { key }
+        vulnerability { cveId knownExploited } component { name } } } }`;
+      const before = liveApp.live.listeners();
+      const all = analyst.subscribe(query);
+      const mine = prime.subscribe(query);
+      const none = other.subscribe(query);
+      await listening(liveApp, before + 3);
+      const imported = await importNvdRecords(liveApp.db.prisma, page('page-1.json'));
+      await matchInventory(liveApp.db.prisma, { vulnerabilityIds: imported.changed }, { live: liveApp.live });
+      const [matched] = await all.waitFor(1);
+      expect(matched.assessments).toEqual([
+        {
+          state: 'IN_TRIAGE',
+          product: { key: 'gateway' },
+          vulnerability: { cveId: 'CVE-2023-44487', knownExploited: true },
+          component: { name: 'nginx' },
+        },
+        {
+          state: 'IN_TRIAGE',
+          product: { key: 'gateway' },
+          vulnerability: { cveId: 'CVE-2023-0286', knownExploited: false },
+          component: { name: 'openssl' },
+        },
+      ]);
+      expect((await mine.waitFor(1))[0]).toEqual(matched);
+      // The building line's Prime answers for no gateway: nothing arrives.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(none.items).toEqual([]);
+    } finally {
+      await Promise.all([analyst.dispose(), prime.dispose(), other.dispose()]);
+    }
   });
 });

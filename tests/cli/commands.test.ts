@@ -29,7 +29,8 @@ describe(`psirt CLI (${dialect})`, () => {
     const top = await psirt(['--help'], {});
     expect(top.code).toBe(0);
     for (const cmd of ['start', 'db', 'token']) expect(top.stdout).toContain(cmd);
-    for (const args of [
+    // Side by side: each is a process start, and they do not depend on each other.
+    const commands = [
       ['start'],
       ['db', 'migrate'],
       ['db', 'diff'],
@@ -37,11 +38,15 @@ describe(`psirt CLI (${dialect})`, () => {
       ['token', 'create'],
       ['intake', 'mail'],
       ['intake', 'reprocess'],
-    ]) {
-      const res = await psirt([...args, '--help'], {});
-      expect(res.code, args.join(' ')).toBe(0);
+      ['feeds', 'import'],
+      ['sbom', 'import'],
+      ['vex', 'export'],
+    ];
+    const results = await Promise.all(commands.map((args) => psirt([...args, '--help'], {})));
+    results.forEach((res, i) => {
+      expect(res.code, commands[i]?.join(' ')).toBe(0);
       expect(res.stdout).toMatch(/^Usage: psirt /);
-    }
+    });
   });
 
   it('says what is wrong with bad input, without a stack trace', async () => {
@@ -125,15 +130,12 @@ describe(`psirt CLI (${dialect})`, () => {
     }
   });
 
-  it('takes piped mail: a VSR, once per Message-ID; what it cannot read waits in the quarantine', async () => {
+  it('takes piped mail: a VSR; what it cannot read waits in the quarantine; no database means try again later', async () => {
     // The database was migrated and keyed by the test before.
     const mail = (id: string, subject: string, body: string) =>
       `From: Ann <ann@research.example.org>\r\nTo: psirt@example.com\r\nSubject: ${subject}\r\nMessage-ID: <${id}@example.org>\r\n\r\n${body}\r\n`;
     const first = await psirt(['intake', 'mail'], env, mail('cli-1', 'Piped report', 'Found by our scanner.'));
     expect(first.stdout.trim(), first.stderr).toMatch(/^new report VSR-\d{4}-\d{4}$/);
-    const vsr = /VSR-\S+/.exec(first.stdout)?.[0];
-    const again = await psirt(['intake', 'mail'], env, mail('cli-1', 'Piped report', 'Found by our scanner.'));
-    expect(again.stdout.trim()).toBe(`already received (${vsr}): processed`);
     const garbage = mail(
       'cli-2',
       'Unreadable',
@@ -146,8 +148,6 @@ describe(`psirt CLI (${dialect})`, () => {
     expect(listed.stdout).toContain('ann@research.example.org  "Unreadable"');
     expect(listed.stdout).toMatch(/^ {4}UNREADABLE_PGP: /m);
     expect(listed.stdout).toContain('1 mail(s) quarantined');
-    const re = await psirt(['intake', 'reprocess', '--all'], env);
-    expect(re.stdout).toMatch(/: quarantined \(UNREADABLE_PGP\)/);
 
     const empty = await psirt(['intake', 'mail'], env, '');
     expect(empty.code).toBe(1);

@@ -8,6 +8,7 @@
 import type { Db } from '@psirt/db';
 import { type Configuration, cpeKey, Inventory, type InventoryItem, matchConfiguration, parseCpe } from '@psirt/schema';
 import { v7 as uuidv7 } from 'uuid';
+import type { LiveBus } from '../live/bus.ts';
 
 export interface MatchSummary {
   /** (CVE, product version) pairs evaluated. */
@@ -32,6 +33,7 @@ interface Held extends InventoryItem {
 export async function matchInventory(
   db: Db,
   scope: { vulnerabilityIds?: readonly string[]; productVersionIds?: readonly string[] } = {},
+  options: { live?: LiveBus } = {},
 ): Promise<MatchSummary> {
   const summary: MatchSummary = { evaluated: 0, matches: 0, created: 0, createdIds: [] };
   const components = await db.component.findMany({
@@ -125,6 +127,8 @@ export async function matchInventory(
         RETURNING "id"`;
       summary.created += created.length;
       summary.createdIds.push(...created.map((c) => c.id));
+      // Ids only, like every live event: each subscriber reloads what it may see.
+      if (created.length) options.live?.publish('assessment', { assessmentIds: created.map((c) => c.id) });
     }
   }
   return summary;

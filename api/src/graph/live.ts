@@ -1,10 +1,15 @@
 // Live updates: GraphQL subscriptions over graphql-ws (/graphql) and SSE.
 // Each delivery is reloaded and authorized for the subscriber at that moment
 // (live/stream.ts); the rules are the queries' own (access.ts).
-import type { Advisory as AdvisoryRow, VulnerabilityReport as VulnerabilityReportRow } from '@psirt/db';
+import type {
+  Advisory as AdvisoryRow,
+  ComponentAssessment as ComponentAssessmentRow,
+  VulnerabilityReport as VulnerabilityReportRow,
+} from '@psirt/db';
 import { DomainError, timelineEnumValue } from '@psirt/schema';
 import {
   ADVISORY_READERS,
+  assessmentVisibility,
   caseVisibility,
   isPsirt,
   PSIRT_ROLES,
@@ -22,6 +27,7 @@ import { caseRef } from '../refs.ts';
 import { Advisory } from './advisory.ts';
 import { AnalysisCase, CaseFilter, caseFilterConditions, TimelineEvent, TimelineEventTypeEnum } from './case.ts';
 import { VulnerabilityReport } from './report.ts';
+import { ComponentAssessment } from './thirdparty.ts';
 
 builder.subscriptionType({
   description:
@@ -84,6 +90,15 @@ interface Delivery {
 
 const forCase = (caseId: string) => (p: LiveEvent['case']) => p.caseId === caseId;
 const everyEvent = () => true;
+
+const AssessmentsMatched = builder
+  .objectRef<{ assessments: ComponentAssessmentRow[] }>('AssessmentsMatched')
+  .implement({
+    description: 'Assessments created by matching, known-exploited first.',
+    fields: (t) => ({
+      assessments: t.field({ type: [ComponentAssessment], resolve: (m) => m.assessments }),
+    }),
+  });
 
 builder.subscriptionFields((t) => ({
   caseUpdated: t.prismaField({
@@ -173,6 +188,22 @@ builder.subscriptionFields((t) => ({
       });
     },
     resolve: (item: { type: string; at: Date; report: VulnerabilityReportRow } | Ending) => delivered(item),
+  }),
+
+  assessmentsMatched: t.field({
+    type: AssessmentsMatched,
+    description:
+      'Third-party CVEs newly matched to components of the products the viewer answers for (the PSIRT: all; Primes and Specialists: their product lines).',
+    authScopes: { staff: true },
+    subscribe: (_root, _args, ctx) =>
+      liveStream(ctx, 'assessment', everyEvent, async (p) => {
+        const assessments = await ctx.db.componentAssessment.findMany({
+          where: { AND: [{ id: { in: p.assessmentIds } }, assessmentVisibility(ctx.viewer)] },
+          orderBy: [{ vulnerability: { knownExploited: 'desc' } }, { id: 'asc' }],
+        });
+        return assessments.length ? [{ assessments }] : [];
+      }),
+    resolve: (item: { assessments: ComponentAssessmentRow[] } | Ending) => delivered(item),
   }),
 
   advisoryChanged: t.field({

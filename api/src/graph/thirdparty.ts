@@ -1,10 +1,10 @@
 // Third-party CVEs in the products' components: the CVE as the feeds say,
 // the component it was matched to, and each product's assessment of it.
 import { AssessmentState } from '@psirt/db';
-import { isUuid } from '@psirt/schema';
+import { isUuid, type SupplierMetric, supplierScore } from '@psirt/schema';
 import { assessmentVisibility, mayReadCase } from '../access.ts';
 import { builder } from '../builder.ts';
-import { assessComponent, escalateAssessments } from '../services/thirdparty.ts';
+import { assessComponent, escalateAssessments, productVex } from '../services/thirdparty.ts';
 import { SeverityEnum, VexJustificationEnum } from './enums.ts';
 import { registerNodeGuard } from './guards.ts';
 
@@ -14,16 +14,7 @@ const AssessmentStateEnum = builder.enumType(AssessmentState, {
     'IN_TRIAGE (matched, not yet assessed) → EXPLOITABLE (affected) | NOT_AFFECTED (with a VEX justification) | FALSE_POSITIVE (the match is wrong) | RESOLVED (fixed in this product).',
 });
 
-interface Metric {
-  source: string;
-  type: string | null;
-  version: string;
-  vector: string;
-  baseScore: number;
-  severity: string | null;
-}
-
-const CvssMetric = builder.objectRef<Metric>('SupplierCvss').implement({
+const CvssMetric = builder.objectRef<SupplierMetric>('SupplierCvss').implement({
   description: 'A CVSS score published for a CVE by one source (NVD, the CNA, the supplier).',
   fields: (t) => ({
     source: t.exposeString('source'),
@@ -55,7 +46,7 @@ builder.prismaObject('ThirdPartyVulnerability', {
     metrics: t.field({
       type: [CvssMetric],
       select: { metrics: true },
-      resolve: (v) => v.metrics as unknown as Metric[],
+      resolve: (v) => v.metrics as unknown as SupplierMetric[],
     }),
     references: t.expose('references', { type: 'JSON' }),
   }),
@@ -77,12 +68,6 @@ builder.prismaObject('Component', {
   }),
 });
 
-/** The supplier's score shown beside the AVSS: NVD's primary one, newest CVSS version first. */
-function supplierScore(metrics: Metric[]): Metric | null {
-  const rank = (m: Metric) => (m.type === 'Primary' ? 0 : 10) - Number.parseFloat(m.version);
-  return [...metrics].sort((a, b) => rank(a) - rank(b))[0] ?? null;
-}
-
 registerNodeGuard('ComponentAssessment', async (ctx, id) => {
   if (!isUuid(id)) return false;
   return (await ctx.db.componentAssessment.count({ where: { AND: [{ id }, assessmentVisibility(ctx.viewer)] } })) > 0;
@@ -98,7 +83,7 @@ const Avss = builder.simpleObject('AssessmentAvss', {
   }),
 });
 
-const ComponentAssessment = builder.prismaNode('ComponentAssessment', {
+export const ComponentAssessment = builder.prismaNode('ComponentAssessment', {
   id: { field: 'id' },
   findUnique: (id) => ({ id }),
   select: { id: true },
@@ -118,7 +103,7 @@ const ComponentAssessment = builder.prismaNode('ComponentAssessment', {
       nullable: true,
       description: "The supplier's (NVD's primary) CVSS, beside the AVSS.",
       select: { vulnerability: { select: { metrics: true } } },
-      resolve: (a) => supplierScore(a.vulnerability.metrics as unknown as Metric[]),
+      resolve: (a) => supplierScore(a.vulnerability.metrics as unknown as SupplierMetric[]),
     }),
     avss: t.field({
       type: Avss,
@@ -148,6 +133,30 @@ const ComponentAssessment = builder.prismaNode('ComponentAssessment', {
     }),
   }),
 });
+
+const VexFormatEnum = builder.enumType('VexFormat', {
+  values: {
+    CSAF: { description: 'CSAF 2.0, profile csaf_vex.' },
+    CYCLONEDX: { description: 'CycloneDX 1.5 JSON, with vulnerabilities and their analysis.' },
+  } as const,
+});
+
+const TlpEnum = builder.enumType('VexTlp', { values: ['WHITE', 'GREEN', 'AMBER', 'RED'] as const });
+
+builder.queryFields((t) => ({
+  productVex: t.field({
+    type: 'JSON',
+    description:
+      "A product's VEX for the third-party CVEs matched to its components, from the current assessments the viewer may read (the PSIRT, the product line's staff).",
+    authScopes: { staff: true },
+    args: {
+      product: t.arg.string({ required: true, description: 'The product key.' }),
+      format: t.arg({ type: VexFormatEnum, required: false, description: 'Default CSAF.' }),
+      tlp: t.arg({ type: TlpEnum, required: false, description: 'The document’s TLP (default AMBER).' }),
+    },
+    resolve: (_root, args, ctx) => productVex(ctx, args.product, args.format ?? 'CSAF', args.tlp ?? 'AMBER'),
+  }),
+}));
 
 builder.queryFields((t) => ({
   componentAssessments: t.prismaConnection({

@@ -18,10 +18,12 @@ export interface LiveEvent {
   report: { reportId: string; events: { id: string; type: string }[] };
   /** Something happened to an advisory (review, vote, decision, publication…). */
   advisory: { advisoryId: string; events: { id: string; type: string }[] };
+  /** Third-party CVEs newly matched to components: the assessments created. */
+  assessment: { assessmentIds: string[] };
 }
 
 export type LiveTopic = keyof LiveEvent;
-const TOPICS: readonly LiveTopic[] = ['case', 'report', 'advisory'];
+const TOPICS: readonly LiveTopic[] = ['case', 'report', 'advisory', 'assessment'];
 
 export interface LiveBus {
   readonly kind: 'memory' | 'redis';

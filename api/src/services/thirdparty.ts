@@ -1,12 +1,23 @@
 // Assessing third-party CVEs per product: the state and VEX justification,
 // the vendor's adjusted score (AVSS) beside the supplier's, and escalation of
 // one or more assessments into a case (VAR).
+import { randomUUID } from 'node:crypto';
 import { allocatePublicId } from '@psirt/db';
-import { DomainError, scoreCvss } from '@psirt/schema';
+import {
+  buildCsafVex,
+  buildCycloneDxVex,
+  DomainError,
+  type SupplierMetric,
+  scoreCvss,
+  supplierScore,
+  type VexAssessment,
+  type VexMeta,
+} from '@psirt/schema';
 import { z } from 'zod';
 import { assessmentVisibility, PSIRT_ROLES, requireRole, requireUser } from '../access.ts';
 import type { Context } from '../context.ts';
 import { caseRef, decodeId } from '../refs.ts';
+import { ENGINE_VERSION } from './advisories.ts';
 import { scoreColumns } from './scores.ts';
 import { addProductImpacts } from './team.ts';
 import { parseInput, unitOfWork } from './unit.ts';
@@ -159,4 +170,64 @@ export async function escalateAssessments(ctx: Context, raw: z.input<typeof Esca
     u.audit('assessments.escalated', { type: 'AnalysisCase', id: kase.id }, { assessments: found.map((f) => f.id) });
     return kase;
   });
+}
+
+/** What a product's VEX is built from: the assessments the viewer may read, as the builders want them. */
+export async function productVexAssessments(ctx: Pick<Context, 'db' | 'viewer'>, productKey: string) {
+  const product = await ctx.db.product.findUnique({ where: { key: productKey }, select: { key: true, name: true } });
+  if (!product) throw new DomainError('NOT_FOUND', `No product ${productKey}.`, 'product');
+  const rows = await ctx.db.componentAssessment.findMany({
+    where: { AND: [assessmentVisibility(ctx.viewer), { product: { key: productKey } }] },
+    orderBy: [{ vulnerability: { cveId: 'asc' } }, { id: 'asc' }],
+    select: {
+      state: true,
+      justification: true,
+      rationale: true,
+      vulnerability: { select: { cveId: true, description: true, metrics: true } },
+      component: {
+        select: { name: true, version: true, purl: true, cpe: true, productVersion: { select: { version: true } } },
+      },
+      scores: {
+        where: { kind: 'AVSS' },
+        orderBy: { createdAt: 'desc' },
+        take: 1,
+        select: { vector: true, score: true, severity: true },
+      },
+    },
+  });
+  const assessments: VexAssessment[] = rows.map((r) => {
+    const avss = r.scores[0];
+    return {
+      cveId: r.vulnerability.cveId,
+      description: r.vulnerability.description,
+      productVersion: r.component.productVersion.version,
+      component: { name: r.component.name, version: r.component.version, purl: r.component.purl, cpe: r.component.cpe },
+      state: r.state,
+      justification: r.justification,
+      rationale: r.rationale,
+      supplierCvss: supplierScore(r.vulnerability.metrics as unknown as SupplierMetric[]),
+      avss: avss ? { vector: avss.vector, score: Number(avss.score), severity: avss.severity } : null,
+    };
+  });
+  return { product, assessments };
+}
+
+/** A product's VEX (CSAF csaf_vex, or CycloneDX 1.5) from its assessments. */
+export async function productVex(
+  ctx: Pick<Context, 'db' | 'viewer' | 'now' | 'policy'>,
+  productKey: string,
+  format: 'CSAF' | 'CYCLONEDX',
+  tlp: VexMeta['tlp'] = 'AMBER',
+) {
+  const { product, assessments } = await productVexAssessments(ctx, productKey);
+  const meta: VexMeta = {
+    product,
+    publisher: ctx.policy.publisher,
+    generatedAt: ctx.now(),
+    engineVersion: ENGINE_VERSION,
+    tlp,
+  };
+  return format === 'CSAF'
+    ? buildCsafVex(assessments, meta)
+    : buildCycloneDxVex(assessments, { ...meta, serial: randomUUID() });
 }
