@@ -252,6 +252,60 @@ describe(`third-party CVE feeds and matching (${dialect})`, () => {
     expect(other.data?.productVex.vulnerabilities).toEqual([]);
   });
 
+  it('keeps inventories through GraphQL: SBOM upload and single components, for those who answer for the product', async () => {
+    const IMPORT = `mutation($p: String!, $v: String!, $sbom: JSON!) { importSbom(product: $p, version: $v, sbom: $sbom) {
+      added kept removed matches newAssessments } }`;
+    const sbom = json('sbom/rtu-2.0.cdx.json');
+    const done = await w.gridPrime.gql(IMPORT, { p: 'rtu', v: '2.1', sbom });
+    expect(done.data?.importSbom).toEqual({ added: 4, kept: 0, removed: 0, matches: 2, newAssessments: 2 });
+    const foreign = await w.buildingPrime.gql(IMPORT, { p: 'rtu', v: '2.1', sbom });
+    expect(foreign.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    const bad = await w.gridPrime.gql(IMPORT, { p: 'rtu', v: '2.1', sbom: { bomFormat: 'SPDX' } });
+    expect(bad.errors?.[0]?.extensions?.code).toBe('VALIDATION');
+
+    const ADD = `mutation($input: AddComponentInput!) { addComponent(input: $input) { id name version cpe productVersion } }`;
+    const noCpe = await w.gridPrime.gql(ADD, {
+      input: { product: 'rtu', version: '2.1', name: 'zlib', cpe: 'zlib 1.2' },
+    });
+    expect(noCpe.errors?.[0]?.message).toBe(
+      'input.cpe: a CPE 2.3 formatted string (cpe:2.3:part:vendor:product:version:…)',
+    );
+    const added = await w.gridPrime.gql(ADD, {
+      input: {
+        product: 'rtu',
+        version: '2.1',
+        name: 'openssl',
+        componentVersion: '3.0.2',
+        cpe: 'cpe:2.3:a:openssl:openssl:3.0.2:*:*:*:*:*:*:*',
+      },
+    });
+    expect(added.data?.addComponent).toMatchObject({ name: 'openssl', productVersion: '2.1' });
+    const ssl = await app.db.prisma.componentAssessment.count({
+      where: { componentId: added.data?.addComponent.id, vulnerability: { cveId: 'CVE-2023-0286' } },
+    });
+    expect(ssl).toBe(1);
+
+    const listed = await w.gridPrime.gql('{ productComponents(product: "rtu", version: "2.1") { name } }');
+    expect(listed.data?.productComponents.map((c: { name: string }) => c.name)).toEqual([
+      'apache/httpd',
+      'openssl',
+      'openssl',
+      'putty',
+      'windows',
+    ]);
+    expect(
+      (await w.buildingPrime.gql('{ productComponents(product: "rtu", version: "2.1") { name } }')).data
+        ?.productComponents,
+    ).toEqual([]);
+    const removed = await w.gridPrime.gql('mutation($id: String!) { removeComponent(id: $id) }', {
+      id: added.data?.addComponent.id,
+    });
+    expect(removed.data?.removeComponent).toBe(true);
+    expect(await app.db.prisma.componentAssessment.count({ where: { componentId: added.data?.addComponent.id } })).toBe(
+      0,
+    );
+  });
+
   it('refuses what is not an NVD page or a CycloneDX BOM, saying why', async () => {
     expect(() => recordsOf({ CVE_Items: [] }, 'legacy.json')).toThrow(
       'legacy.json: not an NVD CVE API 2.0 response (no "vulnerabilities" list)',

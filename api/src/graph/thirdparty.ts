@@ -2,9 +2,16 @@
 // the component it was matched to, and each product's assessment of it.
 import { AssessmentState } from '@psirt/db';
 import { isUuid, type SupplierMetric, supplierScore } from '@psirt/schema';
-import { assessmentVisibility, mayReadCase } from '../access.ts';
+import { assessmentVisibility, isPsirt, mayReadCase } from '../access.ts';
 import { builder } from '../builder.ts';
-import { assessComponent, escalateAssessments, productVex } from '../services/thirdparty.ts';
+import {
+  addComponent,
+  assessComponent,
+  escalateAssessments,
+  importProductSbom,
+  productVex,
+  removeComponent,
+} from '../services/thirdparty.ts';
 import { SeverityEnum, VexJustificationEnum } from './enums.ts';
 import { registerNodeGuard } from './guards.ts';
 
@@ -56,6 +63,7 @@ builder.prismaObject('Component', {
   description: 'A third-party component of a product version (from its SBOM).',
   select: { id: true },
   fields: (t) => ({
+    id: t.exposeID('id'),
     name: t.exposeString('name'),
     version: t.exposeString('version', { nullable: true }),
     supplier: t.exposeString('supplier', { nullable: true }),
@@ -194,6 +202,54 @@ function assessmentWhere(
   };
 }
 
+builder.queryFields((t) => ({
+  productComponents: t.prismaField({
+    type: ['Component'],
+    description: "A product version's components (its inventory). The PSIRT, and the product line's staff.",
+    authScopes: { staff: true },
+    args: { product: t.arg.string({ required: true }), version: t.arg.string({ required: true }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.component.findMany({
+        ...query,
+        where: {
+          productVersion: {
+            version: args.version,
+            product: {
+              key: args.product,
+              // Which components a product ships is for the PSIRT and those who answer for it.
+              ...(isPsirt(ctx.viewer) || ctx.viewer.kind !== 'user'
+                ? {}
+                : { productLine: { members: { some: { userId: ctx.viewer.userId } } } }),
+            },
+          },
+        },
+        orderBy: [{ name: 'asc' }, { id: 'asc' }],
+      }),
+  }),
+}));
+
+const SbomPayload = builder.simpleObject('ImportSbomPayload', {
+  fields: (t) => ({
+    added: t.int(),
+    kept: t.int({ description: 'Components still listed: they keep their assessments.' }),
+    removed: t.int(),
+    matches: t.int({ description: 'Components of this version affected by a CVE held.' }),
+    newAssessments: t.int(),
+  }),
+});
+
+const ComponentInput = builder.inputType('AddComponentInput', {
+  fields: (t) => ({
+    product: t.string({ required: true, description: 'The product key.' }),
+    version: t.string({ required: true, description: 'The product version that ships it.' }),
+    name: t.string({ required: true }),
+    componentVersion: t.string({ required: false }),
+    supplier: t.string({ required: false }),
+    purl: t.string({ required: false }),
+    cpe: t.string({ required: false, description: 'CPE 2.3, e.g. cpe:2.3:a:openssl:openssl:3.0.7:*:*:*:*:*:*:*' }),
+  }),
+});
+
 const AssessInput = builder.inputType('AssessComponentVulnerabilityInput', {
   fields: (t) => ({
     id: t.string({ required: true, description: 'The assessment (node id).' }),
@@ -208,6 +264,32 @@ const AssessInput = builder.inputType('AssessComponentVulnerabilityInput', {
 });
 
 builder.mutationFields((t) => ({
+  importSbom: t.field({
+    type: SbomPayload,
+    description:
+      "Replaces a product version's components with a CycloneDX JSON SBOM's and matches them against the CVEs held. The PSIRT, and the product line's staff.",
+    args: {
+      product: t.arg.string({ required: true }),
+      version: t.arg.string({ required: true }),
+      sbom: t.arg({ type: 'JSON', required: true, description: 'The CycloneDX BOM (JSON).' }),
+    },
+    resolve: (_root, args, ctx) =>
+      importProductSbom(ctx, { product: args.product, version: args.version, sbom: args.sbom }),
+  }),
+  addComponent: t.prismaField({
+    type: 'Component',
+    description: 'Adds a component to a product version by hand (it needs a purl or a CPE), then matches it.',
+    args: { input: t.arg({ type: ComponentInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { id } = await addComponent(ctx, input);
+      return ctx.db.component.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+  removeComponent: t.boolean({
+    description: 'Removes a component; its assessments go with it.',
+    args: { id: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => removeComponent(ctx, args.id),
+  }),
   assessComponentVulnerability: t.prismaField({
     type: ComponentAssessment,
     description: "Records a product's assessment of a third-party CVE, optionally with its AVSS.",

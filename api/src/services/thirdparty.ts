@@ -7,6 +7,8 @@ import {
   buildCsafVex,
   buildCycloneDxVex,
   DomainError,
+  isUuid,
+  parseCpe,
   type SupplierMetric,
   scoreCvss,
   supplierScore,
@@ -14,8 +16,10 @@ import {
   type VexMeta,
 } from '@psirt/schema';
 import { z } from 'zod';
-import { assessmentVisibility, PSIRT_ROLES, requireRole, requireUser } from '../access.ts';
+import { assessmentVisibility, isPsirt, PSIRT_ROLES, requireRole, requireUser } from '../access.ts';
 import type { Context } from '../context.ts';
+import { matchInventory } from '../feeds/match.ts';
+import { importSbom } from '../feeds/sbom.ts';
 import { caseRef, decodeId } from '../refs.ts';
 import { ENGINE_VERSION } from './advisories.ts';
 import { scoreColumns } from './scores.ts';
@@ -230,4 +234,101 @@ export async function productVex(
   return format === 'CSAF'
     ? buildCsafVex(assessments, meta)
     : buildCycloneDxVex(assessments, { ...meta, serial: randomUUID() });
+}
+
+/** The product, if the viewer answers for it: the PSIRT, or its product line's Primes and Specialists. */
+async function answerableProduct(ctx: Context, key: string) {
+  const v = requireUser(ctx);
+  const product = await ctx.db.product.findFirst({
+    where: {
+      key,
+      ...(isPsirt(v) ? {} : { productLine: { members: { some: { userId: v.userId } } } }),
+    },
+    select: { id: true, key: true },
+  });
+  if (!product) throw new DomainError('NOT_FOUND', `No product ${key} that you answer for.`, 'product');
+  return product;
+}
+
+/** Replaces a product version's components with an SBOM's, then matches them; audited. */
+export async function importProductSbom(ctx: Context, input: { product: string; version: string; sbom: unknown }) {
+  const product = await answerableProduct(ctx, input.product);
+  const version = input.version.trim();
+  if (!version || version.length > 100) throw new DomainError('VALIDATION', 'version: 1 to 100 characters', 'version');
+  const result = await importSbom(ctx.db, product.key, version, input.sbom);
+  const matched = await matchInventory(ctx.db, { productVersionIds: [result.productVersionId] }, { live: ctx.live });
+  await unitOfWork(ctx, async (u) =>
+    u.audit(
+      'inventory.sbom.imported',
+      { type: 'ProductVersion', id: result.productVersionId },
+      { product: product.key, version, ...result, newAssessments: matched.created },
+    ),
+  );
+  return { ...result, matches: matched.matches, newAssessments: matched.created };
+}
+
+export const ComponentInput = z
+  .object({
+    product: z.string().min(1),
+    version: text(100).min(1, 'the product version'),
+    name: text(200).min(1, 'a name'),
+    componentVersion: text(100).optional().nullable(),
+    supplier: text(200).optional().nullable(),
+    purl: text(500).startsWith('pkg:', 'a package URL (pkg:…)').optional().nullable(),
+    cpe: text(500)
+      .refine((c) => parseCpe(c) !== null, 'a CPE 2.3 formatted string (cpe:2.3:part:vendor:product:version:…)')
+      .optional()
+      .nullable(),
+  })
+  .refine((c) => c.purl || c.cpe, { message: 'a purl or a CPE, to match CVEs against', path: ['cpe'] });
+
+/** Adds one component to a product version by hand, then matches it. */
+export async function addComponent(ctx: Context, raw: z.input<typeof ComponentInput>) {
+  const input = parseInput(ComponentInput, raw);
+  const product = await answerableProduct(ctx, input.product);
+  const created = await unitOfWork(ctx, async (u) => {
+    const pv = await u.tx.productVersion.upsert({
+      where: { productId_version: { productId: product.id, version: input.version } },
+      create: { productId: product.id, version: input.version },
+      update: {},
+      select: { id: true },
+    });
+    const c = await u.tx.component.create({
+      data: {
+        productVersionId: pv.id,
+        name: input.name,
+        version: input.componentVersion ?? null,
+        supplier: input.supplier ?? null,
+        purl: input.purl ?? null,
+        cpe: input.cpe ?? null,
+      },
+      select: { id: true, productVersionId: true },
+    });
+    u.audit('inventory.component.added', { type: 'Component', id: c.id }, { ...input, product: product.key });
+    return c;
+  });
+  await matchInventory(ctx.db, { productVersionIds: [created.productVersionId] }, { live: ctx.live });
+  return created;
+}
+
+/** Removes a component (its assessments go with it). */
+export async function removeComponent(ctx: Context, id: string) {
+  const v = requireUser(ctx);
+  const component = isUuid(id)
+    ? await ctx.db.component.findFirst({
+        where: {
+          id,
+          ...(isPsirt(v)
+            ? {}
+            : { productVersion: { product: { productLine: { members: { some: { userId: v.userId } } } } } }),
+        },
+        select: { id: true, name: true },
+      })
+    : null;
+  if (!component) throw new DomainError('NOT_FOUND', `No component ${id} that you answer for.`, 'id');
+  await unitOfWork(ctx, async (u) => {
+    await u.tx.component.delete({ where: { id: component.id } });
+    u.audit('inventory.component.removed', { type: 'Component', id: component.id }, { name: component.name });
+  });
+  return true;
 }
