@@ -69,7 +69,17 @@ export function caseVisibility(viewer: Viewer): Prisma.AnalysisCaseWhereInput {
  */
 export function assessmentVisibility(viewer: Viewer): Prisma.ComponentAssessmentWhereInput {
   if (isPsirt(viewer)) return {};
-  if (viewer.kind === 'user') return { product: { productLine: { members: { some: { userId: viewer.userId } } } } };
+  if (viewer.kind === 'user') return { product: answerableProducts(viewer) };
+  return NOTHING;
+}
+
+/**
+ * The products a viewer answers for (their inventories, their assessments):
+ * all for the PSIRT; their product lines' for Primes and Specialists.
+ */
+export function answerableProducts(viewer: Viewer): Prisma.ProductWhereInput {
+  if (isPsirt(viewer)) return {};
+  if (viewer.kind === 'user') return { productLine: { members: { some: { userId: viewer.userId } } } };
   return NOTHING;
 }
 

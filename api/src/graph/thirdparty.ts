@@ -2,7 +2,7 @@
 // the component it was matched to, and each product's assessment of it.
 import { AssessmentState } from '@psirt/db';
 import { isUuid, type SupplierMetric, supplierScore } from '@psirt/schema';
-import { assessmentVisibility, isPsirt, mayReadCase } from '../access.ts';
+import { answerableProducts, assessmentVisibility, mayReadCase } from '../access.ts';
 import { builder } from '../builder.ts';
 import {
   addComponent,
@@ -214,13 +214,7 @@ builder.queryFields((t) => ({
         where: {
           productVersion: {
             version: args.version,
-            product: {
-              key: args.product,
-              // Which components a product ships is for the PSIRT and those who answer for it.
-              ...(isPsirt(ctx.viewer) || ctx.viewer.kind !== 'user'
-                ? {}
-                : { productLine: { members: { some: { userId: ctx.viewer.userId } } } }),
-            },
+            product: { AND: [{ key: args.product }, answerableProducts(ctx.viewer)] },
           },
         },
         orderBy: [{ name: 'asc' }, { id: 'asc' }],

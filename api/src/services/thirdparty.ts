@@ -16,7 +16,7 @@ import {
   type VexMeta,
 } from '@psirt/schema';
 import { z } from 'zod';
-import { assessmentVisibility, isPsirt, PSIRT_ROLES, requireRole, requireUser } from '../access.ts';
+import { answerableProducts, assessmentVisibility, PSIRT_ROLES, requireRole, requireUser } from '../access.ts';
 import type { Context } from '../context.ts';
 import { matchInventory } from '../feeds/match.ts';
 import { importSbom } from '../feeds/sbom.ts';
@@ -238,12 +238,9 @@ export async function productVex(
 
 /** The product, if the viewer answers for it: the PSIRT, or its product line's Primes and Specialists. */
 async function answerableProduct(ctx: Context, key: string) {
-  const v = requireUser(ctx);
+  requireUser(ctx);
   const product = await ctx.db.product.findFirst({
-    where: {
-      key,
-      ...(isPsirt(v) ? {} : { productLine: { members: { some: { userId: v.userId } } } }),
-    },
+    where: { AND: [{ key }, answerableProducts(ctx.viewer)] },
     select: { id: true, key: true },
   });
   if (!product) throw new DomainError('NOT_FOUND', `No product ${key} that you answer for.`, 'product');
@@ -313,15 +310,10 @@ export async function addComponent(ctx: Context, raw: z.input<typeof ComponentIn
 
 /** Removes a component (its assessments go with it). */
 export async function removeComponent(ctx: Context, id: string) {
-  const v = requireUser(ctx);
+  requireUser(ctx);
   const component = isUuid(id)
     ? await ctx.db.component.findFirst({
-        where: {
-          id,
-          ...(isPsirt(v)
-            ? {}
-            : { productVersion: { product: { productLine: { members: { some: { userId: v.userId } } } } } }),
-        },
+        where: { id, productVersion: { product: answerableProducts(ctx.viewer) } },
         select: { id: true, name: true },
       })
     : null;
