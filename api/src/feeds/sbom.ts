@@ -5,7 +5,7 @@
 // Re-importing replaces the version's list: components that are still there
 // (same purl, else CPE, else group/name@version) keep their rows and so their
 // assessments; the others go, with theirs.
-import type { Db } from '@psirt/db';
+import { type AuditEntry, appendAudit, type Db } from '@psirt/db';
 import { DomainError } from '@psirt/schema';
 import { z } from 'zod';
 
@@ -54,8 +54,17 @@ const identity = (c: {
   version?: string | null;
 }) => c.purl ?? c.cpe ?? `${c.group ? `${c.group}/` : ''}${c.name}@${c.version ?? ''}`;
 
-/** Replaces the components of product `productKey` version `version` with those of `bom`. */
-export async function importSbom(db: Db, productKey: string, version: string, bom: unknown): Promise<SbomSummary> {
+/**
+ * Replaces the components of product `productKey` version `version` with those
+ * of `bom`, audited in the same transaction (as `actor`: the platform, for the CLI).
+ */
+export async function importSbom(
+  db: Db,
+  productKey: string,
+  version: string,
+  bom: unknown,
+  actor: Pick<AuditEntry, 'actorKind' | 'actorId'> = { actorKind: 'SYSTEM', actorId: null },
+): Promise<SbomSummary> {
   const parsed = Bom.safeParse(bom);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -102,12 +111,20 @@ export async function importSbom(db: Db, productKey: string, version: string, bo
           cpe: c.cpe ?? null,
         })),
       });
-      return {
+      const summary = {
         productVersionId: pv.id,
         added: added.length,
         kept: existing.length - gone.length,
         removed: gone.length,
       };
+      await appendAudit(tx, {
+        ...actor,
+        action: 'inventory.sbom.imported',
+        subjectType: 'ProductVersion',
+        subjectId: pv.id,
+        data: { product: productKey, version, ...summary },
+      });
+      return summary;
     },
     { timeout: 60_000, maxWait: 60_000 },
   );

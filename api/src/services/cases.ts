@@ -1,6 +1,6 @@
 // Work on an analysis case (VAR): workflow, team, per-product impact,
 // mitigations, coordination and reporter communication.
-import type { Prisma } from '@psirt/db';
+import { allocatePublicId, type Prisma, VexJustification } from '@psirt/db';
 import { type CaseState, checkTransition, DomainError, type TimelineEventType } from '@psirt/schema';
 import { z } from 'zod';
 import { caseVisibility, isPsirt, PSIRT_ROLES, requireRole, requireUser, workflowRolesIn } from '../access.ts';
@@ -13,6 +13,31 @@ import { changes, parseInput, type Unit, unitOfWork } from './unit.ts';
 
 const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`);
 const caseId = z.string().min(1, 'a case id (VAR-…) or node id');
+
+/** A VEX justification for NOT_AFFECTED (case impacts and third-party assessments alike). */
+export const VexJustificationInput = z.enum(VexJustification);
+
+/**
+ * Opens a case (VAR) with the next public id; the one opening it joins as its
+ * analyst. Callers add what it came from (a report, assessments) and its events.
+ */
+export async function openCase(u: Unit, fields: { title: string; summary?: string | null }) {
+  const publicId = await allocatePublicId(u.tx, 'VAR', u.now);
+  return u.tx.analysisCase.create({
+    data: {
+      publicId,
+      title: fields.title,
+      summary: fields.summary ?? null,
+      createdById: u.actor.userId,
+      createdAt: u.now,
+      lastReporterUpdateAt: u.now,
+      members: u.actor.userId
+        ? { create: { userId: u.actor.userId, role: 'ANALYST', addedById: u.actor.userId, addedAt: u.now } }
+        : undefined,
+    },
+    select: { id: true, publicId: true },
+  });
+}
 
 /** The case, if the viewer may read it; NOT_FOUND (as for a missing one) otherwise. */
 export async function loadCase(ctx: Context, u: Unit, ref: string) {
@@ -238,16 +263,7 @@ export const ImpactInput = z
     caseId,
     product: z.string().min(1, 'a product key or id'),
     status: z.enum(['UNDER_INVESTIGATION', 'AFFECTED', 'NOT_AFFECTED', 'FIXED']),
-    justification: z
-      .enum([
-        'COMPONENT_NOT_PRESENT',
-        'VULNERABLE_CODE_NOT_PRESENT',
-        'VULNERABLE_CODE_CANNOT_BE_CONTROLLED_BY_ADVERSARY',
-        'VULNERABLE_CODE_NOT_IN_EXECUTE_PATH',
-        'INLINE_MITIGATIONS_ALREADY_EXIST',
-      ])
-      .optional()
-      .nullable(),
+    justification: VexJustificationInput.optional().nullable(),
     justificationText: text(5000).optional().nullable(),
     affectedVersions: text(500).optional().nullable(),
     fixedVersion: text(100).optional().nullable(),

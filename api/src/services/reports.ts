@@ -8,6 +8,7 @@ import { isPsirt, PSIRT_ROLES, reportVisibility, requireRole, SUBMITTERS } from 
 import { hasAnyRole } from '../auth.ts';
 import type { Context } from '../context.ts';
 import { caseRef, reportRef } from '../refs.ts';
+import { openCase } from './cases.ts';
 import { checkReporterKey } from './keys.ts';
 import { messageReporter, triageMessage } from './messages.ts';
 import { recordReporterScore } from './scores.ts';
@@ -217,21 +218,8 @@ export async function acceptReport(ctx: Context, raw: z.input<typeof AcceptInput
   const input = parseInput(AcceptInput, raw);
   return unitOfWork(ctx, async (u) => {
     const report = await untriagedReport(u, input.reportId);
-    const publicId = await allocatePublicId(u.tx, 'VAR', u.now);
-    const kase = await u.tx.analysisCase.create({
-      data: {
-        publicId,
-        title: input.title ?? report.title,
-        summary: input.summary ?? null,
-        createdById: u.actor.userId,
-        createdAt: u.now,
-        lastReporterUpdateAt: u.now,
-        members: u.actor.userId
-          ? { create: { userId: u.actor.userId, role: 'ANALYST', addedById: u.actor.userId, addedAt: u.now } }
-          : undefined,
-      },
-      select: { id: true, publicId: true },
-    });
+    const kase = await openCase(u, { title: input.title ?? report.title, summary: input.summary });
+    const publicId = kase.publicId;
     await u.tx.vulnerabilityReport.update({
       where: { id: report.id },
       data: {

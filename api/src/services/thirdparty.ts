@@ -2,7 +2,7 @@
 // the vendor's adjusted score (AVSS) beside the supplier's, and escalation of
 // one or more assessments into a case (VAR).
 import { randomUUID } from 'node:crypto';
-import { allocatePublicId } from '@psirt/db';
+import { AssessmentState } from '@psirt/db';
 import {
   buildCsafVex,
   buildCycloneDxVex,
@@ -22,6 +22,7 @@ import { matchInventory } from '../feeds/match.ts';
 import { importSbom } from '../feeds/sbom.ts';
 import { caseRef, decodeId } from '../refs.ts';
 import { ENGINE_VERSION } from './advisories.ts';
+import { openCase, VexJustificationInput } from './cases.ts';
 import { scoreColumns } from './scores.ts';
 import { addProductImpacts } from './team.ts';
 import { parseInput, unitOfWork } from './unit.ts';
@@ -31,17 +32,8 @@ const text = (max: number) => z.string().trim().max(max, `at most ${max} charact
 export const AssessInput = z
   .object({
     id: z.string().min(1),
-    state: z.enum(['IN_TRIAGE', 'EXPLOITABLE', 'NOT_AFFECTED', 'FALSE_POSITIVE', 'RESOLVED']),
-    justification: z
-      .enum([
-        'COMPONENT_NOT_PRESENT',
-        'VULNERABLE_CODE_NOT_PRESENT',
-        'VULNERABLE_CODE_CANNOT_BE_CONTROLLED_BY_ADVERSARY',
-        'VULNERABLE_CODE_NOT_IN_EXECUTE_PATH',
-        'INLINE_MITIGATIONS_ALREADY_EXIST',
-      ])
-      .optional()
-      .nullable(),
+    state: z.enum(AssessmentState),
+    justification: VexJustificationInput.optional().nullable(),
     rationale: text(10_000).optional().nullable(),
     avssVector: text(300).optional().nullable(),
   })
@@ -61,15 +53,15 @@ export const AssessInput = z
     }
   });
 
-async function visibleAssessment(ctx: Context, ref: string) {
-  const id = decodeId(ref, 'ComponentAssessment');
-  const found = id
-    ? await ctx.db.componentAssessment.findFirst({
-        where: { AND: [{ id }, assessmentVisibility(ctx.viewer)] },
-        select: { id: true, productId: true, state: true, caseId: true, vulnerability: { select: { cveId: true } } },
-      })
-    : null;
-  if (!found) throw new DomainError('NOT_FOUND', `No assessment ${ref} that you may see.`, 'id');
+/** The assessments named (node ids or UUIDs), all visible to the viewer, in one query; else NOT_FOUND naming the first missing. */
+async function visibleAssessments(ctx: Context, refs: readonly string[]) {
+  const ids = refs.map((ref) => decodeId(ref, 'ComponentAssessment'));
+  const found = await ctx.db.componentAssessment.findMany({
+    where: { AND: [{ id: { in: ids.filter((id): id is string => id !== null) } }, assessmentVisibility(ctx.viewer)] },
+    select: { id: true, productId: true, state: true, vulnerability: { select: { cveId: true } } },
+  });
+  const missing = refs.find((_, i) => !found.some((f) => f.id === ids[i]));
+  if (missing !== undefined) throw new DomainError('NOT_FOUND', `No assessment ${missing} that you may see.`, 'id');
   return found;
 }
 
@@ -77,7 +69,8 @@ async function visibleAssessment(ctx: Context, ref: string) {
 export async function assessComponent(ctx: Context, raw: z.input<typeof AssessInput>) {
   requireUser(ctx);
   const input = parseInput(AssessInput, raw);
-  const a = await visibleAssessment(ctx, input.id);
+  const one = await visibleAssessments(ctx, [input.id]);
+  const a = one[0] as (typeof one)[number]; // visibleAssessments throws unless it found it
   const avss = input.avssVector
     ? (() => {
         try {
@@ -135,7 +128,7 @@ export const EscalateInput = z.object({
 export async function escalateAssessments(ctx: Context, raw: z.input<typeof EscalateInput>) {
   requireRole(ctx, PSIRT_ROLES);
   const input = parseInput(EscalateInput, raw);
-  const found = await Promise.all(input.ids.map((ref) => visibleAssessment(ctx, ref)));
+  const found = await visibleAssessments(ctx, input.ids);
   return unitOfWork(ctx, async (u) => {
     let kase: { id: string; publicId: string };
     if (input.caseId) {
@@ -148,22 +141,9 @@ export async function escalateAssessments(ctx: Context, raw: z.input<typeof Esca
       kase = existing;
     } else {
       const cves = [...new Set(found.map((f) => f.vulnerability.cveId))];
-      const publicId = await allocatePublicId(u.tx, 'VAR', u.now);
-      kase = await u.tx.analysisCase.create({
-        data: {
-          publicId,
-          title: input.title ?? `Third-party: ${cves.join(', ')}`.slice(0, 200),
-          createdById: u.actor.userId,
-          createdAt: u.now,
-          lastReporterUpdateAt: u.now,
-          members: u.actor.userId
-            ? { create: { userId: u.actor.userId, role: 'ANALYST', addedById: u.actor.userId, addedAt: u.now } }
-            : undefined,
-        },
-        select: { id: true, publicId: true },
-      });
-      u.event('case.opened', { caseId: kase.id }, { publicId, fromAssessments: cves });
-      u.audit('case.opened', { type: 'AnalysisCase', id: kase.id }, { publicId, cves });
+      kase = await openCase(u, { title: input.title ?? `Third-party: ${cves.join(', ')}`.slice(0, 200) });
+      u.event('case.opened', { caseId: kase.id }, { publicId: kase.publicId, fromAssessments: cves });
+      u.audit('case.opened', { type: 'AnalysisCase', id: kase.id }, { publicId: kase.publicId, cves });
     }
     await u.tx.componentAssessment.updateMany({
       where: { id: { in: found.map((f) => f.id) } },
@@ -252,15 +232,12 @@ export async function importProductSbom(ctx: Context, input: { product: string; 
   const product = await answerableProduct(ctx, input.product);
   const version = input.version.trim();
   if (!version || version.length > 100) throw new DomainError('VALIDATION', 'version: 1 to 100 characters', 'version');
-  const result = await importSbom(ctx.db, product.key, version, input.sbom);
+  const user = requireUser(ctx);
+  const result = await importSbom(ctx.db, product.key, version, input.sbom, {
+    actorKind: 'USER',
+    actorId: user.userId,
+  });
   const matched = await matchInventory(ctx.db, { productVersionIds: [result.productVersionId] }, { live: ctx.live });
-  await unitOfWork(ctx, async (u) =>
-    u.audit(
-      'inventory.sbom.imported',
-      { type: 'ProductVersion', id: result.productVersionId },
-      { product: product.key, version, ...result, newAssessments: matched.created },
-    ),
-  );
   return { ...result, matches: matched.matches, newAssessments: matched.created };
 }
 
