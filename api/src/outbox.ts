@@ -105,7 +105,8 @@ export async function drainOutbox(deps: OutboxDeps): Promise<{ sent: number; fai
 async function compose(deps: OutboxDeps, m: Claimed): Promise<SendMailOptions> {
   const messageId = `<${m.id}@psirt.outbox>`;
   const text = m.payload.text ?? m.payload.body ?? '';
-  const signer = deps.keyPassphrase ? await currentSigningKey(deps.db, deps.keyPassphrase) : null;
+  // Only the mails that are signed look the key up.
+  const signer = () => (deps.keyPassphrase ? currentSigningKey(deps.db, deps.keyPassphrase) : null);
   const now = deps.now();
   if (m.topic === 'mail.reporter' && m.payload.encryptTo && m.payload.reportId) {
     const report = await deps.db.vulnerabilityReport.findUnique({
@@ -118,7 +119,7 @@ async function compose(deps: OutboxDeps, m: Claimed): Promise<SendMailOptions> {
       const inner = new MimeNode('multipart/mixed').createChild('text/plain; charset=utf-8; protected-headers="v1"');
       inner.setHeader('Subject', m.payload.subject);
       inner.setContent(text);
-      const armored = await encryptToReporter(key, new Uint8Array(await inner.build()), signer, now);
+      const armored = await encryptToReporter(key, new Uint8Array(await inner.build()), await signer(), now);
       const outer = new MimeNode('multipart/encrypted; protocol="application/pgp-encrypted"');
       const prefix = /^\[[^\]]+\]/.exec(m.payload.subject)?.[0];
       outer.setHeader({
@@ -143,7 +144,8 @@ async function compose(deps: OutboxDeps, m: Claimed): Promise<SendMailOptions> {
       return { envelope: { from: deps.from, to: m.payload.to }, raw: await outer.build() };
     }
   }
-  const signed = signer && m.topic.startsWith('mail.list.') ? await clearSign(text, signer, now) : text;
+  const listSigner = m.topic.startsWith('mail.list.') ? await signer() : null;
+  const signed = listSigner ? await clearSign(text, listSigner, now) : text;
   return {
     from: deps.from,
     to: m.payload.to,

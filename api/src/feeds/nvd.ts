@@ -5,7 +5,7 @@
 // than what is stored (lastModified), changes nothing.
 import { createHash } from 'node:crypto';
 import { type Db, DbNull, type Prisma } from '@psirt/db';
-import { type Configuration, configurationKeys } from '@psirt/schema';
+import { type Configuration, configurationKeys, type SupplierMetric } from '@psirt/schema';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
 
@@ -94,14 +94,7 @@ export interface NormalisedCve {
   lastModified: Date;
   knownExploited: boolean;
   kev: { exploitAdd?: string; actionDue?: string; requiredAction?: string; name?: string } | null;
-  metrics: {
-    source: string;
-    type: string | null;
-    version: string;
-    vector: string;
-    baseScore: number;
-    severity: string | null;
-  }[];
+  metrics: SupplierMetric[];
   cwes: string[];
   references: { url: string; tags: string[] }[];
   configurations: Configuration[];
@@ -283,7 +276,7 @@ function columns(r: NormalisedCve) {
     lastModified: r.lastModified,
     knownExploited: r.knownExploited,
     kev: r.kev ? (r.kev as Prisma.InputJsonValue) : DbNull,
-    metrics: r.metrics as Prisma.InputJsonValue,
+    metrics: r.metrics as unknown as Prisma.InputJsonValue,
     cwes: r.cwes,
     references: r.references as Prisma.InputJsonValue,
     configurations: r.configurations as unknown as Prisma.InputJsonValue,

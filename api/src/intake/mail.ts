@@ -105,13 +105,13 @@ export async function receiveMail(
  * (after a key import, a raised size limit…). Exactly one processor wins.
  */
 export async function processMail(deps: IntakeDeps, mailId: string): Promise<IntakeResult> {
-  const mail = await deps.db.inboundMail.findUnique({ where: { id: mailId } });
+  const mail = await deps.db.inboundMail.findUnique({
+    where: { id: mailId },
+    include: { report: { select: { publicId: true } } },
+  });
   if (!mail) throw new DomainError('NOT_FOUND', `No received mail ${mailId}.`);
   if (mail.status === 'PROCESSED') {
-    const report = mail.reportId
-      ? await deps.db.vulnerabilityReport.findUnique({ where: { id: mail.reportId }, select: { publicId: true } })
-      : null;
-    return { outcome: 'DUPLICATE', mailId, status: mail.status, publicId: report?.publicId ?? null };
+    return { outcome: 'DUPLICATE', mailId, status: mail.status, publicId: mail.report?.publicId ?? null };
   }
   try {
     if (mail.truncated || mail.size > deps.maxBytes) {
@@ -224,7 +224,7 @@ async function decode(deps: IntakeDeps, raw: Buffer): Promise<Decoded> {
     ...(outer.inReplyTo ? [outer.inReplyTo] : []),
     ...(Array.isArray(outer.references) ? [...outer.references].reverse() : outer.references ? [outer.references] : []),
   ];
-  const base = { sender, messageId: outer.messageId ?? null, refs, offeredKeys: [] as string[] };
+  const base = { sender, messageId: outer.messageId ?? null, refs };
 
   const pgp = <T>(work: () => Promise<T>) =>
     work().catch((error) => {
@@ -271,7 +271,6 @@ async function decode(deps: IntakeDeps, raw: Buffer): Promise<Decoded> {
       subject: inner.subject ?? outer.subject ?? null,
       encrypted: true,
       signature,
-      offeredKeys: content.offeredKeys,
     };
   }
   if (ct.value === 'multipart/signed') {

@@ -41,6 +41,17 @@ export function csafPath(meta: Pick<CsafMeta, 'publicId'>, tlp: AdvisoryContent[
   return `/.well-known/csaf/${TLP_LABEL[tlp].toLowerCase()}/${firstRelease.getUTCFullYear()}/${csafFileName(meta.publicId)}`;
 }
 
+/** document.publisher: the vendor that publishes (advisories and VEX alike). */
+export const csafPublisher = (p: CsafMeta['publisher']) => ({
+  category: 'vendor',
+  name: p.name,
+  namespace: p.namespace,
+  ...(p.contactDetails ? { contact_details: p.contactDetails } : {}),
+});
+
+/** document.distribution for a CSAF 2.0 TLP label. */
+export const csafDistribution = (label: string) => ({ tlp: { label, url: 'https://www.first.org/tlp/' } });
+
 const pid = (key: string, suffix?: string) =>
   `CSAFPID-${key}${suffix ? `-${suffix.replace(/[^A-Za-z0-9.+_-]/g, '_')}` : ''}`;
 
@@ -208,13 +219,8 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
       csaf_version: '2.0',
       title: content.title,
       lang: 'en',
-      publisher: {
-        category: 'vendor',
-        name: meta.publisher.name,
-        namespace: meta.publisher.namespace,
-        ...(meta.publisher.contactDetails ? { contact_details: meta.publisher.contactDetails } : {}),
-      },
-      distribution: { tlp: { label: TLP_LABEL[content.tlp], url: 'https://www.first.org/tlp/' } },
+      publisher: csafPublisher(meta.publisher),
+      distribution: csafDistribution(TLP_LABEL[content.tlp]),
       notes: [
         { category: 'summary', title: 'Summary', text: content.summary ?? content.title },
         ...(meta.status === 'interim'

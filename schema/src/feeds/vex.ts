@@ -3,6 +3,7 @@
 // CycloneDX 1.5 BOM with vulnerabilities. Built by hand from the
 // specifications like the advisories' CSAF (csaf.ts); the tests validate both
 // (the CSAF validator library in strict mode, the CycloneDX JSON schema).
+import { csafDistribution, csafPublisher } from '../advisory/csaf.ts';
 
 export type AssessmentStateName = 'IN_TRIAGE' | 'EXPLOITABLE' | 'NOT_AFFECTED' | 'FALSE_POSITIVE' | 'RESOLVED';
 
@@ -139,13 +140,8 @@ export function buildCsafVex(assessments: readonly VexAssessment[], meta: VexMet
       csaf_version: '2.0',
       title: `VEX: third-party vulnerabilities in ${meta.product.name}`,
       lang: 'en',
-      publisher: {
-        category: 'vendor',
-        name: meta.publisher.name,
-        namespace: meta.publisher.namespace,
-        ...(meta.publisher.contactDetails ? { contact_details: meta.publisher.contactDetails } : {}),
-      },
-      distribution: { tlp: { label: meta.tlp, url: 'https://www.first.org/tlp/' } },
+      publisher: csafPublisher(meta.publisher),
+      distribution: csafDistribution(meta.tlp),
       notes: [
         {
           category: 'summary',
