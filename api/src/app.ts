@@ -14,6 +14,7 @@ import { contactAddress } from './config.ts';
 import type { Context, Transport } from './context.ts';
 import { createMaskError, domainToGraphQL } from './errors.ts';
 import { type NvdSource, syncNvd } from './feeds/fetch.ts';
+import { importFeedSources } from './feeds/sources.ts';
 import { schema } from './graph/index.ts';
 import { DEFAULT_MAIL_MAX_BYTES, type IntakeDeps, retryStalledMail } from './intake/mail.ts';
 import { createSmtpIntake } from './intake/smtp.ts';
@@ -70,7 +71,7 @@ export interface AppDeps {
     retryIntervalMs?: number;
   };
   /** Third-party CVE feeds: the NVD API (or a mirror) fetched every intervalMs (default 2 h), incrementally. */
-  feeds?: { nvd?: NvdSource & { intervalMs?: number } };
+  feeds?: { nvd?: NvdSource & { intervalMs?: number }; csaf?: { feeds: string[]; intervalMs?: number } };
   /**
    * Slack chat-ops in this process (HTTP mode, POST /slack/events): on when both
    * the bot token and the signing secret are given. Plugins: the built-in ones
@@ -278,6 +279,28 @@ export function buildApp(deps: AppDeps): App {
           periodic('NVD feed', deps.feeds.nvd.intervalMs ?? 2 * 3_600_000, () =>
             syncNvd(db.prisma, deps.feeds?.nvd as NvdSource, now(), { log: log.child({ component: 'feeds' }), live }),
           ),
+        ]
+      : []),
+    ...(deps.feeds?.csaf
+      ? [
+          periodic('CSAF feeds', deps.feeds.csaf.intervalMs ?? 2 * 3_600_000, async () => {
+            const feeds = deps.feeds?.csaf?.feeds ?? [];
+            const r = await importFeedSources(
+              db.prisma,
+              feeds.map((url) => ({ kind: 'rolie' as const, name: url, url: new URL(url) })),
+              { live },
+            );
+            log.child({ component: 'feeds' }).info(
+              {
+                feeds: feeds.length,
+                new: r.new,
+                updated: r.updated,
+                skipped: r.skipped.slice(0, 10),
+                matches: r.matched.created,
+              },
+              'CSAF feeds read',
+            );
+          }),
         ]
       : []),
     // Mail a stopped instance left half-processed (stored, never finished) is taken up again.

@@ -23,8 +23,8 @@ import { loadPlugins } from './chatops.ts';
 import { type ApiConfig, botConfigFromEnv, ConfigError, configFromEnv, keyPolicy } from './config.ts';
 import { syncNvd } from './feeds/fetch.ts';
 import { matchInventory } from './feeds/match.ts';
-import { emptySummary, importNvdRecords, recordsOf } from './feeds/nvd.ts';
 import { importSbom } from './feeds/sbom.ts';
+import { importFeedSources, loadFeed } from './feeds/sources.ts';
 import { type IntakeResult, processMail, receiveMail } from './intake/mail.ts';
 import { createLogger } from './logger.ts';
 import { banner, startPlatform } from './main.ts';
@@ -410,17 +410,18 @@ const feeds = program
 feeds
   .command('import')
   .description(
-    'Import NVD CVE API 2.0 response pages (JSON files, e.g. saved from /rest/json/cves/2.0), then match what is new or changed against every product’s components. Re-importing is idempotent; malformed records are reported and skipped.',
+    'Import third-party vulnerability feeds, then match what is new or changed against every product’s components. Each file or URL may be an NVD CVE API 2.0 response page, a supplier’s CSAF 2.0 advisory (validated: strict schema and mandatory tests) or a CSAF provider’s ROLIE feed (its new entries fetched and checked against their hashes). An NVD API URL is fetched incrementally. Re-importing is idempotent; what is malformed is reported and skipped.',
   )
   .argument(
-    '<files...>',
-    'NVD API 2.0 response pages, or the API’s URL (with PSIRT_NVD_API_KEY): fetched incrementally',
+    '<sources...>',
+    'JSON files or URLs (a .json URL is read like a file); or the NVD API’s URL, e.g. https://services.nvd.nist.gov/rest/json/cves/2.0 (with PSIRT_NVD_API_KEY)',
   )
-  .action((files: string[]) =>
+  .action((inputs: string[]) =>
     withDatabase(async ({ prisma }, config) => {
-      if (files.length === 1 && /^https?:\/\//.test(files[0] as string)) {
+      const only = inputs.length === 1 ? (inputs[0] as string) : null;
+      if (only && /^https?:\/\//.test(only) && !/\.json$/i.test(new URL(only).pathname)) {
         let bar: ReturnType<typeof progressBar> | undefined;
-        const r = await syncNvd(prisma, { baseUrl: files[0] as string, apiKey: config.feeds.nvd?.apiKey }, new Date(), {
+        const r = await syncNvd(prisma, { baseUrl: only, apiKey: config.feeds.nvd?.apiKey }, new Date(), {
           progress: (done, total) => {
             bar ??= progressBar('records', total);
             bar.update(done);
@@ -430,52 +431,45 @@ feeds
         out(
           `${r.pages} page(s): ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.skipped.length} skipped`,
         );
-        for (const s of r.skipped.slice(0, 20)) out(`  skipped ${s.id ?? '(no id)'}: ${s.reason}`);
+        printSkipped(r.skipped);
         out(
           `${r.matched.matches} affected component(s), ${r.matched.created} new assessment(s); next run asks for changes since ${r.until.toISOString()}`,
         );
         return;
       }
-      const pages = files.map((file) => {
-        let json: unknown;
+      const sources = [];
+      for (const input of inputs) {
         try {
-          json = JSON.parse(readFileSync(file, 'utf8'));
-        } catch (error) {
-          throw new DomainError('VALIDATION', `${file}: ${(error as Error).message}`);
-        }
-        try {
-          return recordsOf(json, file);
+          sources.push(await loadFeed(input));
         } catch (error) {
           throw new DomainError('VALIDATION', (error as Error).message);
         }
-      });
-      const total = pages.reduce((n, p) => n + p.length, 0);
-      const bar = progressBar('records', total);
-      const summary = emptySummary();
-      let done = 0;
-      for (const records of pages) {
-        const before = done;
-        await importNvdRecords(prisma, records, {
-          summary,
-          progress: (n) => {
-            done = before + n;
-            bar.update(done);
-          },
-        });
       }
-      bar.stop();
+      let bar: ReturnType<typeof progressBar> | undefined;
+      let current = '';
+      const r = await importFeedSources(prisma, sources, {
+        progress: (label, done, total) => {
+          if (label !== current) {
+            bar?.stop();
+            bar = progressBar(label, total);
+            current = label;
+          }
+          bar?.update(done);
+        },
+      });
+      bar?.stop();
+      out(`imported: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.skipped.length} skipped`);
+      printSkipped(r.skipped);
       out(
-        `${total} record(s): ${summary.new} new, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.skipped.length} skipped`,
-      );
-      for (const s of summary.skipped.slice(0, 20)) out(`  skipped ${s.id ?? '(no id)'}: ${s.reason}`);
-      if (summary.skipped.length > 20) out(`  … and ${summary.skipped.length - 20} more skipped`);
-      const t0 = performance.now();
-      const matched = await matchInventory(prisma, { vulnerabilityIds: summary.changed });
-      out(
-        `matched against the inventory in ${Math.round(performance.now() - t0)} ms: ${matched.matches} affected component(s), ${matched.created} new assessment(s)`,
+        `matched against the inventory: ${r.matched.matches} affected component(s), ${r.matched.created} new assessment(s)`,
       );
     }),
   );
+
+function printSkipped(skipped: readonly { id: string | null; reason: string }[]) {
+  for (const s of skipped.slice(0, 20)) out(`  skipped ${s.id ?? '(no id)'}: ${s.reason}`);
+  if (skipped.length > 20) out(`  … and ${skipped.length - 20} more skipped`);
+}
 
 const sbom = program.command('sbom').description('Product inventory: components per product version');
 

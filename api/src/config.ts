@@ -85,6 +85,17 @@ export const envSchema = z.object({
     .optional(),
   PSIRT_NVD_API_KEY: z.string().min(8).optional(),
   PSIRT_NVD_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(120),
+  PSIRT_CSAF_FEEDS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ message: 'comma-separated ROLIE feed URLs of CSAF providers' }))),
+  PSIRT_CSAF_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(120),
   PSIRT_PLUGINS: z
     .string()
     .optional()
@@ -133,7 +144,11 @@ export interface ApiConfig {
     tls?: { keyFile: string; certFile: string };
   };
   /** Third-party CVE feeds: the NVD API fetched on a schedule when a URL is set. */
-  feeds: { nvd?: { baseUrl: string; apiKey?: string; intervalMs: number } };
+  feeds: {
+    nvd?: { baseUrl: string; apiKey?: string; intervalMs: number };
+    /** Suppliers' CSAF providers: their ROLIE feeds, read on a schedule. */
+    csaf?: { feeds: string[]; intervalMs: number };
+  };
   /** Slack chat-ops (on with both secrets) and extra plugins by package name. */
   slack: {
     botToken?: string;
@@ -213,6 +228,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     feeds: {
       nvd: e.PSIRT_NVD_URL
         ? { baseUrl: e.PSIRT_NVD_URL, apiKey: e.PSIRT_NVD_API_KEY, intervalMs: e.PSIRT_NVD_INTERVAL_MINUTES * 60_000 }
+        : undefined,
+      csaf: e.PSIRT_CSAF_FEEDS.length
+        ? { feeds: e.PSIRT_CSAF_FEEDS, intervalMs: e.PSIRT_CSAF_INTERVAL_MINUTES * 60_000 }
         : undefined,
     },
     slack: {

@@ -10,6 +10,7 @@ export * from './cvss/index.ts';
 export * from './errors.ts';
 export * from './feeds/cpe.ts';
 export * from './feeds/match.ts';
+export * from './feeds/vers.ts';
 export * from './feeds/version.ts';
 export * from './feeds/vex.ts';
 export * from './ids.ts';

@@ -73,7 +73,7 @@ describe(`psirt CLI (${dialect})`, () => {
     const migrate = await psirt(['db', 'migrate'], env);
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toMatch(
-      /applied 9: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle, \d+_mailing_list, \d+_chat_ops_role, \d+_psirt_keys, \d+_mail_intake, \d+_third_party_feeds/,
+      /applied 10: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle, \d+_mailing_list, \d+_chat_ops_role, \d+_psirt_keys, \d+_mail_intake, \d+_third_party_feeds, \d+_supplier_advisories/,
     );
     expect((await psirt(['db', 'migrate'], env)).stdout).toContain('already up to date');
     const status = await psirt(['db', 'status'], env);
@@ -160,6 +160,29 @@ describe(`psirt CLI (${dialect})`, () => {
     );
     expect(down.code).toBe(75);
     expect(down.stderr).toContain('psirt: the mail was not stored:');
+  });
+
+  it('imports feeds with a summary: NVD pages and suppliers’ CSAF advisories, what was skipped and why', async () => {
+    const r = await psirt(
+      [
+        'feeds',
+        'import',
+        'tests/fixtures/nvd/page-1.json',
+        'tests/fixtures/csaf/acme-sa-2026-001.json',
+        'tests/fixtures/csaf/acme-sa-2026-002-invalid.json',
+      ],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    // NVD: 3 new and a malformed record; the advisory: 2 new CVEs and its word on one NVD has.
+    expect(r.stdout.split('\n')).toEqual([
+      'imported: 5 new, 1 updated, 0 unchanged, 3 skipped',
+      '  skipped CVE-2024-99999: published: Invalid input: expected string, received undefined',
+      '  skipped tests/fixtures/csaf/acme-sa-2026-001.json: 1 vulnerability(ies) without a CVE id',
+      '  skipped tests/fixtures/csaf/acme-sa-2026-002-invalid.json: not a valid CSAF 2.0 document: mandatoryTest_6_1_1: /vulnerabilities/0/product_status/known_affected/1 definition of product id missing',
+      'matched against the inventory: 0 affected component(s), 0 new assessment(s)',
+      '',
+    ]);
   });
 });
 

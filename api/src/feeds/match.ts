@@ -1,14 +1,23 @@
 // Matching third-party CVEs against the inventory. Candidates come from an
-// index join (vulnerability_criterion.key = the component's cpe:vendor:product),
+// index join (vulnerability_criterion.key = the component's cpe:vendor:product
+// or its package URL without version),
 // then each candidate CVE's configurations are evaluated against the whole
 // inventory of each product version holding such a component (AND
 // configurations need their platform in the same product version). Every
 // affected component gets one assessment per CVE, created IN_TRIAGE; existing
 // assessments are left as the analysts set them.
 import type { Db } from '@psirt/db';
-import { type Configuration, cpeKey, Inventory, type InventoryItem, matchConfiguration, parseCpe } from '@psirt/schema';
+import {
+  type Configuration,
+  Inventory,
+  type InventoryItem,
+  itemKeys,
+  matchConfiguration,
+  parseCpe,
+} from '@psirt/schema';
 import { v7 as uuidv7 } from 'uuid';
 import type { LiveBus } from '../live/bus.ts';
+import { purlKey, type SupplierAdvisoryEntry } from './csaf.ts';
 
 export interface MatchSummary {
   /** (CVE, product version) pairs evaluated. */
@@ -41,6 +50,7 @@ export async function matchInventory(
     select: {
       id: true,
       cpe: true,
+      purl: true,
       version: true,
       productVersionId: true,
       productVersion: { select: { productId: true } },
@@ -50,17 +60,19 @@ export async function matchInventory(
   const keys = new Set<string>();
   for (const c of components) {
     const cpe = c.cpe ? parseCpe(c.cpe) : null;
+    const purl = c.purl ? purlKey(c.purl) : null;
     const held: Held = {
       id: c.id,
       cpe,
-      version: c.version,
+      purl: purl?.key ?? null,
+      version: c.version ?? purl?.version ?? null,
       productVersionId: c.productVersionId,
       productId: c.productVersion.productId,
     };
     const list = byVersion.get(c.productVersionId) ?? [];
     list.push(held);
     byVersion.set(c.productVersionId, list);
-    if (cpe) keys.add(cpeKey(cpe));
+    for (const k of itemKeys(held)) keys.add(k);
   }
   if (keys.size === 0) return summary;
   const inventories = new Map([...byVersion].map(([pv, list]) => [pv, new Inventory(list)]));
@@ -69,11 +81,11 @@ export async function matchInventory(
   const versionsByKey = new Map<string, Set<string>>();
   for (const [pv, list] of byVersion) {
     for (const h of list) {
-      if (!h.cpe) continue;
-      const k = cpeKey(h.cpe);
-      const set = versionsByKey.get(k) ?? new Set<string>();
-      set.add(pv);
-      versionsByKey.set(k, set);
+      for (const k of itemKeys(h)) {
+        const set = versionsByKey.get(k) ?? new Set<string>();
+        set.add(pv);
+        versionsByKey.set(k, set);
+      }
     }
   }
   const keyList = [...keys];
@@ -96,11 +108,15 @@ export async function matchInventory(
   for (let i = 0; i < ids.length; i += 1000) {
     const vulns = await db.thirdPartyVulnerability.findMany({
       where: { id: { in: ids.slice(i, i + 1000) } },
-      select: { id: true, configurations: true },
+      select: { id: true, configurations: true, advisories: true },
     });
     const found: { componentId: string; vulnerabilityId: string; productId: string }[] = [];
     for (const v of vulns) {
-      const configurations = v.configurations as unknown as Configuration[];
+      // NVD's configurations and every supplier advisory's.
+      const configurations = [
+        ...(v.configurations as unknown as Configuration[]),
+        ...(v.advisories as unknown as SupplierAdvisoryEntry[]).flatMap((a) => a.configurations),
+      ];
       for (const pv of candidates.get(v.id) ?? []) {
         const inventory = inventories.get(pv) as Inventory;
         summary.evaluated += 1;

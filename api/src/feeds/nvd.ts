@@ -8,6 +8,7 @@ import { type Db, DbNull, type Prisma } from '@psirt/db';
 import { type Configuration, configurationKeys, type SupplierMetric } from '@psirt/schema';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
+import { allKeys, type SupplierAdvisoryEntry } from './csaf.ts';
 
 /** NVD writes timestamps without a zone; they are UTC. */
 const nvdDate = z
@@ -220,7 +221,7 @@ async function writeBatch(db: Db, batch: NormalisedCve[], summary: ImportSummary
     async (tx) => {
       const existing = await tx.thirdPartyVulnerability.findMany({
         where: { cveId: { in: batch.map((r) => r.cveId) } },
-        select: { id: true, cveId: true, digest: true, lastModified: true },
+        select: { id: true, cveId: true, digest: true, lastModified: true, advisories: true },
       });
       const known = new Map(existing.map((e) => [e.cveId, e]));
       const fresh: NormalisedCve[] = [];
@@ -230,14 +231,22 @@ async function writeBatch(db: Db, batch: NormalisedCve[], summary: ImportSummary
           fresh.push(r);
           continue;
         }
-        // Incremental by lastModified: an older or identical record changes nothing.
-        if (old.digest === r.digest || (old.lastModified && old.lastModified > r.lastModified)) {
+        // Incremental by lastModified: an older or identical record changes
+        // nothing (a CVE known so far only from a supplier's CSAF has no digest).
+        if (old.digest && (old.digest === r.digest || (old.lastModified && old.lastModified > r.lastModified))) {
           summary.unchanged += 1;
           continue;
         }
-        await tx.thirdPartyVulnerability.update({ where: { id: old.id }, data: columns(r) });
+        // Suppliers' advisories on the CVE stay, with their scores and criteria.
+        const advisories = old.advisories as unknown as SupplierAdvisoryEntry[];
+        await tx.thirdPartyVulnerability.update({
+          where: { id: old.id },
+          data: columns({ ...r, metrics: [...r.metrics, ...advisories.flatMap((a) => a.metrics)] }),
+        });
         await tx.vulnerabilityCriterion.deleteMany({ where: { vulnerabilityId: old.id } });
-        await tx.vulnerabilityCriterion.createMany({ data: r.keys.map((key) => ({ vulnerabilityId: old.id, key })) });
+        await tx.vulnerabilityCriterion.createMany({
+          data: allKeys(r.configurations, advisories).map((key) => ({ vulnerabilityId: old.id, key })),
+        });
         summary.updated += 1;
         summary.changed.push(old.id);
       }

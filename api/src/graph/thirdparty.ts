@@ -4,6 +4,7 @@ import { AssessmentState } from '@psirt/db';
 import { isUuid, type SupplierMetric, supplierScore } from '@psirt/schema';
 import { answerableProducts, assessmentVisibility, mayReadCase } from '../access.ts';
 import { builder } from '../builder.ts';
+import type { SupplierAdvisoryEntry } from '../feeds/csaf.ts';
 import {
   addComponent,
   assessComponent,
@@ -25,7 +26,10 @@ const CvssMetric = builder.objectRef<SupplierMetric>('SupplierCvss').implement({
   description: 'A CVSS score published for a CVE by one source (NVD, the CNA, the supplier).',
   fields: (t) => ({
     source: t.exposeString('source'),
-    type: t.exposeString('type', { nullable: true, description: 'Primary or Secondary (NVD).' }),
+    type: t.exposeString('type', {
+      nullable: true,
+      description: "Primary or Secondary (NVD); Supplier: from the supplier's own CSAF advisory.",
+    }),
     version: t.exposeString('version'),
     vector: t.exposeString('vector'),
     baseScore: t.exposeFloat('baseScore'),
@@ -33,8 +37,35 @@ const CvssMetric = builder.objectRef<SupplierMetric>('SupplierCvss').implement({
   }),
 });
 
+const Remediation = builder.objectRef<SupplierAdvisoryEntry['remediations'][number]>('SupplierRemediation').implement({
+  description:
+    "A remediation a supplier's advisory gives (vendor_fix, workaround, mitigation, no_fix_planned, none_available).",
+  fields: (t) => ({
+    category: t.exposeString('category'),
+    details: t.exposeString('details'),
+    url: t.exposeString('url', { nullable: true }),
+  }),
+});
+
+const SupplierAdvisory = builder.objectRef<SupplierAdvisoryEntry>('SupplierAdvisory').implement({
+  description: "What a supplier's CSAF 2.0 advisory says of the CVE (the latest revision imported).",
+  fields: (t) => ({
+    publisher: t.exposeString('publisherName'),
+    publisherNamespace: t.exposeString('publisher'),
+    trackingId: t.exposeString('trackingId'),
+    version: t.exposeString('version', { description: 'The advisory revision.' }),
+    releaseDate: t.field({ type: 'DateTime', resolve: (a) => new Date(a.releaseDate) }),
+    title: t.exposeString('title'),
+    url: t.exposeString('url', { nullable: true }),
+    remediations: t.field({ type: [Remediation], resolve: (a) => a.remediations }),
+    unmatchableProducts: t.exposeStringList('unmatchable', {
+      description: 'Affected products the advisory names without a package URL or CPE: they cannot be matched.',
+    }),
+  }),
+});
+
 builder.prismaObject('ThirdPartyVulnerability', {
-  description: 'A CVE from a feed (NVD API 2.0), as published.',
+  description: "A CVE from a feed (NVD API 2.0) or a supplier's CSAF advisory, as published.",
   select: { id: true },
   fields: (t) => ({
     cveId: t.exposeString('cveId'),
@@ -56,6 +87,12 @@ builder.prismaObject('ThirdPartyVulnerability', {
       resolve: (v) => v.metrics as unknown as SupplierMetric[],
     }),
     references: t.expose('references', { type: 'JSON' }),
+    source: t.exposeString('source', { description: 'NVD, or the supplier whose advisory first named it.' }),
+    supplierAdvisories: t.field({
+      type: [SupplierAdvisory],
+      select: { advisories: true },
+      resolve: (v) => v.advisories as unknown as SupplierAdvisoryEntry[],
+    }),
   }),
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpeKey, parseCpe } from './cpe.ts';
 import { type Configuration, type InventoryItem, matchConfiguration } from './match.ts';
+import { parseVers, versContains } from './vers.ts';
 import { compareVersions, inRange } from './version.ts';
 
 describe('version order', () => {
@@ -155,5 +156,62 @@ describe('configurations against an inventory', () => {
       'jq',
     ]);
     expect(matchConfiguration(onNode, [item('jq', 'cpe:2.3:a:jquery:jquery:3.4.1:*:*:*:*:wordpress:*:*')])).toEqual([]);
+  });
+});
+
+describe('vers ranges (suppliers’ CSAF)', () => {
+  const within = (range: string, version: string) => {
+    const v = parseVers(range);
+    if (!v) throw new Error(`not a vers: ${range}`);
+    return versContains(v, version);
+  };
+
+  it('reads intervals, open ends, equality and exclusions', () => {
+    expect(within('vers:npm/>=1.0.0|<2.0.0', '1.0.0')).toBe(true);
+    expect(within('vers:npm/>=1.0.0|<2.0.0', '1.9.9')).toBe(true);
+    expect(within('vers:npm/>=1.0.0|<2.0.0', '2.0.0')).toBe(false);
+    expect(within('vers:npm/>=1.0.0|<2.0.0', '0.9.0')).toBe(false);
+    expect(within('vers:generic/<=3.0.7', '3.0.7')).toBe(true);
+    expect(within('vers:generic/<=3.0.7', '3.0.8')).toBe(false);
+    expect(within('vers:generic/>1.1.1v', '1.1.1w')).toBe(true);
+    // Two intervals: 1.x before 1.4.2 and 2.x before 2.0.5.
+    const two = 'vers:generic/>=1.0|<1.4.2|>=2.0|<2.0.5';
+    expect(within(two, '1.4.1')).toBe(true);
+    expect(within(two, '1.9')).toBe(false);
+    expect(within(two, '2.0.4')).toBe(true);
+    expect(within(two, '2.0.5')).toBe(false);
+    expect(within('vers:generic/1.2.3|1.2.5', '1.2.5')).toBe(true);
+    expect(within('vers:generic/1.2.3|1.2.5', '1.2.4')).toBe(false);
+    expect(within('vers:generic/!=1.2.4', '1.2.5')).toBe(true);
+    expect(within('vers:generic/>=1.0|!=1.2.4', '1.2.4')).toBe(false);
+    expect(within('vers:deb/*', '0.1')).toBe(true);
+    expect(parseVers('>=1.0')).toBeNull();
+    expect(parseVers('vers:npm/')).toBeNull();
+  });
+
+  it('matches package URL criteria against components by package URL, version or range', () => {
+    const lodash: InventoryItem = { id: 'l', cpe: null, purl: 'pkg:npm/lodash', version: '4.17.20' };
+    const cfg = (criterion: Record<string, string>): Configuration => ({
+      nodes: [{ cpeMatch: [{ vulnerable: true, criteria: 'pkg:npm/lodash', ...criterion }] }],
+    });
+    expect(matchConfiguration(cfg({ vers: 'vers:npm/<4.17.21' }), [lodash])).toEqual(['l']);
+    expect(matchConfiguration(cfg({ vers: 'vers:npm/<4.17.20' }), [lodash])).toEqual([]);
+    expect(matchConfiguration(cfg({ version: '4.17.20' }), [lodash])).toEqual(['l']);
+    expect(matchConfiguration(cfg({ version: '4.17.21' }), [lodash])).toEqual([]);
+    // An unreadable range matches nothing; another package never matches.
+    expect(matchConfiguration(cfg({ vers: '<4.17.21' }), [lodash])).toEqual([]);
+    expect(matchConfiguration(cfg({}), [{ ...lodash, purl: 'pkg:npm/underscore' }])).toEqual([]);
+    // A CPE criterion with a vers range (a supplier that names products by CPE).
+    const byCpe: Configuration = {
+      nodes: [
+        {
+          cpeMatch: [
+            { vulnerable: true, criteria: 'cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*', vers: 'vers:generic/<3.0.8' },
+          ],
+        },
+      ],
+    };
+    expect(matchConfiguration(byCpe, [item('ssl', 'cpe:2.3:a:openssl:openssl:3.0.7:*:*:*:*:*:*:*')])).toEqual(['ssl']);
+    expect(matchConfiguration(byCpe, [item('ssl', 'cpe:2.3:a:openssl:openssl:3.0.8:*:*:*:*:*:*:*')])).toEqual([]);
   });
 });

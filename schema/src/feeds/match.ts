@@ -5,13 +5,26 @@
 // but is not itself affected (the application on an operating system). A
 // configuration applies when it holds and at least one vulnerable criterion
 // matched a component: those components are the affected ones.
-import { type Cpe, cpeAttributesAgree, cpeVersion, parseCpe } from './cpe.ts';
+//
+// Suppliers' CSAF advisories name products by package URL as often as by CPE,
+// with a version or a vers range: such a criterion's `criteria` is the package
+// URL without version ("pkg:npm/lodash", as packageurl-js writes it), matched
+// against the components' package URLs written the same way.
+import { type Cpe, cpeAttributesAgree, cpeKey, cpeVersion, parseCpe } from './cpe.ts';
+import { parseVers, versContains } from './vers.ts';
 import { compareVersions, inRange, type VersionRange } from './version.ts';
 
 export interface CpeCriterion extends VersionRange {
   vulnerable: boolean;
-  /** A CPE 2.3 formatted string; its version is "*" when a range is given. */
+  /**
+   * A CPE 2.3 formatted string (its version "*" when a range is given), or a
+   * package URL without version.
+   */
   criteria: string;
+  /** One version (a package URL criterion's, or a CPE's given apart). */
+  version?: string | null;
+  /** A vers range ("vers:generic/>=1.0|<1.2.3"), as suppliers' CSAF write them. */
+  vers?: string | null;
 }
 
 export interface ConfigNode {
@@ -30,6 +43,8 @@ export interface Configuration {
 export interface InventoryItem {
   id: string;
   cpe: Cpe | null;
+  /** The component's package URL without version (as packageurl-js writes it). */
+  purl?: string | null;
   /** The component's version when its CPE has none. */
   version: string | null;
 }
@@ -39,11 +54,11 @@ export class Inventory {
   private readonly byKey = new Map<string, InventoryItem[]>();
   constructor(readonly items: readonly InventoryItem[]) {
     for (const item of items) {
-      if (!item.cpe) continue;
-      const key = `cpe:${item.cpe.vendor}:${item.cpe.product}`;
-      const list = this.byKey.get(key);
-      if (list) list.push(item);
-      else this.byKey.set(key, [item]);
+      for (const key of itemKeys(item)) {
+        const list = this.byKey.get(key);
+        if (list) list.push(item);
+        else this.byKey.set(key, [item]);
+      }
     }
   }
   withKey(key: string): readonly InventoryItem[] {
@@ -51,23 +66,46 @@ export class Inventory {
   }
 }
 
+/** The keys a component is found by: cpe:vendor:product and its package URL. */
+export function itemKeys(item: InventoryItem): string[] {
+  const keys: string[] = [];
+  if (item.cpe) keys.push(cpeKey(item.cpe));
+  if (item.purl) keys.push(item.purl);
+  return keys;
+}
+
+const isPurl = (criteria: string) => criteria.startsWith('pkg:');
+
 /** Whether one criterion matches one component. */
 export function criterionMatches(c: CpeCriterion, parsed: Cpe | null, item: InventoryItem): boolean {
-  if (!parsed || !item.cpe) return false;
-  if (parsed.vendor !== item.cpe.vendor || parsed.product !== item.cpe.product) return false;
-  if (!cpeAttributesAgree(parsed, item.cpe)) return false;
-  const exact = cpeVersion(parsed);
+  let exact: string | null;
+  let version: string | null;
+  if (isPurl(c.criteria)) {
+    if (!item.purl || item.purl !== c.criteria) return false;
+    exact = c.version ?? null;
+    version = item.version ?? (item.cpe ? cpeVersion(item.cpe) : null);
+  } else {
+    if (!parsed || !item.cpe) return false;
+    if (parsed.vendor !== item.cpe.vendor || parsed.product !== item.cpe.product) return false;
+    if (!cpeAttributesAgree(parsed, item.cpe)) return false;
+    exact = cpeVersion(parsed) ?? c.version ?? null;
+    version = cpeVersion(item.cpe) ?? item.version;
+  }
   const ranged = c.startIncluding || c.startExcluding || c.endIncluding || c.endExcluding;
-  if (!exact && !ranged) return true;
+  const vers = c.vers ? parseVers(c.vers) : null;
+  // A range that cannot be read matches nothing rather than everything.
+  if (c.vers && !vers) return false;
+  if (!exact && !ranged && !vers) return true;
   // A component of unknown version matches only criteria without a version condition.
-  const version = cpeVersion(item.cpe) ?? item.version;
   if (!version) return false;
   if (exact) return compareVersions(version, exact) === 0;
+  if (vers && !versContains(vers, version)) return false;
   return inRange(version, c);
 }
 
 const parsedCache = new Map<string, Cpe | null>();
 function parsedCriterion(criteria: string) {
+  if (isPurl(criteria)) return null;
   let p = parsedCache.get(criteria);
   if (p === undefined) {
     p = parseCpe(criteria);
@@ -88,7 +126,8 @@ export function matchConfiguration(config: Configuration, inventory: Inventory |
     const vulnerable: string[] = [];
     const hits = node.cpeMatch.map((c) => {
       const parsed = parsedCriterion(c.criteria);
-      const candidates = parsed ? index.withKey(`cpe:${parsed.vendor}:${parsed.product}`) : [];
+      const key = criterionKey(c.criteria, parsed);
+      const candidates = key ? index.withKey(key) : [];
       const matched = candidates.filter((item) => criterionMatches(c, parsed, item));
       if (c.vulnerable) vulnerable.push(...matched.map((m) => m.id));
       return matched.length > 0;
@@ -104,13 +143,19 @@ export function matchConfiguration(config: Configuration, inventory: Inventory |
   return [...affected];
 }
 
-/** The vendor:product keys a configuration's criteria name (to find candidate components). */
+function criterionKey(criteria: string, parsed: Cpe | null): string | null {
+  if (isPurl(criteria)) return criteria;
+  return parsed ? cpeKey(parsed) : null;
+}
+
+/** The keys (cpe:vendor:product, package URLs) a configuration's vulnerable criteria name. */
 export function configurationKeys(config: Configuration): string[] {
   const keys = new Set<string>();
   for (const node of config.nodes) {
     for (const c of node.cpeMatch) {
-      const p = parsedCriterion(c.criteria);
-      if (p && c.vulnerable) keys.add(`cpe:${p.vendor}:${p.product}`);
+      if (!c.vulnerable) continue;
+      const key = criterionKey(c.criteria, parsedCriterion(c.criteria));
+      if (key) keys.add(key);
     }
   }
   return [...keys];

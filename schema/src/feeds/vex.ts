@@ -40,9 +40,13 @@ export interface SupplierMetric {
   severity: string | null;
 }
 
-/** The supplier's score shown beside the AVSS: NVD's primary one, newest CVSS version first. */
+/**
+ * The supplier's score shown beside the AVSS: the supplier's own (from its
+ * CSAF advisory, type "Supplier"), else NVD's primary one; newest CVSS version first.
+ */
 export function supplierScore(metrics: readonly SupplierMetric[]): SupplierMetric | null {
-  const rank = (m: SupplierMetric) => (m.type === 'Primary' ? 0 : 10) - Number.parseFloat(m.version);
+  const kind = (m: SupplierMetric) => (m.type === 'Supplier' ? 0 : m.type === 'Primary' ? 10 : 20);
+  const rank = (m: SupplierMetric) => kind(m) - Number.parseFloat(m.version);
   return [...metrics].sort((a, b) => rank(a) - rank(b))[0] ?? null;
 }
 

@@ -1,0 +1,127 @@
+// A CSAF provider's ROLIE feed (CSAF 2.0 §7.1.20: an Atom-like JSON feed whose
+// entries link to advisories, each with its .sha256/.sha512 beside it). Each
+// run imports the entries updated since the newest one imported before (kept
+// per feed URL in the settings), checks each document against its published
+// hash, and imports it as a supplier CSAF advisory. The mark moves only when
+// every entry was read; re-reading is harmless (imports are idempotent).
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Db } from '@psirt/db';
+import { z } from 'zod';
+import { importCsafDocuments } from './csaf.ts';
+import type { ImportSummary } from './nvd.ts';
+
+const link = z.object({ rel: z.string(), href: z.string() });
+export const RolieFeed = z.object({
+  feed: z.object({
+    id: z.string(),
+    title: z.string().optional(),
+    entry: z.array(
+      z.object({
+        id: z.string(),
+        updated: z.string().datetime({ offset: true }),
+        link: z.array(link).default([]),
+        content: z.object({ src: z.string(), type: z.string().optional() }).optional(),
+      }),
+    ),
+  }),
+});
+
+/** Reads a URL: http(s) with fetch, file: from disk (a feed saved with its documents). */
+export type Loader = (url: URL) => Promise<Buffer>;
+
+export function defaultLoader(doFetch: typeof fetch = fetch): Loader {
+  return async (url) => {
+    if (url.protocol === 'file:') return readFile(fileURLToPath(url));
+    const res = await doFetch(url);
+    if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
+    return Buffer.from(await res.arrayBuffer());
+  };
+}
+
+const markKey = (feedUrl: string) => `feeds.rolie:${feedUrl}`;
+
+export interface RolieResult {
+  entries: number;
+  /** Entries not newer than the last run's. */
+  alreadySeen: number;
+}
+
+export async function importRolieFeed(
+  db: Db,
+  feedUrl: URL,
+  options: {
+    summary: ImportSummary;
+    load?: Loader;
+    /** The feed, when already read. */
+    feed?: unknown;
+    /** Called once the feed is read, then after each entry. */
+    progress?: (done: number, total: number) => void;
+  },
+): Promise<RolieResult> {
+  const load = options.load ?? defaultLoader();
+  const { summary } = options;
+  const parsed = RolieFeed.safeParse(options.feed ?? JSON.parse((await load(feedUrl)).toString('utf8')));
+  if (!parsed.success) throw new Error(`${feedUrl.href}: not a ROLIE feed of CSAF documents (no "feed.entry" list)`);
+  const mark = await db.setting.findUnique({ where: { key: markKey(feedUrl.href) } });
+  const since = typeof mark?.value === 'string' ? mark.value : null;
+  const entries = parsed.data.feed.entry;
+  const fresh = entries.filter((e) => !since || new Date(e.updated).toISOString() > since);
+  let newest = since;
+  let complete = true;
+  options.progress?.(0, fresh.length);
+  for (const [i, e] of fresh.entries()) {
+    const href = e.content?.src ?? e.link.find((l) => l.rel === 'self')?.href;
+    try {
+      const problem = await importEntry(db, feedUrl, load, href, e.link, summary);
+      // A document that fails its hash or is not JSON is not retried until its entry changes.
+      if (problem) summary.skipped.push({ id: e.id, reason: problem });
+      const updated = new Date(e.updated).toISOString();
+      if (!newest || updated > newest) newest = updated;
+    } catch (error) {
+      // Unreachable now: reported, and asked again next run.
+      complete = false;
+      summary.skipped.push({ id: e.id, reason: `${href ?? e.id}: ${(error as Error).message}` });
+    }
+    options.progress?.(i + 1, fresh.length);
+  }
+  if (complete && newest && newest !== since) {
+    await db.setting.upsert({
+      where: { key: markKey(feedUrl.href) },
+      create: { key: markKey(feedUrl.href), value: newest },
+      update: { value: newest },
+    });
+  }
+  return { entries: entries.length, alreadySeen: entries.length - fresh.length };
+}
+
+/** Imports one entry's document; answers why it was not imported, if so. */
+async function importEntry(
+  db: Db,
+  feedUrl: URL,
+  load: Loader,
+  href: string | undefined,
+  links: readonly z.infer<typeof link>[],
+  summary: ImportSummary,
+): Promise<string | null> {
+  if (!href) return 'the entry links to no document';
+  const docUrl = new URL(href, feedUrl);
+  const body = await load(docUrl);
+  const hash = links.find((l) => l.rel === 'hash');
+  if (hash) {
+    const algorithm = hash.href.endsWith('.sha512') ? 'sha512' : 'sha256';
+    const published = (await load(new URL(hash.href, feedUrl))).toString('utf8').trim().split(/\s+/)[0];
+    if (published?.toLowerCase() !== createHash(algorithm).update(body).digest('hex')) {
+      return `${docUrl.href}: the document does not match its ${algorithm}`;
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    return `${docUrl.href}: ${(error as Error).message}`;
+  }
+  await importCsafDocuments(db, [{ name: docUrl.href, json }], { summary });
+  return null;
+}

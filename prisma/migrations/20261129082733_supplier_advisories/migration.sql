@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "third_party_vulnerability" ADD COLUMN     "advisories" JSONB NOT NULL DEFAULT '[]';

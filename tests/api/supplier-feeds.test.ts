@@ -1,0 +1,226 @@
+// Suppliers' CSAF 2.0 advisories (fixtures in tests/fixtures/csaf): read from
+// a provider's ROLIE feed over real HTTP (hashes checked, incremental) and
+// from files, validated with the CSAF validator library, their product trees
+// matched by package URL and CPE with vers and free-text ranges, and kept
+// beside NVD's record of the same CVE.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importFeedSources, importNvdRecords, importSbom, loadFeed, recordsOf } from '@psirt/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { dialect } from '../support/db.ts';
+import { makeWorld, type World } from '../support/world.ts';
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+const file = (name: string) => path.join(fixtures, name);
+const json = (name: string) => JSON.parse(readFileSync(file(name), 'utf8')) as unknown;
+const ADVISORY = 'csaf/acme-sa-2026-001.json';
+
+let app: TestApp;
+let w: World;
+beforeAll(async () => {
+  app = await startTestApp();
+  w = await makeWorld(app);
+  await importSbom(app.db.prisma, 'rtu', '2.1', json('sbom/rtu-2.1.cdx.json'));
+  await importSbom(app.db.prisma, 'gateway', '4.3.0', json('sbom/gateway-4.3.0.cdx.json'));
+  // NVD knows CVE-2023-44487 already; the supplier's advisory adds its own word.
+  await importNvdRecords(app.db.prisma, recordsOf(json('nvd/page-1.json'), 'page-1.json'));
+});
+afterAll(() => app?.[Symbol.asyncDispose]());
+
+async function assessments() {
+  const rows = await app.db.prisma.componentAssessment.findMany({
+    select: {
+      vulnerability: { select: { cveId: true } },
+      component: { select: { name: true, version: true, productVersion: { select: { version: true } } } },
+      product: { select: { key: true } },
+    },
+  });
+  return rows
+    .map(
+      (r) =>
+        `${r.product.key} ${r.component.productVersion.version}: ${r.component.name} ${r.component.version} ${r.vulnerability.cveId}`,
+    )
+    .sort();
+}
+
+describe(`suppliers’ CSAF advisories (${dialect})`, () => {
+  it('reads a provider’s ROLIE feed: new entries only, each checked against its published hash', async () => {
+    const body = readFileSync(file(ADVISORY));
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const fetched: string[] = [];
+    const routes: Record<string, () => [number, string | Buffer]> = {
+      '/.well-known/csaf/white/feed-tlp-white.json': () => [
+        200,
+        JSON.stringify({
+          feed: {
+            id: 'acme-embedded-csaf-feed-tlp-white',
+            title: 'ACME Embedded CSAF feed (TLP:WHITE)',
+            link: [{ rel: 'self', href: '/.well-known/csaf/white/feed-tlp-white.json' }],
+            updated: '2026-03-09T09:00:00Z',
+            entry: [
+              {
+                id: 'ACME-SA-2026-001',
+                title: 'ACME Modbus stack and ACME TLS',
+                link: [
+                  { rel: 'self', href: '2026/acme-sa-2026-001.json' },
+                  { rel: 'hash', href: '2026/acme-sa-2026-001.json.sha256' },
+                ],
+                published: '2026-03-02T09:00:00Z',
+                updated: '2026-03-09T09:00:00Z',
+                content: { type: 'application/json', src: '2026/acme-sa-2026-001.json' },
+                format: { schema: 'https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json', version: '2.0' },
+              },
+              {
+                id: 'ACME-SA-2026-000',
+                title: 'Tampered in transit',
+                link: [
+                  { rel: 'self', href: '2026/acme-sa-2026-000.json' },
+                  { rel: 'hash', href: '2026/acme-sa-2026-000.json.sha256' },
+                ],
+                updated: '2026-02-01T09:00:00Z',
+                content: { type: 'application/json', src: '2026/acme-sa-2026-000.json' },
+              },
+            ],
+          },
+        }),
+      ],
+      '/.well-known/csaf/white/2026/acme-sa-2026-001.json': () => [200, body],
+      '/.well-known/csaf/white/2026/acme-sa-2026-001.json.sha256': () => [200, `${sha256}  acme-sa-2026-001.json\n`],
+      '/.well-known/csaf/white/2026/acme-sa-2026-000.json': () => [200, body],
+      '/.well-known/csaf/white/2026/acme-sa-2026-000.json.sha256': () => [200, `${'0'.repeat(64)}\n`],
+    };
+    const server = createServer((req, res) => {
+      const route = routes[req.url ?? ''];
+      fetched.push(req.url ?? '');
+      const [status, content] = route ? route() : [404, 'not found'];
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(content);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const feed = await loadFeed(`${origin}/.well-known/csaf/white/feed-tlp-white.json`);
+      expect(feed.kind).toBe('rolie');
+      const first = await importFeedSources(app.db.prisma, [feed], { live: app.live });
+      expect(first).toMatchObject({ new: 2, updated: 1, unchanged: 0 });
+      expect(first.skipped).toEqual([
+        {
+          id: `${origin}/.well-known/csaf/white/2026/acme-sa-2026-001.json`,
+          reason: '1 vulnerability(ies) without a CVE id',
+        },
+        {
+          id: 'ACME-SA-2026-000',
+          reason: `${origin}/.well-known/csaf/white/2026/acme-sa-2026-000.json: the document does not match its sha256`,
+        },
+      ]);
+      // Matched by package URL with a vers range, and by CPE with a free-text range ("< 1.4.2"); the fixed
+      // versions in the gateway 4.3.0 are not affected.
+      expect(first.matched).toMatchObject({ matches: 3, created: 3 });
+      expect(await assessments()).toEqual([
+        'rtu 2.1: acme-modbus 2.3.1 CVE-2023-44487',
+        'rtu 2.1: acme-modbus 2.3.1 CVE-2026-10001',
+        'rtu 2.1: acme-tls 1.4.1 CVE-2026-10002',
+      ]);
+
+      // The next run fetches the feed only: nothing in it is newer than what was read.
+      fetched.length = 0;
+      const second = await importFeedSources(app.db.prisma, [await loadFeed(feed.name)]);
+      expect(second).toMatchObject({ new: 0, updated: 0, unchanged: 0, skipped: [] });
+      expect(fetched).toEqual(['/.well-known/csaf/white/feed-tlp-white.json']);
+
+      // An unreachable feed is reported, not thrown: what other sources brought is still matched.
+      const gone = await importFeedSources(app.db.prisma, [
+        { kind: 'rolie', name: 'gone', url: new URL(`${origin}/gone.json`) },
+      ]);
+      expect(gone.skipped).toEqual([{ id: 'gone', reason: 'HTTP 404 Not Found' }]);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('takes advisory files: an invalid one is refused with the validator’s reasons, a known one changes nothing', async () => {
+    const sources = await Promise.all(
+      [ADVISORY, 'csaf/acme-sa-2026-002-invalid.json'].map((name) => loadFeed(file(name))),
+    );
+    expect(sources.map((s) => s.kind)).toEqual(['csaf', 'csaf']);
+    const r = await importFeedSources(app.db.prisma, sources);
+    expect(r).toMatchObject({ new: 0, updated: 0, unchanged: 3 });
+    expect(r.skipped[1]).toEqual({
+      id: file('csaf/acme-sa-2026-002-invalid.json'),
+      reason:
+        'not a valid CSAF 2.0 document: mandatoryTest_6_1_1: /vulnerabilities/0/product_status/known_affected/1 definition of product id missing',
+    });
+    expect(await app.db.prisma.thirdPartyVulnerability.count({ where: { cveId: 'CVE-2026-10003' } })).toBe(0);
+    await expect(loadFeed(file('sbom/rtu-2.1.cdx.json'))).rejects.toThrow(
+      'rtu-2.1.cdx.json: neither an NVD CVE API 2.0 page, a CSAF 2.0 document nor a ROLIE feed',
+    );
+  });
+
+  it('keeps the supplier’s word beside NVD’s, through NVD updates, and shows both', async () => {
+    // NVD changes its record of CVE-2023-44487: the supplier's advisory, score and criteria stay.
+    const [rapid] = recordsOf(json('nvd/page-1.json'), 'page-1.json').filter(
+      (r) => (r as { id: string }).id === 'CVE-2023-44487',
+    ) as Record<string, unknown>[];
+    const updated = await importNvdRecords(app.db.prisma, [
+      { ...rapid, lastModified: '2026-04-01T00:00:00.000', vulnStatus: 'Modified' },
+    ]);
+    expect(updated).toMatchObject({ updated: 1 });
+    const criteria = await app.db.prisma.vulnerabilityCriterion.findMany({
+      where: { vulnerability: { cveId: 'CVE-2023-44487' } },
+      select: { key: true },
+    });
+    expect(criteria.map((c) => c.key).sort()).toEqual([
+      'cpe:apache:http_server',
+      'cpe:f5:nginx',
+      'pkg:generic/acme/acme-modbus',
+    ]);
+
+    const r = await w.gridPrime.gql(`{ componentAssessments(first: 10) { edges { node {
+      vulnerability { cveId source knownExploited supplierAdvisories { publisher trackingId version
+        releaseDate remediations { category url } unmatchableProducts } }
+      supplierCvss { source type baseScore } } } } }`);
+    expect(r.errors).toBeUndefined();
+    const nodes = r.data?.componentAssessments.edges.map((e: { node: unknown }) => e.node);
+    // Known-exploited first; the supplier's own score is the one shown beside the AVSS.
+    expect(nodes.map((n: { vulnerability: { cveId: string } }) => n.vulnerability.cveId).sort()).toEqual([
+      'CVE-2023-44487',
+      'CVE-2026-10001',
+      'CVE-2026-10002',
+    ]);
+    expect(nodes[0]).toMatchObject({
+      vulnerability: { source: 'NVD', knownExploited: true },
+      supplierCvss: { source: 'ACME Embedded', type: 'Supplier', baseScore: 6.5 },
+    });
+    expect(nodes.find((n: { vulnerability: { cveId: string } }) => n.vulnerability.cveId === 'CVE-2026-10001')).toEqual(
+      {
+        vulnerability: {
+          cveId: 'CVE-2026-10001',
+          source: 'ACME Embedded',
+          knownExploited: false,
+          supplierAdvisories: [
+            {
+              publisher: 'ACME Embedded',
+              trackingId: 'ACME-SA-2026-001',
+              version: '2',
+              releaseDate: '2026-03-09T09:00:00.000Z',
+              remediations: [
+                { category: 'vendor_fix', url: 'https://downloads.acme-embedded.example/modbus/2.3.4/' },
+                { category: 'workaround', url: null },
+              ],
+              unmatchableProducts: ['ACME Config Tool 5.1'],
+            },
+          ],
+        },
+        supplierCvss: { source: 'ACME Embedded', type: 'Supplier', baseScore: 9.8 },
+      },
+    );
+    // The building line answers for neither product: it sees none of it.
+    const other = await w.buildingPrime.gql('{ componentAssessments(first: 10) { totalCount } }');
+    expect(other.data?.componentAssessments.totalCount).toBe(0);
+  });
+});
