@@ -63,11 +63,18 @@ export function caseVisibility(viewer: Viewer): Prisma.AnalysisCaseWhereInput {
 }
 
 /**
- * The third-party CVE assessments a viewer may read and assess: all for the
- * PSIRT; those of their product lines' products for its Primes and
+ * The third-party CVE assessments a viewer may read: all for the PSIRT and
+ * the Slack bot (which announces new matches where the PSIRT subscribed
+ * channels); those of their product lines' products for its Primes and
  * Specialists. Which products a CVE affects is confidential until disclosed.
  */
 export function assessmentVisibility(viewer: Viewer): Prisma.ComponentAssessmentWhereInput {
+  if (readsAllCases(viewer)) return {};
+  return assessableAssessments(viewer);
+}
+
+/** The assessments a viewer may change: the PSIRT all, a product line's staff theirs; the bot none. */
+export function assessableAssessments(viewer: Viewer): Prisma.ComponentAssessmentWhereInput {
   if (isPsirt(viewer)) return {};
   if (viewer.kind === 'user') return { product: answerableProducts(viewer) };
   return NOTHING;

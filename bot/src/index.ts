@@ -258,7 +258,10 @@ export function createBot(options: BotOptions): Bot {
       try {
         await reaction.run(event, { api: botApi, post, conversation, channels: options.channels ?? {} });
       } catch (error) {
-        log.error({ err: error, event: event.kind, id: event.publicId }, 'chat-ops reaction failed');
+        log.error(
+          { err: error, event: event.kind, id: 'publicId' in event ? event.publicId : undefined },
+          'chat-ops reaction failed',
+        );
       }
     }
   }
@@ -319,6 +322,35 @@ export function createBot(options: BotOptions): Bot {
           },
         );
       }
+      if (reactions.some((r) => r.on === 'assessment')) {
+        live.subscribe<{ assessmentsMatched: { assessments: AssessmentPayload[] } }>(
+          {
+            query: `subscription { assessmentsMatched { assessments {
+              product { key } component { name version productVersion }
+              vulnerability { cveId knownExploited } supplierCvss { baseScore severity }
+            } } }`,
+          },
+          {
+            next: ({ data }) => {
+              const a = data?.assessmentsMatched.assessments;
+              if (!a?.length) return;
+              void react({
+                kind: 'assessment',
+                matches: a.map((m) => ({
+                  cveId: m.vulnerability.cveId,
+                  knownExploited: m.vulnerability.knownExploited,
+                  product: m.product.key,
+                  productVersion: m.component.productVersion,
+                  component: { name: m.component.name, version: m.component.version },
+                  supplierCvss: m.supplierCvss,
+                })),
+              });
+            },
+            error: (error) => log.error({ err: error }, 'the bot’s third-party match subscription failed'),
+            complete: () => {},
+          },
+        );
+      }
       live.subscribe<{
         advisoryChanged: { type: string; advisory: { publicId: string; title: string; state: string } };
       }>(
@@ -366,6 +398,13 @@ interface CaseUpdate {
   severityScore: number | null;
   embargoUntil: string | null;
   impacts: { product: { key: string } }[];
+}
+
+interface AssessmentPayload {
+  product: { key: string };
+  component: { name: string; version: string | null; productVersion: string };
+  vulnerability: { cveId: string; knownExploited: boolean };
+  supplierCvss: { baseScore: number; severity: string | null } | null;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

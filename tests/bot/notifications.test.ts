@@ -2,7 +2,12 @@
 // filters (products, minimum severity); the bot, hearing case changes over
 // its live subscription, announces changes of state or severity there —
 // embargoed cases only in a private channel set aside for them, and never
-// with a reporter's identity.
+// with a reporter's identity. New third-party CVE matches go to the channels
+// subscribed to their products, one message per import.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importNvdRecords, importSbom, matchInventory, recordsOf } from '@psirt/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialect } from '../support/db.ts';
 import { type SlackWorld, startSlackWorld } from '../support/slack.ts';
@@ -11,8 +16,8 @@ import { openCase } from '../support/world.ts';
 let s: SlackWorld;
 
 beforeAll(async () => {
-  // The bot listens to case and advisory changes.
-  s = await startSlackWorld({ links: { analyst: 'UANALYST1', gridPrime: 'UGRIDPRIME' }, botListeners: 2 });
+  // The bot listens to case and advisory changes, and to new third-party matches.
+  s = await startSlackWorld({ links: { analyst: 'UANALYST1', gridPrime: 'UGRIDPRIME' }, botListeners: 3 });
 });
 afterAll(() => s?.[Symbol.asyncDispose]());
 
@@ -83,5 +88,46 @@ describe(`case notifications in Slack (${dialect})`, () => {
 
     // The reporter (confidential) is never named in Slack.
     for (const c of s.slack.calls) expect(JSON.stringify(c.body)).not.toContain('Rhea Reporter');
+  });
+});
+
+const fixture = (name: string) =>
+  JSON.parse(
+    readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', name), 'utf8'),
+  ) as unknown;
+
+describe(`third-party matches in Slack (${dialect})`, () => {
+  it('tells the channels subscribed to the products, known-exploited first, in one message per import', async () => {
+    // The subscriptions of the test before: CPUBLIC01 the gateway at HIGH or more; CPRIVEMB1 everything.
+    const db = s.app.db.prisma;
+    await importSbom(db, 'gateway', '4.2.0', fixture('sbom/gateway-4.2.0.cdx.json'));
+    await importSbom(db, 'rtu', '2.0', fixture('sbom/rtu-2.0.cdx.json'));
+    const before = s.slack.calls.length;
+    const imported = await importNvdRecords(db, recordsOf(fixture('nvd/page-1.json'), 'page-1.json'));
+    await matchInventory(db, { vulnerabilityIds: imported.changed }, { live: s.app.live });
+    const matchPosts = (channel: string) => posts(channel).filter((t) => t.includes('third-party CVE match'));
+    await until('the matches in the private channel', () => matchPosts('CPRIVEMB1').length > 0);
+    await until('the gateway channel', () => matchPosts('CPUBLIC01').length > 0);
+    expect(matchPosts('CPRIVEMB1')).toEqual([
+      [
+        "*4 new third-party CVE matches* (2 known exploited) — to assess in the products' inventories",
+        '• :rotating_light: *CVE-2023-44487* (known exploited) — gateway 4.2.0 · nginx 1.25.1 · supplier CVSS 7.5 HIGH',
+        '• :rotating_light: *CVE-2023-44487* (known exploited) — rtu 2.0 · apache/httpd 2.4.57 · supplier CVSS 7.5 HIGH',
+        '• *CVE-2023-0286* — gateway 4.2.0 · openssl 3.0.7 · supplier CVSS 7.4 HIGH',
+        '• *CVE-2024-31497* — rtu 2.0 · putty 0.79',
+      ].join('\n'),
+    ]);
+    // Only the gateway's, HIGH or more, in the gateway channel.
+    expect(matchPosts('CPUBLIC01')).toEqual([
+      [
+        "*2 new third-party CVE matches* (1 known exploited) — to assess in the products' inventories",
+        '• :rotating_light: *CVE-2023-44487* (known exploited) — gateway 4.2.0 · nginx 1.25.1 · supplier CVSS 7.5 HIGH',
+        '• *CVE-2023-0286* — gateway 4.2.0 · openssl 3.0.7 · supplier CVSS 7.4 HIGH',
+      ].join('\n'),
+    ]);
+    // Matching again finds nothing new: nothing more is said.
+    await matchInventory(db, {}, { live: s.app.live });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage')).toHaveLength(2);
   });
 });

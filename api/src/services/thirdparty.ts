@@ -16,7 +16,14 @@ import {
   type VexMeta,
 } from '@psirt/schema';
 import { z } from 'zod';
-import { answerableProducts, assessmentVisibility, PSIRT_ROLES, requireRole, requireUser } from '../access.ts';
+import {
+  answerableProducts,
+  assessableAssessments,
+  assessmentVisibility,
+  PSIRT_ROLES,
+  requireRole,
+  requireUser,
+} from '../access.ts';
 import type { Context } from '../context.ts';
 import { matchInventory } from '../feeds/match.ts';
 import { importSbom } from '../feeds/sbom.ts';
@@ -53,11 +60,15 @@ export const AssessInput = z
     }
   });
 
-/** The assessments named (node ids or UUIDs), all visible to the viewer, in one query; else NOT_FOUND naming the first missing. */
-async function visibleAssessments(ctx: Context, refs: readonly string[]) {
+/**
+ * The assessments named (node ids or UUIDs), all visible to the viewer (or,
+ * `forChange`, all the viewer may change), in one query; else NOT_FOUND naming the first missing.
+ */
+async function visibleAssessments(ctx: Context, refs: readonly string[], forChange = false) {
   const ids = refs.map((ref) => decodeId(ref, 'ComponentAssessment'));
+  const allowed = forChange ? assessableAssessments(ctx.viewer) : assessmentVisibility(ctx.viewer);
   const found = await ctx.db.componentAssessment.findMany({
-    where: { AND: [{ id: { in: ids.filter((id): id is string => id !== null) } }, assessmentVisibility(ctx.viewer)] },
+    where: { AND: [{ id: { in: ids.filter((id): id is string => id !== null) } }, allowed] },
     select: { id: true, productId: true, state: true, vulnerability: { select: { cveId: true } } },
   });
   const missing = refs.find((_, i) => !found.some((f) => f.id === ids[i]));
@@ -69,7 +80,7 @@ async function visibleAssessments(ctx: Context, refs: readonly string[]) {
 export async function assessComponent(ctx: Context, raw: z.input<typeof AssessInput>) {
   requireUser(ctx);
   const input = parseInput(AssessInput, raw);
-  const one = await visibleAssessments(ctx, [input.id]);
+  const one = await visibleAssessments(ctx, [input.id], true);
   const a = one[0] as (typeof one)[number]; // visibleAssessments throws unless it found it
   const avss = input.avssVector
     ? (() => {

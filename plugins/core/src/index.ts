@@ -1,7 +1,14 @@
 // The built-in chat-ops commands. Each is a thin client of the GraphQL API:
 // it parses its arguments, asks the API as the Slack user, and says what
 // happened. The API decides who may do what.
-import { type CommandContext, definePlugin, type PsirtApi, type Reply, UsageError } from '@psirt/plugin-sdk';
+import {
+  type CommandContext,
+  definePlugin,
+  type PsirtApi,
+  type Reply,
+  type ThirdPartyMatch,
+  UsageError,
+} from '@psirt/plugin-sdk';
 import { SEVERITIES, type Severity, severitiesAtLeast } from '@psirt/schema';
 
 const VAR = /^VAR-\d{4}-\d{4,}$/i;
@@ -58,6 +65,25 @@ interface ChannelSub {
 const isSeverity = (s: string): s is Severity => (SEVERITIES as readonly string[]).includes(s);
 const atLeast = (severity: string | null, min: string) =>
   severity !== null && isSeverity(min) && (severitiesAtLeast(min) as string[]).includes(severity);
+
+const SHOWN_MATCHES = 10;
+
+/** New third-party matches as one message: a line each, the first ten, known-exploited first. */
+export function matchesMessage(matches: readonly ThirdPartyMatch[]): Reply {
+  const kev = matches.filter((m) => m.knownExploited).length;
+  const head = `*${matches.length} new third-party CVE match${matches.length === 1 ? '' : 'es'}*${
+    kev ? ` (${kev} known exploited)` : ''
+  } — to assess in the products' inventories`;
+  const lines = matches.slice(0, SHOWN_MATCHES).map((m) => {
+    const score = m.supplierCvss
+      ? ` · supplier CVSS ${m.supplierCvss.baseScore.toFixed(1)}${m.supplierCvss.severity ? ` ${m.supplierCvss.severity}` : ''}`
+      : '';
+    const component = `${m.component.name}${m.component.version ? ` ${m.component.version}` : ''}`;
+    return `• ${m.knownExploited ? ':rotating_light: ' : ''}*${m.cveId}*${m.knownExploited ? ' (known exploited)' : ''} — ${m.product} ${m.productVersion} · ${component}${score}`;
+  });
+  const more = matches.length > SHOWN_MATCHES ? [`… and ${matches.length - SHOWN_MATCHES} more`] : [];
+  return { text: [head, ...lines, ...more].join('\n') };
+}
 
 /** What each case looked like when last announced (state and severity), per bot process. */
 const lastSeen = new Map<string, string>();
@@ -170,6 +196,26 @@ export default definePlugin({
           if (s.products.length && !event.products.some((p) => s.products.includes(p))) continue;
           if (s.minSeverity && !atLeast(event.severity, s.minSeverity)) continue;
           await ctx.post(s.channelId, { text });
+        }
+      },
+    },
+    {
+      // New third-party CVE matches, to the channels subscribed to those products: one message per
+      // channel for each batch the matcher records (up to 1,000 CVEs), known-exploited first.
+      on: 'assessment',
+      async run(event, ctx) {
+        if (event.kind !== 'assessment') return;
+        const { slackChannelSubscriptions: subs } = await ctx.api.gql<{ slackChannelSubscriptions: ChannelSub[] }>(
+          '{ slackChannelSubscriptions { channelId products minSeverity embargoed } }',
+        );
+        for (const s of subs) {
+          const matches = event.matches.filter(
+            (m) =>
+              (!s.products.length || s.products.includes(m.product)) &&
+              // Known-exploited matches pass any severity threshold.
+              (!s.minSeverity || m.knownExploited || atLeast(m.supplierCvss?.severity ?? null, s.minSeverity)),
+          );
+          if (matches.length) await ctx.post(s.channelId, matchesMessage(matches));
         }
       },
     },

@@ -100,7 +100,24 @@ export type LiveEvent =
       embargoed: boolean;
       /** Keys of the products it concerns. */
       products: string[];
+    }
+  | {
+      /** Third-party CVEs newly matched to the products' components (one import's worth), known-exploited first. */
+      kind: 'assessment';
+      matches: ThirdPartyMatch[];
     };
+
+/** A third-party CVE matched to a component of a product version. */
+export interface ThirdPartyMatch {
+  cveId: string;
+  knownExploited: boolean;
+  /** The product's key. */
+  product: string;
+  productVersion: string;
+  component: { name: string; version: string | null };
+  /** The supplier's CVSS (their advisory's, else NVD's primary), when published. */
+  supplierCvss: { baseScore: number; severity: string | null } | null;
+}
 
 /** The Slack channels the platform is configured with (ids), where set. */
 export interface Channels {
