@@ -1,8 +1,10 @@
 // The `psirt` command-line tool. Each command is small and says what it did;
 // failures print one clear line (no stack trace) and exit non-zero.
 
+// Each command loads what it needs when it runs (await import): the server's
+// module graph takes seconds to load, and `--help`, `db status` or `token
+// create` should not wait for it.
 import { readFileSync } from 'node:fs';
-import { startStandaloneBot } from '@psirt/bot/standalone';
 import {
   appendAudit,
   applyMigrations,
@@ -19,17 +21,9 @@ import {
 import { DomainError, isRole, isUuid, NIL_UUID, ROLES, type Role } from '@psirt/schema';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadPlugins } from './chatops.ts';
 import { type ApiConfig, botConfigFromEnv, ConfigError, configFromEnv, keyPolicy } from './config.ts';
-import { syncNvd } from './feeds/fetch.ts';
-import { matchInventory } from './feeds/match.ts';
-import { importSbom } from './feeds/sbom.ts';
-import { importFeedSources, loadFeed } from './feeds/sources.ts';
-import { type IntakeResult, processMail, receiveMail } from './intake/mail.ts';
+import type { IntakeDeps, IntakeResult } from './intake/mail.ts';
 import { createLogger } from './logger.ts';
-import { banner, startPlatform } from './main.ts';
-import { currentPublicKey, generatePsirtKey, importPsirtKey } from './services/keys.ts';
-import { productVex } from './services/thirdparty.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -67,6 +61,7 @@ program
     });
     if (!opts.demo) config.demo = false;
     const log = createLogger(config.logLevel);
+    const { banner, startPlatform } = await import('./main.ts');
     const platform = await startPlatform(config, log);
     process.stderr.write(banner(platform, describeDatabase(config.database)));
     let signals = 0;
@@ -103,7 +98,11 @@ db.command('migrate')
 
 db.command('status')
   .description('Show applied, pending, failed and edited migrations; exit 1 unless up to date')
-  .action(() =>
+  .option(
+    '--schema',
+    'also check that prisma/schema.prisma has no changes without a migration (for developers; slower: it builds a scratch database)',
+  )
+  .action((opts: { schema?: boolean }) =>
     withDatabase(async (database, config) => {
       const s = await migrationStatus(database.adapter);
       out(`database: ${describeDatabase(config.database)}`);
@@ -118,7 +117,7 @@ db.command('status')
         out(`  ${m}  ${state}`);
       }
       for (const m of s.unknown) out(`  ${m}  applied, but not in prisma/migrations (newer code?)`);
-      const drift = await pendingSchemaChange();
+      const drift = opts.schema ? await pendingSchemaChange() : null;
       if (drift) out('schema.prisma has changes with no migration: run `npm run db:diff -- --name <name>`');
       out(s.upToDate ? 'up to date' : 'NOT up to date: run `npm run db:migrate`');
       process.exitCode = s.upToDate && !drift ? 0 : 1;
@@ -224,6 +223,8 @@ program
   .action(async (opts: { port?: number; host?: string }) => {
     const env = botConfigFromEnv(process.env);
     const log = createLogger((process.env.LOG_LEVEL as 'info' | undefined) ?? 'info');
+    const { startStandaloneBot } = await import('@psirt/bot/standalone');
+    const { loadPlugins } = await import('./chatops.ts');
     const running = await startStandaloneBot({
       ...env,
       port: opts.port ?? env.port,
@@ -250,6 +251,7 @@ keys
   .description('Print the current public key and its fingerprint.')
   .action(() =>
     withDatabase(async ({ prisma }) => {
+      const { currentPublicKey } = await import('./services/keys.ts');
       const key = await currentPublicKey(prisma);
       if (!key)
         throw new DomainError('NOT_FOUND', 'no PSIRT key yet: psirt keys generate, or psirt keys import <file>');
@@ -263,6 +265,7 @@ keys
   .description('Generate a new key and make it current; the previous one keeps decrypting for PSIRT_KEY_OVERLAP_DAYS.')
   .action(() =>
     withDatabase(async ({ prisma }, config) => {
+      const { generatePsirtKey } = await import('./services/keys.ts');
       const key = await generatePsirtKey(prisma, keyPolicy(config));
       out(`generated ${key.fingerprint}; it is now the current key`);
     }),
@@ -283,6 +286,7 @@ keys
         }
       };
       const secret = opts.passphraseFile ? read(opts.passphraseFile).trim() : undefined;
+      const { importPsirtKey } = await import('./services/keys.ts');
       const key = await importPsirtKey(prisma, read(file), secret, keyPolicy(config));
       out(`imported ${key.fingerprint}; it is now the current key`);
     }),
@@ -306,6 +310,7 @@ intake
     if (raw.length === 0) throw new DomainError('VALIDATION', 'no mail on standard input (pipe one in, or --file)');
     try {
       await withDatabase(async ({ prisma }, config) => {
+        const { receiveMail } = await import('./intake/mail.ts');
         const r = await receiveMail(intakeDeps(prisma, config), raw, 'CLI');
         out(describeIntake(r));
       });
@@ -365,6 +370,7 @@ intake
       if (id && !isUuid(id)) throw new DomainError('VALIDATION', `not a mail id: ${id}`);
       let done = 0;
       for (const mailId of ids) {
+        const { processMail } = await import('./intake/mail.ts');
         const r = await processMail(deps, mailId);
         done += 1;
         out(`${mailId}: ${describeIntake(r)}${ids.length > 1 ? `  (${done}/${ids.length})` : ''}`);
@@ -373,7 +379,7 @@ intake
     }),
   );
 
-function intakeDeps(prisma: Database['prisma'], config: ApiConfig) {
+function intakeDeps(prisma: Database['prisma'], config: ApiConfig): IntakeDeps {
   return {
     db: prisma,
     now: () => new Date(),
@@ -421,6 +427,7 @@ feeds
       const only = inputs.length === 1 ? (inputs[0] as string) : null;
       if (only && /^https?:\/\//.test(only) && !/\.json$/i.test(new URL(only).pathname)) {
         let bar: ReturnType<typeof progressBar> | undefined;
+        const { syncNvd } = await import('./feeds/fetch.ts');
         const r = await syncNvd(prisma, { baseUrl: only, apiKey: config.feeds.nvd?.apiKey }, new Date(), {
           progress: (done, total) => {
             bar ??= progressBar('records', total);
@@ -437,6 +444,7 @@ feeds
         );
         return;
       }
+      const { importFeedSources, loadFeed } = await import('./feeds/sources.ts');
       const sources = [];
       for (const input of inputs) {
         try {
@@ -489,6 +497,8 @@ sbom
       } catch (error) {
         throw new DomainError('VALIDATION', `${file}: ${(error as Error).message}`);
       }
+      const { importSbom } = await import('./feeds/sbom.ts');
+      const { matchInventory } = await import('./feeds/match.ts');
       const r = await importSbom(prisma, opts.product, opts.productVersion, json);
       out(`${opts.product} ${opts.productVersion}: ${r.added} added, ${r.kept} kept, ${r.removed} removed`);
       const matched = await matchInventory(prisma, { productVersionIds: [r.productVersionId] });
@@ -509,6 +519,7 @@ vex
   .action((opts: { product: string; format: 'csaf' | 'cyclonedx'; tlp: 'WHITE' | 'GREEN' | 'AMBER' | 'RED' }) =>
     withDatabase(async ({ prisma }, config) => {
       // The command line is the operator's: it reads every assessment, as the PSIRT does.
+      const { productVex } = await import('./services/thirdparty.ts');
       const doc = await productVex(
         {
           db: prisma,

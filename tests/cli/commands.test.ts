@@ -128,7 +128,8 @@ describe(`psirt CLI (${dialect})`, () => {
     } finally {
       expect(await restarted.stop()).toBe(0);
     }
-  });
+    // Some twenty process starts, a key generation and two server starts: slow on a busy 2-core machine.
+  }, 300_000);
 
   it('takes piped mail: a VSR; what it cannot read waits in the quarantine; no database means try again later', async () => {
     // The database was migrated and keyed by the test before.
