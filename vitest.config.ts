@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // One copy of graphql: vite would take its ESM entry while the packages Node
@@ -9,6 +10,10 @@ const graphqlMain = createRequire(new URL('./api/package.json', import.meta.url)
 // One root config; each package is a project. Integration suites live in tests/.
 export default defineConfig({
   test: {
+    // Vitest's default is one worker less than the cores: one file at a time on
+    // a 2-core machine, where the end-to-end files mostly wait on child
+    // processes, databases and sockets. Two at a time cut the PGlite suite by a third.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       { test: { name: 'schema', root: 'schema', include: ['src/**/*.test.ts'] } },
       { test: { name: 'db', root: 'prisma', include: ['src/**/*.test.ts'], testTimeout: 60_000 } },
