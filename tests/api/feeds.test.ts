@@ -12,6 +12,7 @@ import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { importNvdRecords, importSbom, matchInventory, recordsOf, syncNvd } from '@psirt/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { assessmentLines } from '../support/assessments.ts';
 import { csafProblems } from '../support/csaf.ts';
 import { dialect } from '../support/db.ts';
 import { listening, liveWs } from '../support/live.ts';
@@ -29,22 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => app?.[Symbol.asyncDispose]());
 
-async function assessments() {
-  const rows = await app.db.prisma.componentAssessment.findMany({
-    select: {
-      state: true,
-      vulnerability: { select: { cveId: true } },
-      component: { select: { name: true, version: true, productVersion: { select: { version: true } } } },
-      product: { select: { key: true } },
-    },
-  });
-  return rows
-    .map(
-      (r) =>
-        `${r.product.key} ${r.component.productVersion.version}: ${r.component.name} ${r.component.version} ${r.vulnerability.cveId} ${r.state}`,
-    )
-    .sort();
-}
+const assessments = () => assessmentLines(app);
 
 describe(`third-party CVE feeds and matching (${dialect})`, () => {
   it('imports NVD 2.0 records, skips a malformed one with its reason, and matches them against SBOM inventories', async () => {

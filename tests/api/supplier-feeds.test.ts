@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { importFeedSources, importNvdRecords, importSbom, loadFeed, recordsOf } from '@psirt/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { assessmentLines } from '../support/assessments.ts';
 import { dialect } from '../support/db.ts';
 import { makeWorld, type World } from '../support/world.ts';
 
@@ -32,21 +33,7 @@ beforeAll(async () => {
 });
 afterAll(() => app?.[Symbol.asyncDispose]());
 
-async function assessments() {
-  const rows = await app.db.prisma.componentAssessment.findMany({
-    select: {
-      vulnerability: { select: { cveId: true } },
-      component: { select: { name: true, version: true, productVersion: { select: { version: true } } } },
-      product: { select: { key: true } },
-    },
-  });
-  return rows
-    .map(
-      (r) =>
-        `${r.product.key} ${r.component.productVersion.version}: ${r.component.name} ${r.component.version} ${r.vulnerability.cveId}`,
-    )
-    .sort();
-}
+const assessments = () => assessmentLines(app);
 
 describe(`suppliers’ CSAF advisories (${dialect})`, () => {
   it('reads a provider’s ROLIE feed: new entries only, each checked against its published hash', async () => {
@@ -122,9 +109,9 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
       // versions in the gateway 4.3.0 are not affected.
       expect(first.matched).toMatchObject({ matches: 3, created: 3 });
       expect(await assessments()).toEqual([
-        'rtu 2.1: acme-modbus 2.3.1 CVE-2023-44487',
-        'rtu 2.1: acme-modbus 2.3.1 CVE-2026-10001',
-        'rtu 2.1: acme-tls 1.4.1 CVE-2026-10002',
+        'rtu 2.1: acme-modbus 2.3.1 CVE-2023-44487 IN_TRIAGE',
+        'rtu 2.1: acme-modbus 2.3.1 CVE-2026-10001 IN_TRIAGE',
+        'rtu 2.1: acme-tls 1.4.1 CVE-2026-10002 IN_TRIAGE',
       ]);
 
       // The next run fetches the feed only: nothing in it is newer than what was read.
