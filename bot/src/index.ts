@@ -326,7 +326,7 @@ export function createBot(options: BotOptions): Bot {
         live.subscribe<{ assessmentsMatched: { assessments: AssessmentPayload[] } }>(
           {
             query: `subscription { assessmentsMatched { assessments {
-              product { key } component { name version productVersion }
+              id product { key } component { name version productVersion }
               vulnerability { cveId knownExploited } supplierCvss { baseScore severity }
             } } }`,
           },
@@ -337,6 +337,7 @@ export function createBot(options: BotOptions): Bot {
               void react({
                 kind: 'assessment',
                 matches: a.map((m) => ({
+                  id: m.id,
                   cveId: m.vulnerability.cveId,
                   knownExploited: m.vulnerability.knownExploited,
                   product: m.product.key,
@@ -401,6 +402,7 @@ interface CaseUpdate {
 }
 
 interface AssessmentPayload {
+  id: string;
   product: { key: string };
   component: { name: string; version: string | null; productVersion: string };
   vulnerability: { cveId: string; knownExploited: boolean };

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readyCase } from '../support/advisories.ts';
 import type { Client } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
-import { postToBot, type SlackWorld, startSlackWorld } from '../support/slack.ts';
+import { type SlackWorld, startSlackWorld } from '../support/slack.ts';
 
 // A private channel (the fake Slack says so of ids starting with CPRIV): the committee's must be.
 const COMMITTEE_CHANNEL = 'CPRIVCOMM1';
@@ -38,30 +38,9 @@ async function until<T>(what: string, check: () => T | undefined, ms = 5000): Pr
   }
 }
 
-let clicks = 0;
-/** A signed block_actions payload: `user` clicked `vote:<vote>` on the message `ts`. */
-async function click(user: string, vote: string, value: string, ts: string, headers: Record<string, string> = {}) {
-  clicks += 1;
-  const name = `click${clicks}`;
-  const payload = {
-    type: 'block_actions',
-    user: { id: user, team_id: 'T0001' },
-    team: { id: 'T0001', domain: 'example' },
-    api_app_id: 'A0001',
-    token: 'deprecated-verification-token',
-    trigger_id: `trigger.click.${clicks}`,
-    container: { type: 'message', message_ts: ts, channel_id: COMMITTEE_CHANNEL, is_ephemeral: false },
-    channel: { id: COMMITTEE_CHANNEL, name: 'psirt-committee' },
-    message: { type: 'message', ts, text: 'committee message' },
-    response_url: s.slack.responseUrl(name),
-    actions: [
-      { type: 'button', action_id: `vote:${vote}`, block_id: 'vote', value, action_ts: `${Date.now() / 1000}` },
-    ],
-  };
-  const res = await postToBot(s.app, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { headers });
-  expect(res.status).toBe(200);
-  return name;
-}
+/** `user` clicked `vote:<vote>` on the committee message `ts`. */
+const click = (user: string, vote: string, value: string, ts: string, headers: Record<string, string> = {}) =>
+  s.click(user, { actionId: `vote:${vote}`, value, channel: COMMITTEE_CHANNEL, ts }, headers);
 
 const updates = () => s.slack.calls.filter((c) => c.method === 'chat.update');
 const votesOn = (sa: string) =>

@@ -129,5 +129,34 @@ describe(`third-party matches in Slack (${dialect})`, () => {
     await matchInventory(db, {}, { live: s.app.live });
     await new Promise((r) => setTimeout(r, 300));
     expect(s.slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage')).toHaveLength(2);
+
+    // One click opens one case for the CVE's matches in both products; the PSIRT's to do.
+    const message = s.slack.calls.find(
+      (c) => c.method === 'chat.postMessage' && c.body.channel === 'CPRIVEMB1' && String(c.body.text).includes('match'),
+    );
+    const blocks = (
+      typeof message?.body.blocks === 'string' ? JSON.parse(message.body.blocks) : message?.body.blocks
+    ) as {
+      text?: { text: string };
+      accessory?: { action_id: string; value: string };
+    }[];
+    const rapid = blocks.find((b) => b.text?.text.includes('CVE-2023-44487'))?.accessory;
+    expect(rapid?.action_id).toBe('escalate:assessments');
+    expect(rapid?.value.split(',')).toHaveLength(2);
+    // Only the line's first mention of a CVE has the button.
+    expect(blocks.filter((b) => b.accessory).length).toBe(3);
+    const button = { actionId: 'escalate:assessments', value: rapid?.value ?? '', channel: 'CPRIVEMB1', ts: '1.0' };
+    const refused = await s.click('UGRIDPRIME', button);
+    expect((await s.slack.response(refused)).text).toContain('(FORBIDDEN)');
+    const opened = await s.click('UANALYST1', button);
+    const answer = (await s.slack.response(opened)).text as string;
+    const publicId = /^Opened (VAR-\S+) for 2 matches\.$/.exec(answer)?.[1];
+    expect(publicId, answer).toBeDefined();
+    await until('the case announced', () =>
+      posts('CPRIVEMB1').includes(`<@UANALYST1> opened *${publicId}* — Third-party: CVE-2023-44487 (gateway, rtu).`),
+    );
+    // A second click (or Slack's retry) opens nothing more: the same case.
+    expect((await s.slack.response(await s.click('UANALYST1', button))).text).toBe(`Opened ${publicId} for 2 matches.`);
+    expect(await db.analysisCase.count({ where: { title: 'Third-party: CVE-2023-44487' } })).toBe(1);
   });
 });

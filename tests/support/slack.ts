@@ -195,10 +195,21 @@ export interface SlackWorld {
   slack: FakeSlack;
   /** `/psirt <text>` typed by a Slack user: acknowledged with 200, resolves with the (first) answer. */
   psirt(user: string, text: string): Promise<Record<string, any>>;
+  /**
+   * A signed block_actions payload: `user` clicked the button `actionId` (with
+   * `value`) on the message `ts` in `channel`. Acknowledged with 200; resolves
+   * with the name of its response URL (for `slack.response`).
+   */
+  click(
+    user: string,
+    button: { actionId: string; value: string; channel: string; ts: string },
+    headers?: Record<string, string>,
+  ): Promise<string>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 let commands = 0;
+let clicks = 0;
 
 /**
  * An API with chat-ops on, pointed at a fresh fake Slack, with the test world
@@ -233,6 +244,36 @@ export async function startSlackWorld(
       const res = await postToBot(app, slashCommand(slack, { user, text, name }));
       if (res.status !== 200) throw new Error(`the bot answered ${res.status}: ${res.text}`);
       return slack.response(name);
+    },
+    async click(user, button, headers = {}) {
+      clicks += 1;
+      const name = `click${clicks}`;
+      const payload = {
+        type: 'block_actions',
+        user: { id: user, team_id: 'T0001' },
+        team: { id: 'T0001', domain: 'example' },
+        api_app_id: 'A0001',
+        token: 'deprecated-verification-token',
+        trigger_id: `trigger.click.${clicks}`,
+        container: { type: 'message', message_ts: button.ts, channel_id: button.channel, is_ephemeral: false },
+        channel: { id: button.channel, name: button.channel.toLowerCase() },
+        message: { type: 'message', ts: button.ts, text: 'a message with buttons' },
+        response_url: slack.responseUrl(name),
+        actions: [
+          {
+            type: 'button',
+            action_id: button.actionId,
+            block_id: 'b',
+            value: button.value,
+            action_ts: `${Date.now() / 1000}`,
+          },
+        ],
+      };
+      const res = await postToBot(app, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), {
+        headers,
+      });
+      if (res.status !== 200) throw new Error(`the bot answered ${res.status}: ${res.text}`);
+      return name;
     },
     async [Symbol.asyncDispose]() {
       await app[Symbol.asyncDispose]();

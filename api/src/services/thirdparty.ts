@@ -69,7 +69,7 @@ async function visibleAssessments(ctx: Context, refs: readonly string[], forChan
   const allowed = forChange ? assessableAssessments(ctx.viewer) : assessmentVisibility(ctx.viewer);
   const found = await ctx.db.componentAssessment.findMany({
     where: { AND: [{ id: { in: ids.filter((id): id is string => id !== null) } }, allowed] },
-    select: { id: true, productId: true, state: true, vulnerability: { select: { cveId: true } } },
+    select: { id: true, productId: true, state: true, caseId: true, vulnerability: { select: { cveId: true } } },
   });
   const missing = refs.find((_, i) => !found.some((f) => f.id === ids[i]));
   if (missing !== undefined) throw new DomainError('NOT_FOUND', `No assessment ${missing} that you may see.`, 'id');
@@ -134,12 +134,18 @@ export const EscalateInput = z.object({
 /**
  * Escalates assessments into a case: a new VAR (titled after the CVEs), or an
  * existing one (several CVEs can join one). The products become impacts of the
- * case. The PSIRT only.
+ * case. The PSIRT only. Escalating again assessments that are all in one case
+ * already opens nothing: that case is the answer.
  */
 export async function escalateAssessments(ctx: Context, raw: z.input<typeof EscalateInput>) {
   requireRole(ctx, PSIRT_ROLES);
   const input = parseInput(EscalateInput, raw);
   const found = await visibleAssessments(ctx, input.ids);
+  // Asked again for the same assessments (a second click on Slack's button): the case they are in.
+  const already = found[0]?.caseId;
+  if (!input.caseId && already && found.every((f) => f.caseId === already)) {
+    return ctx.db.analysisCase.findUniqueOrThrow({ where: { id: already }, select: { id: true, publicId: true } });
+  }
   return unitOfWork(ctx, async (u) => {
     let kase: { id: string; publicId: string };
     if (input.caseId) {

@@ -67,14 +67,22 @@ const atLeast = (severity: string | null, min: string) =>
   severity !== null && isSeverity(min) && (severitiesAtLeast(min) as string[]).includes(severity);
 
 const SHOWN_MATCHES = 10;
+/** Assessment ids one "Open a case" button carries (Slack allows 2,000 characters in a value). */
+const IDS_PER_BUTTON = 40;
 
-/** New third-party matches as one message: a line each, the first ten, known-exploited first. */
+/**
+ * New third-party matches as one message: a line each, the first ten,
+ * known-exploited first; beside each CVE's first line, a button that opens one
+ * case for all of that CVE's matches in the message (escalateAssessments, as
+ * the person who clicks: the PSIRT).
+ */
 export function matchesMessage(matches: readonly ThirdPartyMatch[]): Reply {
   const kev = matches.filter((m) => m.knownExploited).length;
   const head = `*${matches.length} new third-party CVE match${matches.length === 1 ? '' : 'es'}*${
     kev ? ` (${kev} known exploited)` : ''
   } — to assess in the products' inventories`;
-  const lines = matches.slice(0, SHOWN_MATCHES).map((m) => {
+  const shown = matches.slice(0, SHOWN_MATCHES);
+  const lines = shown.map((m) => {
     const score = m.supplierCvss
       ? ` · supplier CVSS ${m.supplierCvss.baseScore.toFixed(1)}${m.supplierCvss.severity ? ` ${m.supplierCvss.severity}` : ''}`
       : '';
@@ -82,7 +90,26 @@ export function matchesMessage(matches: readonly ThirdPartyMatch[]): Reply {
     return `• ${m.knownExploited ? ':rotating_light: ' : ''}*${m.cveId}*${m.knownExploited ? ' (known exploited)' : ''} — ${m.product} ${m.productVersion} · ${component}${score}`;
   });
   const more = matches.length > SHOWN_MATCHES ? [`… and ${matches.length - SHOWN_MATCHES} more`] : [];
-  return { text: [head, ...lines, ...more].join('\n') };
+  const buttoned = new Set<string>();
+  const blocks = [
+    { type: 'section', text: { type: 'mrkdwn', text: head } },
+    ...shown.map((m, i) => {
+      const section: Record<string, unknown> = { type: 'section', text: { type: 'mrkdwn', text: lines[i] } };
+      if (!buttoned.has(m.cveId)) {
+        buttoned.add(m.cveId);
+        const ids = matches.filter((x) => x.cveId === m.cveId).map((x) => x.id);
+        section.accessory = {
+          type: 'button',
+          action_id: 'escalate:assessments',
+          text: { type: 'plain_text', text: 'Open a case' },
+          value: ids.slice(0, IDS_PER_BUTTON).join(','),
+        };
+      }
+      return section;
+    }),
+    ...(more.length ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: more[0] }] }] : []),
+  ];
+  return { text: [head, ...lines, ...more].join('\n'), blocks };
 }
 
 /** What each case looked like when last announced (state and severity), per bot process. */
@@ -242,6 +269,26 @@ export default definePlugin({
     },
   ],
   actions: [
+    {
+      // "Open a case" under new third-party matches: one VAR for the CVE's matches, as the clicker (PSIRT).
+      actionId: 'escalate:',
+      async run(ctx) {
+        const ids = ctx.value.split(',').filter(Boolean);
+        if (!ids.length) throw new UsageError('This button is not one of ours.');
+        const { escalateAssessments: c } = await ctx.api.gql<{
+          escalateAssessments: { publicId: string; title: string; impacts: { product: { key: string } }[] };
+        }>(
+          'mutation($ids: [String!]!) { escalateAssessments(ids: $ids) { publicId title impacts { product { key } } } }',
+          {
+            ids,
+          },
+        );
+        const products = c.impacts.map((i) => i.product.key).join(', ');
+        const text = `<@${ctx.slack.userId}> opened *${c.publicId}* — ${c.title} (${products}).`;
+        if (ctx.slack.channelId) await ctx.post(ctx.slack.channelId, { text });
+        await ctx.respond(`Opened ${c.publicId} for ${ids.length} match${ids.length === 1 ? '' : 'es'}.`);
+      },
+    },
     {
       actionId: 'vote:',
       async run(ctx) {

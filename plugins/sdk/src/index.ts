@@ -109,6 +109,8 @@ export type LiveEvent =
 
 /** A third-party CVE matched to a component of a product version. */
 export interface ThirdPartyMatch {
+  /** The assessment (its node id). */
+  id: string;
   cveId: string;
   knownExploited: boolean;
   /** The product's key. */
