@@ -112,8 +112,12 @@ export function matchesMessage(matches: readonly ThirdPartyMatch[]): Reply {
   return { text: [head, ...lines, ...more].join('\n'), blocks };
 }
 
-/** What each case looked like when last announced (state and severity), per bot process. */
-const lastSeen = new Map<string, string>();
+/**
+ * What each case looked like when last announced (state and severity), per
+ * bot: keyed by the bot's API client, so two bots in one process (the tests
+ * run several, one after another) do not hide each other's announcements.
+ */
+const lastSeenBy = new WeakMap<PsirtApi, Map<string, string>>();
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
 
@@ -206,6 +210,8 @@ export default definePlugin({
       async run(event, ctx) {
         if (event.kind !== 'case') return;
         const now = `${event.state}|${event.severity}`;
+        const lastSeen = lastSeenBy.get(ctx.api) ?? new Map<string, string>();
+        lastSeenBy.set(ctx.api, lastSeen);
         const before = lastSeen.get(event.publicId);
         lastSeen.set(event.publicId, now);
         if (before === now) return;
