@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { assessmentLines } from '../support/assessments.ts';
 import { dialect } from '../support/db.ts';
+import { gpgHome } from '../support/gpg.ts';
 import { makeWorld, type World } from '../support/world.ts';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -36,9 +37,26 @@ afterAll(() => app?.[Symbol.asyncDispose]());
 const assessments = () => assessmentLines(app);
 
 describe(`suppliers’ CSAF advisories (${dialect})`, () => {
-  it('reads a provider’s ROLIE feed: new entries only, each checked against its published hash', async () => {
+  it('reads a provider’s ROLIE feed: new entries only, each checked against its published hash and signature', async () => {
     const body = readFileSync(file(ADVISORY));
     const sha256 = createHash('sha256').update(body).digest('hex');
+    // The provider signs with GnuPG; its key is named in its provider metadata.
+    using gpg = gpgHome();
+    await gpg.run([
+      '--passphrase',
+      '',
+      '--quick-gen-key',
+      'ACME Embedded PSIRT <psirt@acme-embedded.example>',
+      'future-default',
+      'default',
+      '1y',
+    ]);
+    const fingerprint = /^fpr:+([0-9A-F]{40,64}):/m.exec(
+      await gpg.run(['--with-colons', '--fingerprint']),
+    )?.[1] as string;
+    const publicKey = await gpg.run(['--armor', '--export', fingerprint]);
+    const signature = await gpg.run(['--armor', '--detach-sign'], body.toString('utf8'));
+    const otherSignature = await gpg.run(['--armor', '--detach-sign'], `${body.toString('utf8')} `);
     const fetched: string[] = [];
     const routes: Record<string, () => [number, string | Buffer]> = {
       '/.well-known/csaf/white/feed-tlp-white.json': () => [
@@ -56,6 +74,7 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
                 link: [
                   { rel: 'self', href: '2026/acme-sa-2026-001.json' },
                   { rel: 'hash', href: '2026/acme-sa-2026-001.json.sha256' },
+                  { rel: 'signature', href: '2026/acme-sa-2026-001.json.asc' },
                 ],
                 published: '2026-03-02T09:00:00Z',
                 updated: '2026-03-09T09:00:00Z',
@@ -72,6 +91,17 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
                 updated: '2026-02-01T09:00:00Z',
                 content: { type: 'application/json', src: '2026/acme-sa-2026-000.json' },
               },
+              {
+                id: 'ACME-SA-2026-009',
+                title: 'Right hash, signature over something else',
+                link: [
+                  { rel: 'self', href: '2026/acme-sa-2026-009.json' },
+                  { rel: 'hash', href: '2026/acme-sa-2026-009.json.sha256' },
+                  { rel: 'signature', href: '2026/acme-sa-2026-009.json.asc' },
+                ],
+                updated: '2026-02-02T09:00:00Z',
+                content: { type: 'application/json', src: '2026/acme-sa-2026-009.json' },
+              },
             ],
           },
         }),
@@ -80,6 +110,19 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
       '/.well-known/csaf/white/2026/acme-sa-2026-001.json.sha256': () => [200, `${sha256}  acme-sa-2026-001.json\n`],
       '/.well-known/csaf/white/2026/acme-sa-2026-000.json': () => [200, body],
       '/.well-known/csaf/white/2026/acme-sa-2026-000.json.sha256': () => [200, `${'0'.repeat(64)}\n`],
+      '/.well-known/csaf/white/2026/acme-sa-2026-001.json.asc': () => [200, signature],
+      '/.well-known/csaf/white/2026/acme-sa-2026-009.json': () => [200, body],
+      '/.well-known/csaf/white/2026/acme-sa-2026-009.json.sha256': () => [200, `${sha256}\n`],
+      '/.well-known/csaf/white/2026/acme-sa-2026-009.json.asc': () => [200, otherSignature],
+      '/.well-known/csaf/provider-metadata.json': () => [
+        200,
+        JSON.stringify({
+          canonical_url: 'https://psirt.acme-embedded.example/.well-known/csaf/provider-metadata.json',
+          role: 'csaf_provider',
+          public_openpgp_keys: [{ fingerprint, url: '/.well-known/csaf/openpgp/acme.asc' }],
+        }),
+      ],
+      '/.well-known/csaf/openpgp/acme.asc': () => [200, publicKey],
     };
     const server = createServer((req, res) => {
       const route = routes[req.url ?? ''];
@@ -103,6 +146,10 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
         {
           id: 'ACME-SA-2026-000',
           reason: `${origin}/.well-known/csaf/white/2026/acme-sa-2026-000.json: the document does not match its sha256`,
+        },
+        {
+          id: 'ACME-SA-2026-009',
+          reason: `${origin}/.well-known/csaf/white/2026/acme-sa-2026-009.json: its OpenPGP signature does not verify`,
         },
       ]);
       // Matched by package URL with a vers range, and by CPE with a free-text range ("< 1.4.2"); the fixed

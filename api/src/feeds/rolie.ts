@@ -1,14 +1,18 @@
 // A CSAF provider's ROLIE feed (CSAF 2.0 §7.1.20: an Atom-like JSON feed whose
-// entries link to advisories, each with its .sha256/.sha512 beside it). Each
-// run imports the entries updated since the newest one imported before (kept
-// per feed URL in the settings), checks each document against its published
-// hash, and imports it as a supplier CSAF advisory. The mark moves only when
-// every entry was read; re-reading is harmless (imports are idempotent).
+// entries link to advisories, each with its .sha256/.sha512 and OpenPGP .asc
+// beside it). Each run imports the entries updated since the newest one
+// imported before (kept per feed URL in the settings), checks each document
+// against its published hash and — when the provider's metadata
+// (/.well-known/csaf/provider-metadata.json) names its OpenPGP keys — its
+// signature, and imports it as a supplier CSAF advisory. The mark moves only
+// when every entry was read; re-reading is harmless (imports are idempotent).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '@psirt/db';
+import * as openpgp from 'openpgp';
 import { z } from 'zod';
+import { PgpProblem, verifyDetached } from '../services/keys.ts';
 import { importCsafDocuments } from './csaf.ts';
 import type { ImportSummary } from './nvd.ts';
 
@@ -70,11 +74,12 @@ export async function importRolieFeed(
   const fresh = entries.filter((e) => !since || new Date(e.updated).toISOString() > since);
   let newest = since;
   let complete = true;
+  const keys = fresh.length ? await providerKeys(feedUrl, load) : null;
   options.progress?.(0, fresh.length);
   for (const [i, e] of fresh.entries()) {
     const href = e.content?.src ?? e.link.find((l) => l.rel === 'self')?.href;
     try {
-      const problem = await importEntry(db, feedUrl, load, href, e.link, summary);
+      const problem = await importEntry(db, feedUrl, load, href, e.link, keys, summary);
       // A document that fails its hash or is not JSON is not retried until its entry changes.
       if (problem) summary.skipped.push({ id: e.id, reason: problem });
       const updated = new Date(e.updated).toISOString();
@@ -103,6 +108,7 @@ async function importEntry(
   load: Loader,
   href: string | undefined,
   links: readonly z.infer<typeof link>[],
+  keys: openpgp.PublicKey[] | null,
   summary: ImportSummary,
 ): Promise<string | null> {
   if (!href) return 'the entry links to no document';
@@ -116,6 +122,28 @@ async function importEntry(
       return `${docUrl.href}: the document does not match its ${algorithm}`;
     }
   }
+  const signature = links.find((l) => l.rel === 'signature');
+  if (keys && signature) {
+    const armored = (await load(new URL(signature.href, feedUrl))).toString('utf8');
+    let status: string;
+    try {
+      status = (await verifyDetached(body, armored, keys, new Date())).status;
+    } catch (error) {
+      if (!(error instanceof PgpProblem)) throw error;
+      status = 'UNREADABLE';
+    }
+    if (status !== 'VALID') {
+      const why =
+        (
+          {
+            BAD: 'does not verify',
+            UNKNOWN_KEY: "is by none of the provider's keys",
+            UNSIGNED: 'holds no signature',
+          } as Record<string, string>
+        )[status] ?? 'cannot be read';
+      return `${docUrl.href}: its OpenPGP signature ${why}`;
+    }
+  }
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -124,4 +152,34 @@ async function importEntry(
   }
   await importCsafDocuments(db, [{ name: docUrl.href, json }], { summary });
   return null;
+}
+
+const ProviderMetadata = z.object({
+  public_openpgp_keys: z.array(z.object({ url: z.string(), fingerprint: z.string().optional() })).optional(),
+});
+
+/**
+ * The provider's OpenPGP keys, as its provider metadata names them (a key
+ * whose fingerprint is not the one named is not used); null when there is no
+ * metadata or no usable key, and then signatures cannot be checked.
+ */
+async function providerKeys(feedUrl: URL, load: Loader): Promise<openpgp.PublicKey[] | null> {
+  let meta: z.infer<typeof ProviderMetadata>;
+  try {
+    const text = (await load(new URL('/.well-known/csaf/provider-metadata.json', feedUrl))).toString('utf8');
+    meta = ProviderMetadata.parse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+  const keys: openpgp.PublicKey[] = [];
+  for (const k of meta.public_openpgp_keys ?? []) {
+    try {
+      const key = await openpgp.readKey({ armoredKey: (await load(new URL(k.url, feedUrl))).toString('utf8') });
+      const named = k.fingerprint?.replace(/\s+/g, '').toUpperCase();
+      if (!named || key.getFingerprint().toUpperCase() === named) keys.push(key);
+    } catch {
+      // Unreachable or unreadable: not one to check with.
+    }
+  }
+  return keys.length ? keys : null;
 }
