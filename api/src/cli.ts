@@ -416,7 +416,7 @@ const feeds = program
 feeds
   .command('import')
   .description(
-    'Import third-party vulnerability feeds, then match what is new or changed against every product’s components. Each file or URL may be an NVD CVE API 2.0 response page, a supplier’s CSAF 2.0 advisory (validated: strict schema and mandatory tests) or a CSAF provider’s ROLIE feed (its new entries fetched and checked against their hashes). An NVD API URL is fetched incrementally. Re-importing is idempotent; what is malformed is reported and skipped.',
+    'Import third-party vulnerability feeds, then match what is new or changed against every product’s components. Each file or URL may be an NVD CVE API 2.0 response page, a supplier’s CSAF 2.0 advisory (validated: strict schema and mandatory tests) or a CSAF provider’s ROLIE feed (its new entries fetched and checked against their hashes and, when the provider names its keys, their OpenPGP signatures). An NVD API URL is fetched incrementally. Re-importing is idempotent; what is malformed is reported and skipped.',
   )
   .argument(
     '<sources...>',

@@ -167,6 +167,20 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
       expect(second).toMatchObject({ new: 0, updated: 0, unchanged: 0, skipped: [] });
       expect(fetched).toEqual(['/.well-known/csaf/white/feed-tlp-white.json']);
 
+      // Configured (PSIRT_CSAF_FEEDS), an instance reads the feed on its own when it starts, then on schedule.
+      {
+        await using scheduled = await startTestApp({
+          feeds: { csaf: { feeds: [feed.name], intervalMs: 3_600_000 } },
+        });
+        const started = Date.now();
+        while ((await scheduled.db.prisma.thirdPartyVulnerability.count()) < 3) {
+          if (Date.now() - started > 20_000) throw new Error('the scheduled CSAF feed read imported nothing');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const cves = await scheduled.db.prisma.thirdPartyVulnerability.findMany({ select: { cveId: true } });
+        expect(cves.map((c) => c.cveId).sort()).toEqual(['CVE-2023-44487', 'CVE-2026-10001', 'CVE-2026-10002']);
+      }
+
       // An unreachable feed is reported, not thrown: what other sources brought is still matched.
       const gone = await importFeedSources(app.db.prisma, [
         { kind: 'rolie', name: 'gone', url: new URL(`${origin}/gone.json`) },
