@@ -256,6 +256,10 @@ describe(`third-party CVE feeds and matching (${dialect})`, () => {
     expect(noCpe.errors?.[0]?.message).toBe(
       'input.cpe: a CPE 2.3 formatted string (cpe:2.3:part:vendor:product:version:…)',
     );
+    const noPurl = await w.gridPrime.gql(ADD, {
+      input: { product: 'rtu', version: '2.1', name: 'lodash', purl: 'pkg:npm' },
+    });
+    expect(noPurl.errors?.[0]?.message).toBe('input.purl: a package URL (pkg:type/namespace/name@version)');
     const added = await w.gridPrime.gql(ADD, {
       input: {
         product: 'rtu',
@@ -306,6 +310,14 @@ describe(`third-party CVE feeds and matching (${dialect})`, () => {
         components: [{ version: '1' }],
       }),
     ).rejects.toThrow('components.0.name');
+    // A package URL matching could not read is refused, not kept to never match.
+    await expect(
+      importSbom(app.db.prisma, 'gateway', '9.9', {
+        bomFormat: 'CycloneDX',
+        specVersion: '1.5',
+        components: [{ name: 'lodash', purl: 'pkg:npm' }],
+      }),
+    ).rejects.toThrow('components.0.purl: a package URL (pkg:type/namespace/name@version)');
     await expect(
       importSbom(app.db.prisma, 'nope', '1', { bomFormat: 'CycloneDX', specVersion: '1.5' }),
     ).rejects.toThrow('no product nope');

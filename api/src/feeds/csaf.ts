@@ -11,9 +11,9 @@ import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { Db, Prisma } from '@psirt/db';
 import { type Configuration, type CpeCriterion, configurationKeys, parseCpe, type SupplierMetric } from '@psirt/schema';
-import { PackageURL } from 'packageurl-js';
 import { z } from 'zod';
 import type { ImportSummary } from './nvd.ts';
+import { purlKey } from './purl.ts';
 
 // The validator runs in a worker thread (see csaf-validate.worker.mjs), started
 // on first use, kept while the process lives but never keeping it alive idle.
@@ -154,16 +154,6 @@ export interface SupplierAdvisoryEntry {
   remediations: { category: string; details: string; url: string | null }[];
   /** Products of the advisory that could not be matched (no package URL or CPE). */
   unmatchable: string[];
-}
-
-/** The package URL without version, as the inventory is keyed (null when unreadable). */
-export function purlKey(purl: string): { key: string; version: string | null } | null {
-  try {
-    const p = PackageURL.fromString(purl);
-    return { key: new PackageURL(p.type, p.namespace, p.name).toString(), version: p.version ?? null };
-  } catch {
-    return null;
-  }
 }
 
 const COMPARATOR_RANGE = /^(?:(?:[<>]=?|!?=)\s*[^\s|]+\s*\|?\s*)+$/;

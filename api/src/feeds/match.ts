@@ -17,7 +17,8 @@ import {
 } from '@psirt/schema';
 import { v7 as uuidv7 } from 'uuid';
 import type { LiveBus } from '../live/bus.ts';
-import { purlKey, type SupplierAdvisoryEntry } from './csaf.ts';
+import type { SupplierAdvisoryEntry } from './csaf.ts';
+import { purlKey } from './purl.ts';
 
 export interface MatchSummary {
   /** (CVE, product version) pairs evaluated. */

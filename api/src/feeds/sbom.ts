@@ -6,8 +6,9 @@
 // (same purl, else CPE, else group/name@version) keep their rows and so their
 // assessments; the others go, with theirs.
 import { type AuditEntry, appendAudit, type Db } from '@psirt/db';
-import { DomainError } from '@psirt/schema';
+import { DomainError, parseCpe } from '@psirt/schema';
 import { z } from 'zod';
+import { PURL_EXPECTED, purlKey } from './purl.ts';
 
 interface BomComponent {
   type?: string;
@@ -26,8 +27,15 @@ const Component: z.ZodType<BomComponent> = z.lazy(() =>
     name: z.string().min(1, 'a name'),
     version: z.string().optional(),
     group: z.string().optional(),
-    purl: z.string().startsWith('pkg:', 'a package URL (pkg:…)').optional(),
-    cpe: z.string().startsWith('cpe:2.3:', 'a CPE 2.3 formatted string').optional(),
+    // Read with the parsers matching uses: a component they cannot read would never match.
+    purl: z
+      .string()
+      .refine((p) => purlKey(p) !== null, PURL_EXPECTED)
+      .optional(),
+    cpe: z
+      .string()
+      .refine((c) => parseCpe(c) !== null, 'a CPE 2.3 formatted string')
+      .optional(),
     supplier: z.object({ name: z.string().optional() }).optional(),
     components: z.array(Component).optional(),
   }),

@@ -26,6 +26,7 @@ import {
 } from '../access.ts';
 import type { Context } from '../context.ts';
 import { matchInventory } from '../feeds/match.ts';
+import { PURL_EXPECTED, purlKey } from '../feeds/purl.ts';
 import { importSbom } from '../feeds/sbom.ts';
 import { caseRef, decodeId } from '../refs.ts';
 import { ENGINE_VERSION } from './advisories.ts';
@@ -265,7 +266,10 @@ export const ComponentInput = z
     name: text(200).min(1, 'a name'),
     componentVersion: text(100).optional().nullable(),
     supplier: text(200).optional().nullable(),
-    purl: text(500).startsWith('pkg:', 'a package URL (pkg:…)').optional().nullable(),
+    purl: text(500)
+      .refine((p) => purlKey(p) !== null, PURL_EXPECTED)
+      .optional()
+      .nullable(),
     cpe: text(500)
       .refine((c) => parseCpe(c) !== null, 'a CPE 2.3 formatted string (cpe:2.3:part:vendor:product:version:…)')
       .optional()
