@@ -300,6 +300,14 @@ export function csafRecords(raw: unknown): { records: CsafCveRecord[]; withoutCv
 const sameAdvisory = (a: SupplierAdvisoryEntry, b: SupplierAdvisoryEntry) =>
   a.publisher === b.publisher && a.trackingId === b.trackingId;
 
+/**
+ * Every CVSS score published for a CVE: NVD's (the `metrics` column) and each
+ * supplier advisory's (kept in its entry, not copied: one place to change).
+ */
+export function allMetrics(v: { metrics: unknown; advisories: unknown }): SupplierMetric[] {
+  return [...(v.metrics as SupplierMetric[]), ...(v.advisories as SupplierAdvisoryEntry[]).flatMap((a) => a.metrics)];
+}
+
 /** The criteria keys of a CVE from NVD's configurations and every supplier's. */
 export function allKeys(configurations: readonly Configuration[], advisories: readonly SupplierAdvisoryEntry[]) {
   return [...new Set([...configurations, ...advisories.flatMap((a) => a.configurations)].flatMap(configurationKeys))];
@@ -337,7 +345,7 @@ export async function importCsafDocuments(
 async function writeRecord(tx: Prisma.TransactionClient, r: CsafCveRecord, summary: ImportSummary) {
   const old = await tx.thirdPartyVulnerability.findUnique({
     where: { cveId: r.cveId },
-    select: { id: true, advisories: true, metrics: true, configurations: true, digest: true },
+    select: { id: true, advisories: true, configurations: true, digest: true },
   });
   const json = (v: unknown) => v as Prisma.InputJsonValue;
   if (!old) {
@@ -348,7 +356,6 @@ async function writeRecord(tx: Prisma.TransactionClient, r: CsafCveRecord, summa
         publishedAt: r.publishedAt,
         lastModified: new Date(r.entry.releaseDate),
         source: r.entry.publisherName,
-        metrics: json(r.entry.metrics),
         cwes: r.cwes,
         references: json(r.references),
         advisories: json([r.entry]),
@@ -367,17 +374,10 @@ async function writeRecord(tx: Prisma.TransactionClient, r: CsafCveRecord, summa
     return;
   }
   const next = [...advisories.filter((a) => !sameAdvisory(a, r.entry)), r.entry];
-  // This supplier's scores replace its earlier ones; NVD's and other sources' stay.
-  const metrics = [
-    ...(old.metrics as unknown as SupplierMetric[]).filter(
-      (m) => !(m.type === 'Supplier' && m.source === r.entry.publisherName),
-    ),
-    ...r.entry.metrics,
-  ];
   await tx.thirdPartyVulnerability.update({
     where: { id: old.id },
     // A CVE NVD has not described yet takes the supplier's description.
-    data: { advisories: json(next), metrics: json(metrics), ...(old.digest ? {} : { description: r.description }) },
+    data: { advisories: json(next), ...(old.digest ? {} : { description: r.description }) },
   });
   await tx.vulnerabilityCriterion.deleteMany({ where: { vulnerabilityId: old.id } });
   await tx.vulnerabilityCriterion.createMany({

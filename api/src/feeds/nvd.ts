@@ -237,12 +237,9 @@ async function writeBatch(db: Db, batch: NormalisedCve[], summary: ImportSummary
           summary.unchanged += 1;
           continue;
         }
-        // Suppliers' advisories on the CVE stay, with their scores and criteria.
+        // Suppliers' advisories on the CVE (the `advisories` column) stay; their criteria are kept too.
         const advisories = old.advisories as unknown as SupplierAdvisoryEntry[];
-        await tx.thirdPartyVulnerability.update({
-          where: { id: old.id },
-          data: columns({ ...r, metrics: [...r.metrics, ...advisories.flatMap((a) => a.metrics)] }),
-        });
+        await tx.thirdPartyVulnerability.update({ where: { id: old.id }, data: columns(r) });
         await tx.vulnerabilityCriterion.deleteMany({ where: { vulnerabilityId: old.id } });
         await tx.vulnerabilityCriterion.createMany({
           data: allKeys(r.configurations, advisories).map((key) => ({ vulnerabilityId: old.id, key })),

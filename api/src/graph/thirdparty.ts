@@ -4,7 +4,7 @@ import { AssessmentState } from '@psirt/db';
 import { isUuid, type SupplierMetric, supplierScore } from '@psirt/schema';
 import { answerableProducts, assessmentVisibility, mayReadCase } from '../access.ts';
 import { builder } from '../builder.ts';
-import type { SupplierAdvisoryEntry } from '../feeds/csaf.ts';
+import { allMetrics, type SupplierAdvisoryEntry } from '../feeds/csaf.ts';
 import {
   addComponent,
   assessComponent,
@@ -83,8 +83,9 @@ builder.prismaObject('ThirdPartyVulnerability', {
     cwes: t.exposeStringList('cwes'),
     metrics: t.field({
       type: [CvssMetric],
-      select: { metrics: true },
-      resolve: (v) => v.metrics as unknown as SupplierMetric[],
+      description: "NVD's, and each supplier advisory's.",
+      select: { metrics: true, advisories: true },
+      resolve: (v) => allMetrics(v),
     }),
     references: t.expose('references', { type: 'JSON' }),
     source: t.exposeString('source', { description: 'NVD, or the supplier whose advisory first named it.' }),
@@ -147,8 +148,8 @@ export const ComponentAssessment = builder.prismaNode('ComponentAssessment', {
       type: CvssMetric,
       nullable: true,
       description: "The supplier's (NVD's primary) CVSS, beside the AVSS.",
-      select: { vulnerability: { select: { metrics: true } } },
-      resolve: (a) => supplierScore(a.vulnerability.metrics as unknown as SupplierMetric[]),
+      select: { vulnerability: { select: { metrics: true, advisories: true } } },
+      resolve: (a) => supplierScore(allMetrics(a.vulnerability)),
     }),
     avss: t.field({
       type: Avss,

@@ -9,7 +9,6 @@ import {
   DomainError,
   isUuid,
   parseCpe,
-  type SupplierMetric,
   scoreCvss,
   supplierScore,
   type VexAssessment,
@@ -25,6 +24,7 @@ import {
   requireUser,
 } from '../access.ts';
 import type { Context } from '../context.ts';
+import { allMetrics } from '../feeds/csaf.ts';
 import { matchInventory } from '../feeds/match.ts';
 import { PURL_EXPECTED, purlKey } from '../feeds/purl.ts';
 import { importSbom } from '../feeds/sbom.ts';
@@ -185,7 +185,7 @@ export async function productVexAssessments(ctx: Pick<Context, 'db' | 'viewer'>,
       state: true,
       justification: true,
       rationale: true,
-      vulnerability: { select: { cveId: true, description: true, metrics: true } },
+      vulnerability: { select: { cveId: true, description: true, metrics: true, advisories: true } },
       component: {
         select: { name: true, version: true, purl: true, cpe: true, productVersion: { select: { version: true } } },
       },
@@ -207,7 +207,7 @@ export async function productVexAssessments(ctx: Pick<Context, 'db' | 'viewer'>,
       state: r.state,
       justification: r.justification,
       rationale: r.rationale,
-      supplierCvss: supplierScore(r.vulnerability.metrics as unknown as SupplierMetric[]),
+      supplierCvss: supplierScore(allMetrics(r.vulnerability)),
       avss: avss ? { vector: avss.vector, score: Number(avss.score), severity: avss.severity } : null,
     };
   });
