@@ -58,6 +58,22 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
     const signature = await gpg.run(['--armor', '--detach-sign'], body.toString('utf8'));
     const otherSignature = await gpg.run(['--armor', '--detach-sign'], `${body.toString('utf8')} `);
     const fetched: string[] = [];
+    // A ROLIE entry as CSAF providers write them: the document, its hash and (when signed) its signature beside it.
+    const entry = (id: string, title: string, updated: string, signed: boolean) => {
+      const doc = `2026/${id.toLowerCase()}.json`;
+      return {
+        id,
+        title,
+        link: [
+          { rel: 'self', href: doc },
+          { rel: 'hash', href: `${doc}.sha256` },
+          ...(signed ? [{ rel: 'signature', href: `${doc}.asc` }] : []),
+        ],
+        updated,
+        content: { type: 'application/json', src: doc },
+        format: { schema: 'https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json', version: '2.0' },
+      };
+    };
     const routes: Record<string, () => [number, string | Buffer]> = {
       '/.well-known/csaf/white/feed-tlp-white.json': () => [
         200,
@@ -68,40 +84,11 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
             link: [{ rel: 'self', href: '/.well-known/csaf/white/feed-tlp-white.json' }],
             updated: '2026-03-09T09:00:00Z',
             entry: [
-              {
-                id: 'ACME-SA-2026-001',
-                title: 'ACME Modbus stack and ACME TLS',
-                link: [
-                  { rel: 'self', href: '2026/acme-sa-2026-001.json' },
-                  { rel: 'hash', href: '2026/acme-sa-2026-001.json.sha256' },
-                  { rel: 'signature', href: '2026/acme-sa-2026-001.json.asc' },
-                ],
-                published: '2026-03-02T09:00:00Z',
-                updated: '2026-03-09T09:00:00Z',
-                content: { type: 'application/json', src: '2026/acme-sa-2026-001.json' },
-                format: { schema: 'https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json', version: '2.0' },
-              },
-              {
-                id: 'ACME-SA-2026-000',
-                title: 'Tampered in transit',
-                link: [
-                  { rel: 'self', href: '2026/acme-sa-2026-000.json' },
-                  { rel: 'hash', href: '2026/acme-sa-2026-000.json.sha256' },
-                ],
-                updated: '2026-02-01T09:00:00Z',
-                content: { type: 'application/json', src: '2026/acme-sa-2026-000.json' },
-              },
-              {
-                id: 'ACME-SA-2026-009',
-                title: 'Right hash, signature over something else',
-                link: [
-                  { rel: 'self', href: '2026/acme-sa-2026-009.json' },
-                  { rel: 'hash', href: '2026/acme-sa-2026-009.json.sha256' },
-                  { rel: 'signature', href: '2026/acme-sa-2026-009.json.asc' },
-                ],
-                updated: '2026-02-02T09:00:00Z',
-                content: { type: 'application/json', src: '2026/acme-sa-2026-009.json' },
-              },
+              // 001: as published, signed; 000: tampered (its hash does not match); 009: right hash,
+              // signature over other bytes.
+              entry('ACME-SA-2026-001', 'ACME Modbus stack and ACME TLS', '2026-03-09T09:00:00Z', true),
+              entry('ACME-SA-2026-000', 'Tampered in transit', '2026-02-01T09:00:00Z', false),
+              entry('ACME-SA-2026-009', 'Right hash, signature over something else', '2026-02-02T09:00:00Z', true),
             ],
           },
         }),

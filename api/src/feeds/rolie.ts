@@ -46,12 +46,6 @@ export function defaultLoader(doFetch: typeof fetch = fetch): Loader {
 
 const markKey = (feedUrl: string) => `feeds.rolie:${feedUrl}`;
 
-export interface RolieResult {
-  entries: number;
-  /** Entries not newer than the last run's. */
-  alreadySeen: number;
-}
-
 export async function importRolieFeed(
   db: Db,
   feedUrl: URL,
@@ -63,7 +57,7 @@ export async function importRolieFeed(
     /** Called once the feed is read, then after each entry. */
     progress?: (done: number, total: number) => void;
   },
-): Promise<RolieResult> {
+): Promise<void> {
   const load = options.load ?? defaultLoader();
   const { summary } = options;
   const parsed = RolieFeed.safeParse(options.feed ?? JSON.parse((await load(feedUrl)).toString('utf8')));
@@ -98,7 +92,6 @@ export async function importRolieFeed(
       update: { value: newest },
     });
   }
-  return { entries: entries.length, alreadySeen: entries.length - fresh.length };
 }
 
 /** Imports one entry's document; answers why it was not imported, if so. */
