@@ -1,31 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { initContextCache } from '@pothos/core';
 import { type Bot, SLACK_EVENTS_PATH } from '@psirt/bot';
 import { createAuditBatcher, type Database, migrationNames, redactUrl } from '@psirt/db';
-import { DomainError, type SlaPolicy } from '@psirt/schema';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { authenticate, SLACK_USER_HEADER, type Viewer } from './auth.ts';
+import { backgroundJobs } from './background/index.ts';
 import { startChatOps } from './chatops.ts';
 import { contactAddress } from './config.ts';
-import type { Context, Transport } from './context.ts';
-import { createMaskError, domainToGraphQL } from './errors.ts';
-import { type NvdSource, syncNvd } from './feeds/fetch.ts';
-import { importFeedSources } from './feeds/sources.ts';
-import { schema } from './graph/index.ts';
-import { DEFAULT_MAIL_MAX_BYTES, type IntakeDeps, retryStalledMail } from './intake/mail.ts';
+import type { NvdSource } from './feeds/fetch.ts';
+import { DEFAULT_MAIL_MAX_BYTES, type IntakeDeps } from './intake/mail.ts';
 import { createSmtpIntake } from './intake/smtp.ts';
 import { createLiveBus, type LiveBus } from './live/bus.ts';
 import { DEFAULT_LIVE_LIMITS, type LiveLimits } from './live/stream.ts';
-import { attachWebSockets, type WsInitialContext } from './live/ws.ts';
-import { createLoaders } from './loaders.ts';
+import { attachWebSockets } from './live/ws.ts';
 import type { Logger } from './logger.ts';
-import { drainOutbox, smtpTransport } from './outbox.ts';
-import { releaseDueAdvisories } from './services/advisories.ts';
-import { readSla } from './services/settings.ts';
+import { smtpTransport } from './outbox.ts';
+import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
+import { type ApiYoga, createApiYoga } from './server/yoga.ts';
 import { createSite } from './site/index.ts';
 
 export interface AppDeps {
@@ -33,6 +23,12 @@ export interface AppDeps {
   log: Logger;
   /** Serve GraphiQL to browsers at /graphql (default true). */
   graphiql?: boolean;
+  /** What one operation may ask for (defaults: DEFAULT_OPERATION_LIMITS). */
+  limits?: Partial<OperationLimits>;
+  /** Browser origins allowed to call /graphql (CORS); none by default. */
+  corsOrigins?: readonly string[];
+  /** Introspection for anonymous callers and reporters (staff always); default: on unless NODE_ENV=production. */
+  introspection?: boolean;
   /** How long in-flight requests may take to finish on stop (default 10 s). */
   shutdownTimeoutMs?: number;
   /** The clock (default: the system's). Tests move it to make SLAs overdue. */
@@ -90,7 +86,7 @@ export interface AppDeps {
 }
 
 export interface App {
-  yoga: YogaServerInstance<ServerContext, Context>;
+  yoga: ApiYoga;
   server: Server;
   /** Listens; resolves with the GraphQL URL. */
   listen(port: number, host?: string): Promise<string>;
@@ -107,9 +103,6 @@ export interface App {
   /** Open WebSocket connections. */
   webSocketCount(): number;
 }
-
-/** HTTP requests carry req/res; WebSocket operations carry `ws` (live/ws.ts). */
-type ServerContext = { req: IncomingMessage; res: ServerResponse } | (WsInitialContext & { req: IncomingMessage });
 
 /** Builds the HTTP application around a database. main.ts and the tests both use it. */
 export function buildApp(deps: AppDeps): App {
@@ -136,75 +129,21 @@ export function buildApp(deps: AppDeps): App {
   const live = createLiveBus({ redisUrl: deps.live?.redisUrl, channelPrefix: deps.live?.channelPrefix, log });
   const liveLimits: LiveLimits = { ...DEFAULT_LIVE_LIMITS, ...deps.live?.limits };
 
-  const yoga = createYoga<ServerContext, Context>({
-    schema,
-    graphqlEndpoint: '/graphql',
-    landingPage: false,
-    graphiql: deps.graphiql === false ? false : { title: 'psirt GraphQL API' },
-    renderGraphiQL,
-    maskedErrors: { maskError: createMaskError(log) },
-    // Yoga reports every error of every result at "error"; the ones that are
-    // bugs are logged (with their stack) by maskError, the rest are answers.
-    logging: {
-      debug: (...args) => log.debug({ yoga: args }),
-      info: (...args) => log.debug({ yoga: args }),
-      warn: (...args) => log.warn({ yoga: args }),
-      error: (...args) => log.debug({ yoga: args }),
-    },
-    context: async (initial) => {
-      const ws = 'ws' in initial ? initial.ws : undefined;
-      const request = 'request' in initial ? (initial.request as Request | undefined) : undefined;
-      const requestId = request?.headers.get('x-request-id') ?? randomUUID();
-      const res = 'res' in initial ? initial.res : undefined;
-      const transport: Transport = ws?.transport ?? {
-        kind: 'http',
-        buffered: () => res?.writableLength ?? 0,
-        close: () => res?.destroy(),
-      };
-      try {
-        const viewer = await authenticate(
-          db.prisma,
-          ws ? ws.authorization : request?.headers.get('authorization'),
-          now(),
-          // Acting for a Slack user is for requests, not for long-lived subscriptions.
-          ws ? undefined : request?.headers.get(SLACK_USER_HEADER),
-        );
-        let sla: Promise<SlaPolicy> | undefined;
-        const context: Context = {
-          viewer,
-          db: db.prisma,
-          log: log.child({ requestId }),
-          requestId,
-          loaders: createLoaders(db.prisma, auditBatcher, viewer, requestId, now),
-          now,
-          sla: () => {
-            sla ??= readSla(db.prisma);
-            return sla;
-          },
-          clientIp: initial.req?.socket.remoteAddress ?? 'unknown',
-          policy,
-          mailIntake,
-          submissionLimiter,
-          calculatorLimiter,
-          live,
-          liveLimits,
-          transport,
-          // `this`, not `context`: Yoga merges this object into the one resolvers get.
-          renew(this: Context, fresh: Viewer) {
-            this.viewer = fresh;
-            this.loaders = createLoaders(db.prisma, auditBatcher, fresh, requestId, now);
-            sla = undefined;
-            // Pothos keeps per-request caches (authScopes results, selection
-            // mappings) keyed on this: a new key makes each delivery a new request.
-            Object.assign(this, initContextCache());
-          },
-          ...initContextCache(),
-        };
-        return context;
-      } catch (error) {
-        throw DomainError.is(error) ? domainToGraphQL(error) : error;
-      }
-    },
+  const yoga = createApiYoga({
+    db,
+    log,
+    now,
+    graphiql: deps.graphiql !== false,
+    auditBatcher,
+    policy,
+    mailIntake,
+    submissionLimiter,
+    calculatorLimiter,
+    live,
+    liveLimits,
+    limits: { ...DEFAULT_OPERATION_LIMITS, ...deps.limits },
+    corsOrigins: deps.corsOrigins ?? [],
+    introspection: deps.introspection ?? process.env.NODE_ENV !== 'production',
   });
 
   async function ready(): Promise<{ ok: boolean; reason?: string }> {
@@ -228,18 +167,6 @@ export function buildApp(deps: AppDeps): App {
     limiter: submissionLimiter,
     keyPassphrase: deps.keys?.passphrase,
   });
-
-  // Scheduled releases (advisories approved for their embargo time). The state
-  // is in the database, so a release due while no instance ran happens at the
-  // first tick after start; instances claim each advisory atomically.
-  const scheduler = {
-    db: db.prisma,
-    now,
-    requestId: 'scheduler',
-    log: log.child({ component: 'scheduler' }),
-    publisher: policy.publisher,
-    live,
-  };
 
   // Mail intake: stored, decrypted, checked, turned into VSRs or replies.
   const intake: IntakeDeps = {
@@ -269,75 +196,21 @@ export function buildApp(deps: AppDeps): App {
         from: deps.mail.from ?? policy.publisher.contactDetails,
         now,
         log: log.child({ component: 'outbox' }),
+        intervalMs: deps.mail.intervalMs ?? 2_000,
       }
     : null;
-  const background = [
-    ...(mailer ? [periodic('outbox delivery', deps.mail?.intervalMs ?? 2_000, () => drainOutbox(mailer))] : []),
-    periodic('scheduled release', deps.releaseIntervalMs ?? 30_000, () => releaseDueAdvisories(scheduler)),
-    ...(deps.feeds?.nvd
-      ? [
-          periodic('NVD feed', deps.feeds.nvd.intervalMs ?? 2 * 3_600_000, () =>
-            syncNvd(db.prisma, deps.feeds?.nvd as NvdSource, now(), { log: log.child({ component: 'feeds' }), live }),
-          ),
-        ]
-      : []),
-    ...(deps.feeds?.csaf
-      ? [
-          periodic('CSAF feeds', deps.feeds.csaf.intervalMs ?? 2 * 3_600_000, async () => {
-            const feeds = deps.feeds?.csaf?.feeds ?? [];
-            const r = await importFeedSources(
-              db.prisma,
-              feeds.map((url) => ({ kind: 'rolie' as const, name: url, url: new URL(url) })),
-              { live },
-            );
-            log.child({ component: 'feeds' }).info(
-              {
-                feeds: feeds.length,
-                new: r.new,
-                updated: r.updated,
-                skipped: r.skipped.slice(0, 10),
-                matches: r.matched.created,
-              },
-              'CSAF feeds read',
-            );
-          }),
-        ]
-      : []),
-    // Mail a stopped instance left half-processed (stored, never finished) is taken up again.
-    ...(deps.intake
-      ? [periodic('mail intake retry', deps.intake.retryIntervalMs ?? 60_000, () => retryStalledMail(intake))]
-      : []),
-  ];
-
-  /**
-   * Background work on a timer, run at start too: never two runs at once, none
-   * after draining begins, a failure logged and retried at the next tick.
-   * An interval of 0 turns it off.
-   */
-  function periodic(name: string, every: number, task: () => Promise<unknown>) {
-    let running: Promise<unknown> | null = null;
-    let timer: NodeJS.Timeout | undefined;
-    const tick = () => {
-      if (running || draining) return;
-      running = task()
-        .catch((error) => log.error({ err: error }, `${name} failed; retrying at the next tick`))
-        .finally(() => {
-          running = null;
-        });
-    };
-    return {
-      start() {
-        if (every <= 0) return;
-        tick();
-        timer = setInterval(tick, every);
-        timer.unref();
-      },
-      async stop() {
-        clearInterval(timer);
-        await running;
-      },
-    };
-  }
+  const background = backgroundJobs({
+    db: db.prisma,
+    log,
+    now,
+    live,
+    draining: () => draining,
+    publisher: policy.publisher,
+    releaseIntervalMs: deps.releaseIntervalMs ?? 30_000,
+    mailer,
+    feeds: deps.feeds,
+    intake: deps.intake ? { ...intake, retryIntervalMs: deps.intake.retryIntervalMs ?? 60_000 } : null,
+  });
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });

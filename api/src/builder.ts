@@ -1,5 +1,6 @@
 // The Pothos schema builder: configuration only. Types live in graph/, one file each.
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
@@ -10,6 +11,7 @@ import ValidationPlugin from '@pothos/plugin-validation';
 import type PrismaTypes from '@psirt/db/pothos-types';
 import { getDatamodel } from '@psirt/db/pothos-types';
 import { DomainError, type Role } from '@psirt/schema';
+import { type GraphQLField, getNamedType, isListType, isNonNullType } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { hasAnyRole, hasRole } from './auth.ts';
 import type { Context } from './context.ts';
@@ -35,6 +37,7 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   plugins: [
     ScopeAuthPlugin,
+    ComplexityPlugin,
     SimpleObjectsPlugin,
     PrismaPlugin,
     RelayPlugin,
@@ -42,6 +45,17 @@ export const builder = new SchemaBuilder<{
     ValidationPlugin,
     DataloaderPlugin,
   ],
+  // The cost of an operation, checked before any root field resolves (the
+  // other operation limits are envelop plugins: server/limits.ts).
+  complexity: {
+    fieldComplexity: (args, _ctx, field) => listCost(args, field as unknown as GraphQLField<unknown, unknown>),
+    limit: (ctx) => ({ complexity: ctx.limits.complexity }),
+    complexityError: (_kind, r) =>
+      new DomainError(
+        'OPERATION_LIMIT',
+        `The operation's estimated cost is ${r.complexity}, over the limit of ${r.maxComplexity}: ask for fewer items (first:) or fewer nested lists, or split it.`,
+      ),
+  },
   scopeAuth: {
     authScopes: (ctx) => ({
       staff: ctx.viewer.kind === 'user',
@@ -95,3 +109,19 @@ builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('JSON', JSONResolver);
 builder.queryType({});
 builder.mutationType({});
+
+/**
+ * A field costs 1. A connection's selections cost `first` (or `last`, or the
+ * default page of 20) times theirs; its `edges` and `nodes` lists add no
+ * second multiplier. Any other list multiplies its selections by 10.
+ */
+function listCost(args: Record<string, unknown>, field: GraphQLField<unknown, unknown>) {
+  const page = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : null;
+  if (page !== null) return { field: 1, multiplier: Math.max(1, page) };
+  if (Array.isArray(args.ids)) return { field: 1, multiplier: Math.max(1, args.ids.length) };
+  if (getNamedType(field.type).name.endsWith('Connection')) return { field: 1, multiplier: 20 };
+  const type = isNonNullType(field.type) ? field.type.ofType : field.type;
+  if (!isListType(type)) return 1;
+  if (field.name === 'edges' || field.name === 'nodes') return { field: 1, multiplier: 1 };
+  return { field: 1, multiplier: 10 };
+}

@@ -19,6 +19,23 @@ describe('configuration from the environment', () => {
     });
   });
 
+  it('reads the operation limits, CORS origins and introspection, with safe defaults', () => {
+    const c = configFromEnv({});
+    expect(c.corsOrigins).toEqual([]);
+    expect(c.introspection).toBe(true);
+    expect(c.limits).toMatchObject({ aliases: 30, depth: 15, complexity: 50_000 });
+    expect(configFromEnv({ NODE_ENV: 'production' }).introspection).toBe(false);
+    expect(configFromEnv({ NODE_ENV: 'production', PSIRT_INTROSPECTION: 'on' }).introspection).toBe(true);
+    const set = configFromEnv({
+      PSIRT_CORS_ORIGINS: 'https://dash.example.com/, http://localhost:5173',
+      PSIRT_MAX_ALIASES: '5',
+      PSIRT_QUERY_TIMEOUT_MS: '2000',
+    });
+    expect(set.corsOrigins).toEqual(['https://dash.example.com', 'http://localhost:5173']);
+    expect(set.limits).toMatchObject({ aliases: 5, timeoutMs: 2000 });
+    expect(() => configFromEnv({ PSIRT_CORS_ORIGINS: '*' })).toThrow(/PSIRT_CORS_ORIGINS/);
+  });
+
   it('names each bad value and what is allowed, never echoing a password', () => {
     expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type DatabaseConfig, databaseConfigFromEnv, dataDir } from '@psirt/db';
 import { z } from 'zod';
+import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
 import type { KeyPolicy } from './services/keys.ts';
 
 const flag = (fallback: boolean) =>
@@ -105,6 +106,33 @@ export const envSchema = z.object({
         .map((x) => x.trim())
         .filter(Boolean),
     ),
+  PSIRT_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^https?:\/\/[^/\s*]+$/,
+            'comma-separated origins, e.g. https://dashboard.example.com (no paths, no *)',
+          ),
+      ),
+    ),
+  // Default: on for everyone in development; staff only when NODE_ENV=production.
+  PSIRT_INTROSPECTION: z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).optional(),
+  PSIRT_MAX_ALIASES: z.coerce.number().int().min(1).default(DEFAULT_OPERATION_LIMITS.aliases),
+  PSIRT_MAX_DEPTH: z.coerce.number().int().min(2).default(DEFAULT_OPERATION_LIMITS.depth),
+  PSIRT_MAX_TOKENS: z.coerce.number().int().min(100).default(DEFAULT_OPERATION_LIMITS.tokens),
+  PSIRT_MAX_DIRECTIVES: z.coerce.number().int().min(1).default(DEFAULT_OPERATION_LIMITS.directives),
+  PSIRT_MAX_COMPLEXITY: z.coerce.number().int().min(100).default(DEFAULT_OPERATION_LIMITS.complexity),
+  PSIRT_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_OPERATION_LIMITS.timeoutMs),
   PSIRT_SUPPORT_CONTACT: z
     .string()
     .min(1)
@@ -117,6 +145,12 @@ export interface ApiConfig {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   demo: boolean;
   graphiql: boolean;
+  /** Introspection for anonymous callers and reporters (staff always have it). */
+  introspection: boolean;
+  /** Browser origins allowed to call the API (CORS). */
+  corsOrigins: string[];
+  /** What one operation may ask for. */
+  limits: OperationLimits;
   shutdownTimeoutMs: number;
   /** Anonymous report submissions allowed per client address per hour. */
   submissionsPerHour: number;
@@ -196,6 +230,19 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logLevel: e.LOG_LEVEL,
     demo: e.PSIRT_DEMO,
     graphiql: e.PSIRT_GRAPHIQL,
+    introspection:
+      e.PSIRT_INTROSPECTION === undefined
+        ? env.NODE_ENV !== 'production'
+        : ['1', 'true', 'yes', 'on'].includes(e.PSIRT_INTROSPECTION),
+    corsOrigins: e.PSIRT_CORS_ORIGINS,
+    limits: {
+      aliases: e.PSIRT_MAX_ALIASES,
+      depth: e.PSIRT_MAX_DEPTH,
+      tokens: e.PSIRT_MAX_TOKENS,
+      directives: e.PSIRT_MAX_DIRECTIVES,
+      complexity: e.PSIRT_MAX_COMPLEXITY,
+      timeoutMs: e.PSIRT_QUERY_TIMEOUT_MS,
+    },
     shutdownTimeoutMs: e.PSIRT_SHUTDOWN_TIMEOUT_MS,
     submissionsPerHour: e.PSIRT_SUBMISSIONS_PER_HOUR,
     cvssPerMinute: e.PSIRT_CVSS_PER_MINUTE,

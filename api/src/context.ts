@@ -6,6 +6,7 @@ import type { LiveBus } from './live/bus.ts';
 import type { LiveLimits } from './live/stream.ts';
 import type { Loaders } from './loaders.ts';
 import type { Logger } from './logger.ts';
+import type { OperationLimits } from './server/limits.ts';
 
 /**
  * The GraphQL context. The Prisma client is in it (rather than imported) because
@@ -40,6 +41,8 @@ export interface Context {
   live: LiveBus;
   /** How far a live subscriber may fall behind before its connection is closed. */
   liveLimits: LiveLimits;
+  /** What one operation may ask for (the cost limit is read from here). */
+  limits: OperationLimits;
   /** The connection this operation arrived on (live subscriptions watch its send buffer). */
   transport: Transport;
   /**

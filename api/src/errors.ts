@@ -30,6 +30,16 @@ function isGraphQLError(e: unknown): e is GraphQLError {
 }
 
 /**
+ * Pothos's own refusals of arguments (an invalid global ID, cursor, `first`)
+ * are the client's mistake: VALIDATION, with Pothos's message.
+ */
+const isPothosValidation = (e: unknown): e is Error => e instanceof Error && e.name === 'PothosValidationError';
+
+/** A document nested so deeply that a recursive step (parse, validate, coerce) ran out of stack. */
+export const isStackOverflow = (e: unknown) => e instanceof RangeError && /call stack/i.test(e.message);
+export const TOO_DEEP = 'The document nests too deeply.';
+
+/**
  * The error boundary. Deliberate errors (DomainError) pass with their code;
  * GraphQL's own parse/validation errors pass as they are; anything else is a
  * bug: logged in full here, and masked for the client ("Unexpected error.").
@@ -40,6 +50,12 @@ export function createMaskError(log: Logger) {
     if (isGraphQLError(error)) {
       const original = error.originalError;
       if (DomainError.is(original)) return domainToGraphQL(original, error);
+      if (isPothosValidation(original)) {
+        return domainToGraphQL(new DomainError('VALIDATION', original.message), error);
+      }
+      if (isStackOverflow(original)) {
+        return domainToGraphQL(new DomainError('OPERATION_LIMIT', TOO_DEEP), error);
+      }
       if (!original || isGraphQLError(original)) return error;
       log.error({ err: original, path: error.path }, 'unexpected error in a resolver');
       return new GraphQLError('Unexpected error.', {
@@ -48,6 +64,7 @@ export function createMaskError(log: Logger) {
         extensions: { code: 'INTERNAL' },
       });
     }
+    if (isStackOverflow(error)) return domainToGraphQL(new DomainError('OPERATION_LIMIT', TOO_DEEP));
     log.error({ err: error }, 'unexpected error');
     return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL' } });
   };

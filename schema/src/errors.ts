@@ -11,6 +11,10 @@ export const ERROR_CODES = [
   'INVALID_TRANSITION',
   'RATE_LIMITED',
   'UNAVAILABLE',
+  /** The operation is larger than the API serves (aliases, depth, cost, tokens, directives). */
+  'OPERATION_LIMIT',
+  /** The operation ran past its time budget and was cancelled. */
+  'TIMEOUT',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -20,7 +20,8 @@ export interface TestApp {
   origin: string;
   db: TestDatabase;
   anonymous: Client;
-  client(token?: string): Client;
+  /** A client with this token (and extra headers, e.g. X-Psirt-Slack-User). */
+  client(token?: string, headers?: Record<string, string>): Client;
   /** A new staff user holding `roles`, signed in with a fresh token. */
   login(...roles: Role[]): Promise<Client & { userId: string }>;
   /** Stops the HTTP server the way SIGTERM does (graceful). */
@@ -63,7 +64,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const origin = new URL(url).origin;
   let seen = db.queries.length;
 
-  const client = (token?: string): Client => ({
+  const client = (token?: string, extra: Record<string, string> = {}): Client => ({
     token,
     async gql(query, variables) {
       const res = await fetch(url, {
@@ -72,6 +73,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json',
           ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...extra,
         },
         body: JSON.stringify({ query, variables }),
       });

@@ -1,0 +1,83 @@
+// Every job an API instance runs on a timer, each with its schedule. The state
+// of each is in the database, so instances can run them side by side.
+import type { Db } from '@psirt/db';
+import { type NvdSource, syncNvd } from '../feeds/fetch.ts';
+import { importFeedSources } from '../feeds/sources.ts';
+import { type IntakeDeps, retryStalledMail } from '../intake/mail.ts';
+import type { LiveBus } from '../live/bus.ts';
+import type { Logger } from '../logger.ts';
+import { drainOutbox } from '../outbox.ts';
+import { releaseDueAdvisories } from '../services/advisories.ts';
+import { type Job, periodic } from './periodic.ts';
+
+export interface BackgroundDeps {
+  db: Db;
+  log: Logger;
+  now: () => Date;
+  live: LiveBus;
+  draining: () => boolean;
+  publisher: { name: string; namespace: string; contactDetails: string };
+  /** How often scheduled advisories are checked for release (0: off). */
+  releaseIntervalMs: number;
+  /** Outbox delivery (absent without SMTP). */
+  mailer: (Parameters<typeof drainOutbox>[0] & { intervalMs: number }) | null;
+  feeds?: { nvd?: NvdSource & { intervalMs?: number }; csaf?: { feeds: string[]; intervalMs?: number } };
+  /** Mail intake (absent when off), and how often half-processed mail is taken up again. */
+  intake: (IntakeDeps & { retryIntervalMs: number }) | null;
+}
+
+export function backgroundJobs(d: BackgroundDeps): Job[] {
+  const { db, log, live } = d;
+  const every = (name: string, ms: number, task: () => Promise<unknown>) => periodic(d, name, ms, task);
+  const jobs: Job[] = [];
+  if (d.mailer) {
+    const mailer = d.mailer;
+    jobs.push(every('outbox delivery', mailer.intervalMs, () => drainOutbox(mailer)));
+  }
+  // Scheduled releases (advisories approved for their embargo time): a release
+  // due while no instance ran happens at the first tick after start;
+  // instances claim each advisory atomically.
+  const scheduler = {
+    db,
+    now: d.now,
+    requestId: 'scheduler',
+    log: log.child({ component: 'scheduler' }),
+    publisher: d.publisher,
+    live,
+  };
+  jobs.push(every('scheduled release', d.releaseIntervalMs, () => releaseDueAdvisories(scheduler)));
+  const nvd = d.feeds?.nvd;
+  if (nvd) {
+    jobs.push(
+      every('NVD feed', nvd.intervalMs ?? 2 * 3_600_000, () =>
+        syncNvd(db, nvd, d.now(), { log: log.child({ component: 'feeds' }), live }),
+      ),
+    );
+  }
+  const csaf = d.feeds?.csaf;
+  if (csaf) {
+    jobs.push(
+      every('CSAF feeds', csaf.intervalMs ?? 2 * 3_600_000, async () => {
+        const r = await importFeedSources(
+          db,
+          csaf.feeds.map((url) => ({ kind: 'rolie' as const, name: url, url: new URL(url) })),
+          { live },
+        );
+        log.child({ component: 'feeds' }).info(
+          {
+            feeds: csaf.feeds.length,
+            new: r.new,
+            updated: r.updated,
+            skipped: r.skipped.slice(0, 10),
+            matches: r.matched.created,
+          },
+          'CSAF feeds read',
+        );
+      }),
+    );
+  }
+  // Mail a stopped instance left half-processed (stored, never finished) is taken up again.
+  const intake = d.intake;
+  if (intake) jobs.push(every('mail intake retry', intake.retryIntervalMs, () => retryStalledMail(intake)));
+  return jobs;
+}

@@ -1,0 +1,131 @@
+// What the HTTP surface of /graphql accepts from browsers: CORS by an
+// allow-list, no request a browser could send cross-site without a preflight,
+// GraphiQL (where people paste tokens) under a strict Content-Security-Policy,
+// and introspection only for those allowed it.
+import { createHash } from 'node:crypto';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import {
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  NoSchemaIntrospectionCustomRule,
+  validate,
+} from 'graphql';
+import { type CORSOptions, createGraphQLError, type Plugin } from 'graphql-yoga';
+import type { Context } from '../context.ts';
+
+/**
+ * CORS by allow-list (PSIRT_CORS_ORIGINS): an origin on the list may call the
+ * API from a browser, with the headers the API needs; any other origin gets no
+ * CORS headers at all. Never credentials: the API authenticates by bearer
+ * token, not by cookie.
+ */
+export function corsPolicy(origins: readonly string[]) {
+  const allowed = new Set(origins.map((o) => o.replace(/\/+$/, '').toLowerCase()));
+  return (request: Request): CORSOptions => {
+    const origin = request.headers.get('origin');
+    if (!origin || !allowed.has(origin.toLowerCase())) return false;
+    return {
+      origin: [origin],
+      credentials: false,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['content-type', 'authorization', 'accept', 'x-request-id'],
+      maxAge: 600,
+    };
+  };
+}
+
+// The content types a browser sends cross-site without a CORS preflight.
+const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+
+/**
+ * GraphQL over POST as JSON only (application/json, application/graphql-response+json,
+ * application/graphql): a form or a `text/plain` fetch from any web page
+ * would otherwise run anonymous mutations (report submissions) from a
+ * visitor's browser. Yoga's CSRF plugin would also refuse every plain GET
+ * query without a custom header; GET never mutates here (405), so refusing
+ * the simple content types is the whole of the rule.
+ */
+export function useJsonOnlyPosts(): Plugin {
+  return {
+    onRequestParse({ request }) {
+      if (request.method !== 'POST') return;
+      const type = (request.headers.get('content-type') ?? '').toLowerCase();
+      if (!type || SIMPLE_CONTENT_TYPES.some((t) => type.startsWith(t))) {
+        throw createGraphQLError(
+          'Send GraphQL over POST as JSON (content-type: application/json); forms and text/plain are refused.',
+          { extensions: { code: 'VALIDATION', http: { status: 415 } } },
+        );
+      }
+    },
+  };
+}
+
+/**
+ * GraphiQL's page is one large HTML document with inline scripts. Its CSP
+ * allows exactly those scripts (by hash, computed once from the rendered
+ * page), nothing from elsewhere, and no framing.
+ */
+export function graphiqlSecurity(title: string) {
+  const page = renderGraphiQL({ title, endpoint: '/graphql' });
+  const hashes = [...page.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
+    (m) =>
+      `'sha256-${createHash('sha256')
+        .update(m[1] ?? '')
+        .digest('base64')}'`,
+  );
+  const csp = [
+    "default-src 'none'",
+    `script-src ${hashes.join(' ') || "'none'"}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  const headers: Record<string, string> = {
+    'content-security-policy': csp,
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+  };
+  return {
+    csp,
+    plugin: {
+      onResponse({ response }) {
+        if (!(response.headers.get('content-type') ?? '').startsWith('text/html')) return;
+        for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+      },
+    } satisfies Plugin,
+  };
+}
+
+/**
+ * Introspection (`__schema`, `__type`) for authenticated staff always; for
+ * anyone else (anonymous callers, reporter tokens) only when PSIRT_INTROSPECTION
+ * allows it. Checked when the operation executes, with the viewer known, over
+ * HTTP, SSE and WebSockets alike; graphql-js's own rule finds the fields.
+ */
+export function useIntrospectionPolicy(forEveryone: boolean): Plugin<Context> {
+  type Hook = {
+    args: { schema: GraphQLSchema; document: DocumentNode; contextValue: Context };
+    setResultAndStopExecution(result: { errors: GraphQLError[] }): void;
+  };
+  const check = ({ args, setResultAndStopExecution }: Hook) => {
+    if (forEveryone || args.contextValue.viewer?.kind === 'user') return;
+    const found = validate(args.schema, args.document, [NoSchemaIntrospectionCustomRule]);
+    if (!found.length) return;
+    setResultAndStopExecution({
+      errors: [
+        createGraphQLError('Introspection is for signed-in staff here (PSIRT_INTROSPECTION).', {
+          nodes: found[0]?.nodes,
+          extensions: { code: 'FORBIDDEN' },
+        }),
+      ],
+    });
+  };
+  return { onExecute: check as never, onSubscribe: check as never };
+}

@@ -1,0 +1,139 @@
+// The GraphQL server: Yoga over the Pothos schema, with the per-request
+// context and, beside it, every rule about what a request may be (operation
+// limits, input rules, CORS, browser-only protections, introspection).
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { initContextCache } from '@pothos/core';
+import type { AuditBatcher, Database } from '@psirt/db';
+import { DomainError, type SlaPolicy } from '@psirt/schema';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { authenticate, SLACK_USER_HEADER, type Viewer } from '../auth.ts';
+import type { Context, Transport } from '../context.ts';
+import { createMaskError, domainToGraphQL } from '../errors.ts';
+import { schema } from '../graph/index.ts';
+import type { LiveBus } from '../live/bus.ts';
+import type { LiveLimits } from '../live/stream.ts';
+import type { WsInitialContext } from '../live/ws.ts';
+import { createLoaders } from '../loaders.ts';
+import type { Logger } from '../logger.ts';
+import { readSla } from '../services/settings.ts';
+import { corsPolicy, graphiqlSecurity, useIntrospectionPolicy, useJsonOnlyPosts } from './http-rules.ts';
+import { useInputRules } from './input-rules.ts';
+import { type OperationLimits, operationLimitPlugins } from './limits.ts';
+
+/** HTTP requests carry req/res; WebSocket operations carry `ws` (live/ws.ts). */
+export type ServerContext =
+  | { req: IncomingMessage; res: ServerResponse }
+  | (WsInitialContext & { req: IncomingMessage });
+
+export type ApiYoga = YogaServerInstance<ServerContext, Context>;
+
+export interface YogaDeps {
+  db: Database;
+  log: Logger;
+  now: () => Date;
+  graphiql: boolean;
+  auditBatcher: AuditBatcher;
+  policy: Context['policy'];
+  mailIntake: Context['mailIntake'];
+  submissionLimiter: RateLimiterAbstract;
+  calculatorLimiter: RateLimiterAbstract;
+  live: LiveBus;
+  liveLimits: LiveLimits;
+  limits: OperationLimits;
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  corsOrigins: readonly string[];
+  /** Introspection (and field suggestions in errors) for anonymous callers and reporters too. */
+  introspection: boolean;
+}
+
+const GRAPHIQL_TITLE = 'psirt GraphQL API';
+
+export function createApiYoga(deps: YogaDeps): ApiYoga {
+  const { db, log, now, auditBatcher } = deps;
+  const graphiql = deps.graphiql ? graphiqlSecurity(GRAPHIQL_TITLE) : null;
+  return createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: graphiql ? { title: GRAPHIQL_TITLE } : false,
+    renderGraphiQL,
+    cors: corsPolicy(deps.corsOrigins),
+    maskedErrors: { maskError: createMaskError(log) },
+    plugins: [
+      useJsonOnlyPosts(),
+      ...operationLimitPlugins(deps.limits),
+      useInputRules(),
+      useIntrospectionPolicy(deps.introspection),
+      // "Did you mean …?" spells out the schema to whoever may not introspect it.
+      ...(deps.introspection ? [] : [blockFieldSuggestionsPlugin({ mask: '' }) as Plugin]),
+      ...(graphiql ? [graphiql.plugin] : []),
+    ],
+    // Yoga reports every error of every result at "error"; the ones that are
+    // bugs are logged (with their stack) by maskError, the rest are answers.
+    logging: {
+      debug: (...args) => log.debug({ yoga: args }),
+      info: (...args) => log.debug({ yoga: args }),
+      warn: (...args) => log.warn({ yoga: args }),
+      error: (...args) => log.debug({ yoga: args }),
+    },
+    context: async (initial) => {
+      const ws = 'ws' in initial ? initial.ws : undefined;
+      const request = 'request' in initial ? (initial.request as Request | undefined) : undefined;
+      const requestId = request?.headers.get('x-request-id') ?? randomUUID();
+      const res = 'res' in initial ? initial.res : undefined;
+      const transport: Transport = ws?.transport ?? {
+        kind: 'http',
+        buffered: () => res?.writableLength ?? 0,
+        close: () => res?.destroy(),
+      };
+      try {
+        const viewer = await authenticate(
+          db.prisma,
+          ws ? ws.authorization : request?.headers.get('authorization'),
+          now(),
+          // Acting for a Slack user is for requests, not for long-lived subscriptions.
+          ws ? undefined : request?.headers.get(SLACK_USER_HEADER),
+        );
+        let sla: Promise<SlaPolicy> | undefined;
+        const context: Context = {
+          viewer,
+          db: db.prisma,
+          log: log.child({ requestId }),
+          requestId,
+          loaders: createLoaders(db.prisma, auditBatcher, viewer, requestId, now),
+          now,
+          sla: () => {
+            sla ??= readSla(db.prisma);
+            return sla;
+          },
+          clientIp: initial.req?.socket.remoteAddress ?? 'unknown',
+          policy: deps.policy,
+          mailIntake: deps.mailIntake,
+          submissionLimiter: deps.submissionLimiter,
+          calculatorLimiter: deps.calculatorLimiter,
+          live: deps.live,
+          liveLimits: deps.liveLimits,
+          limits: deps.limits,
+          transport,
+          // `this`, not `context`: Yoga merges this object into the one resolvers get.
+          renew(this: Context, fresh: Viewer) {
+            this.viewer = fresh;
+            this.loaders = createLoaders(db.prisma, auditBatcher, fresh, requestId, now);
+            sla = undefined;
+            // Pothos keeps per-request caches (authScopes results, selection
+            // mappings) keyed on this: a new key makes each delivery a new request.
+            Object.assign(this, initContextCache());
+          },
+          ...initContextCache(),
+        };
+        return context;
+      } catch (error) {
+        throw DomainError.is(error) ? domainToGraphQL(error) : error;
+      }
+    },
+  });
+}

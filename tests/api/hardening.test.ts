@@ -1,0 +1,245 @@
+// The API as an attacker meets it: operations too large to serve are refused
+// before they run, a query past its time budget is cancelled, introspection and
+// field suggestions are for those allowed them, browsers cannot post forms to
+// it cross-site, and bad input is a typed VALIDATION error that stores nothing.
+import { getIntrospectionQuery } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { DASHBOARD_QUERY, seedDashboard } from '../support/dashboard.ts';
+import { dialect } from '../support/db.ts';
+import { makeWorld, reportInput, SUBMIT, type World } from '../support/world.ts';
+
+let app: TestApp;
+let w: World;
+
+beforeAll(async () => {
+  app = await startTestApp({
+    submissionsPerHour: 1000,
+    introspection: false,
+    corsOrigins: ['https://dashboard.example.com'],
+  });
+  w = await makeWorld(app);
+});
+afterAll(() => app?.[Symbol.asyncDispose]());
+
+const codes = (r: { errors?: { extensions?: { code?: string } }[] }) => (r.errors ?? []).map((e) => e.extensions?.code);
+const reportCount = () => app.db.prisma.vulnerabilityReport.count();
+
+describe(`operation limits (${dialect})`, () => {
+  it('refuses too many aliases, too deep a selection, too many tokens or directives, before anything runs', async () => {
+    const before = app.queryCount();
+    const aliases = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: advisory(publicId: "SA-2026-0001") { csaf }`).join(' ')} }`;
+    const r1 = await app.anonymous.gql(aliases);
+    expect(codes(r1)).toEqual(['OPERATION_LIMIT']);
+    expect(r1.errors?.[0]?.message).toMatch(/Aliases limit of 30/);
+
+    let nested = 'key';
+    for (let i = 0; i < 10; i++) nested = `products { productLine { ${nested} } }`;
+    const r2 = await w.analyst.gql(`{ productLines { ${nested} } }`);
+    expect(codes(r2)).toContain('OPERATION_LIMIT');
+    expect(r2.errors?.[0]?.message).toMatch(/Query depth limit of 15/);
+
+    // The 100 KB operation that froze the process: refused by its size.
+    const huge = `{ ${Array.from({ length: 2000 }, (_, i) => `a${i}: advisory(publicId: "SA-2026-0001") { csaf }`).join(' ')} }`;
+    const r3 = await app.anonymous.gql(huge);
+    expect(codes(r3)).toEqual(['OPERATION_LIMIT']);
+    expect(r3.errors?.[0]?.message).toMatch(/Token limit of 5000/);
+
+    const r4 = await w.analyst.gql(`{ __typename ${'@include(if: true) '.repeat(51)} }`);
+    expect(codes(r4)).toContain('OPERATION_LIMIT');
+    // Nothing reached the database.
+    expect(app.queryCount() - before).toBeLessThanOrEqual(8);
+  });
+
+  it('refuses an operation whose estimated cost is over the limit, and serves the README dashboard', async () => {
+    const costly = await w.analyst.gql(
+      '{ cases(first: 1000) { edges { node { reports { messages { body } } impacts { product { key } } } } } }',
+    );
+    expect(codes(costly)).toEqual(['OPERATION_LIMIT']);
+    expect(costly.errors?.[0]?.message).toMatch(/estimated cost is \d+, over the limit of 50000/);
+    expect(costly.data ?? null).toBeNull();
+
+    const dashboard = await w.analyst.gql(DASHBOARD_QUERY, { first: 100 });
+    expect(dashboard.errors).toBeUndefined();
+    expect(dashboard.data?.cases.totalCount).toBeGreaterThanOrEqual(0);
+  });
+
+  it('answers a 5,000-deep list literal as a client error, never INTERNAL', async () => {
+    for (const depth of [5000, 2400]) {
+      const r = await app.anonymous.gql(`{ cvss(vector: ${'['.repeat(depth)}"x"${']'.repeat(depth)}) { score } }`);
+      expect(r.status).toBeLessThan(500);
+      expect(r.errors?.length).toBeGreaterThan(0);
+      expect(codes(r)).not.toContain('INTERNAL');
+    }
+  });
+
+  it('cancels a query past its time budget with TIMEOUT; mutations are not cut short', async () => {
+    await using slow = await startTestApp({ limits: { timeoutMs: 1 } });
+    await seedDashboard(slow.db.prisma, 200);
+    const admin = await slow.login('ADMIN');
+    const r = await admin.gql(DASHBOARD_QUERY, { first: 100 });
+    expect(codes(r)).toContain('TIMEOUT');
+    expect(r.errors?.[0]?.message).toMatch(/budget/);
+    const sub = await slow.anonymous.gql(SUBMIT, { input: reportInput() });
+    expect(sub.errors).toBeUndefined();
+    expect(sub.data?.submitVulnerabilityReport.reporterToken).toMatch(/^psirt_/);
+  });
+});
+
+describe(`introspection and suggestions (${dialect})`, () => {
+  it('serves introspection to staff only when PSIRT_INTROSPECTION is off, and hides field suggestions', async () => {
+    const anon = await app.anonymous.gql(getIntrospectionQuery());
+    expect(codes(anon)).toEqual(['FORBIDDEN']);
+    expect(anon.data ?? null).toBeNull();
+    const typeProbe = await app.anonymous.gql('{ __type(name: "AnalysisCase") { fields { name } } }');
+    expect(codes(typeProbe)).toEqual(['FORBIDDEN']);
+    expect((await app.anonymous.gql('{ __typename }')).data).toEqual({ __typename: 'Query' });
+
+    const staff = await w.committee.gql(getIntrospectionQuery());
+    expect(staff.errors).toBeUndefined();
+    expect(staff.data?.__schema.queryType.name).toBe('Query');
+
+    const typo = await app.anonymous.gql('{ advisorie(publicId: "x") { id } }');
+    expect(typo.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+});
+
+describe(`the browser surface (${dialect})`, () => {
+  it('answers CORS only for allowed origins, never with credentials', async () => {
+    const ask = (origin: string) =>
+      fetch(app.url, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+    const evil = await ask('https://evil.example');
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    expect(evil.headers.get('access-control-allow-credentials')).toBeNull();
+    const ok = await ask('https://dashboard.example.com');
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://dashboard.example.com');
+    expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
+    const preflight = await fetch(app.url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses GraphQL posted as a form, multipart or text/plain (what browsers send cross-site unasked)', async () => {
+    const before = await reportCount();
+    const mutation = `mutation { submitVulnerabilityReport(input: { title: "csrf", description: "from a form", reporter: {} }) { publicId } }`;
+    const form = new URLSearchParams({ query: mutation });
+    const multipart = new FormData();
+    multipart.set('operations', JSON.stringify({ query: mutation }));
+    multipart.set('map', '{}');
+    for (const body of [form, multipart, JSON.stringify({ query: mutation })]) {
+      const res = await fetch(app.url, {
+        method: 'POST',
+        headers: typeof body === 'string' ? { 'content-type': 'text/plain;charset=UTF-8' } : {},
+        body,
+      });
+      expect(res.status).toBe(415);
+      const json = (await res.json()) as { errors: { extensions: { code: string } }[] };
+      expect(json.errors[0]?.extensions.code).toBe('VALIDATION');
+    }
+    expect(await reportCount()).toBe(before);
+  });
+
+  it('serves GraphiQL with a strict Content-Security-Policy and no framing', async () => {
+    await using withGraphiql = await startTestApp();
+    const { buildApp, createLogger } = await import('@psirt/api');
+    const graphiqlApp = buildApp({
+      db: withGraphiql.db,
+      log: createLogger('silent'),
+      graphiql: true,
+      mail: { quiet: true },
+    });
+    const url = await graphiqlApp.listen(0, '127.0.0.1');
+    try {
+      const res = await fetch(url, { headers: { accept: 'text/html' } });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('<html');
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toMatch(/script-src 'sha256-/);
+      expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    } finally {
+      await graphiqlApp.stop();
+    }
+  });
+});
+
+describe(`input rules (${dialect})`, () => {
+  it('refuses NUL and other control characters as VALIDATION naming the field, in variables and literals', async () => {
+    const before = await reportCount();
+    const v = await app.anonymous.gql(SUBMIT, { input: reportInput({ description: 'before\u0000after' }) });
+    expect(codes(v)).toEqual(['VALIDATION']);
+    expect(v.errors?.[0]?.extensions?.field).toBe('input.description');
+    const nested = await app.anonymous.gql(SUBMIT, {
+      input: reportInput({ reporter: { name: 'Bell\u0007', email: 'b@example.org' } }),
+    });
+    expect(nested.errors?.[0]?.extensions?.field).toBe('input.reporter.name');
+    const surrogate = await app.anonymous.gql(SUBMIT, { input: reportInput({ title: 'lone \ud800 surrogate' }) });
+    expect(codes(surrogate)).toEqual(['VALIDATION']);
+    expect(await reportCount()).toBe(before);
+
+    const { caseId } = await openCaseFor(w);
+    const note = await w.analyst.gql(`mutation { addCaseNote(caseId: "${caseId}", text: "a\\u0000b") { id } }`);
+    expect(codes(note)).toEqual(['VALIDATION']);
+    expect(note.errors?.[0]?.extensions?.field).toBe('text');
+    // Tabs and new lines are text.
+    const fine = await w.analyst.gql(
+      'mutation($c: String!, $t: String!) { addCaseNote(caseId: $c, text: $t) { id } }',
+      {
+        c: caseId,
+        t: 'line one\n\tline two\r\n',
+      },
+    );
+    expect(fine.errors).toBeUndefined();
+  });
+
+  it('refuses several submissions in one request before any is stored, so no reporter token is lost', async () => {
+    const before = await reportCount();
+    const many = `mutation { ${Array.from(
+      { length: 30 },
+      (_, i) =>
+        `s${i}: submitVulnerabilityReport(input: { title: "t${i}", description: "d", reporter: {} }) { publicId reporterToken }`,
+    ).join(' ')} }`;
+    const r = await app.anonymous.gql(many);
+    expect(codes(r)).toEqual(['VALIDATION']);
+    expect(r.errors?.[0]?.message).toMatch(/only field of its request/);
+    const mixed = await w.analyst.gql(
+      'mutation { a: submitVulnerabilityReport(input: { title: "t", description: "d", reporter: {} }) { publicId } b: setSlaPolicy(updateEveryDays: -1) { updateEveryDays } }',
+    );
+    expect(codes(mixed)).toEqual(['VALIDATION']);
+    expect(await reportCount()).toBe(before);
+    const one = await app.anonymous.gql(
+      'mutation($input: SubmitVulnerabilityReportInput!) { submitVulnerabilityReport(input: $input) { publicId reporterToken } __typename }',
+      { input: reportInput() },
+    );
+    expect(one.errors).toBeUndefined();
+    expect(one.data?.submitVulnerabilityReport.reporterToken).toMatch(/^psirt_/);
+  });
+
+  it('answers an invalid global ID or cursor with VALIDATION', async () => {
+    const id = await w.analyst.gql('{ node(id: "not-a-global-id") { id } }');
+    expect(codes(id)).toEqual(['VALIDATION']);
+    expect(id.errors?.[0]?.message).toMatch(/Invalid global ID/);
+    const cursor = await w.analyst.gql('{ cases(first: 1, after: "bm90IGEgY3Vyc29y") { totalCount } }');
+    expect(codes(cursor)).toEqual(['VALIDATION']);
+  });
+});
+
+async function openCaseFor(world: World) {
+  const sub = await app.anonymous.gql(SUBMIT, { input: reportInput() });
+  const acc = await world.analyst.gql('mutation($r: String!) { acceptReport(reportId: $r) { publicId } }', {
+    r: sub.data?.submitVulnerabilityReport.publicId,
+  });
+  return { caseId: acc.data?.acceptReport.publicId as string };
+}
