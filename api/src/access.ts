@@ -25,6 +25,13 @@ export const COMMITTEE: readonly Role[] = ['COMMITTEE_MEMBER'];
 
 export const isPsirt = (viewer: Viewer) => hasAnyRole(viewer, PSIRT_ROLES);
 /**
+ * The Slack bot's own account, acting for nobody (its token without
+ * X-Psirt-Slack-User): it reads cases and advisories to route notifications,
+ * and may neither change anything nor read what reporters wrote. Acting for a
+ * linked user, it is that user (auth.ts drops CHAT_OPS from the roles).
+ */
+export const isBotAlone = (viewer: Viewer) => hasAnyRole(viewer, ['CHAT_OPS']) && !isPsirt(viewer);
+/**
  * Who may read every case (not change any): the PSIRT, and the Slack bot's
  * own account, which routes case notifications to channels — embargoed ones
  * only to private channels set aside for them (the bot's rule). Reporter
@@ -43,6 +50,21 @@ export const readsAdvisories = (viewer: Viewer) => hasAnyRole(viewer, ADVISORY_R
 export function advisoryVisibility(viewer: Viewer): Prisma.AdvisoryWhereInput {
   if (readsAdvisories(viewer)) return {};
   return PUBLIC_ADVISORIES;
+}
+
+/**
+ * The state an advisory shows to someone who reads only published revisions:
+ * that of the published revision, whatever the next revision's review says.
+ */
+export function publicAdvisoryState<S extends string>(state: S): S | 'PUBLISHED' {
+  return state === 'SUPERSEDED' || state === 'WITHDRAWN' ? state : 'PUBLISHED';
+}
+
+/** The stored states behind the public states asked for (a published advisory may have its next revision in work). */
+export function storedStatesForPublic(states: readonly string[]): string[] {
+  return states.flatMap((s) =>
+    s === 'PUBLISHED' ? ['DRAFT', 'IN_REVIEW', 'APPROVED', 'PUBLISHED'] : s === 'SUPERSEDED' ? ['SUPERSEDED'] : [],
+  );
 }
 
 /** What anyone may read of advisories: see advisoryVisibility. */
@@ -113,14 +135,26 @@ export async function mayReadCase(ctx: Context, caseId: string): Promise<boolean
 }
 
 /**
- * May the viewer read a report's internals (description, reporter, triage, case)?
- * The PSIRT and the members of its case. Reporters and integrators see its
+ * May the viewer read a report's internals (description, reporter, triage,
+ * attachments, case)? The PSIRT and the members of its case — not the bot's
+ * own account, though it reads every case. Reporters and integrators see its
  * status and messages only.
  */
 export async function mayReadReportInternals(ctx: Context, report: { caseId: string | null }): Promise<boolean> {
   if (isPsirt(ctx.viewer)) return true;
+  if (isBotAlone(ctx.viewer)) return false;
   return report.caseId !== null && (await mayReadCase(ctx, report.caseId));
 }
+
+/**
+ * May the viewer read messages with reporters? Whoever reached the report or
+ * case they belong to (its reporter, its submitter, the PSIRT, the case team)
+ * — except the bot's own account, which reaches every case.
+ */
+export const mayReadReporterMessages = (viewer: Viewer) => !isBotAlone(viewer);
+
+/** Who may change anything: everyone the operation's own rules allow, but never the bot acting for nobody. */
+export const mayMutate = (viewer: Viewer) => !isBotAlone(viewer);
 
 /**
  * The staff roles that count for a workflow move on this case. Product-line

@@ -154,6 +154,14 @@ describe(`security advisories (${dialect})`, () => {
       (await app.anonymous.gql(`{ advisory(publicId: "${a}") { published { number } } }`)).data?.advisory.published
         .number,
     ).toBe(1);
+    // …and the public state: that a next revision is in review is not public.
+    const publicView = await app.anonymous.gql(`{ advisory(publicId: "${a}") { state } }`);
+    expect(publicView.data?.advisory.state).toBe('PUBLISHED');
+    const listed = (states: string) =>
+      app.anonymous.gql(`{ advisories(first: 50, states: [${states}]) { totalCount edges { node { publicId } } } }`);
+    expect((await listed('IN_REVIEW')).data?.advisories).toEqual({ totalCount: 0, edges: [] });
+    expect((await listed('PUBLISHED')).data?.advisories.edges).toContainEqual({ node: { publicId: a } });
+    expect((await w.committee.gql(`{ advisory(publicId: "${a}") { state } }`)).data?.advisory.state).toBe('IN_REVIEW');
 
     // Approved and published again: the CSAF revision history lists both publications.
     for (const c of committee) await c.gql(VOTE, { a, d: 'APPROVE' });

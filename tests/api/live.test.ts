@@ -3,7 +3,7 @@
 // the subscriber when it happens — need-to-know changes, revoked and expired
 // tokens take effect at once — and a client that does not read is cut off.
 import { LIVE_CLOSE_CODES } from '@psirt/api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishedAdvisory, readyCase } from '../support/advisories.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
@@ -71,6 +71,27 @@ describe(`live updates (${dialect})`, () => {
       expect(nothing.errors).toEqual([]);
     } finally {
       await Promise.all([analyst, prime, outsider, anonymous].map((c) => c.dispose()));
+    }
+  });
+
+  it('pushes the bot’s own account the case, never what the reporter wrote', async () => {
+    const { caseId } = await openCase(app, w, ['gateway']);
+    const bot = await app.login('CHAT_OPS');
+    const ws = liveWs(app, bot.token);
+    try {
+      const before = app.live.listeners();
+      const leak = ws.subscribe('subscription { caseUpdated { publicId reports { description triageNote } } }');
+      const thread = ws.subscribe('subscription { caseUpdated { publicId messages { body } } }');
+      const card = ws.subscribe('subscription { caseUpdated { publicId title state } }');
+      await listening(app, before + 3);
+      await note(caseId, 'Seen by the bot.');
+      expect((await card.waitFor(1))[0]).toMatchObject({ publicId: caseId, state: 'ANALYSIS' });
+      for (const refused of [leak, thread]) {
+        await vi.waitFor(() => expect(refused.errors.map((e) => e.extensions?.code)).toContain('FORBIDDEN'));
+        expect(JSON.stringify(refused.items)).not.toMatch(/serial number|Thank you/);
+      }
+    } finally {
+      await ws.dispose();
     }
   });
 

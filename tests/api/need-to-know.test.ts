@@ -68,6 +68,25 @@ beforeAll(async () => {
   ids.advisoryNode = drafted.data?.createAdvisory.id;
   ids.audit = (await w.auditor.gql('{ auditLog(first: 1) { edges { node { id } } } }')).data?.auditLog.edges[0].node.id;
   const other = await app.anonymous.gql(SUBMIT, { input: reportInput() });
+  // The Slack bot's account, on its own and acting for each kind of linked user.
+  const bot = await app.login('CHAT_OPS');
+  const lineless = await app.login('PRODUCT_SECURITY_PRIME');
+  const staff = {
+    admin: w.admin,
+    analyst: w.analyst,
+    casePrime: w.gridPrime,
+    caseSpecialist: w.gridSpecialist,
+    otherPrime: w.buildingPrime,
+    committee: w.committee,
+    auditor: w.auditor,
+    integrator: w.integrator,
+  };
+  const acting: Record<string, Client> = {};
+  for (const [who, c] of Object.entries(staff)) {
+    const slackUserId = `U${who.toUpperCase()}`;
+    await app.db.prisma.user.update({ where: { id: c.userId }, data: { slackUserId } });
+    acting[`${ACTING}${who}`] = app.client(bot.token, { 'x-psirt-slack-user': slackUserId });
+  }
   viewers = {
     anonymous: app.anonymous,
     reporter: app.client(reporterToken),
@@ -80,8 +99,14 @@ beforeAll(async () => {
     committee: w.committee,
     auditor: w.auditor,
     integrator: w.integrator,
+    bot,
+    linelessPrime: lineless,
+    ...acting,
   };
 });
+
+/** The bot acting for a linked user: `bot→analyst` must answer exactly as `analyst` does. */
+const ACTING = 'bot→';
 afterAll(() => app?.[Symbol.asyncDispose]());
 
 type Outcome = 'allowed' | 'denied';
@@ -89,6 +114,8 @@ const DENIED = new Set(['FORBIDDEN', 'NOT_FOUND', 'UNAUTHENTICATED']);
 
 interface Probe {
   name: string;
+  /** Probes reading the same data by different paths: they must answer alike. */
+  data?: string;
   allowed: string[];
   run(c: Client): Promise<Outcome>;
 }
@@ -117,16 +144,18 @@ const write =
 
 const PSIRT = ['admin', 'analyst'];
 const TEAM = [...PSIRT, 'casePrime', 'caseSpecialist'];
+/** Case data (not what reporters wrote): the team, and the bot's account, which routes case notifications. */
+const CASE_READERS = [...TEAM, 'bot'];
 
 const probes = (): Probe[] => [
   {
     name: 'case(publicId:)',
-    allowed: TEAM,
+    allowed: CASE_READERS,
     run: read(`{ case(publicId: "${ids.case}") { title } }`, (d) => d.case?.title === SECRET_TITLE),
   },
   {
     name: 'node(id:) of the case',
-    allowed: TEAM,
+    allowed: CASE_READERS,
     run: read(
       `{ node(id: "${ids.caseNode}") { ... on AnalysisCase { title } } }`,
       (d) => d.node?.title === SECRET_TITLE,
@@ -134,7 +163,7 @@ const probes = (): Probe[] => [
   },
   {
     name: 'node(id:) of a product impact, a timeline event, a team member (parts of the case)',
-    allowed: TEAM,
+    allowed: CASE_READERS,
     run: read(`{ a: node(id: "${ids.impact}") { id } b: node(id: "${ids.event}") { id } }`, (d) =>
       Boolean(d.a?.id && d.b?.id),
     ),
@@ -151,17 +180,17 @@ const probes = (): Probe[] => [
   },
   {
     name: 'nodes(ids:) of the case',
-    allowed: TEAM,
+    allowed: CASE_READERS,
     run: read(`{ nodes(ids: ["${ids.caseNode}"]) { id } }`, (d) => d.nodes?.[0]?.id === ids.caseNode),
   },
   {
     name: 'cases.totalCount',
-    allowed: TEAM,
+    allowed: CASE_READERS,
     run: read('{ cases(first: 0) { totalCount } }', (d) => d.cases?.totalCount === 1),
   },
   {
     name: 'cases search by the secret title',
-    allowed: TEAM,
+    allowed: CASE_READERS,
     run: read(
       `{ cases(first: 5, filter: { search: "root password" }) { edges { node { id } } } }`,
       (d) => d.cases?.edges.length === 1,
@@ -186,8 +215,34 @@ const probes = (): Probe[] => [
   },
   {
     name: 'report description',
+    data: 'report internals',
     allowed: TEAM,
     run: read(`{ report(publicId: "${ids.report}") { description } }`, (d) => Boolean(d.report?.description)),
+  },
+  {
+    name: 'case → reports → description and triage note',
+    data: 'report internals',
+    allowed: TEAM,
+    run: read(
+      `{ case(publicId: "${ids.case}") { reports { description triageNote attachments { filename } } } }`,
+      (d) => Boolean(d.case?.reports?.[0]?.description),
+    ),
+  },
+  {
+    name: 'node(id:) of the case → reports → description',
+    data: 'report internals',
+    allowed: TEAM,
+    run: read(`{ node(id: "${ids.caseNode}") { ... on AnalysisCase { reports { description } } } }`, (d) =>
+      Boolean(d.node?.reports?.[0]?.description),
+    ),
+  },
+  {
+    name: 'case → reports → messages with the reporter',
+    data: 'case thread',
+    allowed: TEAM,
+    run: read(`{ case(publicId: "${ids.case}") { reports { messages { body } } } }`, (d) =>
+      Boolean(d.case?.reports?.[0]?.messages?.length),
+    ),
   },
   {
     name: 'report → case',
@@ -211,7 +266,7 @@ const probes = (): Probe[] => [
   },
   {
     name: 'case timeline (nested)',
-    allowed: TEAM,
+    allowed: CASE_READERS,
     run: read(
       `{ node(id: "${ids.caseNode}") { ... on AnalysisCase { timeline { type } } } }`,
       (d) => (d.node?.timeline?.length ?? 0) > 0,
@@ -219,6 +274,7 @@ const probes = (): Probe[] => [
   },
   {
     name: 'case messages with the reporter',
+    data: 'case thread',
     allowed: TEAM,
     run: read(`{ case(publicId: "${ids.case}") { messages { body } } }`, (d) => (d.case?.messages?.length ?? 0) > 0),
   },
@@ -234,7 +290,7 @@ const probes = (): Probe[] => [
   },
   {
     name: 'case severity and score history',
-    allowed: TEAM,
+    allowed: CASE_READERS,
     run: read(
       `{ case(publicId: "${ids.case}") { severity scores { vector } } }`,
       (d) => d.case?.severity === 'CRITICAL' && d.case.scores.length > 0,
@@ -242,12 +298,12 @@ const probes = (): Probe[] => [
   },
   {
     name: 'node(id:) of a score',
-    allowed: TEAM,
+    allowed: CASE_READERS,
     run: read(`{ node(id: "${ids.score}") { ... on Score { vector } } }`, (d) => Boolean(d.node?.vector)),
   },
   {
     name: 'cases filtered by minSeverity (counts only what may be seen)',
-    allowed: TEAM,
+    allowed: CASE_READERS,
     run: read(
       '{ cases(first: 0, filter: { minSeverity: CRITICAL }) { totalCount } }',
       (d) => d.cases?.totalCount === 1,
@@ -267,6 +323,8 @@ const probes = (): Probe[] => [
       'committee',
       'auditor',
       'integrator',
+      'bot',
+      'linelessPrime',
     ],
     run: read(
       '{ cvss(vector: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N") { score } }',
@@ -296,17 +354,17 @@ const probes = (): Probe[] => [
   },
   {
     name: 'a draft advisory',
-    allowed: ['admin', 'analyst', 'committee', 'auditor'],
+    allowed: ['admin', 'analyst', 'committee', 'auditor', 'bot'],
     run: read(`{ advisory(publicId: "${ids.advisory}") { title } }`, (d) => Boolean(d.advisory?.title)),
   },
   {
     name: 'node(id:) of a draft advisory',
-    allowed: ['admin', 'analyst', 'committee', 'auditor'],
+    allowed: ['admin', 'analyst', 'committee', 'auditor', 'bot'],
     run: read(`{ node(id: "${ids.advisoryNode}") { id } }`, (d) => Boolean(d.node?.id)),
   },
   {
     name: 'advisories.totalCount (drafts count only for their readers)',
-    allowed: ['admin', 'analyst', 'committee', 'auditor'],
+    allowed: ['admin', 'analyst', 'committee', 'auditor', 'bot'],
     run: read('{ advisories(first: 0) { totalCount } }', (d) => d.advisories?.totalCount === 1),
   },
   {
@@ -407,11 +465,19 @@ describe(`need-to-know: every viewer × every sensitive read and mutation (${dia
       const want: Record<string, Outcome> = {};
       for (const [who, client] of Object.entries(viewers)) {
         got[who] = await probe.run(client);
-        want[who] = probe.allowed.includes(who) ? 'allowed' : 'denied';
+        const as = who.startsWith(ACTING) ? who.slice(ACTING.length) : who;
+        want[who] = probe.allowed.includes(as) ? 'allowed' : 'denied';
       }
       table[probe.name] = got;
       expected[probe.name] = want;
     }
     expect(table).toEqual(expected);
+    // Every path to the same data answers the same, for every viewer.
+    const byData = new Map<string, string[]>();
+    for (const probe of probes())
+      if (probe.data) byData.set(probe.data, [...(byData.get(probe.data) ?? []), probe.name]);
+    for (const [data, names] of byData) {
+      for (const name of names.slice(1)) expect(table[name], `${data}: ${name}`).toEqual(table[names[0] as string]);
+    }
   });
 });

@@ -12,7 +12,14 @@ import {
   missingRemediation,
   tally,
 } from '@psirt/schema';
-import { ADVISORY_READERS, advisoryVisibility, caseVisibility, readsAdvisories } from '../access.ts';
+import {
+  ADVISORY_READERS,
+  advisoryVisibility,
+  caseVisibility,
+  publicAdvisoryState,
+  readsAdvisories,
+  storedStatesForPublic,
+} from '../access.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import {
@@ -128,7 +135,11 @@ export const Advisory = builder.prismaNode('Advisory', {
       },
     }),
     summary: t.exposeString('summary', { nullable: true, authScopes: readers, description: 'The draft summary.' }),
-    state: t.field({ type: AdvisoryStateEnum, resolve: (a) => a.state }),
+    state: t.field({
+      type: AdvisoryStateEnum,
+      description: 'For those who read only published revisions, the published revision’s state.',
+      resolve: (a, _args, ctx) => (published(ctx) ? publicAdvisoryState(a.state) : a.state),
+    }),
     tlp: t.expose('tlp', { type: TlpEnum }),
     early: t.exposeBoolean('early', {
       description: 'Published before fixes exist (exploitation or public information); to be revised when they ship.',
@@ -227,9 +238,9 @@ const CommitteePolicyType = builder.simpleObject('CommitteePolicy', {
 });
 
 function advisoryWhere(ctx: Context, states: readonly string[] | null | undefined): Prisma.AdvisoryWhereInput {
-  return {
-    AND: [advisoryVisibility(ctx.viewer), states?.length ? { state: { in: states as AdvisoryState[] } } : {}],
-  };
+  if (!states?.length) return advisoryVisibility(ctx.viewer);
+  const stored = published(ctx) ? storedStatesForPublic(states) : states;
+  return { AND: [advisoryVisibility(ctx.viewer), { state: { in: stored as AdvisoryState[] } }] };
 }
 
 builder.queryFields((t) => ({

@@ -15,7 +15,7 @@ import {
   transitionsFrom,
   updateOverdue,
 } from '@psirt/schema';
-import { caseVisibility, isPsirt, mayReadCase, workflowRoles } from '../access.ts';
+import { caseVisibility, isPsirt, mayReadCase, mayReadReporterMessages, workflowRoles } from '../access.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { decodeId } from '../refs.ts';
@@ -218,6 +218,7 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
     cveAssignments: t.relation('cveAssignments', { query: { orderBy: { createdAt: 'asc' } } }),
     certNotifications: t.relation('certNotifications', { query: { orderBy: { notifiedAt: 'asc' } } }),
     messages: t.relation('messages', {
+      authScopes: (_c, _a, ctx) => mayReadReporterMessages(ctx.viewer),
       description: 'Every message with the reporters of this case, oldest first.',
       query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
     }),

@@ -1,5 +1,5 @@
 import { isUuid } from '@psirt/schema';
-import { isPsirt, mayReadReportInternals, PSIRT_ROLES, reportVisibility } from '../access.ts';
+import { isPsirt, mayReadReporterMessages, mayReadReportInternals, PSIRT_ROLES, reportVisibility } from '../access.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { acceptReport, attachReport, rejectReport, reporterReply, submitReport } from '../services/reports.ts';
@@ -61,6 +61,7 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
       resolve: (r, _a, ctx) => Math.round(((ctx.now().getTime() - r.receivedAt.getTime()) / 3_600_000) * 10) / 10,
     }),
     messages: t.relation('messages', {
+      authScopes: (_r, _a, ctx) => mayReadReporterMessages(ctx.viewer),
       description: 'The thread with the reporter, oldest first.',
       query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
     }),
@@ -90,6 +91,8 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
 builder.prismaNode('ReporterMessage', {
   id: { field: 'id' },
   nullable: true,
+  // Behind every path to a message (report, case, node, subscriptions).
+  authScopes: (_m, ctx) => mayReadReporterMessages(ctx.viewer),
   findUnique: (id) => ({ id }),
   description: "A message to or from a reporter, on one report's thread.",
   fields: (t) => ({

@@ -20,6 +20,7 @@ import type { WsInitialContext } from '../live/ws.ts';
 import { createLoaders } from '../loaders.ts';
 import type { Logger } from '../logger.ts';
 import { readSla } from '../services/settings.ts';
+import { useBotAccountReadOnly } from './bot-account.ts';
 import { corsPolicy, graphiqlSecurity, useIntrospectionPolicy, useJsonOnlyPosts } from './http-rules.ts';
 import { useInputRules } from './input-rules.ts';
 import { type OperationLimits, operationLimitPlugins } from './limits.ts';
@@ -68,6 +69,7 @@ export function createApiYoga(deps: YogaDeps): ApiYoga {
       ...operationLimitPlugins(deps.limits),
       useInputRules(),
       useIntrospectionPolicy(deps.introspection),
+      useBotAccountReadOnly(),
       // "Did you mean …?" spells out the schema to whoever may not introspect it.
       ...(deps.introspection ? [] : [blockFieldSuggestionsPlugin({ mask: '' }) as Plugin]),
       ...(graphiql ? [graphiql.plugin] : []),
