@@ -5,6 +5,7 @@ import { type Db, issueUserToken } from '@psirt/db';
 import corePlugin from '@psirt/plugin-core';
 import type { Plugin } from '@psirt/plugin-sdk';
 import type { Logger } from './logger.ts';
+import { databaseReplayStore } from './services/slack-deliveries.ts';
 
 const SERVICE_EMAIL = 'chat-ops@psirt.local';
 const TOKEN_NAME = 'slack bot (in-process)';
@@ -26,21 +27,25 @@ export async function loadPlugins(names: readonly string[]): Promise<Plugin[]> {
 }
 
 /**
- * The service account the in-process bot acts through (role CHAT_OPS: it may
- * only act for linked Slack users). Each start issues a fresh token, kept in
- * memory, and revokes the previous ones.
+ * The service account the in-process bot acts through (role CHAT_OPS: on its
+ * own it reads, and acts only for linked Slack users). Each instance issues
+ * itself a fresh token at start, kept in memory, and revokes it when it stops;
+ * it never revokes another instance's (several API instances share one
+ * database, each with its bot).
  */
-async function serviceToken(db: Db): Promise<string> {
+async function serviceToken(db: Db): Promise<{ secret: string; revoke(): Promise<void> }> {
   const user = await db.user.upsert({
     where: { email: SERVICE_EMAIL },
     create: { email: SERVICE_EMAIL, name: 'Slack bot', roles: ['CHAT_OPS'] },
     update: { roles: ['CHAT_OPS'], disabledAt: null },
   });
-  await db.apiToken.updateMany({
-    where: { userId: user.id, name: TOKEN_NAME, revokedAt: null },
-    data: { revokedAt: new Date() },
-  });
-  return (await issueUserToken(db, { userId: user.id, name: TOKEN_NAME })).secret;
+  const token = await issueUserToken(db, { userId: user.id, name: TOKEN_NAME });
+  return {
+    secret: token.secret,
+    revoke: async () => {
+      await db.apiToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    },
+  };
 }
 
 export async function startChatOps(o: {
@@ -55,20 +60,28 @@ export async function startChatOps(o: {
   fetch: typeof fetch;
 }): Promise<Bot> {
   const plugins = await loadPlugins(o.plugins);
+  const token = await serviceToken(o.db);
   const bot = createBot({
     signingSecret: o.signingSecret,
     botToken: o.botToken,
     appToken: o.appToken,
     slackApiUrl: o.slackApiUrl,
-    api: { url: 'http://in-process/graphql', token: await serviceToken(o.db), fetch: o.fetch },
+    api: { url: 'http://in-process/graphql', token: token.secret, fetch: o.fetch },
     plugins,
     channels: o.channels,
     log: o.log,
+    replay: databaseReplayStore(o.db),
   });
   await bot.start();
   o.log.info(
     { commands: [...bot.commands.keys()], plugins: plugins.map((p) => p.name) },
     bot.socketMode ? 'chat-ops is on: Socket Mode' : 'chat-ops is on: POST /slack/events',
   );
-  return bot;
+  return {
+    ...bot,
+    async stop() {
+      await bot.stop();
+      await token.revoke().catch((error) => o.log.warn({ err: error }, 'could not revoke the bot’s token'));
+    },
+  };
 }

@@ -216,7 +216,7 @@ token
 program
   .command('bot')
   .description(
-    'Run the Slack bot as its own process (HTTP mode, POST /slack/events), a client of the API at PSIRT_API_URL with the chat-ops token PSIRT_CHAT_OPS_TOKEN. Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.',
+    'Run the Slack bot as its own process (HTTP mode, POST /slack/events), a client of the API at PSIRT_API_URL with the chat-ops token PSIRT_CHAT_OPS_TOKEN. Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; with REDIS_URL, several bot instances refuse a replayed Slack request together.',
   )
   .option('-p, --port <port>', 'port to listen on (default: PORT or 3000)', parsePort)
   .option('--host <host>', 'interface to bind (default: HOST or 127.0.0.1)')

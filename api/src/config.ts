@@ -55,6 +55,9 @@ export const envSchema = z.object({
     .string()
     .regex(/^xapp-/, 'an app-level token, xapp-… (Socket Mode)')
     .optional(),
+  SLACK_API_URL: z
+    .url({ message: 'Slack’s Web API base URL, e.g. https://slack.com/api/ (tests: a local fake)' })
+    .optional(),
   PSIRT_SLACK_COMMITTEE_CHANNEL: z
     .string()
     .regex(/^[CG][A-Z0-9]{6,}$/, 'a Slack channel id, e.g. C0123ABCD (from the channel’s details)')
@@ -188,6 +191,8 @@ export interface ApiConfig {
     botToken?: string;
     signingSecret?: string;
     appToken?: string;
+    /** Slack's Web API base URL (SLACK_API_URL), as for `psirt bot`. */
+    slackApiUrl?: string;
     plugins: string[];
     channels: { committee?: string };
   };
@@ -284,6 +289,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
+      slackApiUrl: e.SLACK_API_URL,
       plugins: e.PSIRT_PLUGINS,
       channels: { committee: e.PSIRT_SLACK_COMMITTEE_CHANNEL },
     },
@@ -306,7 +312,8 @@ export function botConfigFromEnv(env: NodeJS.ProcessEnv) {
       .startsWith('psirt_', 'a psirt API token of a CHAT_OPS user (psirt token create --role CHAT_OPS)'),
     PSIRT_SLACK_COMMITTEE_CHANNEL: envSchema.shape.PSIRT_SLACK_COMMITTEE_CHANNEL,
     PSIRT_PLUGINS: envSchema.shape.PSIRT_PLUGINS,
-    SLACK_API_URL: z.url().optional(),
+    SLACK_API_URL: envSchema.shape.SLACK_API_URL,
+    REDIS_URL: envSchema.shape.REDIS_URL,
   });
   const parsed = schema.safeParse(env);
   const lines = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -326,6 +333,7 @@ export function botConfigFromEnv(env: NodeJS.ProcessEnv) {
     channels: { committee: e.PSIRT_SLACK_COMMITTEE_CHANNEL },
     plugins: e.PSIRT_PLUGINS,
     slackApiUrl: e.SLACK_API_URL,
+    redisUrl: e.REDIS_URL,
   };
 }
 

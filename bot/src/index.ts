@@ -20,6 +20,9 @@ import {
 import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger, SocketModeReceiver, webApi } from '@slack/bolt';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { guardSlackRequests, memoryReplayStore, type ReplayStore } from './replay.ts';
+
+export { memoryReplayStore, type ReplayStore } from './replay.ts';
 
 export interface BotLogger {
   info(obj: object, msg?: string): void;
@@ -42,6 +45,12 @@ export interface BotOptions {
   plugins: readonly Plugin[];
   /** Slack's Web API base URL (tests point it at a local fake). */
   slackApiUrl?: string;
+  /**
+   * Where signatures, events and interactions already received are kept, so a
+   * replay or a retry runs nothing twice: shared between instances (the API's
+   * database, Redis); one process's memory by default.
+   */
+  replay?: ReplayStore;
   log: BotLogger;
 }
 
@@ -266,9 +275,21 @@ export function createBot(options: BotOptions): Bot {
     }
   }
 
+  const guarded = guardSlackRequests({
+    signingSecret: options.signingSecret,
+    store: options.replay ?? memoryReplayStore(),
+    log,
+    next: (req, res) => (receiver as HTTPReceiver).requestListener(req, res),
+  });
   return {
     requestListener: (req, res) => {
-      if (receiver instanceof HTTPReceiver) return receiver.requestListener(req, res);
+      if (receiver instanceof HTTPReceiver) {
+        guarded(req, res).catch((error) => {
+          log.error({ err: error }, 'Slack request failed');
+          if (!res.headersSent) res.writeHead(500).end();
+        });
+        return;
+      }
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"error":"The Slack bot runs in Socket Mode: Slack does not post here."}');
     },

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Plugin } from '@psirt/plugin-sdk';
 import { type BotLogger, createBot, SLACK_EVENTS_PATH } from './index.ts';
+import { redisReplayStore } from './replay.ts';
 
 export interface StandaloneOptions {
   port: number;
@@ -19,6 +20,8 @@ export interface StandaloneOptions {
   plugins: readonly Plugin[];
   channels: { committee?: string };
   slackApiUrl?: string;
+  /** Redis shared by several bot instances: a replay to any of them is refused (else this process's memory). */
+  redisUrl?: string;
   log: BotLogger;
 }
 
@@ -29,7 +32,9 @@ export interface RunningBot {
 }
 
 export async function startStandaloneBot(o: StandaloneOptions): Promise<RunningBot> {
+  const replay = o.redisUrl ? redisReplayStore(o.redisUrl) : undefined;
   const bot = createBot({
+    replay,
     signingSecret: o.signingSecret,
     botToken: o.botToken,
     appToken: o.appToken,
@@ -57,6 +62,7 @@ export async function startStandaloneBot(o: StandaloneOptions): Promise<RunningB
     server,
     async stop() {
       await bot.stop();
+      await replay?.close();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
