@@ -2,6 +2,7 @@
 // before they run, a query past its time budget is cancelled, introspection and
 // field suggestions are for those allowed them, browsers cannot post forms to
 // it cross-site, and bad input is a typed VALIDATION error that stores nothing.
+import { createHash } from 'node:crypto';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -162,8 +163,20 @@ describe(`the browser surface (${dialect})`, () => {
     try {
       const res = await fetch(url, { headers: { accept: 'text/html' } });
       expect(res.status).toBe(200);
-      expect(await res.text()).toContain('<html');
+      const page = await res.text();
+      expect(page).toContain('<html');
       const csp = res.headers.get('content-security-policy') ?? '';
+      // Every inline script of the page as served is allowed by its hash (else GraphiQL would not run).
+      const scripts = [...page.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)];
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const [, body] of scripts) {
+        expect(csp).toContain(
+          `'sha256-${createHash('sha256')
+            .update(body ?? '')
+            .digest('base64')}'`,
+        );
+      }
+      expect(page).not.toMatch(/<script[^>]*\bsrc=["']https?:/);
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).toContain("default-src 'none'");
       expect(csp).toMatch(/script-src 'sha256-/);

@@ -63,20 +63,48 @@ export function useJsonOnlyPosts(): Plugin {
 
 /**
  * GraphiQL's page is one large HTML document with inline scripts. Its CSP
- * allows exactly those scripts (by hash, computed once from the rendered
- * page), nothing from elsewhere, and no framing.
+ * allows exactly those scripts (by hash, computed from the page as Yoga
+ * renders it, once per set of options), nothing from elsewhere, and no framing.
  */
-export function graphiqlSecurity(title: string) {
-  const page = renderGraphiQL({ title, endpoint: '/graphql' });
-  const hashes = [...page.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
-    (m) =>
-      `'sha256-${createHash('sha256')
-        .update(m[1] ?? '')
-        .digest('base64')}'`,
-  );
-  const csp = [
+export function graphiqlSecurity() {
+  const rendered = new Map<string, { html: string; csp: string }>();
+  let current: string | undefined;
+  const render: typeof renderGraphiQL = (options) => {
+    const key = JSON.stringify(options ?? {});
+    let page = rendered.get(key);
+    if (!page) {
+      const html = renderGraphiQL(options);
+      const hashes = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
+        (m) =>
+          `'sha256-${createHash('sha256')
+            .update(m[1] ?? '')
+            .digest('base64')}'`,
+      );
+      page = { html, csp: cspWith(hashes) };
+      rendered.set(key, page);
+    }
+    current = page.csp;
+    return page.html;
+  };
+  return {
+    render,
+    plugin: {
+      onResponse({ response }) {
+        if (!(response.headers.get('content-type') ?? '').startsWith('text/html')) return;
+        // Before the page is rendered, nothing inline may run.
+        response.headers.set('content-security-policy', current ?? cspWith([]));
+        response.headers.set('x-frame-options', 'DENY');
+        response.headers.set('referrer-policy', 'no-referrer');
+        response.headers.set('x-content-type-options', 'nosniff');
+      },
+    } satisfies Plugin,
+  };
+}
+
+function cspWith(scriptHashes: string[]) {
+  return [
     "default-src 'none'",
-    `script-src ${hashes.join(' ') || "'none'"}`,
+    `script-src ${scriptHashes.join(' ') || "'none'"}`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self' data:",
@@ -86,21 +114,6 @@ export function graphiqlSecurity(title: string) {
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
-  const headers: Record<string, string> = {
-    'content-security-policy': csp,
-    'x-frame-options': 'DENY',
-    'referrer-policy': 'no-referrer',
-    'x-content-type-options': 'nosniff',
-  };
-  return {
-    csp,
-    plugin: {
-      onResponse({ response }) {
-        if (!(response.headers.get('content-type') ?? '').startsWith('text/html')) return;
-        for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-      },
-    } satisfies Plugin,
-  };
 }
 
 /**

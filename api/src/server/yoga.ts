@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { initContextCache } from '@pothos/core';
 import type { AuditBatcher, Database } from '@psirt/db';
 import { DomainError, type SlaPolicy } from '@psirt/schema';
@@ -55,13 +54,13 @@ const GRAPHIQL_TITLE = 'psirt GraphQL API';
 
 export function createApiYoga(deps: YogaDeps): ApiYoga {
   const { db, log, now, auditBatcher } = deps;
-  const graphiql = deps.graphiql ? graphiqlSecurity(GRAPHIQL_TITLE) : null;
+  const graphiql = deps.graphiql ? graphiqlSecurity() : null;
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: graphiql ? { title: GRAPHIQL_TITLE } : false,
-    renderGraphiQL,
+    ...(graphiql ? { renderGraphiQL: graphiql.render } : {}),
     cors: corsPolicy(deps.corsOrigins),
     maskedErrors: { maskError: createMaskError(log) },
     plugins: [
