@@ -54,6 +54,8 @@ export function createMaskError(log: Logger) {
         return domainToGraphQL(new DomainError('VALIDATION', original.message), error);
       }
       if (isStackOverflow(original)) {
+        // A client's document, or our own runaway recursion: answered as the former, noted in case.
+        log.warn({ path: error.path }, 'stack overflow while resolving: answered as a document nested too deeply');
         return domainToGraphQL(new DomainError('OPERATION_LIMIT', TOO_DEEP), error);
       }
       if (!original || isGraphQLError(original)) return error;
@@ -64,7 +66,10 @@ export function createMaskError(log: Logger) {
         extensions: { code: 'INTERNAL' },
       });
     }
-    if (isStackOverflow(error)) return domainToGraphQL(new DomainError('OPERATION_LIMIT', TOO_DEEP));
+    if (isStackOverflow(error)) {
+      log.warn('stack overflow outside a resolver: answered as a document nested too deeply');
+      return domainToGraphQL(new DomainError('OPERATION_LIMIT', TOO_DEEP));
+    }
     log.error({ err: error }, 'unexpected error');
     return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL' } });
   };

@@ -18,10 +18,14 @@ export interface ReplayStore {
 /** One process's memory: enough for a single bot; use a shared store for several. */
 export function memoryReplayStore(now: () => number = Date.now): ReplayStore {
   const seen = new Map<string, number>();
+  let purged = 0;
   return {
     async claim(key, ttlSeconds) {
       const t = now();
-      if (seen.size > 10_000) for (const [k, until] of seen) if (until <= t) seen.delete(k);
+      if (t - purged > 60_000) {
+        purged = t;
+        for (const [k, until] of seen) if (until <= t) seen.delete(k);
+      }
       const until = seen.get(key);
       if (until !== undefined && until > t) return false;
       seen.set(key, t + ttlSeconds * 1000);

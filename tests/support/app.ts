@@ -54,10 +54,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // No background scheduler unless a test asks for one: its queries would land in others' counts.
     releaseIntervalMs: 0,
     mail: { quiet: true },
+    graphiql: false,
     ...deps,
     db,
     log: createLogger((process.env.PSIRT_TEST_LOG as 'info' | undefined) ?? 'silent'),
-    graphiql: false,
     shutdownTimeoutMs: 2000,
   });
   const url = await app.listen(0, '127.0.0.1');

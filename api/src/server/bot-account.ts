@@ -1,7 +1,8 @@
-import { type DocumentNode, getOperationAST } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { mayMutate } from '../access.ts';
 import type { Context } from '../context.ts';
+import { operationOf } from './limits.ts';
 
 /**
  * The Slack bot's account on its own changes nothing: every mutation it sends
@@ -12,7 +13,7 @@ export function useBotAccountReadOnly(): Plugin<Context> {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       if (mayMutate(args.contextValue.viewer)) return;
-      if (getOperationAST(args.document as DocumentNode, args.operationName)?.operation !== 'mutation') return;
+      if (operationOf(args.document as DocumentNode, args.operationName) !== 'mutation') return;
       setResultAndStopExecution({
         errors: [
           createGraphQLError(

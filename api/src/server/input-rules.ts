@@ -13,6 +13,7 @@ import {
   visit,
 } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import type { OperationHook } from './limits.ts';
 
 /**
  * C0 control characters other than tab, line feed and carriage return (NUL
@@ -91,41 +92,41 @@ function rootFields(set: SelectionSetNode, fragments: Map<string, FragmentDefini
 
 const SUBMIT = 'submitVulnerabilityReport';
 
+/** Both rules, before a query or mutation executes and before a subscription starts. */
 export function useInputRules(): Plugin {
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const document = args.document as DocumentNode;
-      const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-      const bad = firstBadArgument(document, variables);
-      if (bad) {
-        setResultAndStopExecution({
-          errors: [
-            createGraphQLError(
-              `'${bad}' is invalid: it contains a control character (such as NUL) or an unpaired surrogate; remove it.`,
-              { extensions: { code: 'VALIDATION', field: bad } },
-            ),
-          ],
-        });
-        return;
-      }
-      const operation = getOperationAST(document, args.operationName);
-      if (operation?.operation !== 'mutation') return;
-      const fragments = new Map(
-        document.definitions
-          .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-          .map((d) => [d.name.value, d]),
-      );
-      const fields = rootFields(operation.selectionSet, fragments).filter((f) => f !== '__typename');
-      if (fields.includes(SUBMIT) && fields.length > 1) {
-        setResultAndStopExecution({
-          errors: [
-            createGraphQLError(
-              `${SUBMIT} must be the only field of its request: send one report per request, so each report's token is answered.`,
-              { extensions: { code: 'VALIDATION', field: SUBMIT } },
-            ),
-          ],
-        });
-      }
-    },
+  const check = ({ args, setResultAndStopExecution }: OperationHook) => {
+    const { document } = args;
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const bad = firstBadArgument(document, variables);
+    if (bad) {
+      setResultAndStopExecution({
+        errors: [
+          createGraphQLError(
+            `'${bad}' is invalid: it contains a control character (such as NUL) or an unpaired surrogate; remove it.`,
+            { extensions: { code: 'VALIDATION', field: bad } },
+          ),
+        ],
+      });
+      return;
+    }
+    const operation = getOperationAST(document, args.operationName);
+    if (operation?.operation !== 'mutation') return;
+    const fragments = new Map(
+      document.definitions
+        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((d) => [d.name.value, d]),
+    );
+    const fields = rootFields(operation.selectionSet, fragments).filter((f) => f !== '__typename');
+    if (fields.includes(SUBMIT) && fields.length > 1) {
+      setResultAndStopExecution({
+        errors: [
+          createGraphQLError(
+            `${SUBMIT} must be the only field of its request: send one report per request, so each report's token is answered.`,
+            { extensions: { code: 'VALIDATION', field: SUBMIT } },
+          ),
+        ],
+      });
+    }
   };
+  return { onExecute: check as never, onSubscribe: check as never };
 }

@@ -8,7 +8,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { DomainError } from '@psirt/schema';
-import { type DocumentNode, GraphQLError, getOperationAST, parse } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLSchema, getOperationAST, parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isStackOverflow, TOO_DEEP } from '../errors.ts';
 
@@ -75,7 +75,34 @@ function useBoundedParser(tokens: number): Plugin {
   };
 }
 
-const operationOf = (document: DocumentNode, name?: string | null) => getOperationAST(document, name)?.operation;
+/** What an onExecute / onSubscribe hook of the rules in server/ receives. */
+export interface OperationHook<C = unknown> {
+  args: {
+    schema: GraphQLSchema;
+    document: DocumentNode;
+    variableValues?: unknown;
+    operationName?: string | null;
+    contextValue: C;
+  };
+  setResultAndStopExecution(result: { errors: GraphQLError[] }): void;
+}
+
+/** The type of the operation a request runs (query, mutation, subscription). */
+export const operationOf = (document: DocumentNode, name?: string | null) => getOperationAST(document, name)?.operation;
+
+// The budgets of the queries running now, by their context. Module-level, with
+// the one resolver hook below, because that hook wraps the resolvers of the
+// schema object itself, which every app in a process shares: one hook per app
+// would wrap them again for each app built (the test suites build dozens).
+const budgets = new WeakMap<object, { deadline: number; controller: AbortController; expired(): DomainError }>();
+const deadlineHook = useOnResolve(({ context }) => {
+  const budget = budgets.get(context);
+  if (budget && performance.now() > budget.deadline) {
+    const reason = budget.expired();
+    budget.controller.abort(reason);
+    throw reason;
+  }
+});
 
 /**
  * The wall-clock budget: a query still running after `ms` is cancelled and
@@ -89,19 +116,15 @@ const operationOf = (document: DocumentNode, name?: string | null) => getOperati
  * long-lived by design (their own limits are in live/).
  */
 function useOperationTimeout(ms: number): Plugin[] {
-  const budgets = new WeakMap<object, { deadline: number; controller: AbortController }>();
   const expired = () => new DomainError('TIMEOUT', `The query ran past its ${ms / 1000} s budget and was cancelled.`);
-  const timer: Plugin<{ request?: Request }> = {
+  const timer: Plugin = {
     onExecute({ args }) {
       if (operationOf(args.document, args.operationName) !== 'query') return;
       const controller = new AbortController();
-      budgets.set(args.contextValue, { deadline: performance.now() + ms, controller });
+      budgets.set(args.contextValue, { deadline: performance.now() + ms, controller, expired });
       const timeout = setTimeout(() => controller.abort(expired()), ms);
-      const fromClient = args.contextValue.request?.signal;
-      // Yoga's executor reads `signal` (as its useExecutionCancellation plugin sets it).
-      (args as { signal?: AbortSignal }).signal = fromClient
-        ? AbortSignal.any([fromClient, controller.signal])
-        : controller.signal;
+      // Yoga's executor reads `signal`.
+      (args as { signal?: AbortSignal }).signal = controller.signal;
       return {
         onExecuteDone() {
           clearTimeout(timeout);
@@ -110,15 +133,7 @@ function useOperationTimeout(ms: number): Plugin[] {
       };
     },
   };
-  const deadline = useOnResolve(({ context }) => {
-    const budget = budgets.get(context);
-    if (budget && performance.now() > budget.deadline) {
-      const reason = expired();
-      budget.controller.abort(reason);
-      throw reason;
-    }
-  });
-  return [timer as Plugin, deadline as Plugin];
+  return [timer as Plugin, deadlineHook as Plugin];
 }
 
 /** Every limit but the cost (Pothos's complexity plugin, configured in builder.ts from the context). */
