@@ -106,14 +106,31 @@ function ensureGenerated(pnpm) {
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
 /**
- * Hand over to a long-running command: forward SIGINT/SIGTERM to it (so
- * `kill <npm pid>` shuts the server down gracefully) and exit with its status.
+ * Hand over to a long-running command and exit with its status. SIGINT/SIGTERM
+ * are passed on, so the server drains and stops. npm runs scripts through
+ * `sh -c`, and sh does not pass npm's SIGTERM on: `kill <npm pid>` would
+ * leave us (and the server) running, holding the port and the database. So
+ * when our parent goes, we stop the child too; and the child, told by
+ * PSIRT_EXIT_WITH_PARENT, stops if we are killed outright.
  */
 function handOver(cmd, args) {
-  const child = spawn(cmd, args, { cwd: root, stdio: 'inherit' });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, PSIRT_EXIT_WITH_PARENT: '1' } });
+  const pass = (sig) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => pass(sig));
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(watch);
+      pass('SIGTERM');
+    }
+  }, 250);
   child.on('error', (err) => fail(`${cmd} could not be started: ${err.message}`));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+  child.on('exit', (code, signal) => {
+    clearInterval(watch);
+    process.exit(code ?? (signal ? 128 + 15 : 1));
+  });
   return undefined;
 }
 

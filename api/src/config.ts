@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type DatabaseConfig, databaseConfigFromEnv, dataDir } from '@psirt/db';
+import { type DatabaseConfig, databaseConfigFromEnv, dataDir, ensurePrivateDir } from '@psirt/db';
 import { z } from 'zod';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
 import type { KeyPolicy } from './services/keys.ts';
@@ -347,7 +347,11 @@ export function keyPolicy(config: Pick<ApiConfig, 'keys' | 'dataDir' | 'publishe
   if (!passphrase) {
     const file = config.keys.passphraseFile ?? path.join(config.dataDir, 'key-passphrase');
     if (!config.keys.passphraseFile && !existsSync(file)) {
-      mkdirSync(path.dirname(file), { recursive: true });
+      try {
+        ensurePrivateDir(path.dirname(file));
+      } catch (error) {
+        throw new ConfigError(`PSIRT_DATA_DIR: ${(error as Error).message}`);
+      }
       writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
     }
     try {

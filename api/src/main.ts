@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   applyMigrations,
   type Database,
+  type DatabaseConfig,
+  DataDirBusy,
   describeDatabase,
   ensureDemoTokens,
   openDatabase,
@@ -9,6 +12,7 @@ import {
   seedDemo,
 } from '@psirt/db';
 import { type App, buildApp } from './app.ts';
+import { type AdminChannel, startAdminChannel } from './cli/remote.ts';
 import { type ApiConfig, keyPolicy } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ensurePsirtKey } from './services/keys.ts';
@@ -32,7 +36,8 @@ export async function startPlatform(
 ): Promise<RunningPlatform> {
   const t0 = performance.now();
   log.info({ database: describeDatabase(config.database) }, 'opening database');
-  const db = await openDatabase(config.database);
+  const db = await openAsServer(config, log);
+  let admin: AdminChannel | undefined;
   try {
     const applied = await applyMigrations(db.adapter);
     log.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
@@ -77,6 +82,18 @@ export async function startPlatform(
       },
     });
     const url = await app.listen(config.port, config.host);
+    // The embedded database's one writer now carries out psirt commands for others.
+    const lock = db.adapter.lock;
+    if (lock && config.database.kind === 'pglite') {
+      admin = await startAdminChannel({
+        dataDir: path.dirname(config.database.dataDir),
+        database: db,
+        config,
+        log,
+        maxBytes: Math.ceil((config.intake.maxBytes * 4) / 3) + 1_048_576,
+      });
+      lock.update({ url, socket: admin.socket });
+    }
     log.info(
       {
         url,
@@ -94,6 +111,7 @@ export async function startPlatform(
       demoTokens,
       stop() {
         stopping ??= (async () => {
+          await admin?.close();
           await app.stop();
           await db.close();
           log.info('stopped');
@@ -102,18 +120,52 @@ export async function startPlatform(
       },
     };
   } catch (error) {
+    await admin?.close().catch(() => {});
     await db.close().catch(() => {});
     throw error;
   }
 }
 
+/**
+ * Opens the database as `psirt start`. On the embedded database this process
+ * becomes its one writer; a psirt command holding it for a moment is waited
+ * for, another server is not (DataDirBusy).
+ */
+async function openAsServer(config: ApiConfig, log: Logger): Promise<Database> {
+  const deadline = Date.now() + 60_000;
+  let told = false;
+  for (;;) {
+    try {
+      return await openDatabase(config.database, { holder: { kind: 'server', command: 'psirt start' } });
+    } catch (error) {
+      if (!(error instanceof DataDirBusy) || error.holder.kind === 'server' || Date.now() > deadline) throw error;
+      if (!told)
+        log.info({ holder: error.holder.command, pid: error.holder.pid }, 'waiting for a psirt command to finish');
+      told = true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 /** What a person sees on the terminal once the platform is up. */
-export function banner(p: Pick<RunningPlatform, 'url' | 'demoTokens'>, database: string): string {
-  const lines = ['', `  psirt is running: ${p.url}  (open it in a browser for GraphiQL)`, `  database: ${database}`];
+export function banner(p: Pick<RunningPlatform, 'url' | 'demoTokens'>, database: DatabaseConfig): string {
+  const lines = [
+    '',
+    `  psirt is running: ${p.url}  (open it in a browser for GraphiQL)`,
+    `  database: ${describeDatabase(database)}`,
+  ];
   if (p.demoTokens.length) {
     lines.push('', '  Demo API tokens — send as "Authorization: Bearer <token>":');
     for (const t of p.demoTokens) lines.push(`    ${t.roles.join(',').padEnd(28)} ${t.email.padEnd(26)} ${t.token}`);
     lines.push('', '  (demo data: set PSIRT_DEMO=0 to start without it)');
+  } else {
+    lines.push(
+      '',
+      database.kind === 'pglite'
+        ? '  No demo data. A first API token, in another terminal (this server carries it out):'
+        : '  No demo data. A first API token, in another terminal:',
+      `    ${database.kind === 'postgres' ? `DATABASE_URL='${redactUrl(database.url)}' ` : ''}npm run psirt -- token create --role ADMIN --email you@example.com`,
+    );
   }
   lines.push('  Stop with Ctrl-C.', '');
   return lines.join('\n');

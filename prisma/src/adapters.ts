@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from './config.ts';
+import { acquireDataDirLock, type DataDirLock, ensurePrivateDir, type LockHolder } from './lock.ts';
 
 /** The driver adapter for a database, plus what it takes to close it. */
 export interface OpenAdapter {
@@ -14,10 +14,18 @@ export interface OpenAdapter {
   pglite?: PGlite;
   /** A pg pool (PostgreSQL) — for raw access in tools and tests. */
   pool?: pg.Pool;
+  /** The data directory's lock (PGlite in a directory): this process is its one writer. */
+  lock?: DataDirLock;
   close(): Promise<void>;
 }
 
-export async function openAdapter(config: DatabaseConfig, opts: { pglite?: PGlite } = {}): Promise<OpenAdapter> {
+export interface OpenAdapterOptions {
+  pglite?: PGlite;
+  /** Who opens an embedded database, for the lock file (default: a CLI command). */
+  holder?: Pick<LockHolder, 'kind' | 'command'>;
+}
+
+export async function openAdapter(config: DatabaseConfig, opts: OpenAdapterOptions = {}): Promise<OpenAdapter> {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.url, max: Number(process.env.PSIRT_DB_POOL_SIZE ?? 10) });
     // An idle connection that the server drops (restart, failover, terminated
@@ -28,12 +36,39 @@ export async function openAdapter(config: DatabaseConfig, opts: { pglite?: PGlit
     return { config, factory, pool, close: () => pool.end() };
   }
   let db = opts.pglite;
+  let lock: DataDirLock | undefined;
   if (!db) {
-    if (!config.dataDir.startsWith('memory://')) mkdirSync(config.dataDir, { recursive: true });
-    db = await PGlite.create({ dataDir: config.dataDir });
+    if (!config.dataDir.startsWith('memory://')) {
+      // Before PGlite touches the directory: one writer, or none (throws DataDirBusy).
+      lock = acquireDataDirLock(config.dataDir, opts.holder ?? { kind: 'cli', command: 'a psirt command' });
+      try {
+        ensurePrivateDir(config.dataDir);
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
+    }
+    try {
+      db = await PGlite.create({ dataDir: config.dataDir });
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
   }
   const pglite = db;
-  return { config, factory: new PrismaPGlite(pglite), pglite, close: () => pglite.close() };
+  return {
+    config,
+    factory: new PrismaPGlite(pglite),
+    pglite,
+    lock,
+    close: async () => {
+      try {
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
 }
 
 type ScriptRunner = { executeScript(script: string): Promise<void> };

@@ -1,5 +1,5 @@
 import { PrismaClient } from '../generated/client/client.ts';
-import { type OpenAdapter, openAdapter } from './adapters.ts';
+import { type OpenAdapter, type OpenAdapterOptions, openAdapter } from './adapters.ts';
 import { type DatabaseConfig, databaseConfigFromEnv } from './config.ts';
 
 export type Db = InstanceType<typeof PrismaClient>;
@@ -21,9 +21,9 @@ export interface OpenDatabaseOptions {
 /** Opens the database named by the config (default: from the environment). */
 export async function openDatabase(
   config: DatabaseConfig = databaseConfigFromEnv(),
-  options: OpenDatabaseOptions & { adapter?: OpenAdapter } = {},
+  options: OpenDatabaseOptions & { adapter?: OpenAdapter; holder?: OpenAdapterOptions['holder'] } = {},
 ): Promise<Database> {
-  const adapter = options.adapter ?? (await openAdapter(config));
+  const adapter = options.adapter ?? (await openAdapter(config, { holder: options.holder }));
   const prisma = new PrismaClient({
     adapter: adapter.factory,
     log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],

@@ -9,7 +9,7 @@ export type {
   VulnerabilityReport,
 } from '../generated/client/client.ts';
 export * from '../generated/client/enums.ts';
-export { type OpenAdapter, openAdapter } from './adapters.ts';
+export { type OpenAdapter, type OpenAdapterOptions, openAdapter } from './adapters.ts';
 export {
   type AuditActorKind,
   type AuditBatcher,
@@ -30,6 +30,18 @@ export {
   repoRoot,
 } from './config.ts';
 export { allocatePublicId } from './ids.ts';
+export {
+  acquireDataDirLock,
+  DataDirBusy,
+  type DataDirLock,
+  DataDirUnusable,
+  ensurePrivateDir,
+  holderAlive,
+  type LockHolder,
+  liveHolder,
+  lockFileFor,
+  readLock,
+} from './lock.ts';
 export {
   applyMigrations,
   createMigration,

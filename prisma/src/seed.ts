@@ -1,10 +1,11 @@
 // The demo dataset loaded into an empty database by `psirt start` (unless
 // PSIRT_DEMO=0): enough of a PSIRT's world to click through the API at once.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type AdvisoryContent, type Role, scoreCvss } from '@psirt/schema';
 import type { Db, Tx } from './client.ts';
 import { allocatePublicId } from './ids.ts';
+import { ensurePrivateDir } from './lock.ts';
 import { hashToken, issueUserToken } from './tokens.ts';
 
 const DEMO_DOMAIN = 'psirt.example';
@@ -295,7 +296,7 @@ export async function ensureDemoTokens(db: Db, dataDir: string): Promise<DemoTok
     out.push({ email: user.email, roles: user.roles as Role[], token: secret as string });
   }
   if (changed) {
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
   }

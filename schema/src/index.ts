@@ -15,3 +15,4 @@ export * from './feeds/version.ts';
 export * from './feeds/vex.ts';
 export * from './ids.ts';
 export * from './roles.ts';
+export * from './tlp.ts';

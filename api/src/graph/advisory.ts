@@ -2,7 +2,7 @@
 // publication under the disclosure policy. Before publication an advisory is
 // for the PSIRT, the committee and auditors only; once published, anyone reads
 // its published revision (and nothing else of it).
-import { type Prisma, PublicationBasis, Tlp, VoteDecision } from '@psirt/db';
+import { type Prisma, PublicationBasis, VoteDecision } from '@psirt/db';
 import {
   ADVISORY_STATE_DESCRIPTIONS,
   ADVISORY_STATES,
@@ -39,11 +39,11 @@ import {
 } from '../services/advisories.ts';
 import { AnalysisCase } from './case.ts';
 import { registerNodeGuard } from './guards.ts';
+import { TlpEnum } from './tlp.ts';
 
 const AdvisoryStateEnum = builder.enumType('AdvisoryState', {
   values: Object.fromEntries(ADVISORY_STATES.map((s) => [s, { description: ADVISORY_STATE_DESCRIPTIONS[s] }])),
 });
-const TlpEnum = builder.enumType(Tlp, { name: 'Tlp', description: 'Traffic Light Protocol 2.0 label.' });
 const PublicationBasisEnum = builder.enumType(PublicationBasis, {
   name: 'PublicationBasis',
   description:

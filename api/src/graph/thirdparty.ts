@@ -15,6 +15,7 @@ import {
 } from '../services/thirdparty.ts';
 import { SeverityEnum, VexJustificationEnum } from './enums.ts';
 import { registerNodeGuard } from './guards.ts';
+import { TlpEnum } from './tlp.ts';
 
 const AssessmentStateEnum = builder.enumType(AssessmentState, {
   name: 'AssessmentState',
@@ -186,8 +187,6 @@ const VexFormatEnum = builder.enumType('VexFormat', {
     CYCLONEDX: { description: 'CycloneDX 1.5 JSON, with vulnerabilities and their analysis.' },
   } as const,
 });
-
-const TlpEnum = builder.enumType('VexTlp', { values: ['WHITE', 'GREEN', 'AMBER', 'RED'] as const });
 
 builder.queryFields((t) => ({
   productVex: t.field({

@@ -4,6 +4,7 @@
 // (the npm packages validate it; the tests check every document we produce
 // with @secvisogram/csaf-validator-lib in strict mode).
 import { scoreCvss, severityOf } from '../cvss/index.ts';
+import { CSAF_TLP_LABEL } from '../tlp.ts';
 import { type AdvisoryContent, fixedVersionOf as fixedOf } from './content.ts';
 
 export type CsafProfile = 'csaf_security_advisory' | 'csaf_vex';
@@ -21,8 +22,7 @@ export interface CsafMeta {
   engineVersion: string;
 }
 
-/** CSAF 2.0 still speaks TLP 1.0: CLEAR is WHITE, AMBER+STRICT the nearest, AMBER. */
-const TLP_LABEL = { CLEAR: 'WHITE', GREEN: 'GREEN', AMBER: 'AMBER', AMBER_STRICT: 'AMBER', RED: 'RED' } as const;
+const TLP_LABEL = CSAF_TLP_LABEL;
 
 const REMEDIATION = {
   FIX: 'vendor_fix',

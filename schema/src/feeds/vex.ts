@@ -4,6 +4,7 @@
 // specifications like the advisories' CSAF (csaf.ts); the tests validate both
 // (the CSAF validator library in strict mode, the CycloneDX JSON schema).
 import { csafDistribution, csafPublisher } from '../advisory/csaf.ts';
+import { CSAF_TLP_LABEL, type TlpName } from '../tlp.ts';
 
 export type AssessmentStateName = 'IN_TRIAGE' | 'EXPLOITABLE' | 'NOT_AFFECTED' | 'FALSE_POSITIVE' | 'RESOLVED';
 
@@ -26,8 +27,8 @@ export interface VexMeta {
   publisher: { name: string; namespace: string; contactDetails?: string };
   generatedAt: Date;
   engineVersion: string;
-  /** TLP of the document (CSAF 2.0 labels): a VEX for customers is usually GREEN or WHITE. */
-  tlp: 'WHITE' | 'GREEN' | 'AMBER' | 'RED';
+  /** TLP of the document: a VEX for customers is usually GREEN or CLEAR. */
+  tlp: TlpName;
 }
 
 /** A CVSS score a source published for a CVE (as stored from the feed). */
@@ -145,7 +146,7 @@ export function buildCsafVex(assessments: readonly VexAssessment[], meta: VexMet
       title: `VEX: third-party vulnerabilities in ${meta.product.name}`,
       lang: 'en',
       publisher: csafPublisher(meta.publisher),
-      distribution: csafDistribution(meta.tlp),
+      distribution: csafDistribution(CSAF_TLP_LABEL[meta.tlp]),
       notes: [
         {
           category: 'summary',
