@@ -22,9 +22,14 @@ export interface CliResult {
 }
 
 /** `psirt <args>` to completion, with `input` on its standard input. */
-export function psirt(args: string[], env: Record<string, string | undefined>, input = ''): Promise<CliResult> {
+export function psirt(
+  args: string[],
+  env: Record<string, string | undefined>,
+  input = '',
+  options: { cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: childEnv(env) });
+    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? repoRoot, env: childEnv(env) });
     child.stdin.end(input);
     let stdout = '';
     let stderr = '';
@@ -49,6 +54,8 @@ export interface RunningServer {
   output(): { stdout: string; stderr: string };
   /** SIGTERM, and the exit code. */
   stop(): Promise<number | null>;
+  /** Resolves with the exit code, once it exits. */
+  exited: Promise<number | null>;
 }
 
 /** `psirt start` on port 0; resolves once it listens, with what it printed. */
@@ -80,6 +87,7 @@ export function startServer(env: Record<string, string | undefined>, timeoutMs =
         tokens,
         startupMs: Date.now() - started,
         output: () => ({ stdout, stderr }),
+        exited,
         stop: () => {
           child.kill('SIGTERM');
           return exited;
