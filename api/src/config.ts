@@ -204,9 +204,22 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Zod says "expected number, received NaN" of `PORT=abc`; people need to read
+ * what was given and what is wanted. Only numeric settings are echoed: none
+ * of them is a secret.
+ */
+const numberExpected =
+  (env: NodeJS.ProcessEnv) =>
+  (issue: { code?: string; expected?: string; path?: PropertyKey[] }): string | undefined => {
+    if (issue.code !== 'invalid_type' || issue.expected !== 'number') return undefined;
+    const name = String(issue.path?.[0] ?? '');
+    return `a whole number${name === 'PORT' ? ' from 0 to 65535' : ''}, not ${JSON.stringify(env[name] ?? '')}`;
+  };
+
 /** Reads and checks the environment; a bad value is named with what is allowed. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(env, { error: numberExpected(env) });
   const slackReceiver = parsed.success && (parsed.data.SLACK_SIGNING_SECRET ?? parsed.data.SLACK_APP_TOKEN);
   if (parsed.success && !parsed.data.SLACK_BOT_TOKEN !== !slackReceiver) {
     throw new ConfigError(

@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -13,7 +14,7 @@ import {
 } from '@psirt/db';
 import { type App, buildApp } from './app.ts';
 import { type AdminChannel, startAdminChannel } from './cli/remote.ts';
-import { type ApiConfig, keyPolicy } from './config.ts';
+import { type ApiConfig, ConfigError, keyPolicy } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ensurePsirtKey } from './services/keys.ts';
 
@@ -35,6 +36,7 @@ export async function startPlatform(
   log: Logger = createLogger(config.logLevel),
 ): Promise<RunningPlatform> {
   const t0 = performance.now();
+  await checkHost(config.host);
   log.info({ database: describeDatabase(config.database) }, 'opening database');
   const db = await openAsServer(config, log);
   let admin: AdminChannel | undefined;
@@ -81,7 +83,9 @@ export async function startPlatform(
         },
       },
     });
-    const url = await app.listen(config.port, config.host);
+    const url = await app.listen(config.port, config.host).catch((error) => {
+      throw listenError(error, config);
+    });
     // The embedded database's one writer now carries out psirt commands for others.
     const lock = db.adapter.lock;
     if (lock && config.database.kind === 'pglite') {
@@ -123,6 +127,39 @@ export async function startPlatform(
     await admin?.close().catch(() => {});
     await db.close().catch(() => {});
     throw error;
+  }
+}
+
+/** HOST must name an address of this machine: said before anything is opened. */
+async function checkHost(host: string): Promise<void> {
+  try {
+    await lookup(host);
+  } catch (error) {
+    throw new ConfigError(
+      `HOST=${host}: not a name or address this machine can resolve (${(error as NodeJS.ErrnoException).code}); use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)`,
+    );
+  }
+}
+
+/** Why the server could not listen, in the settings' own words. */
+function listenError(error: NodeJS.ErrnoException & { port?: number }, config: ApiConfig): Error {
+  const smtp =
+    config.intake.smtpPort !== undefined && error.port === config.intake.smtpPort && error.port !== config.port;
+  const name = smtp ? 'PSIRT_SMTP_PORT' : 'PORT';
+  const port = error.port ?? config.port;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(
+        `${name}=${port}: the port is in use (another psirt, or another program): choose another, or stop that one`,
+      );
+    case 'EACCES':
+      return new ConfigError(
+        `${name}=${port}: not allowed to listen there (ports below 1024 need privileges): choose a port above 1023`,
+      );
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`HOST=${config.host}: not an address of this machine; use 127.0.0.1 or 0.0.0.0`);
+    default:
+      return error;
   }
 }
 

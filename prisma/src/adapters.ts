@@ -27,11 +27,17 @@ export interface OpenAdapterOptions {
 
 export async function openAdapter(config: DatabaseConfig, opts: OpenAdapterOptions = {}): Promise<OpenAdapter> {
   if (config.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: config.url, max: Number(process.env.PSIRT_DB_POOL_SIZE ?? 10) });
+    const pool = new pg.Pool({
+      connectionString: config.url,
+      max: Number(process.env.PSIRT_DB_POOL_SIZE ?? 10),
+      // A host that drops packets must not hang a start or a command forever.
+      connectionTimeoutMillis: 15_000,
+    });
     // An idle connection that the server drops (restart, failover, terminated
     // backend) is reported on the pool; without a listener Node would crash.
     // The pool discards that client and the next query opens a new one.
     pool.on('error', () => {});
+    await probe(pool, config.url);
     const factory = new PrismaPg(pool);
     return { config, factory, pool, close: () => pool.end() };
   }
@@ -69,6 +75,46 @@ export async function openAdapter(config: DatabaseConfig, opts: OpenAdapterOptio
       }
     },
   };
+}
+
+/** The database named by DATABASE_URL cannot be reached or used. */
+export class DatabaseUnavailable extends Error {
+  override name = 'DatabaseUnavailable';
+}
+
+/**
+ * One connection before anything else, so that a wrong DATABASE_URL is told
+ * in a sentence (what is wrong, what to do) rather than as a driver's stack
+ * from somewhere in the migrations.
+ */
+async function probe(pool: pg.Pool, url: string): Promise<void> {
+  let target = '(unparseable URL)';
+  let database = '';
+  let user = '';
+  try {
+    const u = new URL(url);
+    target = `${u.hostname || 'localhost'}:${u.port || 5432}`;
+    user = decodeURIComponent(u.username);
+    database = decodeURIComponent(u.pathname.slice(1)) || user;
+  } catch {}
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    const e = error as NodeJS.ErrnoException & { code?: string };
+    const why: Record<string, string> = {
+      '3D000': `the database "${database}" does not exist on ${target}: create it (createdb ${database}) or name another in DATABASE_URL`,
+      '28P01': `PostgreSQL at ${target} refused the password of "${user}": check the user and password in DATABASE_URL`,
+      '28000': `PostgreSQL at ${target} refused the login of "${user}": check the user in DATABASE_URL and pg_hba.conf`,
+      ECONNREFUSED: `nothing answers at ${target}: is PostgreSQL running there? (or unset DATABASE_URL to use the embedded database)`,
+      ENOTFOUND: `no such host in DATABASE_URL (${target})`,
+      ETIMEDOUT: `${target} does not answer (timed out): check the host and port in DATABASE_URL`,
+    };
+    throw new DatabaseUnavailable(
+      `DATABASE_URL: ${(e.code && why[e.code]) ?? `cannot connect to ${target}: ${e.message}`}`,
+    );
+  }
 }
 
 type ScriptRunner = { executeScript(script: string): Promise<void> };

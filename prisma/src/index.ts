@@ -9,7 +9,7 @@ export type {
   VulnerabilityReport,
 } from '../generated/client/client.ts';
 export * from '../generated/client/enums.ts';
-export { type OpenAdapter, type OpenAdapterOptions, openAdapter } from './adapters.ts';
+export { DatabaseUnavailable, type OpenAdapter, type OpenAdapterOptions, openAdapter } from './adapters.ts';
 export {
   type AuditActorKind,
   type AuditBatcher,

@@ -51,6 +51,10 @@ describe(`security advisories (${dialect})`, () => {
     expect(sa).toMatchObject({ state: 'DRAFT', currentRevision: 0, tally: null, published: null });
     expect(sa.publicId).toMatch(/^SA-\d{4}-\d{4}$/);
     const a = sa.publicId as string;
+    // TLP 2.0 names throughout; TLP 1.0's WHITE is taken as CLEAR, and shown as CLEAR.
+    const white = await w.analyst.gql(`mutation { updateAdvisory(advisoryId: "${a}", tlp: WHITE) { tlp } }`);
+    expect(white.errors).toBeUndefined();
+    expect(white.data?.updateAdvisory.tlp).toBe('CLEAR');
 
     // Nothing to vote on yet; only the PSIRT asks for a review.
     expect(code((await committee[0]?.gql(VOTE, { a, d: 'APPROVE' })) ?? {})).toBe('CONFLICT');

@@ -213,6 +213,16 @@ describe(`third-party CVE feeds and matching (${dialect})`, () => {
       tracking: { id: 'VEX-RTU' },
       distribution: { tlp: { label: 'GREEN' } },
     });
+    // One set of TLP 2.0 names in the API; CSAF 2.0 itself speaks TLP 1.0, so CLEAR is labelled WHITE there.
+    for (const [tlp, label] of [
+      ['CLEAR', 'WHITE'],
+      ['AMBER_STRICT', 'AMBER'],
+      ['WHITE', 'WHITE'], // TLP 1.0's name is still taken on input
+    ]) {
+      const r = await w.gridPrime.gql(`{ productVex(product: "rtu", tlp: ${tlp}) }`);
+      expect(r.errors, tlp).toBeUndefined();
+      expect(r.data?.productVex.document.distribution.tlp.label, tlp).toBe(label);
+    }
     const byCve = Object.fromEntries(doc.vulnerabilities.map((v: { cve: string }) => [v.cve, v]));
     expect(byCve['CVE-2023-44487']).toMatchObject({
       product_status: { known_affected: ['CSAFPID-rtu-2.0'] },

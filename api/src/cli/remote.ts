@@ -174,10 +174,14 @@ async function carryOut(
 /** Prints a command's failure as the CLI does (one line, no stack); the exit code. */
 export function reportError(error: unknown, rt: Pick<CliRuntime, 'err'>, log?: Logger): number {
   if (error instanceof CommanderError) return error.exitCode;
+  if ((error as { code?: string })?.code === 'P2021') {
+    rt.err('psirt: the database has no schema yet: run `npm run db:migrate` (or start the server once)\n');
+    return 1;
+  }
   const known =
     error instanceof DomainError ||
     error instanceof ConfigError ||
-    ['MigrationError', 'DataDirBusy', 'DataDirUnusable'].includes((error as Error)?.name);
+    ['MigrationError', 'DataDirBusy', 'DataDirUnusable', 'DatabaseUnavailable'].includes((error as Error)?.name);
   if (known) {
     rt.err(`psirt: ${(error as Error).message}\n`);
   } else if (log) {

@@ -39,7 +39,7 @@ import {
 } from '../services/advisories.ts';
 import { AnalysisCase } from './case.ts';
 import { registerNodeGuard } from './guards.ts';
-import { TlpEnum } from './tlp.ts';
+import { TlpEnum, tlpInput } from './tlp.ts';
 
 const AdvisoryStateEnum = builder.enumType('AdvisoryState', {
   values: Object.fromEntries(ADVISORY_STATES.map((s) => [s, { description: ADVISORY_STATE_DESCRIPTIONS[s] }])),
@@ -320,7 +320,7 @@ builder.mutationFields((t) => ({
       tlp: t.arg({ type: TlpEnum, required: false }),
     },
     resolve: advisoryMutation((ctx, a: Record<string, unknown>) =>
-      createAdvisory(ctx, { ...a, tlp: a.tlp ?? undefined } as never),
+      createAdvisory(ctx, { ...a, tlp: tlpInput(a.tlp as string | null) ?? undefined } as never),
     ),
   }),
   updateAdvisory: t.prismaField({
@@ -334,7 +334,12 @@ builder.mutationFields((t) => ({
       cases: t.arg.stringList({ required: false }),
     },
     resolve: advisoryMutation((ctx, a: Record<string, unknown>) =>
-      updateAdvisory(ctx, Object.fromEntries(Object.entries(a).filter(([, v]) => v != null)) as never),
+      updateAdvisory(
+        ctx,
+        Object.fromEntries(
+          Object.entries({ ...a, tlp: tlpInput(a.tlp as string | null) }).filter(([, v]) => v != null),
+        ) as never,
+      ),
     ),
   }),
   requestAdvisoryReview: t.prismaField({

@@ -15,7 +15,7 @@ import {
 } from '../services/thirdparty.ts';
 import { SeverityEnum, VexJustificationEnum } from './enums.ts';
 import { registerNodeGuard } from './guards.ts';
-import { TlpEnum } from './tlp.ts';
+import { TlpEnum, tlpInput } from './tlp.ts';
 
 const AssessmentStateEnum = builder.enumType(AssessmentState, {
   name: 'AssessmentState',
@@ -199,7 +199,7 @@ builder.queryFields((t) => ({
       format: t.arg({ type: VexFormatEnum, required: false, description: 'Default CSAF.' }),
       tlp: t.arg({ type: TlpEnum, required: false, description: 'The document’s TLP (default AMBER).' }),
     },
-    resolve: (_root, args, ctx) => productVex(ctx, args.product, args.format ?? 'CSAF', args.tlp ?? 'AMBER'),
+    resolve: (_root, args, ctx) => productVex(ctx, args.product, args.format ?? 'CSAF', tlpInput(args.tlp) ?? 'AMBER'),
   }),
 }));
 
