@@ -74,7 +74,7 @@ describe('disclosure policy', () => {
       early: true,
     });
     expect(() => decidePublication(facts({ state: 'REMEDIATION' }, unfixed), ['ANALYST'])).toThrow(
-      /no basis holds: VAR-2026-0001 is in REMEDIATION, not complete; VAR-2026-0001: gateway has no fix or workaround; .*EXCEPTION/,
+      /no basis holds: VAR-2026-0001 is in REMEDIATION, not yet in DISCLOSURE \(move it to DISCLOSURE: .*\); VAR-2026-0001: gateway has no fix or workaround; .*EXCEPTION/,
     );
     expect(() => decidePublication(facts(), ['ANALYST'], 'PUBLIC_INFORMATION')).toThrow('no case is publicly known');
   });

@@ -231,7 +231,7 @@ describe(`security advisories (${dialect})`, () => {
     const refused = await w.analyst.gql(PUBLISH, { a });
     expect(code(refused)).toBe('CONFLICT');
     expect(refused.errors?.[0]?.message).toContain(
-      `no basis holds: ${caseId} is in ANALYSIS, not complete; ${caseId}: gateway is still under investigation`,
+      `no basis holds: ${caseId} is in ANALYSIS, not yet in DISCLOSURE (move it to REMEDIATION, then to DISCLOSURE: transitionCase(caseId: "${caseId}", to: …)); ${caseId}: gateway is still under investigation`,
     );
     expect(code(await w.analyst.gql(PUBLISH, { a, b: 'EXCEPTION', j: 'We want to publish anyway, honestly.' }))).toBe(
       'FORBIDDEN',
@@ -260,7 +260,7 @@ describe(`security advisories (${dialect})`, () => {
       (x: { publicId: string }) => x.publicId === a,
     );
     expect(listed.remediationGaps).toEqual([
-      `${caseId} is in ANALYSIS, not complete`,
+      `${caseId} is in ANALYSIS, not yet in DISCLOSURE (move it to REMEDIATION, then to DISCLOSURE: transitionCase(caseId: "${caseId}", to: …))`,
       `${caseId}: gateway is still under investigation`,
     ]);
     expect((await app.anonymous.gql(EARLY)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

@@ -32,7 +32,13 @@ export interface DisclosureFacts {
 export function missingRemediation(f: DisclosureFacts): string[] {
   const gaps: string[] = [];
   for (const c of f.cases) {
-    if (c.state !== 'DISCLOSURE' && c.state !== 'CLOSED') gaps.push(`${c.publicId} is in ${c.state}, not complete`);
+    if (c.state !== 'DISCLOSURE' && c.state !== 'CLOSED') {
+      // The step that is missing, as the analyst would take it.
+      const steps = c.state === 'ANALYSIS' ? 'REMEDIATION, then to DISCLOSURE' : 'DISCLOSURE';
+      gaps.push(
+        `${c.publicId} is in ${c.state}, not yet in DISCLOSURE (move it to ${steps}: transitionCase(caseId: "${c.publicId}", to: …))`,
+      );
+    }
     for (const p of c.products) {
       if (p.status === 'UNDER_INVESTIGATION') gaps.push(`${c.publicId}: ${p.key} is still under investigation`);
       if (p.status !== 'AFFECTED') continue;
