@@ -110,11 +110,16 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
  * are passed on, so the server drains and stops. npm runs scripts through
  * `sh -c`, and sh does not pass npm's SIGTERM on: `kill <npm pid>` would
  * leave us (and the server) running, holding the port and the database. So
- * when our parent goes, we stop the child too; and the child, told by
- * PSIRT_EXIT_WITH_PARENT, stops if we are killed outright.
+ * when our parent goes, we stop the child too; and a server started under us
+ * (directly, or by the tests), told our pid by PSIRT_EXIT_WITH_PARENT, stops
+ * if we are gone.
  */
 function handOver(cmd, args) {
-  const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, PSIRT_EXIT_WITH_PARENT: '1' } });
+  const child = spawn(cmd, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, PSIRT_EXIT_WITH_PARENT: String(process.pid) },
+  });
   const pass = (sig) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
   };

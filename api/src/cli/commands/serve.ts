@@ -23,6 +23,8 @@ export function serveCommands(program: Command) {
       };
       if (!opts.demo) config.demo = false;
       const log = createLogger(config.logLevel);
+      // Signals count from the first moment: one during start-up stops the server once it is up.
+      const signals = stopOnSignals(log);
       const { banner, startPlatform } = await import('../../main.ts');
       let platform: Awaited<ReturnType<typeof startPlatform>>;
       try {
@@ -32,7 +34,7 @@ export function serveCommands(program: Command) {
         throw error;
       }
       process.stderr.write(banner(platform, config.database));
-      stopOnSignals(log, () => platform.stop());
+      signals.ready(() => platform.stop());
     });
 
   program
@@ -58,7 +60,7 @@ export function serveCommands(program: Command) {
       process.stderr.write(
         `\n  psirt Slack bot: ${env.appToken ? 'Socket Mode (connected to Slack)' : running.url}  (API: ${env.apiUrl})\n  Stop with Ctrl-C.\n\n`,
       );
-      stopOnSignals(log, () => running.stop());
+      stopOnSignals(log).ready(() => running.stop());
     });
 }
 
@@ -75,21 +77,20 @@ function advice(busy: DataDirBusy): string {
 }
 
 /**
- * SIGTERM and SIGINT drain and stop; a second signal exits at once. A server
- * started through `npm start` also stops when the process that started it goes
- * away (PSIRT_EXIT_WITH_PARENT, set by scripts/bootstrap.mjs): npm's shell does
- * not pass signals on, and nothing may keep the port or the database after.
+ * SIGTERM, SIGINT and SIGHUP drain and stop; a second signal exits at once. A
+ * server started under scripts/bootstrap.mjs (`npm start`, or the tests under
+ * `npm test`) also stops when that process is gone (PSIRT_EXIT_WITH_PARENT
+ * holds its pid): npm's shell does not pass signals on, and nothing may keep
+ * the port or the database after. Installed before start-up, so a signal
+ * during it is kept and acted on once the server is up (`ready`).
  */
-export function stopOnSignals(log: Logger, stop: () => Promise<void>) {
+export function stopOnSignals(log: Logger): { ready(stop: () => Promise<void>): void } {
   let signals = 0;
-  const shutdown = (signal: string) => {
-    signals += 1;
-    if (signals > 1) {
-      log.warn({ signal }, 'second signal: exiting at once');
-      process.exit(130);
-    }
+  let stopper: (() => Promise<void>) | undefined;
+  let requested: string | undefined;
+  const run = (signal: string) => {
     log.info({ signal }, 'shutting down: finishing in-flight requests');
-    stop().then(
+    (stopper as () => Promise<void>)().then(
       () => process.exit(0),
       (error) => {
         log.error({ err: error }, 'shutdown failed');
@@ -97,13 +98,38 @@ export function stopOnSignals(log: Logger, stop: () => Promise<void>) {
       },
     );
   };
+  const shutdown = (signal: string) => {
+    signals += 1;
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(130);
+    }
+    if (stopper) run(signal);
+    else {
+      requested = signal;
+      log.info({ signal }, 'stopping as soon as start-up is done');
+    }
+  };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => shutdown('SIGHUP'));
-  if (process.env.PSIRT_EXIT_WITH_PARENT === '1') {
-    const parent = process.ppid;
-    setInterval(() => {
-      if (process.ppid !== parent && signals === 0) shutdown('parent exited');
-    }, 250).unref();
+  const parent = Number(process.env.PSIRT_EXIT_WITH_PARENT);
+  if (Number.isInteger(parent) && parent > 1) {
+    const watch = setInterval(() => {
+      try {
+        process.kill(parent, 0);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EPERM') return; // alive, another user's
+        clearInterval(watch);
+        if (signals === 0) shutdown('parent exited');
+      }
+    }, 250);
+    watch.unref();
   }
+  return {
+    ready(stop) {
+      stopper = stop;
+      if (requested) run(requested);
+    },
+  };
 }
