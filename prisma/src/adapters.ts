@@ -48,7 +48,7 @@ export async function openAdapter(config: DatabaseConfig, opts: OpenAdapterOptio
       // Before PGlite touches the directory: one writer, or none (throws DataDirBusy).
       lock = acquireDataDirLock(config.dataDir, opts.holder ?? { kind: 'cli', command: 'a psirt command' });
       try {
-        ensurePrivateDir(config.dataDir);
+        ensurePrivateDir(config.dataDir, { tighten: true });
       } catch (error) {
         lock.release();
         throw error;

@@ -97,7 +97,7 @@ export function ensurePrivateDir(dir: string, opts: { tighten?: boolean } = {}):
     try {
       const st = statSync(at);
       if (!st.isDirectory()) throw new DataDirUnusable(`${at} is not a directory`);
-      // A data directory from before psirt kept it private: PGlite writes its files world-readable.
+      // PGlite writes its files world-readable: its own directory must not be (one made before psirt kept it private).
       if (opts.tighten && at === path.resolve(dir) && st.mode & 0o077 && st.uid === process.getuid?.()) {
         chmodSync(at, 0o700);
       }
@@ -200,7 +200,8 @@ export function acquireDataDirLock(
   who: Pick<LockHolder, 'kind' | 'command'> & Partial<Pick<LockHolder, 'url'>>,
 ): DataDirLock {
   const file = lockFileFor(pgliteDir);
-  ensurePrivateDir(path.dirname(file), { tighten: true });
+  // Created private when missing; an existing one is the operator's (it may be $HOME, or /tmp).
+  ensurePrivateDir(path.dirname(file));
   let holder: LockHolder = {
     ...who,
     pid: process.pid,

@@ -92,6 +92,9 @@ describe(`psirt start on an empty database (${dialect})`, () => {
     });
     expect(server.tokens).toEqual({});
     expect(server.output().stderr).not.toMatch(/psirt_[\w-]{43}/);
+    // The banner says how to get a first token (on PostgreSQL, for the same database).
+    expect(server.output().stderr).toContain('npm run psirt -- token create --role ADMIN --email you@example.com');
+    if (empty.config.kind === 'postgres') expect(server.output().stderr).toContain("DATABASE_URL='postgresql://");
     expect((await gql(server.url, '{ viewer { id } }')).body).toEqual({ data: { viewer: null } });
     expect(await server.stop()).toBe(0);
   });

@@ -13,7 +13,7 @@
 //   → {"v":1,"argv":[…],"cwd":"…","isTTY":false,"stdin":"<base64>"?}
 //   ← {"o":"a line of stdout"} | {"e":"stderr text"} | {"p":1,"unit":"…","total":n}
 //     | {"u":1,"n":done} | {"s":1} | {"x":exitCode}
-import { chmodSync, mkdirSync, mkdtempSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,9 +52,14 @@ type Reply =
 export function adminSocketPath(dataDir: string): string {
   const inside = path.join(dataDir, 'run', 'admin.sock');
   if (inside.length <= MAX_SOCKET_PATH) {
-    mkdirSync(path.dirname(inside), { recursive: true, mode: 0o700 });
-    chmodSync(path.dirname(inside), 0o700);
-    return inside;
+    const dir = path.dirname(inside);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Ours and a real directory (not a link someone planted), then private.
+    const st = lstatSync(dir);
+    if (st.isDirectory() && st.uid === process.getuid?.()) {
+      chmodSync(dir, 0o700);
+      return inside;
+    }
   }
   // A long data directory path: a private directory of our own under the system's temp dir.
   return path.join(mkdtempSync(path.join(tmpdir(), 'psirt-')), 'admin.sock');
@@ -93,6 +98,7 @@ export async function startAdminChannel(deps: {
         return;
       }
       conn.off('data', onData);
+      conn.setTimeout(0);
       let request: Request;
       try {
         request = Request.parse(JSON.parse(buffered.subarray(0, nl).toString('utf8')));
@@ -107,6 +113,10 @@ export async function startAdminChannel(deps: {
     };
     conn.on('data', onData);
     conn.on('error', () => {});
+    // A request is one line, sent at once: a connection that sends none is dropped.
+    conn.setTimeout(30_000, () => {
+      if (conn.listenerCount('data') > 0) conn.destroy();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
