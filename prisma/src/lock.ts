@@ -218,18 +218,15 @@ export function acquireDataDirLock(
   }
   try {
     for (let attempt = 0; ; attempt++) {
-      try {
-        linkSync(tmp, file);
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new DataDirUnusable(`cannot lock ${file}: ${(error as Error).message}`);
-        }
-      }
+      if (attempt > 50) throw new DataDirUnusable(`cannot take the lock ${file}: it keeps changing`);
+      if (placeLock(tmp, file, holder)) break;
       const current = readLock(file);
       if (!current) continue; // released meanwhile
+      if (current.pid === -1 && Date.now() - mtime(file) < 2_000) {
+        sleep(50); // being written in place (a file system without hard links): look again
+        continue;
+      }
       if (holderAlive(current)) throw new DataDirBusy(path.dirname(file), current);
-      if (attempt > 20) throw new DataDirUnusable(`cannot take over the stale lock ${file}`);
       takeOver(file, current);
     }
   } finally {
@@ -270,6 +267,46 @@ export function acquireDataDirLock(
     });
   }
   return lock;
+}
+
+/**
+ * Puts the lock file in place if there is none: a hard link of the complete
+ * file (atomic, and never seen half-written), or on a file system without
+ * hard links an exclusive create. False when a lock file is there already.
+ */
+function placeLock(tmp: string, file: string, holder: LockHolder): boolean {
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') {
+      throw new DataDirUnusable(`cannot lock ${file}: ${(error as Error).message}`);
+    }
+  }
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new DataDirUnusable(`cannot lock ${file}: ${(error as Error).message}`);
+  }
+  try {
+    writeSync(fd, `${JSON.stringify(holder)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+function mtime(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 /**

@@ -109,6 +109,12 @@ describe.runIf(!onPostgres)('one writer for the embedded database (PGlite)', () 
     // With no server, commands open the database themselves.
     const list = await psirt(['intake', 'list', '--status', 'PROCESSED'], env);
     expect(list.stdout).toContain('2 mail(s) processed');
+    // A mail server piping several mails at once: each command waits for the one holding the data.
+    const piped = await Promise.all(
+      [3, 4, 5].map((i) => psirt(['intake', 'mail'], env, MAIL.replace('beside-1', `beside-${i}`))),
+    );
+    for (const r of piped) expect(r.stdout, r.stderr).toMatch(/^new report VSR-/m);
+    expect(new Set(piped.map((r) => r.stdout)).size).toBe(3);
   }, 60_000);
 
   it('takes over the lock of a holder that died (kill -9)', async () => {
