@@ -141,7 +141,8 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
       signatureStatus: 'VALID',
       description: expect.stringContaining('/cgi-bin/diag endpoint'),
       reporter: { email: ann.email, pgpFingerprint: ann.fingerprint },
-      attachments: [{ filename: 'poc.py', contentType: 'text/x-python', size: poc.length, encrypted: false }],
+      // Inside the PGP/MIME encryption: it arrived encrypted (stored decrypted).
+      attachments: [{ filename: 'poc.py', contentType: 'text/x-python', size: poc.length, encrypted: true }],
     });
     expect(Buffer.from(vsr.attachments[0].contentBase64, 'base64').equals(poc)).toBe(true);
 

@@ -45,6 +45,8 @@ export interface MailParts {
   attachments?: { filename: string; contentType: string; content: Buffer }[];
   messageId?: string;
   inReplyTo?: string;
+  /** The text as an HTML body (text/html), as some clients send it. */
+  html?: boolean;
 }
 
 const CRLF = '\r\n';
@@ -67,7 +69,12 @@ function headers(from: Correspondent | { name: string; email: string }, m: MailP
 function entity(m: MailParts, protectedSubject?: string): string {
   const boundary = `inner-${randomUUID()}`;
   const parts = [
-    lines('Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', m.text),
+    lines(
+      `Content-Type: text/${m.html ? 'html' : 'plain'}; charset=utf-8`,
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      m.text,
+    ),
     ...(m.attachments ?? []).map((a) =>
       lines(
         `Content-Type: ${a.contentType}; name="${a.filename}"`,
@@ -96,14 +103,23 @@ export async function encryptedMail(
   from: Correspondent,
   recipient: string,
   m: MailParts,
-  options: { sign?: boolean } = {},
+  options: {
+    sign?: boolean;
+    /** Signed as its own PGP/MIME layer, then encrypted (RFC 3156 §6.1), as Thunderbird does. */
+    layered?: boolean;
+    /** The recipient's key id left out (gpg --throw-keyids, Thunderbird's hidden recipients). */
+    hiddenRecipient?: boolean;
+  } = {},
 ): Promise<string> {
-  const plain = entity(m, m.subject);
+  const plain = options.layered
+    ? `${await signedEntity(from, m, { protectedSubject: m.subject })}${CRLF}`
+    : entity(m, m.subject);
   const armored = await from.gpg.run(
     [
       '--armor',
       '--encrypt',
-      ...(options.sign === false ? [] : ['--sign', '--local-user', from.email]),
+      ...(options.sign === false || options.layered ? [] : ['--sign', '--local-user', from.email]),
+      ...(options.hiddenRecipient ? ['--throw-keyids'] : []),
       '--recipient',
       recipient,
     ],
@@ -132,17 +148,16 @@ export async function encryptedMail(
   );
 }
 
-/** A PGP/MIME signed mail (multipart/signed, detached signature over the canonical first part). */
-export async function signedMail(
+/** A multipart/signed entity (its Content-Type header and body): a detached signature over the canonical first part. */
+export async function signedEntity(
   from: Correspondent,
   m: MailParts,
-  options: { tamper?: (signedPart: string) => string } = {},
+  options: { tamper?: (signedPart: string) => string; protectedSubject?: string } = {},
 ): Promise<string> {
-  const part = entity(m).replace(/\r?\n$/, '');
+  const part = entity(m, options.protectedSubject).replace(/\r?\n$/, '');
   const signature = await from.gpg.run(['--armor', '--detach-sign', '--local-user', from.email], part);
   const boundary = `sig-${randomUUID()}`;
   return lines(
-    ...headers(from, m, m.subject),
     `Content-Type: multipart/signed; micalg=pgp-sha512; protocol="application/pgp-signature"; boundary="${boundary}"`,
     '',
     `--${boundary}`,
@@ -152,6 +167,42 @@ export async function signedMail(
     'Content-Disposition: attachment; filename="signature.asc"',
     '',
     signature.replace(/\r?\n/g, CRLF),
+    `--${boundary}--`,
+    '',
+  );
+}
+
+/**
+ * A PGP/MIME signed mail. With `protectedSubject`, the real subject is on the
+ * signed part and the outer one is "..." (protected headers, signed only).
+ */
+export async function signedMail(
+  from: Correspondent,
+  m: MailParts,
+  options: { tamper?: (signedPart: string) => string; protectedSubject?: boolean } = {},
+): Promise<string> {
+  const signed = await signedEntity(from, m, {
+    tamper: options.tamper,
+    protectedSubject: options.protectedSubject ? m.subject : undefined,
+  });
+  return lines(...headers(from, m, options.protectedSubject ? '...' : m.subject), signed);
+}
+
+/** A signed part inside multipart/mixed with an unsigned footer after it, as mailing-list servers send it. */
+export async function listWrappedSignedMail(from: Correspondent, m: MailParts, footer: string): Promise<string> {
+  const signed = await signedEntity(from, m);
+  const boundary = `list-${randomUUID()}`;
+  return lines(
+    ...headers(from, m, m.subject),
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    signed,
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=us-ascii',
+    'Content-Disposition: inline',
+    '',
+    footer,
     `--${boundary}--`,
     '',
   );

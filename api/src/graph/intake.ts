@@ -85,8 +85,12 @@ builder.prismaObject('Attachment', {
   }),
 });
 
+const UNVERIFIED =
+  'Text that came with the mail outside what its encrypted and signatureStatus vouch for (around a signed or encrypted block, a mailing-list footer, an unencrypted part), each piece headed by what it is, e.g. "[not signed, not encrypted]". Never part of the description or body: read it as anyone could have written it.';
+
 builder.prismaObjectFields(VulnerabilityReport, (t) => ({
   encrypted: t.exposeBoolean('encrypted', { ...internal, nullable: true, description: 'It arrived encrypted.' }),
+  unverifiedText: t.exposeString('unverifiedText', { ...internal, nullable: true, description: UNVERIFIED }),
   signatureStatus: t.field({
     type: SignatureStatusEnum,
     ...internal,
@@ -104,6 +108,7 @@ builder.prismaObjectFields(VulnerabilityReport, (t) => ({
 
 builder.prismaObjectFields('ReporterMessage', (t) => ({
   encrypted: t.exposeBoolean('encrypted', { description: 'Sent or received encrypted.' }),
+  unverifiedText: t.exposeString('unverifiedText', { nullable: true, description: UNVERIFIED }),
   signatureStatus: t.field({
     type: SignatureStatusEnum,
     nullable: true,

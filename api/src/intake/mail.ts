@@ -21,7 +21,7 @@ import {
 } from '../services/keys.ts';
 import { messageReporter } from '../services/messages.ts';
 import { systemUnitOfWork, type Unit, type UnitContext } from '../services/unit.ts';
-import { canonicalLines, multipartParts, splitEntity } from './mime.ts';
+import { presentable, type WalkedAttachment, WalkRefused, walkMail } from './parts.ts';
 
 export interface IntakeDeps extends UnitContext {
   /** The passphrase of the stored PSIRT keys. */
@@ -164,21 +164,17 @@ async function quarantine(deps: IntakeDeps, mailId: string, refused: Refused) {
 
 // ── Decoding ─────────────────────────────────────────────────────────────
 
-interface DecodedAttachment {
-  filename: string;
-  contentType: string;
-  content: Buffer;
-  encrypted: boolean;
-}
-
 interface Decoded {
   sender: { address: string; name: string | null };
   messageId: string | null;
   /** In-Reply-To and References, nearest first. */
   refs: string[];
   subject: string | null;
+  /** Only the text the status below vouches for. */
   text: string;
-  attachments: DecodedAttachment[];
+  /** Every other piece of text, labelled with its own provenance (see parts.ts). */
+  unverifiedText: string | null;
+  attachments: WalkedAttachment[];
   encrypted: boolean;
   signature: SignatureCheck;
   /** Public keys the sender attached (application/pgp-keys). */
@@ -199,14 +195,13 @@ async function headerInfo(raw: Buffer) {
   };
 }
 
-type ContentType = { value: string; params: Record<string, string> };
-const contentTypeOf = (m: ParsedMail): ContentType =>
-  (m.headers.get('content-type') as ContentType | undefined) ?? { value: 'text/plain', params: {} };
-
 async function decode(deps: IntakeDeps, raw: Buffer): Promise<Decoded> {
   let outer: ParsedMail;
   try {
-    outer = await simpleParser(raw);
+    // The header block only: the body is walked part by part below.
+    let end = raw.indexOf('\r\n\r\n');
+    if (end < 0) end = raw.indexOf('\n\n');
+    outer = await simpleParser(Buffer.concat([end < 0 ? raw : raw.subarray(0, end), Buffer.from('\r\n\r\n')]));
   } catch (error) {
     throw new Refused('MALFORMED_MIME', `not a readable MIME message: ${(error as Error).message}`);
   }
@@ -224,7 +219,6 @@ async function decode(deps: IntakeDeps, raw: Buffer): Promise<Decoded> {
     ...(outer.inReplyTo ? [outer.inReplyTo] : []),
     ...(Array.isArray(outer.references) ? [...outer.references].reverse() : outer.references ? [outer.references] : []),
   ];
-  const base = { sender, messageId: outer.messageId ?? null, refs };
 
   const pgp = <T>(work: () => Promise<T>) =>
     work().catch((error) => {
@@ -233,131 +227,34 @@ async function decode(deps: IntakeDeps, raw: Buffer): Promise<Decoded> {
       }
       throw error;
     });
-
-  const ct = contentTypeOf(outer);
-  if (ct.value === 'multipart/encrypted') {
-    // RFC 3156 §4: a version part (application/pgp-encrypted), then the encrypted data.
-    if (ct.params.protocol?.toLowerCase() !== 'application/pgp-encrypted') {
-      throw new Refused('MALFORMED_MIME', `multipart/encrypted with protocol "${ct.params.protocol ?? ''}"`);
-    }
-    const control = outer.attachments.find((a) => a.contentType === 'application/pgp-encrypted');
-    const payload = outer.attachments.find((a) => a.contentType === 'application/octet-stream');
-    if (!control || !payload) {
-      throw new Refused(
-        'MALFORMED_MIME',
-        'multipart/encrypted without its application/pgp-encrypted and application/octet-stream parts',
-      );
-    }
-    const opened = await pgp(() =>
-      openForPsirt(deps.db, deps.passphrase, armouredOrBinary(payload.content), { verificationKeys: known, now }),
-    );
-    const innerRaw = Buffer.from(opened.data);
-    let inner: ParsedMail;
-    try {
-      inner = await simpleParser(innerRaw);
-    } catch (error) {
-      throw new Refused('MALFORMED_MIME', `the decrypted part is not MIME: ${(error as Error).message}`);
-    }
-    // Signed then encrypted as two layers (RFC 3156 §6.1), or both at once (§6.2).
-    const layered = contentTypeOf(inner).value === 'multipart/signed';
-    const signature = layered
-      ? await pgp(() => signedPart(innerRaw, contentTypeOf(inner), known, now))
-      : opened.signature;
-    const content = await contentOf(deps, inner, known, now, pgp);
-    return {
-      ...base,
-      ...content,
-      // Protected headers: the real subject travels inside the encryption.
-      subject: inner.subject ?? outer.subject ?? null,
-      encrypted: true,
-      signature,
-    };
+  let walked: Awaited<ReturnType<typeof walkMail>>;
+  try {
+    walked = await walkMail(raw, {
+      open: (input) => pgp(() => openForPsirt(deps.db, deps.passphrase, input, { verificationKeys: known, now })),
+      verifyCleartext: (armored) => pgp(() => verifyCleartext(armored, known, now)),
+      verifyDetached: (data, signature) => pgp(() => verifyDetached(data, signature, known, now)),
+    });
+  } catch (error) {
+    if (error instanceof WalkRefused) throw new Refused(error.reason, error.message);
+    throw error;
   }
-  if (ct.value === 'multipart/signed') {
-    const signature = await pgp(() => signedPart(raw, ct, known, now));
-    const content = await contentOf(deps, outer, known, now, pgp);
-    return { ...base, ...content, subject: outer.subject ?? null, signature };
-  }
-  const content = await contentOf(deps, outer, known, now, pgp);
-  return { ...base, ...content, subject: outer.subject ?? null };
-}
-
-const armouredOrBinary = (content: Buffer) => {
-  const text = content.toString('latin1');
-  return text.includes('-----BEGIN PGP MESSAGE-----') ? text : new Uint8Array(content);
-};
-
-/** Checks a multipart/signed entity (RFC 3156 §5): the first part's exact bytes against the second. */
-async function signedPart(raw: Buffer, ct: ContentType, known: Awaited<ReturnType<typeof readPublicKeys>>, now: Date) {
-  if (ct.params.protocol?.toLowerCase() !== 'application/pgp-signature' || !ct.params.boundary) {
-    throw new Refused('MALFORMED_MIME', 'multipart/signed without protocol application/pgp-signature or a boundary');
-  }
-  const parts = multipartParts(splitEntity(raw.toString('latin1')).body, ct.params.boundary);
-  if (parts?.length !== 2) throw new Refused('MALFORMED_MIME', 'multipart/signed needs exactly two parts');
-  const signature = splitEntity(parts[1] as string).body;
-  if (!signature.includes('-----BEGIN PGP SIGNATURE-----')) {
-    throw new Refused('UNREADABLE_PGP', 'the signature part holds no armoured OpenPGP signature');
-  }
-  const signed = Buffer.from(canonicalLines(parts[0] as string), 'latin1');
-  return verifyDetached(new Uint8Array(signed), signature, known, now);
-}
-
-/**
- * Text and attachments of a (decrypted) entity, opening inline OpenPGP: an
- * armoured message or clear-signed text in the body, encrypted attachments
- * (name.pgp / name.gpg / armoured .asc). Attached public keys are offered keys.
- */
-async function contentOf(
-  deps: IntakeDeps,
-  m: ParsedMail,
-  known: Awaited<ReturnType<typeof readPublicKeys>>,
-  now: Date,
-  pgp: <T>(work: () => Promise<T>) => Promise<T>,
-): Promise<Pick<Decoded, 'text' | 'attachments' | 'encrypted' | 'signature' | 'offeredKeys'>> {
-  let text = m.text ?? '';
-  let encrypted = false;
-  let signature: SignatureCheck = { status: 'UNSIGNED' };
-  const block = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(text);
-  if (block) {
-    const opened = await pgp(() => openForPsirt(deps.db, deps.passphrase, block[0], { verificationKeys: known, now }));
-    text = text.replace(block[0], () => new TextDecoder().decode(opened.data));
-    encrypted = true;
-    signature = opened.signature;
-  }
-  const clear = /-----BEGIN PGP SIGNED MESSAGE-----[\s\S]*?-----END PGP SIGNATURE-----/.exec(text);
-  if (clear) {
-    const verified = await pgp(() => verifyCleartext(clear[0], known, now));
-    text = text.replace(clear[0], () => verified.text);
-    signature = verified.signature;
-  }
-  const attachments: DecodedAttachment[] = [];
-  const offeredKeys: string[] = [];
-  for (const a of m.attachments) {
-    if (a.contentType === 'application/pgp-signature' || a.contentType === 'application/pgp-encrypted') continue;
-    const name = a.filename ?? 'attachment';
-    const asText = a.content.toString('latin1');
-    if (a.contentType === 'application/pgp-keys' || asText.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) {
-      offeredKeys.push(asText);
-      continue;
-    }
-    const isEncrypted =
-      /\.(pgp|gpg)$/i.test(name) || (/\.asc$/i.test(name) && asText.includes('-----BEGIN PGP MESSAGE-----'));
-    if (isEncrypted) {
-      const opened = await pgp(() =>
-        openForPsirt(deps.db, deps.passphrase, armouredOrBinary(a.content), { verificationKeys: known, now }),
-      );
-      attachments.push({
-        filename: name.replace(/\.(pgp|gpg|asc)$/i, ''),
-        contentType: 'application/octet-stream',
-        content: Buffer.from(opened.data),
-        encrypted: true,
-      });
-      encrypted = true;
-      continue;
-    }
-    attachments.push({ filename: name, contentType: a.contentType, content: a.content, encrypted: false });
-  }
-  return { text: text.trim(), attachments, encrypted, signature, offeredKeys };
+  const shown = presentable(walked.segments, walked.layers);
+  // The mail's flags are its text's; each attachment keeps its own. A mail with no text but an
+  // encrypted attachment (inline OpenPGP's way of sending files) counts as encrypted.
+  const encrypted = shown.status.encrypted || (!shown.text && walked.attachments.some((a) => a.encrypted));
+  return {
+    sender,
+    messageId: outer.messageId ?? null,
+    refs,
+    // Protected headers: the real subject travels inside the signature or the encryption.
+    subject: walked.protectedSubject ?? outer.subject ?? null,
+    text: shown.text,
+    unverifiedText: shown.unverified,
+    attachments: walked.attachments,
+    encrypted,
+    signature: shown.status.signature,
+    offeredKeys: walked.offeredKeys,
+  };
 }
 
 // ── Delivery ─────────────────────────────────────────────────────────────
@@ -428,6 +325,7 @@ async function deliver(deps: IntakeDeps, mailId: string, d: Decoded): Promise<In
           kind: 'OTHER',
           subject: (d.subject ?? `[${thread.publicId}] Message from the reporter`).slice(0, 500),
           body: d.text || '(no text; see the attachments)',
+          unverifiedText: d.unverifiedText,
           encrypted: d.encrypted,
           signed,
           signatureStatus: d.signature.status,
@@ -460,6 +358,7 @@ async function deliver(deps: IntakeDeps, mailId: string, d: Decoded): Promise<In
         publicId,
         title: (title.length >= 3 && title !== '...' ? title : 'Report received by e-mail').slice(0, 200),
         description: d.text || '(no text; see the attachments)',
+        unverifiedText: d.unverifiedText,
         channel: 'EMAIL',
         reporterId: reporter.id,
         encrypted: d.encrypted,

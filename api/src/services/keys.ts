@@ -231,32 +231,47 @@ export async function openForPsirt(
   });
   const wanted = message.getEncryptionKeyIDs().map((id) => id.toHex());
   if (wanted.length === 0) throw new PgpProblem('UNREADABLE', 'the OpenPGP data is not an encrypted message');
-  let row: (typeof rows)[number] | undefined;
+  // A hidden recipient (gpg --throw-keyids, Thunderbird's option) names the wildcard key id:
+  // every key that may decrypt now is tried, newest first.
+  const hidden = wanted.includes('0000000000000000');
+  const candidates: typeof rows = [];
   for (const r of rows) {
     const key = await openpgp.readKey({ armoredKey: r.publicKey });
-    if (key.getKeys().some((k) => wanted.includes(k.getKeyID().toHex()))) {
-      row = r;
-      break;
-    }
+    if (hidden || key.getKeys().some((k) => wanted.includes(k.getKeyID().toHex()))) candidates.push(r);
   }
-  if (!row) {
+  if (candidates.length === 0) {
     throw new PgpProblem(
       'NOT_FOR_PSIRT',
       `encrypted to key id(s) ${wanted.map((w) => w.toUpperCase()).join(', ')}, none of which the PSIRT can use now`,
     );
   }
   const verificationKeys = [...(options.verificationKeys ?? [])];
-  let result: openpgp.DecryptMessageResult & { data: Uint8Array };
-  try {
-    result = await openpgp.decrypt({
-      message,
-      decryptionKeys: await unlock(row, passphrase),
-      verificationKeys,
-      format: 'binary',
-      date: now,
-    });
-  } catch (error) {
-    throw new PgpProblem('UNREADABLE', `could not decrypt: ${(error as Error).message}`);
+  let result: (openpgp.DecryptMessageResult & { data: Uint8Array }) | undefined;
+  let row = candidates[0] as (typeof rows)[number];
+  let failure: Error | undefined;
+  for (const candidate of candidates) {
+    try {
+      result = await openpgp.decrypt({
+        message,
+        decryptionKeys: await unlock(candidate, passphrase),
+        verificationKeys,
+        format: 'binary',
+        date: now,
+      });
+      row = candidate;
+      break;
+    } catch (error) {
+      failure = error as Error;
+    }
+  }
+  if (!result) {
+    if (hidden) {
+      throw new PgpProblem(
+        'NOT_FOR_PSIRT',
+        `encrypted to a hidden recipient, and none of the PSIRT's keys that may decrypt now opens it (${failure?.message})`,
+      );
+    }
+    throw new PgpProblem('UNREADABLE', `could not decrypt: ${failure?.message}`);
   }
   const signature = await checkSignatures(result.signatures, verificationKeys);
   return { data: result.data, fingerprint: row.fingerprint, signature };

@@ -1,0 +1,5 @@
+-- AlterTable
+ALTER TABLE "reporter_message" ADD COLUMN     "unverified_text" TEXT;
+
+-- AlterTable
+ALTER TABLE "vulnerability_report" ADD COLUMN     "unverified_text" TEXT;
