@@ -181,7 +181,7 @@ export function buildApp(deps: AppDeps): App {
     deps.intake?.smtpPort !== undefined
       ? createSmtpIntake(intake, {
           recipients: deps.intake.recipients ?? [contactAddress(policy.publisher.contactDetails)],
-          hardLimitBytes: 2 * intake.maxBytes,
+          maxBytes: intake.maxBytes,
           tls: deps.intake.tls,
         })
       : null;

@@ -149,6 +149,10 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
     // The acknowledgement: PGP/MIME, threaded, nothing readable outside; gpg decrypts it and checks the PSIRT's signature.
     const ack = await mailTo(ann.email, (m) => m.inReplyTo === messageIdOf(raw));
     expect(ack.subject).toBe(`[${vsr.publicId}] Encrypted message`);
+    // The thread records it as it left: encrypted.
+    expect(vsr.messages.find((m: { direction: string }) => m.direction === 'OUTBOUND')).toMatchObject({
+      encrypted: true,
+    });
     expect(ack.text ?? '').not.toContain(vsr.publicId);
     const opened = await openWithGpg(ann, ack);
     expect(opened.status).toMatch(/^\[GNUPG:\] DECRYPTION_OKAY/m);
@@ -287,13 +291,13 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
       '',
     ].join('\r\n');
     const noSender = `To: ${PSIRT}\r\nSubject: who am I\r\nMessage-ID: <${randomUUID()}@x>\r\n\r\nhello\r\n`;
-    for (const raw of [garbage, wrongKey, oversized, noParts, noSender]) {
+    for (const raw of [garbage, wrongKey, noParts, noSender]) {
       expect(await send(raw, dave.email)).toMatch(/^250/);
     }
-    // Past twice the limit the SMTP answer is a refusal, and the start of the mail is still kept.
-    await expect(send(plainMail(dave, { subject: 'huge', text: 'y'.repeat(3 * MAX) }), dave.email)).rejects.toThrow(
-      /552/,
-    );
+    // Past the limit (SIZE) the SMTP answer is a refusal, and the start of the mail is still kept.
+    for (const raw of [oversized, plainMail(dave, { subject: 'huge', text: 'y'.repeat(3 * MAX) })]) {
+      await expect(send(raw, dave.email)).rejects.toThrow(/552/);
+    }
 
     const q = await quarantine();
     const bySubject = (subject: string) => {
@@ -304,7 +308,7 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
     expect(bySubject('garbage pgp')).toMatchObject({ reason: 'UNREADABLE_PGP', status: 'QUARANTINED', via: 'SMTP' });
     expect(bySubject('...')).toMatchObject({ reason: 'NOT_DECRYPTABLE', sender: dave.email });
     expect(bySubject('...').detail).toContain('none of which the PSIRT can use now');
-    expect(bySubject('big')).toMatchObject({ reason: 'OVERSIZED' });
+    expect(bySubject('big')).toMatchObject({ reason: 'OVERSIZED', truncated: true });
     expect(bySubject('huge')).toMatchObject({ reason: 'OVERSIZED', truncated: true });
     expect(bySubject('broken pgp/mime')).toMatchObject({ reason: 'MALFORMED_MIME' });
     expect(bySubject('who am I')).toMatchObject({ reason: 'MALFORMED_MIME', detail: 'no sender address (From)' });

@@ -144,6 +144,7 @@ const IntakeOutcomeEnum = builder.enumType('IntakeOutcome', {
     MESSAGE: { description: 'A message on an existing VSR.' },
     QUARANTINED: { description: 'Still (or again) in the quarantine; see the mail’s reason.' },
     DUPLICATE: { description: 'Already handled by someone else meanwhile.' },
+    IGNORED: { description: 'An automatic mail (auto-reply, bounce, bulk): no VSR, no answer; see the mail’s detail.' },
   } as const,
 });
 

@@ -31,6 +31,9 @@ export interface IntakeDeps extends UnitContext {
   log?: Logger;
 }
 
+/** Acknowledgements by mail to one address in an hour; past it, reports are kept unacknowledged. */
+export const ACKS_PER_SENDER_PER_HOUR = 5;
+
 /** PSIRT_MAIL_MAX_BYTES's default: 10 MiB. */
 export const DEFAULT_MAIL_MAX_BYTES = 10 * 1024 * 1024;
 
@@ -43,6 +46,7 @@ export type QuarantineReason =
 
 export type IntakeResult =
   | { outcome: 'REPORT' | 'MESSAGE'; mailId: string; publicId: string }
+  | { outcome: 'IGNORED'; mailId: string; why: string }
   | { outcome: 'QUARANTINED'; mailId: string; reason: QuarantineReason }
   | { outcome: 'DUPLICATE'; mailId: string; status: string; publicId: string | null };
 
@@ -69,7 +73,7 @@ export async function receiveMail(
   deps: IntakeDeps,
   raw: Buffer,
   via: 'SMTP' | 'CLI',
-  options: { truncated?: boolean } = {},
+  options: { truncated?: boolean /** Bytes received, when more than were kept. */; size?: number } = {},
 ): Promise<IntakeResult> {
   const head = await headerInfo(raw);
   const messageKey = head.messageId ?? `sha256:${sha256(raw)}`;
@@ -79,7 +83,7 @@ export async function receiveMail(
       data: {
         messageKey,
         raw: new Uint8Array(raw),
-        size: raw.length,
+        size: Math.max(raw.length, options.size ?? 0),
         truncated: options.truncated ?? false,
         sender: head.sender,
         subject: head.subject,
@@ -120,7 +124,10 @@ export async function processMail(deps: IntakeDeps, mailId: string): Promise<Int
         `${mail.size}${mail.truncated ? '+' : ''} bytes, over the limit of ${deps.maxBytes} (PSIRT_MAIL_MAX_BYTES)`,
       );
     }
-    const decoded = await decode(deps, Buffer.from(mail.raw));
+    const raw = Buffer.from(mail.raw);
+    const automatic = await automaticMail(raw);
+    if (automatic) return await ignore(deps, mail.id, automatic);
+    const decoded = await decode(deps, raw);
     return await deliver(deps, mail.id, decoded);
   } catch (error) {
     if (error instanceof AlreadyHandled) return processMail(deps, mailId);
@@ -144,6 +151,53 @@ export async function retryStalledMail(deps: IntakeDeps, olderThanMs = 10 * 60_0
   });
   for (const m of stalled) await processMail(deps, m.id);
   return stalled.length;
+}
+
+/**
+ * Why a mail is automatic (RFC 3834 and its customs), or null: an auto-reply,
+ * a bounce, bulk or junk. Such mail never becomes a VSR and is never answered
+ * — answering an auto-responder is how mail loops start.
+ */
+export async function automaticMail(raw: Buffer): Promise<string | null> {
+  let end = raw.indexOf('\r\n\r\n');
+  if (end < 0) end = raw.indexOf('\n\n');
+  const head = await simpleParser(Buffer.concat([end < 0 ? raw : raw.subarray(0, end), Buffer.from('\r\n\r\n')]), {
+    skipHtmlToText: true,
+  }).catch(() => null);
+  if (!head) return null;
+  const value = (name: string) => {
+    const v = head.headers.get(name);
+    if (v === undefined || v === null) return null;
+    return (typeof v === 'object' && 'value' in v ? String(v.value) : String(v)).trim().toLowerCase();
+  };
+  const auto = value('auto-submitted');
+  if (auto && auto !== 'no') return `an automatic mail (Auto-Submitted: ${auto})`;
+  for (const h of ['x-autoreply', 'x-autorespond', 'x-auto-reply'])
+    if (value(h) !== null) return `an auto-reply (${h})`;
+  const precedence = value('precedence');
+  if (precedence && ['auto_reply', 'bulk', 'junk'].includes(precedence)) return `Precedence: ${precedence}`;
+  const returnPath = head.headers.get('return-path');
+  if (
+    returnPath !== undefined &&
+    /^<?\s*>?$/.test(String((returnPath as { text?: string }).text ?? returnPath).trim())
+  ) {
+    return 'a bounce (empty envelope sender)';
+  }
+  if (value('content-type') === 'multipart/report') return 'a delivery or disposition report (multipart/report)';
+  const from = head.from?.value[0]?.address?.toLowerCase() ?? '';
+  if (/^(mailer-daemon|mail-daemon)@/.test(from)) return 'a bounce (from MAILER-DAEMON)';
+  return null;
+}
+
+async function ignore(deps: IntakeDeps, mailId: string, why: string): Promise<IntakeResult> {
+  await systemUnitOfWork(deps, async (u) => {
+    await u.tx.inboundMail.updateMany({
+      where: { id: mailId, status: { not: 'PROCESSED' } },
+      data: { status: 'IGNORED', reason: null, detail: why, attempts: { increment: 1 }, processedAt: u.now },
+    });
+    u.audit('mail.ignored', { type: 'InboundMail', id: mailId }, { why });
+  });
+  return { outcome: 'IGNORED', mailId, why };
 }
 
 async function quarantine(deps: IntakeDeps, mailId: string, refused: Refused) {
@@ -187,11 +241,13 @@ async function headerInfo(raw: Buffer) {
   if (end < 0) end = raw.indexOf('\n\n');
   const block = end < 0 ? raw : raw.subarray(0, end);
   const parsed = await simpleParser(Buffer.concat([block, Buffer.from('\r\n\r\n')])).catch(() => null);
-  const messageId = parsed?.messageId?.trim().slice(0, 998) || null;
+  // Stored as text: PostgreSQL takes no NUL, and a mail whose header holds one must be
+  // quarantined like any other, not answered 451 on every retry for days.
+  const clean = (s: string | undefined) => s?.replace(/\p{Cc}/gu, (c) => (c === '\t' ? c : '')) || null;
   return {
-    messageId,
-    sender: parsed?.from?.value[0]?.address?.toLowerCase().slice(0, 254) ?? null,
-    subject: parsed?.subject?.slice(0, 500) ?? null,
+    messageId: clean(parsed?.messageId?.trim().slice(0, 998)),
+    sender: clean(parsed?.from?.value[0]?.address?.toLowerCase().slice(0, 254)),
+    subject: clean(parsed?.subject?.slice(0, 500)),
   };
 }
 
@@ -352,19 +408,29 @@ async function deliver(deps: IntakeDeps, mailId: string, d: Decoded): Promise<In
         select: { id: true },
       }));
     const publicId = await allocatePublicId(u.tx, 'VSR', u.now);
+    // A flood from one address (or forged in its name) gets a few acknowledgements an hour, not one each.
+    const recentAcks = await u.tx.reporterMessage.count({
+      where: {
+        kind: 'ACKNOWLEDGEMENT',
+        direction: 'OUTBOUND',
+        createdAt: { gte: new Date(u.now.getTime() - 3_600_000) },
+        reporter: { email: d.sender.address },
+      },
+    });
+    const acknowledge = recentAcks < ACKS_PER_SENDER_PER_HOUR;
     const title = (d.subject ?? '').trim();
     const report = await u.tx.vulnerabilityReport.create({
       data: {
         publicId,
         title: (title.length >= 3 && title !== '...' ? title : 'Report received by e-mail').slice(0, 200),
         description: d.text || '(no text; see the attachments)',
-        unverifiedText: d.unverifiedText,
         channel: 'EMAIL',
         reporterId: reporter.id,
         encrypted: d.encrypted,
         signatureStatus: d.signature.status,
         receivedAt: u.now,
-        acknowledgedAt: u.now,
+        acknowledgedAt: acknowledge ? u.now : null,
+        unverifiedText: d.unverifiedText,
       },
       select: { id: true, publicId: true, reporterId: true, caseId: true },
     });
@@ -372,13 +438,17 @@ async function deliver(deps: IntakeDeps, mailId: string, d: Decoded): Promise<In
     await takeOfferedKey(u, d, reporter.id, report.id);
     await u.tx.inboundMail.update({ where: { id: mailId }, data: { reportId: report.id } });
     u.event('report.received', { reportId: report.id }, facts);
-    await messageReporter(u, report, {
-      kind: 'ACKNOWLEDGEMENT',
-      subject: 'We received your report',
-      body: `Thank you for your report. It is registered as ${publicId}. The PSIRT will review it and keep you informed.\n\nTo add information, reply to this message (keep ${publicId} in the subject).`,
-      inReplyTo: d.messageId,
-    });
-    u.event('report.acknowledged', { reportId: report.id });
+    if (acknowledge) {
+      await messageReporter(u, report, {
+        kind: 'ACKNOWLEDGEMENT',
+        subject: 'We received your report',
+        body: `Thank you for your report. It is registered as ${publicId}. The PSIRT will review it and keep you informed.\n\nTo add information, reply to this message (keep ${publicId} in the subject).`,
+        inReplyTo: d.messageId,
+      });
+      u.event('report.acknowledged', { reportId: report.id });
+    } else {
+      u.event('report.acknowledgement.withheld', { reportId: report.id }, { perHour: ACKS_PER_SENDER_PER_HOUR });
+    }
     u.audit('report.submitted', { type: 'VulnerabilityReport', id: report.id }, { publicId, channel: 'EMAIL', mailId });
     return { outcome: 'REPORT', mailId, publicId };
   });

@@ -101,7 +101,7 @@ export async function walkMail(raw: Buffer, pgp: PgpOps): Promise<Walked> {
     const { header, body } = splitEntity(entity);
     const h = await headerOf(header);
     // Protected headers: the Subject on the entity the signature or encryption covers.
-    if (top && h.subject && !out.protectedSubject) out.protectedSubject = h.subject;
+    if (top && h.subject && !out.protectedSubject) out.protectedSubject = h.subject.replace(/\0/g, '');
     const { value: type, params } = h.type;
 
     if (type === 'multipart/encrypted') {
@@ -238,7 +238,9 @@ export async function walkMail(raw: Buffer, pgp: PgpOps): Promise<Walked> {
   }
 
   function push(text: string, p: Provenance) {
-    if (text.trim()) out.segments.push({ ...p, text: text.trim() });
+    // Stored as text, which takes no NUL.
+    const clean = text.replace(/\0/g, '').trim();
+    if (clean) out.segments.push({ ...p, text: clean });
   }
 
   await walk(raw.toString('latin1'), PLAIN, 0, false);

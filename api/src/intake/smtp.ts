@@ -5,14 +5,19 @@
 // mail after that (a VSR, a reply, the quarantine) is never told to the
 // sender: a reporter learns the outcome from the acknowledgement.
 import type { AddressInfo } from 'node:net';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { type IntakeDeps, receiveMail } from './mail.ts';
 
 export interface SmtpIntakeOptions {
   /** Addresses mail is accepted for (case-insensitive), e.g. psirt@vendor.example. */
   recipients: readonly string[];
-  /** The hard limit: larger mails are cut there, quarantined and refused with 552. */
-  hardLimitBytes: number;
+  /** SIZE, advertised and enforced while the data streams: past it nothing more is kept, the mail is refused with 552 and its first bytes are quarantined as OVERSIZED. */
+  maxBytes: number;
+  /** Connections one client address may open a minute (default 30). */
+  connectionsPerMinute?: number;
+  /** Mails one client address may send an hour (default 120). */
+  mailsPerHour?: number;
   /** TLS for STARTTLS (PEM); without them STARTTLS is not offered. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Simultaneous SMTP clients (default 50). */
@@ -25,38 +30,69 @@ export interface SmtpIntake {
   close(): Promise<void>;
 }
 
+/** What is kept of a mail over the size limit: enough for its headers in the quarantine. */
+const OVERSIZED_KEEP = 64 * 1024;
+
 export function createSmtpIntake(deps: IntakeDeps, options: SmtpIntakeOptions): SmtpIntake {
   const recipients = new Set(options.recipients.map((r) => r.toLowerCase()));
+  const connections = new RateLimiterMemory({ points: options.connectionsPerMinute ?? 30, duration: 60 });
+  const mails = new RateLimiterMemory({ points: options.mailsPerHour ?? 120, duration: 3600 });
+  const tooMany = (what: string) =>
+    Object.assign(new Error(`Too many ${what} from your address; try again later`), { responseCode: 421 });
   const config: SMTPServerOptions = {
     name: 'psirt',
     banner: 'psirt mail intake',
     authOptional: true,
     disabledCommands: options.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
-    size: options.hardLimitBytes,
+    size: options.maxBytes,
     maxClients: options.maxClients ?? 50,
     // On stop, a client still connected gets this long to finish its mail.
     closeTimeout: 5_000,
     // No reverse DNS of the client: on a closed network every lookup waits for its timeout.
     disableReverseLookup: true,
     logger: false,
+    onConnect(session, callback) {
+      connections.consume(session.remoteAddress).then(
+        () => callback(),
+        () => callback(tooMany('connections')),
+      );
+    },
+    onMailFrom(_address, session, callback) {
+      mails.consume(session.remoteAddress).then(
+        () => callback(),
+        () => callback(Object.assign(tooMany('mails'), { responseCode: 451 })),
+      );
+    },
     onRcptTo(address, _session, callback) {
       if (recipients.has(address.address.toLowerCase())) return callback();
       callback(Object.assign(new Error('No such user here'), { responseCode: 550 }));
     },
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
+    onData(stream, session, callback) {
+      // RFC 5321 §4.4: the receiving end records the envelope sender; empty for a bounce.
+      const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      const chunks: Buffer[] = [Buffer.from(`Return-Path: <${envelopeFrom.replace(/[\r\n<>]/g, '')}>\r\n`)];
       let kept = 0;
+      let seen = 0;
+      let over = false;
       stream.on('data', (chunk: Buffer) => {
-        // Past the hard limit the rest is read and dropped (the client must finish its DATA).
-        if (kept >= options.hardLimitBytes) return;
-        const piece = chunk.subarray(0, options.hardLimitBytes - kept);
-        chunks.push(piece);
-        kept += piece.length;
+        seen += chunk.length;
+        if (over) return; // the client must finish its DATA; nothing more is kept
+        if (kept + chunk.length > options.maxBytes) {
+          over = true;
+          // Only the start stays, for the quarantine's record (its headers): not megabytes of it.
+          const all = Buffer.concat(chunks);
+          chunks.length = 0;
+          chunks.push(Buffer.concat([all, chunk]).subarray(0, OVERSIZED_KEEP));
+          kept = OVERSIZED_KEEP;
+          return;
+        }
+        chunks.push(chunk);
+        kept += chunk.length;
       });
       stream.on('end', () => {
-        const truncated = stream.sizeExceeded === true;
-        receiveMail(deps, Buffer.concat(chunks), 'SMTP', { truncated }).then(
+        const truncated = over || stream.sizeExceeded === true;
+        receiveMail(deps, Buffer.concat(chunks), 'SMTP', { truncated, size: seen }).then(
           () => {
             if (!truncated) return callback();
             callback(Object.assign(new Error('Message exceeds fixed maximum message size'), { responseCode: 552 }));

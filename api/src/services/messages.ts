@@ -39,8 +39,12 @@ export async function messageReporter(
           // Delivery encrypts to the reporter's key as it is then, and signs.
           encryptTo: reporter.pgpPublicKey ? 'reporter-key' : null,
           reportId: report.id,
-          // Threads with the reporter's mail in their client.
-          ...(msg.inReplyTo ? { headers: { 'In-Reply-To': msg.inReplyTo, References: msg.inReplyTo } } : {}),
+          headers: {
+            // Threads with the reporter's mail in their client.
+            ...(msg.inReplyTo ? { 'In-Reply-To': msg.inReplyTo, References: msg.inReplyTo } : {}),
+            // RFC 3834: an acknowledgement is an automatic reply; auto-responders must not answer it.
+            ...(msg.kind === 'ACKNOWLEDGEMENT' ? { 'Auto-Submitted': 'auto-replied' } : {}),
+          },
         } satisfies Prisma.InputJsonValue,
       },
       select: { id: true },
@@ -56,6 +60,8 @@ export async function messageReporter(
       kind: msg.kind,
       subject,
       body: msg.body,
+      // As it leaves: encrypted when the reporter has a key (the outbox encrypts to it).
+      encrypted: Boolean(reporter?.email && reporter.pgpPublicKey),
       authorId: u.actor.userId,
       outboxId,
       createdAt: u.now,

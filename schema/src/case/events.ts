@@ -2,6 +2,8 @@
 export const TIMELINE_EVENT_TYPES = {
   'report.received': 'A report arrived.',
   'report.acknowledged': 'The reporter was sent an acknowledgement.',
+  'report.acknowledgement.withheld':
+    'No acknowledgement was sent: this address was sent the most acknowledgements an hour allows (a flood, or mail forged in its name).',
   'report.triaged': 'Triage decided (data.outcome; data.attached when it joined an existing case).',
   'case.opened': 'The case was opened from a report.',
   'case.transitioned': 'The case moved state (data.from, data.to, data.comment).',

@@ -39,11 +39,11 @@ export function intakeCommands(program: Command, rt: CliRuntime) {
   intake
     .command('list')
     .description('List received mail: by default the quarantine, with each reason.')
-    .option('--status <status>', 'QUARANTINED, DISMISSED, RECEIVED or PROCESSED', 'QUARANTINED')
+    .option('--status <status>', 'QUARANTINED, DISMISSED, IGNORED, RECEIVED or PROCESSED', 'QUARANTINED')
     .action((opts: { status: string }) => {
       const status = opts.status.toUpperCase();
-      if (!['QUARANTINED', 'DISMISSED', 'RECEIVED', 'PROCESSED'].includes(status)) {
-        throw new DomainError('VALIDATION', `--status: one of QUARANTINED, DISMISSED, RECEIVED, PROCESSED`);
+      if (!['QUARANTINED', 'DISMISSED', 'IGNORED', 'RECEIVED', 'PROCESSED'].includes(status)) {
+        throw new DomainError('VALIDATION', `--status: one of QUARANTINED, DISMISSED, IGNORED, RECEIVED, PROCESSED`);
       }
       return rt.withDatabase(async ({ prisma }) => {
         const mails = await prisma.inboundMail.findMany({
@@ -118,5 +118,7 @@ function describeIntake(r: IntakeResult): string {
       return `quarantined (${r.reason}); see psirt intake list`;
     case 'DUPLICATE':
       return `already received${r.publicId ? ` (${r.publicId})` : ''}: ${r.status.toLowerCase()}`;
+    case 'IGNORED':
+      return `ignored: ${r.why}; no report, no answer`;
   }
 }

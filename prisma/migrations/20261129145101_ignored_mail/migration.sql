@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "InboundMailStatus" ADD VALUE 'IGNORED';

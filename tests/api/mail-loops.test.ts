@@ -1,0 +1,165 @@
+// Mail that must not become a report, or must not be answered: auto-replies,
+// bounces and bulk (RFC 3834), a flood from one address, a NUL in a header,
+// a mail over the size limit. What the PSIRT sends automatically says so.
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { dialect } from '../support/db.ts';
+import { sendRaw } from '../support/pgp-mail.ts';
+import { startSmtp, type TestSmtp } from '../support/smtp.ts';
+import { makeWorld, type World } from '../support/world.ts';
+
+const PSIRT = 'psirt@example.com';
+const MAX = 64 * 1024;
+
+let app: TestApp;
+let w: World;
+let sink: TestSmtp;
+
+beforeAll(async () => {
+  sink = await startSmtp();
+  app = await startTestApp({
+    mail: { url: sink.url, intervalMs: 50, from: 'Example PSIRT <psirt@example.com>', quiet: true },
+    intake: { smtpPort: 0, recipients: [PSIRT], maxBytes: MAX },
+  });
+  w = await makeWorld(app);
+});
+afterAll(async () => {
+  await app?.[Symbol.asyncDispose]();
+  await sink?.close();
+});
+
+const mail = (from: string, subject: string, extra: string[] = [], body = 'Hello.') =>
+  [
+    `From: ${from}`,
+    `To: ${PSIRT}`,
+    `Subject: ${subject}`,
+    `Message-ID: <${randomUUID()}@example.org>`,
+    ...extra,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    body,
+    '',
+  ].join('\r\n');
+const send = (raw: string, from: string) => sendRaw(app.smtpPort() as number, raw, { from, to: [PSIRT] });
+
+async function inbound(status: string) {
+  const r = await w.analyst.gql(
+    `{ inboundMails(first: 100, status: [${status}]) { edges { node { subject status reason detail size truncated report { publicId } } } } }`,
+  );
+  expect(r.errors).toBeUndefined();
+  return r.data?.inboundMails.edges.map((e: { node: unknown }) => e.node) as {
+    subject: string;
+    status: string;
+    reason: string | null;
+    detail: string | null;
+    size: number;
+    truncated: boolean;
+    report: null | { publicId: string };
+  }[];
+}
+const reportTitles = async () =>
+  (await w.analyst.gql('{ reports(first: 200) { edges { node { title acknowledgedAt } } } }')).data?.reports.edges.map(
+    (e: { node: { title: string; acknowledgedAt: string | null } }) => e.node,
+  ) as { title: string; acknowledgedAt: string | null }[];
+
+describe(`mail loops and junk (${dialect})`, () => {
+  it('keeps auto-replies, bounces and bulk as IGNORED with the reason: no VSR, no answer', async () => {
+    const cases: [string, string, string[], string][] = [
+      ['Out of office', 'ooo@example.org', ['Auto-Submitted: auto-replied'], 'Auto-Submitted: auto-replied'],
+      ['Vacation', 'vac@example.org', ['X-Autoreply: yes'], 'x-autoreply'],
+      ['Newsletter', 'news@example.org', ['Precedence: bulk'], 'Precedence: bulk'],
+      ['Undelivered Mail Returned to Sender', 'MAILER-DAEMON@mx.example.org', [], 'a bounce'],
+    ];
+    for (const [subject, from, extra] of cases) expect(await send(mail(from, subject, extra), from)).toMatch(/^250/);
+    // A bounce proper: empty envelope sender (MAIL FROM:<>), a multipart/report.
+    const dsn = [
+      'From: Mail Delivery System <postmaster@mx.example.org>',
+      `To: ${PSIRT}`,
+      'Subject: Delivery Status Notification (Failure)',
+      `Message-ID: <${randomUUID()}@mx.example.org>`,
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'Your message could not be delivered.',
+      '--b--',
+      '',
+    ].join('\r\n');
+    expect(await send(dsn, '')).toMatch(/^250/);
+
+    const ignored = await inbound('IGNORED');
+    const bySubject = Object.fromEntries(ignored.map((m) => [m.subject, m]));
+    for (const [subject, , , why] of cases) {
+      expect(bySubject[subject], subject).toMatchObject({ status: 'IGNORED', report: null });
+      expect(bySubject[subject]?.detail, subject).toContain(why);
+    }
+    expect(bySubject['Delivery Status Notification (Failure)']?.detail).toMatch(/bounce|report/);
+    const titles = (await reportTitles()).map((r) => r.title);
+    for (const s of [...cases.map((c) => c[0]), 'Delivery Status Notification (Failure)'])
+      expect(titles).not.toContain(s);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const to of ['ooo@example.org', 'vac@example.org', 'news@example.org', 'mailer-daemon@mx.example.org']) {
+      expect(sink.to(to), to).toEqual([]);
+    }
+  });
+
+  it('marks its acknowledgements Auto-Submitted, and acknowledges a flood only a few times an hour', async () => {
+    const from = 'flood@example.org';
+    for (let i = 1; i <= 7; i++) await send(mail(from, `Flood report ${i}`), from);
+    const reports = (await reportTitles()).filter((r) => r.title.startsWith('Flood report'));
+    expect(reports).toHaveLength(7);
+    expect(reports.filter((r) => r.acknowledgedAt).length).toBe(5);
+    await sink.waitFor(() => sink.to(from).length >= 5);
+    await new Promise((r) => setTimeout(r, 300));
+    const acks = sink.to(from);
+    expect(acks).toHaveLength(5);
+    for (const ack of acks) expect(ack.headers.get('auto-submitted')).toBe('auto-replied');
+  });
+
+  it('quarantines a mail with a NUL in a header instead of refusing it for ever', async () => {
+    const from = 'nul@example.org';
+    const raw = mail(from, 'Bad\u0000header', ['X-Note: a\u0000b']);
+    expect(await send(raw, from)).toMatch(/^250/);
+    const all = [...(await inbound('PROCESSED')), ...(await inbound('QUARANTINED'))];
+    expect(all.find((m) => m.subject === 'Badheader')).toBeDefined();
+  });
+
+  it('advertises SIZE, and keeps only the start of a mail over it', async () => {
+    const ehlo = await smtpDialogue(app.smtpPort() as number, ['EHLO test', 'QUIT']);
+    expect(ehlo).toMatch(new RegExp(`250[- ]SIZE ${MAX}\\b`));
+    const from = 'big@example.org';
+    const big = mail(
+      from,
+      'Far too big',
+      [],
+      'x'
+        .repeat(76)
+        .concat('\r\n')
+        .repeat(4 * 1024),
+    );
+    await expect(send(big, from)).rejects.toThrow(/552/);
+    const [kept] = (await inbound('QUARANTINED')).filter((m) => m.subject === 'Far too big');
+    expect(kept).toMatchObject({ reason: 'OVERSIZED', truncated: true });
+    expect(kept?.size).toBeGreaterThan(300_000);
+    const stored = await app.db.prisma.inboundMail.findFirstOrThrow({ where: { subject: 'Far too big' } });
+    expect(stored.raw.length).toBeLessThanOrEqual(64 * 1024);
+  });
+});
+
+/** Speaks SMTP line by line; resolves with everything the server said. */
+function smtpDialogue(port: number, commands: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let said = '';
+    let next = 0;
+    socket.on('data', (d) => {
+      said += d;
+      if (/^\d{3} /m.test(d.toString()) && next < commands.length) socket.write(`${commands[next++]}\r\n`);
+    });
+    socket.on('end', () => resolve(said));
+    socket.on('error', reject);
+  });
+}
