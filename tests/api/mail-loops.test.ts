@@ -3,9 +3,11 @@
 // a mail over the size limit. What the PSIRT sends automatically says so.
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import { generatePsirtKey } from '@psirt/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
+import { type Gpg, gpgAvailable, gpgHome } from '../support/gpg.ts';
 import { sendRaw } from '../support/pgp-mail.ts';
 import { startSmtp, type TestSmtp } from '../support/smtp.ts';
 import { makeWorld, type World } from '../support/world.ts';
@@ -16,16 +18,31 @@ const MAX = 64 * 1024;
 let app: TestApp;
 let w: World;
 let sink: TestSmtp;
+let gpg: Gpg | undefined;
+let psirtFpr: string;
 
 beforeAll(async () => {
   sink = await startSmtp();
   app = await startTestApp({
+    keys: { passphrase: 'test passphrase for the stored keys' },
     mail: { url: sink.url, intervalMs: 50, from: 'Example PSIRT <psirt@example.com>', quiet: true },
     intake: { smtpPort: 0, recipients: [PSIRT], maxBytes: MAX },
   });
   w = await makeWorld(app);
+  const key = await generatePsirtKey(app.db.prisma, {
+    passphrase: 'test passphrase for the stored keys',
+    name: 'Example PSIRT',
+    email: PSIRT,
+    overlapDays: 30,
+  });
+  psirtFpr = key.fingerprint;
+  if (gpgAvailable) {
+    gpg = gpgHome();
+    await gpg.run(['--import'], key.armored);
+  }
 });
 afterAll(async () => {
+  gpg?.[Symbol.dispose]();
   await app?.[Symbol.asyncDispose]();
   await sink?.close();
 });
@@ -146,6 +163,48 @@ describe(`mail loops and junk (${dialect})`, () => {
     expect(kept?.size).toBeGreaterThan(300_000);
     const stored = await app.db.prisma.inboundMail.findFirstOrThrow({ where: { subject: 'Far too big' } });
     expect(stored.raw.length).toBeLessThanOrEqual(64 * 1024);
+  });
+});
+
+describe(`mail that would exhaust the server (${dialect})`, () => {
+  it.skipIf(!gpgAvailable)('stops decompressing a compression bomb at the limit: OVERSIZED, with why', async () => {
+    // 8 MiB of zeros compress to a few KiB; the limit for what a mail decrypts to is 4 × 64 KiB here.
+    const armored = await (gpg as Gpg).run(
+      ['--armor', '--compress-algo', 'zlib', '--compress-level', '9', '--encrypt', '--recipient', psirtFpr],
+      '\0'.repeat(8 * 1024 * 1024),
+    );
+    expect(armored.length).toBeLessThan(MAX);
+    const from = 'bomb@example.org';
+    expect(await send(mail(from, 'Compression bomb', [], armored), from)).toMatch(/^250/);
+    const [q] = (await inbound('QUARANTINED')).filter((m) => m.subject === 'Compression bomb');
+    expect(q).toMatchObject({ reason: 'OVERSIZED' });
+    expect(q?.detail).toContain(`decrypts to more than ${4 * MAX} bytes`);
+  });
+
+  it('refuses MIME nested too deep or split into too many parts, at once', async () => {
+    const nested = (depth: number) => {
+      let body = 'Content-Type: text/plain\r\n\r\ndeep\r\n';
+      for (let i = 0; i < depth; i++) {
+        body = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${body}\r\n--b${i}--\r\n`;
+      }
+      return body;
+    };
+    const parts = (n: number) =>
+      `Content-Type: multipart/mixed; boundary="p"\r\n\r\n${Array.from({ length: n }, (_, i) => `--p\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`).join('')}--p--\r\n`;
+    const from = 'mime@example.org';
+    const head = (subject: string) =>
+      `From: ${from}\r\nTo: ${PSIRT}\r\nSubject: ${subject}\r\nMessage-ID: <${randomUUID()}@example.org>\r\nMIME-Version: 1.0\r\n`;
+    await send(`${head('Deep MIME')}${nested(200)}`, from);
+    await send(`${head('Many parts')}${parts(600)}`, from);
+    const q = await inbound('QUARANTINED');
+    expect(q.find((m) => m.subject === 'Deep MIME')).toMatchObject({
+      reason: 'MALFORMED_MIME',
+      detail: 'MIME nested deeper than 30 levels',
+    });
+    expect(q.find((m) => m.subject === 'Many parts')).toMatchObject({
+      reason: 'MALFORMED_MIME',
+      detail: 'more than 500 MIME parts',
+    });
   });
 });
 

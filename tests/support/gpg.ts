@@ -23,7 +23,8 @@ export function gpgHome(): Gpg {
           'gpg',
           ['--homedir', home, '--batch', '--yes', '--no-tty', '--trust-model', 'always', ...args],
           { encoding: 'utf8' },
-          (error, stdout, stderr) => (error ? reject(new Error(`gpg ${args.join(' ')}: ${stderr}`)) : resolve(stdout)),
+          (error, stdout, stderr) =>
+            error ? reject(new Error(`gpg ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
         );
         if (input !== undefined) child.stdin?.end(input);
       }),

@@ -279,14 +279,34 @@ async function decode(deps: IntakeDeps, raw: Buffer): Promise<Decoded> {
   const pgp = <T>(work: () => Promise<T>) =>
     work().catch((error) => {
       if (error instanceof PgpProblem) {
-        throw new Refused(error.kind === 'NOT_FOR_PSIRT' ? 'NOT_DECRYPTABLE' : 'UNREADABLE_PGP', error.message);
+        throw new Refused(
+          error.kind === 'NOT_FOR_PSIRT'
+            ? 'NOT_DECRYPTABLE'
+            : error.kind === 'TOO_LARGE'
+              ? 'OVERSIZED'
+              : 'UNREADABLE_PGP',
+          error.message,
+        );
       }
       throw error;
     });
+  // One budget for everything the mail decrypts to, however many encrypted parts it nests.
+  let budget = 4 * deps.maxBytes;
   let walked: Awaited<ReturnType<typeof walkMail>>;
   try {
     walked = await walkMail(raw, {
-      open: (input) => pgp(() => openForPsirt(deps.db, deps.passphrase, input, { verificationKeys: known, now })),
+      open: async (input) => {
+        const opened = await pgp(() =>
+          openForPsirt(deps.db, deps.passphrase, input, {
+            verificationKeys: known,
+            now,
+            // Decompressed, a mail may hold some more than it weighs; never without bound.
+            maxBytes: budget,
+          }),
+        );
+        budget -= opened.data.length;
+        return opened;
+      },
       verifyCleartext: (armored) => pgp(() => verifyCleartext(armored, known, now)),
       verifyDetached: (data, signature) => pgp(() => verifyDetached(data, signature, known, now)),
     });

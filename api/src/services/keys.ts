@@ -157,11 +157,45 @@ function unlock(row: { fingerprint: string; privateKey: string }, passphrase: st
   return key;
 }
 
+/** The most a decrypted message may hold by default (PSIRT_MAIL_MAX_BYTES × 4 for mail). */
+export const DEFAULT_PLAINTEXT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A stream of one chunk: what openpgp.js needs to stream its output. */
+function once<T extends string | Uint8Array>(value: T): ReadableStream<T> {
+  return new ReadableStream<T>({
+    start(controller) {
+      controller.enqueue(value);
+      controller.close();
+    },
+  });
+}
+
+/** Reads a decrypted stream whole, or stops at `maxBytes` (TOO_LARGE). */
+async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new PgpProblem(
+        'TOO_LARGE',
+        `it decrypts to more than ${maxBytes} bytes (a compression bomb, or too large)`,
+      );
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Why an OpenPGP message could not be opened (the mail intake quarantines by it). */
 export class PgpProblem extends Error {
   override name = 'PgpProblem';
   constructor(
-    readonly kind: 'UNREADABLE' | 'NOT_FOR_PSIRT',
+    readonly kind: 'UNREADABLE' | 'NOT_FOR_PSIRT' | 'TOO_LARGE',
     message: string,
   ) {
     super(message);
@@ -211,16 +245,25 @@ export async function openForPsirt(
   db: Db,
   passphrase: string,
   input: string | Uint8Array,
-  options: { verificationKeys?: readonly openpgp.PublicKey[]; now?: Date } = {},
+  options: {
+    verificationKeys?: readonly openpgp.PublicKey[];
+    now?: Date;
+    /** The most the plaintext may hold (after decompression): a compression bomb stops there. */
+    maxBytes?: number;
+  } = {},
 ): Promise<{ data: Uint8Array; fingerprint: string; signature: SignatureCheck }> {
   const now = options.now ?? new Date();
+  const maxBytes = options.maxBytes ?? DEFAULT_PLAINTEXT_MAX_BYTES;
+  // Read from a stream, so that decryption streams too: decompression proceeds chunk by chunk
+  // and is cut off at maxBytes instead of filling memory (an OpenPGP message compresses 1 GB of
+  // zeros into a megabyte). A streamed message is read once: each attempt reads it anew.
+  const read = async () =>
+    (typeof input === 'string'
+      ? await openpgp.readMessage({ armoredMessage: once(input) })
+      : await openpgp.readMessage({ binaryMessage: once(input) })) as openpgp.Message<Uint8Array>;
   let message: openpgp.Message<Uint8Array>;
   try {
-    message = (
-      typeof input === 'string'
-        ? await openpgp.readMessage({ armoredMessage: input })
-        : await openpgp.readMessage({ binaryMessage: input })
-    ) as openpgp.Message<Uint8Array>;
+    message = await read();
   } catch (error) {
     throw new PgpProblem('UNREADABLE', `not an OpenPGP message: ${(error as Error).message}`);
   }
@@ -246,21 +289,29 @@ export async function openForPsirt(
     );
   }
   const verificationKeys = [...(options.verificationKeys ?? [])];
-  let result: (openpgp.DecryptMessageResult & { data: Uint8Array }) | undefined;
+  let result: { data: Uint8Array; signatures: openpgp.DecryptMessageResult['signatures'] } | undefined;
   let row = candidates[0] as (typeof rows)[number];
   let failure: Error | undefined;
-  for (const candidate of candidates) {
+  for (const [i, candidate] of candidates.entries()) {
     try {
-      result = await openpgp.decrypt({
-        message,
+      const decrypted = await openpgp.decrypt({
+        message: i === 0 ? message : await read(),
         decryptionKeys: await unlock(candidate, passphrase),
         verificationKeys,
         format: 'binary',
         date: now,
+        // Plaintext is released as it is decrypted; it is used only once all of it has been read
+        // and the integrity check at its end has passed (the stream errors otherwise).
+        config: { allowUnauthenticatedStream: true },
       });
+      result = {
+        data: await readCapped(decrypted.data as ReadableStream<Uint8Array>, maxBytes),
+        signatures: decrypted.signatures,
+      };
       row = candidate;
       break;
     } catch (error) {
+      if (error instanceof PgpProblem) throw error;
       failure = error as Error;
     }
   }
