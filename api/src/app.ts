@@ -7,6 +7,7 @@ import { backgroundJobs } from './background/index.ts';
 import { startChatOps } from './chatops.ts';
 import { contactAddress } from './config.ts';
 import type { NvdSource } from './feeds/fetch.ts';
+import type { MailDecoder } from './intake/decoder.ts';
 import { DEFAULT_MAIL_MAX_BYTES, type IntakeDeps } from './intake/mail.ts';
 import { createSmtpIntake } from './intake/smtp.ts';
 import { createLiveBus, type LiveBus } from './live/bus.ts';
@@ -65,6 +66,8 @@ export interface AppDeps {
     tls?: { key: string | Buffer; cert: string | Buffer };
     /** How often mail left half-processed (over 10 min old) is taken up again (default 60 s; 0: never). */
     retryIntervalMs?: number;
+    /** Where mail is decoded (default: the process's worker thread; see intake/decoder.ts). */
+    decoder?: MailDecoder;
   };
   /** Third-party CVE feeds: the NVD API (or a mirror) fetched every intervalMs (default 2 h), incrementally. */
   feeds?: { nvd?: NvdSource & { intervalMs?: number }; csaf?: { feeds: string[]; intervalMs?: number } };
@@ -121,6 +124,7 @@ export function buildApp(deps: AppDeps): App {
   const mailIntake = {
     passphrase: deps.keys?.passphrase ?? '',
     maxBytes: deps.intake?.maxBytes ?? DEFAULT_MAIL_MAX_BYTES,
+    ...(deps.intake?.decoder ? { decoder: deps.intake.decoder } : {}),
   };
   // In memory, per instance: a coarse brake on anonymous submissions, not a quota.
   const auditBatcher = createAuditBatcher(db.prisma);

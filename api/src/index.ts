@@ -10,6 +10,7 @@ export { importRolieFeed } from './feeds/rolie.ts';
 export { importSbom, type SbomSummary } from './feeds/sbom.ts';
 export { classifyFeed, type FeedSource, importFeedSources, loadFeed } from './feeds/sources.ts';
 export { schema } from './graph/index.ts';
+export { DEFAULT_DECODER_LIMITS, type DecoderLimits, MailDecoder } from './intake/decoder.ts';
 export { type IntakeDeps, type IntakeResult, processMail, receiveMail, retryStalledMail } from './intake/mail.ts';
 export { CLOSE as LIVE_CLOSE_CODES } from './live/stream.ts';
 export { createLogger, type Logger } from './logger.ts';

@@ -3,7 +3,7 @@
 // a mail over the size limit. What the PSIRT sends automatically says so.
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { generatePsirtKey } from '@psirt/api';
+import { generatePsirtKey, MailDecoder, receiveMail } from '@psirt/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
@@ -179,6 +179,30 @@ describe(`mail that would exhaust the server (${dialect})`, () => {
     const [q] = (await inbound('QUARANTINED')).filter((m) => m.subject === 'Compression bomb');
     expect(q).toMatchObject({ reason: 'OVERSIZED' });
     expect(q?.detail).toContain(`decrypts to more than ${4 * MAX} bytes`);
+  });
+
+  it('ends a decoding past its time or memory limit in the quarantine, and decodes the next mail as before', async () => {
+    const slow = new MailDecoder({ heapMb: 64, timeoutMs: 1 });
+    const deps = {
+      db: app.db.prisma,
+      now: () => new Date(),
+      requestId: 'test',
+      passphrase: 'test passphrase for the stored keys',
+      maxBytes: MAX,
+      decoder: slow,
+    };
+    try {
+      const r = await receiveMail(deps, Buffer.from(mail('slow@example.org', 'Too slow to decode')), 'CLI');
+      expect(r).toMatchObject({ outcome: 'QUARANTINED', reason: 'PROCESSING_ERROR' });
+      const [q] = (await inbound('QUARANTINED')).filter((m) => m.subject === 'Too slow to decode');
+      expect(q?.detail).toBe('decoding it took longer than 0.001 s');
+      // A fresh worker, with room to work, takes the next one.
+      Object.assign(slow.limits, { timeoutMs: 60_000 });
+      const next = await receiveMail(deps, Buffer.from(mail('slow@example.org', 'Decoded after')), 'CLI');
+      expect(next).toMatchObject({ outcome: 'REPORT' });
+    } finally {
+      await slow.close();
+    }
   });
 
   it('refuses MIME nested too deep or split into too many parts, at once', async () => {

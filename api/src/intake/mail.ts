@@ -10,20 +10,22 @@ import { allocatePublicId } from '@psirt/db';
 import { DomainError } from '@psirt/schema';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import type { Logger } from '../logger.ts';
-import {
-  checkReporterKey,
-  openForPsirt,
-  PgpProblem,
-  readPublicKeys,
-  type SignatureCheck,
-  verifyCleartext,
-  verifyDetached,
-} from '../services/keys.ts';
+import { checkReporterKey, psirtDecryptionKeys, type SignatureCheck } from '../services/keys.ts';
 import { messageReporter } from '../services/messages.ts';
 import { systemUnitOfWork, type Unit, type UnitContext } from '../services/unit.ts';
-import { presentable, type WalkedAttachment, WalkRefused, walkMail } from './parts.ts';
+import { MailDecoder, revive } from './decoder.ts';
+import { presentable, type WalkedAttachment } from './parts.ts';
+
+let shared: MailDecoder | undefined;
+/** The process's decoder, started on first use (its worker does not keep the process alive when idle). */
+export const sharedDecoder = (): MailDecoder => {
+  shared ??= new MailDecoder();
+  return shared;
+};
 
 export interface IntakeDeps extends UnitContext {
+  /** Where mail is decoded (default: one worker thread for the process). */
+  decoder?: MailDecoder;
   /** The passphrase of the stored PSIRT keys. */
   passphrase: string;
   /** Larger mails are quarantined as OVERSIZED (PSIRT_MAIL_MAX_BYTES). */
@@ -268,7 +270,6 @@ async function decode(deps: IntakeDeps, raw: Buffer): Promise<Decoded> {
     where: { email: sender.address, pgpPublicKey: { not: null } },
     select: { pgpPublicKey: true },
   });
-  const known = await readPublicKeys(keyRows.map((r) => r.pgpPublicKey as string));
   const now = deps.now();
 
   const refs = [
@@ -276,44 +277,29 @@ async function decode(deps: IntakeDeps, raw: Buffer): Promise<Decoded> {
     ...(Array.isArray(outer.references) ? [...outer.references].reverse() : outer.references ? [outer.references] : []),
   ];
 
-  const pgp = <T>(work: () => Promise<T>) =>
-    work().catch((error) => {
-      if (error instanceof PgpProblem) {
-        throw new Refused(
-          error.kind === 'NOT_FOR_PSIRT'
-            ? 'NOT_DECRYPTABLE'
-            : error.kind === 'TOO_LARGE'
-              ? 'OVERSIZED'
-              : 'UNREADABLE_PGP',
-          error.message,
-        );
-      }
-      throw error;
-    });
-  // One budget for everything the mail decrypts to, however many encrypted parts it nests.
-  let budget = 4 * deps.maxBytes;
-  let walked: Awaited<ReturnType<typeof walkMail>>;
-  try {
-    walked = await walkMail(raw, {
-      open: async (input) => {
-        const opened = await pgp(() =>
-          openForPsirt(deps.db, deps.passphrase, input, {
-            verificationKeys: known,
-            now,
-            // Decompressed, a mail may hold some more than it weighs; never without bound.
-            maxBytes: budget,
-          }),
-        );
-        budget -= opened.data.length;
-        return opened;
-      },
-      verifyCleartext: (armored) => pgp(() => verifyCleartext(armored, known, now)),
-      verifyDetached: (data, signature) => pgp(() => verifyDetached(data, signature, known, now)),
-    });
-  } catch (error) {
-    if (error instanceof WalkRefused) throw new Refused(error.reason, error.message);
-    throw error;
+  // Decrypted, parsed and walked in the decoder's worker thread, off the API's event loop.
+  const keys = await psirtDecryptionKeys(deps.db, deps.passphrase, now);
+  const outcome = await (deps.decoder ?? sharedDecoder()).decode({
+    raw: new Uint8Array(raw),
+    keys: keys.map((k) => ({ fingerprint: k.fingerprint, armored: k.key.armor() })),
+    known: keyRows.map((r) => r.pgpPublicKey as string),
+    now: now.getTime(),
+    // Decompressed, a mail may hold some more than it weighs; never without bound.
+    budget: 4 * deps.maxBytes,
+  });
+  if (!outcome.ok) {
+    const reason: QuarantineReason =
+      outcome.walk ??
+      (outcome.pgp === 'NOT_FOR_PSIRT'
+        ? 'NOT_DECRYPTABLE'
+        : outcome.pgp === 'TOO_LARGE'
+          ? 'OVERSIZED'
+          : outcome.pgp === 'UNREADABLE'
+            ? 'UNREADABLE_PGP'
+            : 'PROCESSING_ERROR');
+    throw new Refused(reason, outcome.message);
   }
+  const walked = revive(outcome.walked);
   const shown = presentable(walked.segments, walked.layers);
   // The mail's flags are its text's; each attachment keeps its own. A mail with no text but an
   // encrypted attachment (inline OpenPGP's way of sending files) counts as encrypted.

@@ -8,7 +8,7 @@
 // only what its status claims; anything else is kept apart, labelled.
 
 import { simpleParser } from 'mailparser';
-import type { SignatureCheck } from '../services/keys.ts';
+import type { SignatureCheck } from '../services/pgp.ts';
 import { canonicalLines, multipartParts, splitEntity } from './mime.ts';
 
 export interface Provenance {
