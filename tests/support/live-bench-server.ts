@@ -3,7 +3,7 @@
 // Configured by the BENCH_SERVER environment variable (JSON); talks over IPC.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { buildApp, createLogger } from '@psirt/api';
+import { buildApp, createLogger, generatePsirtKey } from '@psirt/api';
 import { applyMigrations, type DatabaseConfig, issueUserToken, openDatabase } from '@psirt/db';
 
 interface Config {
@@ -12,6 +12,8 @@ interface Config {
   seed: boolean;
   redisUrl?: string;
   channelPrefix?: string;
+  /** Mail intake over SMTP, with a PSIRT key (for `npm run bench -- mail-abuse`). */
+  intake?: { maxBytes: number; recipient: string };
 }
 
 const config = JSON.parse(process.env.BENCH_SERVER ?? '{}') as Config;
@@ -31,30 +33,54 @@ if (config.seed) {
   seeded = { token: secret, caseId: kase.publicId };
 }
 
+const passphrase = 'bench passphrase for the stored keys';
+const psirtKey = config.intake
+  ? await generatePsirtKey(db.prisma, {
+      passphrase,
+      name: 'Bench PSIRT',
+      email: config.intake.recipient,
+      overlapDays: 1,
+    })
+  : undefined;
 const app = buildApp({
   db,
   log: createLogger('warn'),
   graphiql: false,
   releaseIntervalMs: 0,
   mail: { quiet: true },
+  ...(config.intake
+    ? {
+        keys: { passphrase },
+        intake: { smtpPort: 0, recipients: [config.intake.recipient], maxBytes: config.intake.maxBytes },
+      }
+    : {}),
   // The bench's clients read as fast as they can; the default limits stand.
   live: { redisUrl: config.redisUrl, channelPrefix: config.channelPrefix },
 });
 const url = await app.listen(0, '127.0.0.1');
 // BENCH_PROFILE=<file>: a CPU profile of the measured updates only (not of connecting).
 let profiler: Session | undefined;
-send({ ready: { url, ...seeded } });
+// The highest resident memory seen, sampled every 50 ms.
+let peakRss = process.memoryUsage().rss;
+setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50).unref();
+send({ ready: { url, ...seeded, smtpPort: app.smtpPort(), psirtKey: psirtKey?.armored } });
 
 process.on('message', async (m: unknown) => {
   if (m === 'stats') {
     send({
       stats: {
         rss: process.memoryUsage().rss,
+        peakRss,
         heap: process.memoryUsage().heapUsed,
         listeners: app.live.listeners(),
         sockets: app.webSocketCount(),
       },
     });
+  } else if (m === 'reset-peak') {
+    peakRss = process.memoryUsage().rss;
+    send({ reset: true });
   } else if (m === 'gc') {
     (globalThis as { gc?: () => void }).gc?.();
     send({ gc: true });
