@@ -12,6 +12,7 @@ import {
   correspondent,
   encryptedMail,
   listWrappedSignedMail,
+  partlyEncryptedMail,
   plainMail,
   sendRaw,
   signedMail,
@@ -115,6 +116,23 @@ describe.skipIf(!gpgAvailable)(`mail authenticity, part by part (${dialect})`, (
         signatureStatus: 'VALID',
       },
     ]);
+  });
+
+  it('shows only the encrypted part of a partly encrypted mail; the plain part beside it is kept apart', async () => {
+    const raw = await partlyEncryptedMail(
+      ann,
+      psirtFpr,
+      { subject: 'Partly encrypted', text: SIGNED_WORDS },
+      'URGENT: the fix is in release 9.9.',
+    );
+    await send(raw);
+    const vsr = await reportBy('Partly encrypted');
+    expect(vsr).toMatchObject({
+      description: SIGNED_WORDS,
+      encrypted: true,
+      signatureStatus: 'VALID',
+      unverifiedText: '[not signed, not encrypted]\nURGENT: the fix is in release 9.9.',
+    });
   });
 
   it('finds a signed part a mailing list wrapped in multipart/mixed; the footer is unsigned text', async () => {

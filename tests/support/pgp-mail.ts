@@ -125,9 +125,13 @@ export async function encryptedMail(
     ],
     plain,
   );
+  return lines(...headers(from, m, '...'), encryptedEntityOf(armored));
+}
+
+/** A multipart/encrypted entity (its Content-Type header and body) around an armoured message. */
+function encryptedEntityOf(armored: string): string {
   const boundary = `enc-${randomUUID()}`;
   return lines(
-    ...headers(from, m, '...'),
     `Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="${boundary}"`,
     '',
     'This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)',
@@ -203,6 +207,37 @@ export async function listWrappedSignedMail(from: Correspondent, m: MailParts, f
     'Content-Disposition: inline',
     '',
     footer,
+    `--${boundary}--`,
+    '',
+  );
+}
+
+/**
+ * A partly encrypted mail: a plain text part beside a PGP/MIME encrypted and
+ * signed one, in multipart/mixed — what an attacker sends to put their words
+ * beside someone else's encrypted mail.
+ */
+export async function partlyEncryptedMail(
+  from: Correspondent,
+  recipient: string,
+  m: MailParts,
+  plainText: string,
+): Promise<string> {
+  const armored = await from.gpg.run(
+    ['--armor', '--encrypt', '--sign', '--local-user', from.email, '--recipient', recipient],
+    entity(m),
+  );
+  const boundary = `mixed-${randomUUID()}`;
+  return lines(
+    ...headers(from, m, m.subject),
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    plainText,
+    `--${boundary}`,
+    encryptedEntityOf(armored),
     `--${boundary}--`,
     '',
   );
