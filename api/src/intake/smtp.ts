@@ -80,11 +80,19 @@ export function createSmtpIntake(deps: IntakeDeps, options: SmtpIntakeOptions): 
         if (over) return; // the client must finish its DATA; nothing more is kept
         if (kept + chunk.length > options.maxBytes) {
           over = true;
-          // Only the start stays, for the quarantine's record (its headers): not megabytes of it.
-          const all = Buffer.concat(chunks);
+          // Only the start stays, for the quarantine's record (its headers): not megabytes of it,
+          // and without copying what is let go.
+          const start: Buffer[] = [];
+          let n = 0;
+          for (const c of [...chunks, chunk]) {
+            if (n >= OVERSIZED_KEEP) break;
+            const piece = c.subarray(0, OVERSIZED_KEEP - n);
+            start.push(piece);
+            n += piece.length;
+          }
           chunks.length = 0;
-          chunks.push(Buffer.concat([all, chunk]).subarray(0, OVERSIZED_KEEP));
-          kept = OVERSIZED_KEEP;
+          chunks.push(...start);
+          kept = n;
           return;
         }
         chunks.push(chunk);
