@@ -37,6 +37,7 @@ export {
   DataDirUnusable,
   ensurePrivateDir,
   holderAlive,
+  LOCK_FILE,
   type LockHolder,
   liveHolder,
   lockFileFor,

@@ -52,6 +52,22 @@ describe('the data directory lock', () => {
     }
   });
 
+  it('cannot check a holder on another host (a shared volume): it is taken as alive, and named', () => {
+    const dir = freshDir();
+    ensurePrivateDir(path.dirname(dir));
+    plant(dir, {
+      kind: 'server',
+      command: 'psirt start',
+      pid: deadPid(),
+      host: 'old-container',
+      startedAt: 'then',
+      token: 'x',
+    });
+    expect(() => acquireDataDirLock(dir, { kind: 'server', command: 'psirt start' })).toThrow(
+      /pid \d+ on old-container/,
+    );
+  });
+
   it('treats an unreadable lock as stale once it is not being written', () => {
     const dir = freshDir();
     ensurePrivateDir(path.dirname(dir));

@@ -63,7 +63,7 @@ const send = (raw: string) => sendRaw(app.smtpPort() as number, raw, { from: ann
 
 const REPORTS = `{ reports(first: 100) { edges { node {
   publicId title description unverifiedText encrypted signatureStatus
-  attachments { filename contentType encrypted }
+  attachments { filename contentType encrypted signatureStatus }
   messages { direction body unverifiedText encrypted signatureStatus }
 } } } }`;
 async function reportBy(title: string) {
@@ -138,12 +138,27 @@ describe.skipIf(!gpgAvailable)(`mail authenticity, part by part (${dialect})`, (
   it('finds a signed part a mailing list wrapped in multipart/mixed; the footer is unsigned text', async () => {
     const raw = await listWrappedSignedMail(
       ann,
-      { subject: 'Signed, through a list', text: SIGNED_WORDS },
+      {
+        subject: 'Signed, through a list',
+        text: SIGNED_WORDS,
+        attachments: [{ filename: 'poc.py', contentType: 'text/x-python', content: Buffer.from('print(1)\n') }],
+      },
       '_______________________________________________\nfulldisclosure mailing list: unsubscribe at https://lists.example.org',
+      { filename: 'fixed-firmware.bin', content: Buffer.from('not from Ann') },
     );
     await send(raw);
     const vsr = await reportBy('Signed, through a list');
     expect(vsr).toMatchObject({ description: SIGNED_WORDS, signatureStatus: 'VALID', encrypted: false });
+    // Each file says whether the signature covers it: the one added beside the signed part does not.
+    expect(vsr.attachments).toEqual([
+      { filename: 'poc.py', contentType: 'text/x-python', encrypted: false, signatureStatus: 'VALID' },
+      {
+        filename: 'fixed-firmware.bin',
+        contentType: 'application/octet-stream',
+        encrypted: false,
+        signatureStatus: 'UNSIGNED',
+      },
+    ]);
     expect(vsr.unverifiedText).toContain('[not signed, not encrypted]\n_____');
     expect(vsr.unverifiedText).toContain('unsubscribe at https://lists.example.org');
   });
@@ -202,7 +217,7 @@ describe.skipIf(!gpgAvailable)(`mail authenticity, part by part (${dialect})`, (
     expect(vsr).toMatchObject({
       encrypted: true,
       signatureStatus: 'VALID',
-      attachments: [{ filename: 'message.html', contentType: 'text/html', encrypted: true }],
+      attachments: [{ filename: 'message.html', contentType: 'text/html', encrypted: true, signatureStatus: 'VALID' }],
     });
   });
 });

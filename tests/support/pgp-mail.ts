@@ -193,9 +193,25 @@ export async function signedMail(
 }
 
 /** A signed part inside multipart/mixed with an unsigned footer after it, as mailing-list servers send it. */
-export async function listWrappedSignedMail(from: Correspondent, m: MailParts, footer: string): Promise<string> {
+export async function listWrappedSignedMail(
+  from: Correspondent,
+  m: MailParts,
+  footer: string,
+  /** A file added beside the signed part (by the list, or anyone on the way). */
+  added?: { filename: string; content: Buffer },
+): Promise<string> {
   const signed = await signedEntity(from, m);
   const boundary = `list-${randomUUID()}`;
+  const extra = added
+    ? [
+        `--${boundary}`,
+        `Content-Type: application/octet-stream; name="${added.filename}"`,
+        `Content-Disposition: attachment; filename="${added.filename}"`,
+        'Content-Transfer-Encoding: base64',
+        '',
+        wrap76(added.content.toString('base64')),
+      ]
+    : [];
   return lines(
     ...headers(from, m, m.subject),
     `Content-Type: multipart/mixed; boundary="${boundary}"`,
@@ -207,6 +223,7 @@ export async function listWrappedSignedMail(from: Correspondent, m: MailParts, f
     'Content-Disposition: inline',
     '',
     footer,
+    ...extra,
     `--${boundary}--`,
     '',
   );

@@ -76,6 +76,14 @@ builder.prismaObject('Attachment', {
     size: t.exposeInt('size'),
     sha256: t.exposeString('sha256'),
     encrypted: t.exposeBoolean('encrypted', { description: 'It arrived encrypted (stored decrypted).' }),
+    signatureStatus: t.field({
+      type: SignatureStatusEnum,
+      nullable: true,
+      description:
+        'The signature check of the part the file came in: a file added outside the signed part (by a list, or anyone on the way) is UNSIGNED however the mail was signed.',
+      select: { signatureStatus: true },
+      resolve: (a) => a.signatureStatus as SignatureStatus | null,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     contentBase64: t.string({
       select: { content: true },

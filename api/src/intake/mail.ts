@@ -496,6 +496,7 @@ async function keepAttachments(u: Unit, d: Decoded, reportId: string, messageId:
       sha256: sha256(a.content),
       content: new Uint8Array(a.content),
       encrypted: a.encrypted,
+      signatureStatus: a.signature,
       createdAt: u.now,
     })),
   });

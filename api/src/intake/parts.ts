@@ -25,6 +25,8 @@ export interface WalkedAttachment {
   contentType: string;
   content: Buffer;
   encrypted: boolean;
+  /** The signature check of the part it came in: a file added outside the signed part is UNSIGNED. */
+  signature: SignatureCheck['status'];
 }
 
 export interface Walked {
@@ -179,6 +181,7 @@ export async function walkMail(raw: Buffer, pgp: PgpOps): Promise<Walked> {
           contentType: 'text/html',
           content: Buffer.from(parsed.html || '', 'utf8'),
           encrypted: ctx.encrypted,
+          signature: ctx.signature.status,
         });
         return;
       }
@@ -202,6 +205,8 @@ export async function walkMail(raw: Buffer, pgp: PgpOps): Promise<Walked> {
         contentType: 'application/octet-stream',
         content: Buffer.from(opened.data),
         encrypted: true,
+        // Signed inside its own encryption, or covered by the part it came in.
+        signature: opened.signature.status !== 'UNSIGNED' ? opened.signature.status : ctx.signature.status,
       });
       return;
     }
@@ -210,6 +215,7 @@ export async function walkMail(raw: Buffer, pgp: PgpOps): Promise<Walked> {
       contentType: file?.contentType ?? type,
       content,
       encrypted: ctx.encrypted,
+      signature: ctx.signature.status,
     });
   }
 

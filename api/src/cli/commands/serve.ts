@@ -1,6 +1,8 @@
 // `psirt start` and `psirt bot`: the long-running processes. Only ever run in
 // the `psirt` process itself, never on a server's behalf.
-import { DataDirBusy } from '@psirt/db';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { DataDirBusy, LOCK_FILE } from '@psirt/db';
 import type { Command } from 'commander';
 import { type ApiConfig, botConfigFromEnv, configFromEnv } from '../../config.ts';
 import { createLogger, type Logger } from '../../logger.ts';
@@ -67,8 +69,16 @@ export function serveCommands(program: Command) {
 /** What to do when the data directory is taken. */
 function advice(busy: DataDirBusy): string {
   const { holder } = busy;
+  // A lock from another host cannot be checked from here (a shared volume, a replaced container).
+  const elsewhere =
+    holder.host !== hostname()
+      ? [
+          `  It was taken on host ${holder.host}, which this one cannot check: if no psirt runs there any more (a replaced container, say), remove ${path.join(busy.dir, LOCK_FILE)} and start again.`,
+        ]
+      : [];
   return [
     busy.message,
+    ...elsewhere,
     holder.kind === 'server'
       ? `  It is already running${holder.url ? ` at ${holder.url}` : ''}: use that one (other psirt commands are carried out by it), or stop it first (kill ${holder.pid}).`
       : `  Wait for it to finish, or stop it (kill ${holder.pid}).`,
