@@ -40,7 +40,7 @@ describe(`migrations (${dialect})`, () => {
       // Prisma's own history table, with names relative to prisma/migrations.
       const rows = await db.prisma.$queryRaw<
         { migration_name: string }[]
-      >`SELECT migration_name FROM _prisma_migrations`;
+      >`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`;
       expect(rows.map((r) => r.migration_name)).toEqual(migrationNames());
     } finally {
       await db.close();
