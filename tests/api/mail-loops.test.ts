@@ -205,6 +205,30 @@ describe(`mail that would exhaust the server (${dialect})`, () => {
     }
   });
 
+  it('ends a decoding that needs more memory than the worker may use in the quarantine; the process lives on', async () => {
+    const small = new MailDecoder({ heapMb: 8, timeoutMs: 60_000 });
+    try {
+      const r = await receiveMail(
+        {
+          db: app.db.prisma,
+          now: () => new Date(),
+          requestId: 'test',
+          passphrase: 'test passphrase for the stored keys',
+          maxBytes: 16 * 1024 * 1024,
+          decoder: small,
+        },
+        Buffer.from(mail('heavy@example.org', 'Too heavy to decode', [], 'word '.repeat(2_000_000))),
+        'CLI',
+      );
+      expect(r).toMatchObject({ outcome: 'QUARANTINED', reason: 'PROCESSING_ERROR' });
+      const [q] = (await inbound('QUARANTINED')).filter((m) => m.subject === 'Too heavy to decode');
+      expect(q?.detail).toBe('decoding it needed more than the 8 MB it may use');
+      expect((await w.analyst.gql('{ viewer { email } }')).errors).toBeUndefined();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses MIME nested too deep or split into too many parts, at once', async () => {
     const nested = (depth: number) => {
       let body = 'Content-Type: text/plain\r\n\r\ndeep\r\n';
