@@ -16,7 +16,7 @@ import type { Command } from 'commander';
 import { serveCommands } from './cli/commands/serve.ts';
 import { buildProgram } from './cli/program.ts';
 import { forwardToServer, reportError } from './cli/remote.ts';
-import { type CliRuntime, Forward, isForwarded } from './cli/runtime.ts';
+import { type CliRuntime, commandName, Forward, isForwarded } from './cli/runtime.ts';
 import { VERSION } from './cli/version.ts';
 import { type ApiConfig, configFromEnv } from './config.ts';
 
@@ -60,10 +60,7 @@ async function withDatabase<T>(fn: (database: Database, config: ApiConfig) => Pr
  * starting, this one waits its turn (up to a minute).
  */
 async function openForCommand(config: ApiConfig): Promise<Database> {
-  const command = `psirt ${argv
-    .filter((a) => !a.startsWith('-'))
-    .slice(0, 2)
-    .join(' ')}`;
+  const command = `psirt ${commandName(argv)}`;
   const deadline = Date.now() + Number(process.env.PSIRT_LOCK_WAIT_MS ?? 60_000);
   let told = false;
   for (;;) {

@@ -177,16 +177,20 @@ export function liveHolder(pgliteDir: string): LockHolder | null {
 const held = new Set<DataDirLock>();
 let exitHook = false;
 
-/** Writes a file whole, then links it into place: the lock file is never seen half-written. */
-function writeWhole(file: string, holder: LockHolder): string {
-  const tmp = `${file}.${process.pid}.${holder.token.slice(0, 8)}`;
-  const fd = openSync(tmp, 'w', 0o600);
+/** Writes the holder into an open file, durably, and closes it. */
+function writeHolder(fd: number, holder: LockHolder) {
   try {
     writeSync(fd, `${JSON.stringify(holder)}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Writes a file whole, then links it into place: the lock file is never seen half-written. */
+function writeWhole(file: string, holder: LockHolder): string {
+  const tmp = `${file}.${process.pid}.${holder.token.slice(0, 8)}`;
+  writeHolder(openSync(tmp, 'w', 0o600), holder);
   return tmp;
 }
 
@@ -292,12 +296,7 @@ function placeLock(tmp: string, file: string, holder: LockHolder): boolean {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw new DataDirUnusable(`cannot lock ${file}: ${(error as Error).message}`);
   }
-  try {
-    writeSync(fd, `${JSON.stringify(holder)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeHolder(fd, holder);
   return true;
 }
 

@@ -4,10 +4,8 @@
 // 500 aliased `cases(first: 50)`, 50-deep nesting, a 5,000-deep list literal)
 // and the costliest operation the limits still allow, in a loop — same run,
 // same server (its own process, so its event loop is its own).
-import { type ChildProcess, fork } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { forkBenchServer } from '../support/bench-targets.ts';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2),
@@ -34,29 +32,6 @@ PostgreSQL: DATABASE_URL, or postgresql://postgres@127.0.0.1:5432/postgres (a th
 const duration = Number(opts.duration) * 1000;
 const abusers = Number(opts.abusers);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-const serverScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../support/live-bench-server.ts');
-
-async function startServer(): Promise<{ child: ChildProcess; url: string; token: string; drop(): Promise<void> }> {
-  let database: Record<string, unknown> = { kind: 'pglite', dataDir: 'memory://' };
-  let drop = async () => {};
-  if (opts.only === 'postgres') {
-    const { throwawayPgDatabase } = await import('../support/bench-targets.ts');
-    const pgdb = await throwawayPgDatabase();
-    database = { kind: 'postgres', url: pgdb.url };
-    drop = pgdb.drop;
-  }
-  const child = fork(serverScript, [], {
-    execArgv: ['--import', import.meta.resolve('tsx/esm')],
-    env: { ...process.env, BENCH_SERVER: JSON.stringify({ database, seed: true }) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ready = await new Promise<{ url: string; token: string }>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
-    child.on('message', (m: { ready?: { url: string; token: string } }) => m.ready && resolve(m.ready));
-  });
-  return { child, ...ready, drop };
-}
-
 const aliases = (n: number, field: string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 let nested = 'key';
 for (let i = 0; i < 25; i++) nested = `products { productLine { ${nested} } }`;
@@ -108,7 +83,8 @@ async function probe(url: string, until: number) {
   return { n: ms.length, p50: at(0.5), p99: at(0.99) };
 }
 
-const server = await startServer();
+const bench = await forkBenchServer<{ url: string; token: string }>(opts.only as string, { seed: true });
+const server = { child: bench.child, ...bench.ready };
 try {
   log(`server on ${server.url} (${opts.only}); warming up…`);
   await probe(server.url, Date.now() + 1000);
@@ -145,7 +121,5 @@ ${[...answers]
   .join('\n')}
 `);
 } finally {
-  server.child.send('stop');
-  await new Promise((r) => server.child.once('exit', r));
-  await server.drop();
+  await bench.stop();
 }

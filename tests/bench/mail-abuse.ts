@@ -5,13 +5,11 @@
 // same run, same server (its own process, so its event loop and memory are its
 // own). Prints both latencies, their ratio, the server's resident memory before
 // and at its peak, and what became of the mails.
-import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
 import * as openpgp from 'openpgp';
+import { forkBenchServer } from '../support/bench-targets.ts';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2),
@@ -41,53 +39,11 @@ const mails = Number(opts.mails);
 const maxBytes = Number(opts['max-mb']) * 1024 * 1024;
 const RECIPIENT = 'psirt@bench.example';
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-const serverScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../support/live-bench-server.ts');
-
 interface Ready {
   url: string;
-  token: string;
   smtpPort: number;
   psirtKey: string;
 }
-
-async function startServer(): Promise<{ child: ChildProcess; drop(): Promise<void> } & Ready> {
-  let database: Record<string, unknown> = { kind: 'pglite', dataDir: 'memory://' };
-  let drop = async () => {};
-  if (opts.only === 'postgres') {
-    const { throwawayPgDatabase } = await import('../support/bench-targets.ts');
-    const pgdb = await throwawayPgDatabase();
-    database = { kind: 'postgres', url: pgdb.url };
-    drop = pgdb.drop;
-  }
-  const child = fork(serverScript, [], {
-    execArgv: ['--import', import.meta.resolve('tsx/esm')],
-    env: {
-      ...process.env,
-      BENCH_SERVER: JSON.stringify({
-        database,
-        seed: true,
-        intake: { maxBytes, recipient: RECIPIENT },
-      }),
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
-    child.on('message', (m: { ready?: Ready }) => m.ready && resolve({ child, drop, ...m.ready }));
-  });
-}
-
-const ask = <T>(child: ChildProcess, message: string, key: string) =>
-  new Promise<T>((resolve) => {
-    const on = (m: Record<string, unknown>) => {
-      if (key in m) {
-        child.off('message', on);
-        resolve(m[key] as T);
-      }
-    };
-    child.on('message', on);
-    child.send(message);
-  });
 
 const head = (subject: string) =>
   [
@@ -159,7 +115,11 @@ async function probe(url: string, until: number) {
   return { n: ms.length, p50: at(0.5), p99: at(0.99) };
 }
 
-const server = await startServer();
+const bench = await forkBenchServer<Ready>(opts.only as string, {
+  seed: true,
+  intake: { maxBytes, recipient: RECIPIENT },
+});
+const server = { child: bench.child, ...bench.ready };
 server.child.on('exit', (code, signal) => log(`the server exited: ${code ?? signal}`));
 try {
   log(`server on ${server.url}, SMTP ${server.smtpPort}; making the hostile mails…`);
@@ -173,8 +133,8 @@ try {
   await probe(server.url, Date.now() + 1000);
   log(`{ __typename } alone for ${duration / 1000} s…`);
   const alone = await probe(server.url, Date.now() + duration);
-  const before = await ask<{ rss: number }>(server.child, 'stats', 'stats');
-  await ask(server.child, 'reset-peak', 'reset');
+  const before = await bench.ask<{ rss: number }>('stats', 'stats');
+  await bench.ask('reset-peak', 'reset');
 
   log(`{ __typename } while ${mails} hostile mails at a time arrive, for ${duration / 1000} s…`);
   // BENCH_PROFILE=<file>: a CPU profile of the server during the abuse phase.
@@ -194,7 +154,7 @@ try {
   server.child.send('profile-stop');
   // What is still being decoded finishes; the peak includes it.
   await new Promise((r) => setTimeout(r, 2000));
-  const after = await ask<{ rss: number; peakRss: number }>(server.child, 'stats', 'stats');
+  const after = await bench.ask<{ rss: number; peakRss: number }>('stats', 'stats');
 
   const f = (x: number) => `${x.toFixed(1)} ms`;
   const mb = (x: number) => `${Math.round(x / 1024 / 1024)} MB`;
@@ -210,7 +170,5 @@ ${[...answers]
   .join('\n')}
 `);
 } finally {
-  server.child.send('stop');
-  await new Promise((r) => server.child.once('exit', r));
-  await server.drop();
+  await bench.stop();
 }

@@ -58,3 +58,58 @@ export async function throwawayPgDatabase(): Promise<{ url: string; drop(): Prom
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => pgAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
+
+/**
+ * One API instance in its own process (support/live-bench-server.ts), on a
+ * fresh database of the kind `only` names: its event loop and memory are its
+ * own, not the load generator's. `ask` sends a message and waits for the reply
+ * holding `key`; `stop` ends it and drops the database.
+ */
+export async function forkBenchServer<Ready>(
+  only: string,
+  config: Record<string, unknown>,
+): Promise<{
+  child: import('node:child_process').ChildProcess;
+  ready: Ready;
+  ask<T>(message: string, key: string): Promise<T>;
+  stop(): Promise<void>;
+}> {
+  const { fork } = await import('node:child_process');
+  let database: DatabaseConfig = { kind: 'pglite', dataDir: 'memory://' };
+  let drop = async () => {};
+  if (only === 'postgres') {
+    const pgdb = await throwawayPgDatabase();
+    database = { kind: 'postgres', url: pgdb.url };
+    drop = pgdb.drop;
+  }
+  const child = fork(new URL('./live-bench-server.ts', import.meta.url), [], {
+    // tsx from this package (the repository root does not depend on it).
+    execArgv: ['--import', import.meta.resolve('tsx/esm')],
+    env: { ...process.env, BENCH_SERVER: JSON.stringify({ ...config, database }) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
+    child.on('message', (m: { ready?: Ready }) => m.ready && resolve(m.ready));
+  });
+  return {
+    child,
+    ready,
+    ask: <T>(message: string, key: string) =>
+      new Promise<T>((resolve) => {
+        const on = (m: Record<string, unknown>) => {
+          if (key in m) {
+            child.off('message', on);
+            resolve(m[key] as T);
+          }
+        };
+        child.on('message', on);
+        child.send(message);
+      }),
+    async stop() {
+      child.send('stop');
+      await new Promise((r) => child.once('exit', r));
+      await drop();
+    },
+  };
+}

@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { type ApiConfig, ConfigError } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { buildProgram } from './program.ts';
-import { type CliRuntime, type Progress, resolveFrom } from './runtime.ts';
+import { type CliRuntime, commandName, type Progress, resolveFrom } from './runtime.ts';
 import { VERSION } from './version.ts';
 
 const PROTOCOL = 1;
@@ -163,11 +163,7 @@ async function carryOut(
     readStdin: async () => Buffer.from(request.stdin ?? '', 'base64'),
     withDatabase: (fn) => fn(deps.database, deps.config),
   };
-  // Only the command's name is logged: its arguments may hold a token.
-  const command = request.argv
-    .filter((a) => !a.startsWith('-'))
-    .slice(0, 2)
-    .join(' ');
+  const command = commandName(request.argv);
   deps.log.info({ command }, 'carrying out a psirt command');
   const program = buildProgram(rt, { version: VERSION })
     .exitOverride()

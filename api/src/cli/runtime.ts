@@ -61,3 +61,13 @@ export class Forward extends Error {
 }
 
 export const isForwarded = (error: unknown): error is Forward => error instanceof Forward;
+
+/**
+ * A command line's command, for locks and logs: its first two words
+ * ("token revoke"), never its arguments — they may hold a token.
+ */
+export const commandName = (argv: readonly string[]) =>
+  argv
+    .filter((a) => !a.startsWith('-'))
+    .slice(0, 2)
+    .join(' ');

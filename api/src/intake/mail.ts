@@ -151,9 +151,15 @@ export async function processMail(deps: IntakeDeps, mailId: string, stored?: Buf
       );
     }
     const raw = stored ?? (await loadRaw(deps.db, mail.id));
-    const automatic = await automaticMail(raw);
+    let head: ParsedMail;
+    try {
+      head = await parseHead(raw);
+    } catch (error) {
+      throw new Refused('MALFORMED_MIME', `not a readable MIME message: ${(error as Error).message}`);
+    }
+    const automatic = automaticMail(head);
     if (automatic) return await ignore(deps, mail.id, automatic);
-    const decoded = await decode(deps, raw);
+    const decoded = await decode(deps, raw, head);
     return await deliver(deps, mail.id, decoded);
   } catch (error) {
     if (error instanceof AlreadyHandled) return processMail(deps, mailId);
@@ -184,13 +190,7 @@ export async function retryStalledMail(deps: IntakeDeps, olderThanMs = 10 * 60_0
  * a bounce, bulk or junk. Such mail never becomes a VSR and is never answered
  * — answering an auto-responder is how mail loops start.
  */
-export async function automaticMail(raw: Buffer): Promise<string | null> {
-  let end = raw.indexOf('\r\n\r\n');
-  if (end < 0) end = raw.indexOf('\n\n');
-  const head = await simpleParser(Buffer.concat([end < 0 ? raw : raw.subarray(0, end), Buffer.from('\r\n\r\n')]), {
-    skipHtmlToText: true,
-  }).catch(() => null);
-  if (!head) return null;
+function automaticMail(head: ParsedMail): string | null {
   const value = (name: string) => {
     const v = head.headers.get(name);
     if (v === undefined || v === null) return null;
@@ -261,12 +261,18 @@ interface Decoded {
   offeredKeys: string[];
 }
 
-/** Message-ID, sender and subject from the header block alone (cheap, and safe on an oversized mail). */
-async function headerInfo(raw: Buffer) {
+/** A mail's header block alone, parsed (cheap, and safe on an oversized mail): the body is walked in the decoder. */
+function parseHead(raw: Buffer): Promise<ParsedMail> {
   let end = raw.indexOf('\r\n\r\n');
   if (end < 0) end = raw.indexOf('\n\n');
-  const block = end < 0 ? raw : raw.subarray(0, end);
-  const parsed = await simpleParser(Buffer.concat([block, Buffer.from('\r\n\r\n')])).catch(() => null);
+  return simpleParser(Buffer.concat([end < 0 ? raw : raw.subarray(0, end), Buffer.from('\r\n\r\n')]), {
+    skipHtmlToText: true,
+  });
+}
+
+/** Message-ID, sender and subject, for the stored row. */
+async function headerInfo(raw: Buffer) {
+  const parsed = await parseHead(raw).catch(() => null);
   // Stored as text: PostgreSQL takes no NUL, and a mail whose header holds one must be
   // quarantined like any other, not answered 451 on every retry for days.
   const clean = (s: string | undefined) => s?.replace(/\p{Cc}/gu, (c) => (c === '\t' ? c : '')) || null;
@@ -277,16 +283,7 @@ async function headerInfo(raw: Buffer) {
   };
 }
 
-async function decode(deps: IntakeDeps, raw: Buffer): Promise<Decoded> {
-  let outer: ParsedMail;
-  try {
-    // The header block only: the body is walked part by part below.
-    let end = raw.indexOf('\r\n\r\n');
-    if (end < 0) end = raw.indexOf('\n\n');
-    outer = await simpleParser(Buffer.concat([end < 0 ? raw : raw.subarray(0, end), Buffer.from('\r\n\r\n')]));
-  } catch (error) {
-    throw new Refused('MALFORMED_MIME', `not a readable MIME message: ${(error as Error).message}`);
-  }
+async function decode(deps: IntakeDeps, raw: Buffer, outer: ParsedMail): Promise<Decoded> {
   const from = outer.from?.value[0];
   if (!from?.address) throw new Refused('MALFORMED_MIME', 'no sender address (From)');
   const sender = { address: from.address.toLowerCase(), name: from.name || null };
