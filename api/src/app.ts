@@ -63,6 +63,9 @@ export interface AppDeps {
     smtpHost?: string;
     recipients?: readonly string[];
     maxBytes?: number;
+    /** Per SMTP client address: connections a minute (default 30), mails an hour (default 120). */
+    connectionsPerMinute?: number;
+    mailsPerHour?: number;
     tls?: { key: string | Buffer; cert: string | Buffer };
     /** How often mail left half-processed (over 10 min old) is taken up again (default 60 s; 0: never). */
     retryIntervalMs?: number;
@@ -186,6 +189,8 @@ export function buildApp(deps: AppDeps): App {
       ? createSmtpIntake(intake, {
           recipients: deps.intake.recipients ?? [contactAddress(policy.publisher.contactDetails)],
           maxBytes: intake.maxBytes,
+          connectionsPerMinute: deps.intake.connectionsPerMinute,
+          mailsPerHour: deps.intake.mailsPerHour,
           tls: deps.intake.tls,
         })
       : null;

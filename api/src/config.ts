@@ -82,6 +82,8 @@ export const envSchema = z.object({
     .int()
     .min(1024)
     .default(10 * 1024 * 1024),
+  PSIRT_SMTP_CONNECTIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  PSIRT_SMTP_MAILS_PER_HOUR: z.coerce.number().int().min(1).default(120),
   PSIRT_SMTP_TLS_KEY_FILE: z.string().min(1).optional(),
   PSIRT_SMTP_TLS_CERT_FILE: z.string().min(1).optional(),
   PSIRT_NVD_URL: z
@@ -178,6 +180,9 @@ export interface ApiConfig {
     smtpHost: string;
     recipients: string[];
     maxBytes: number;
+    /** Per client address (behind a relay, the relay's): connections a minute, mails an hour. */
+    connectionsPerMinute: number;
+    mailsPerHour: number;
     tls?: { keyFile: string; certFile: string };
   };
   /** Third-party CVE feeds: the NVD API fetched on a schedule when a URL is set. */
@@ -286,6 +291,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       smtpHost: e.PSIRT_SMTP_HOST ?? e.HOST,
       recipients: e.PSIRT_MAIL_ADDRESS.length ? e.PSIRT_MAIL_ADDRESS : [contactAddress(e.PSIRT_PUBLISHER_CONTACT)],
       maxBytes: e.PSIRT_MAIL_MAX_BYTES,
+      connectionsPerMinute: e.PSIRT_SMTP_CONNECTIONS_PER_MINUTE,
+      mailsPerHour: e.PSIRT_SMTP_MAILS_PER_HOUR,
       ...(e.PSIRT_SMTP_TLS_KEY_FILE && e.PSIRT_SMTP_TLS_CERT_FILE
         ? { tls: { keyFile: e.PSIRT_SMTP_TLS_KEY_FILE, certFile: e.PSIRT_SMTP_TLS_CERT_FILE } }
         : {}),

@@ -77,6 +77,8 @@ export async function startPlatform(
         smtpHost: config.intake.smtpHost,
         recipients: config.intake.recipients,
         maxBytes: config.intake.maxBytes,
+        connectionsPerMinute: config.intake.connectionsPerMinute,
+        mailsPerHour: config.intake.mailsPerHour,
         tls: config.intake.tls && {
           key: readFileSync(config.intake.tls.keyFile),
           cert: readFileSync(config.intake.tls.certFile),

@@ -136,6 +136,22 @@ describe(`mail loops and junk (${dialect})`, () => {
     for (const ack of acks) expect(ack.headers.get('auto-submitted')).toBe('auto-replied');
   });
 
+  it('limits connections per client address, as configured (behind a relay, raise it)', async () => {
+    const small = await startTestApp({
+      mail: { quiet: true },
+      intake: { smtpPort: 0, recipients: [PSIRT], maxBytes: MAX, connectionsPerMinute: 2 },
+    });
+    try {
+      const port = small.smtpPort() as number;
+      const greetings = [];
+      for (let i = 0; i < 3; i++) greetings.push(await smtpDialogue(port, ['QUIT']));
+      expect(greetings.slice(0, 2).every((g) => g.startsWith('220'))).toBe(true);
+      expect(greetings[2]).toMatch(/^421 /);
+    } finally {
+      await small[Symbol.asyncDispose]();
+    }
+  });
+
   it('quarantines a mail with a NUL in a header instead of refusing it for ever', async () => {
     const from = 'nul@example.org';
     const raw = mail(from, 'Bad\u0000header', ['X-Note: a\u0000b']);
