@@ -132,8 +132,11 @@ describe(`the advisory mailing list (${dialect})`, () => {
     app.advanceClock(60_000);
     await smtp.waitFor(() => smtp.to('frank@').length > 0);
     // The worker marks it SENT once the mail server's answer is back: after the mail arrived there.
-    for (let i = 0; i < 100 && (r = await row()).status !== 'SENT'; i++)
+    r = await row();
+    for (let i = 0; i < 100 && r.status !== 'SENT'; i++) {
       await new Promise((res) => setTimeout(res, 50));
+      r = await row();
+    }
     expect(r).toMatchObject({ status: 'SENT', attempts: 2 });
     await drained();
     expect(smtp.to('frank@')).toHaveLength(1);
