@@ -50,6 +50,7 @@ export {
   type MigrationStatus,
   migrationNames,
   migrationStatus,
+  migrationsDir,
   pendingSchemaChange,
 } from './migrate.ts';
 export { type DemoDataset, ensureDemoTokens, seedDemo } from './seed.ts';

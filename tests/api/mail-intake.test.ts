@@ -4,7 +4,7 @@
 // them, what cannot be processed waits in the quarantine with its reason, and
 // what goes back to a reporter with a key is encrypted to it and signed.
 
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { generatePsirtKey, importPsirtKey, type KeyPolicy, retryStalledMail } from '@psirt/api';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,8 @@ const policy: KeyPolicy = {
   overlapDays: 30,
 };
 const PSIRT = 'psirt@example.com';
-const MAX = 64 * 1024;
+// Over 256 KiB: the mails below are stored in more than one piece.
+const MAX = 1024 * 1024;
 
 let app: TestApp;
 let w: World;
@@ -125,7 +126,11 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
     });
     expect(first.errors).toBeUndefined();
 
-    const poc = Buffer.from('#!/usr/bin/env python3\nprint("gl_session forged")\n');
+    // With a payload large enough that the mail is stored in several pieces (256 KiB each), and read back whole.
+    const poc = Buffer.concat([
+      Buffer.from('#!/usr/bin/env python3\nprint("gl_session forged")\n# '),
+      Buffer.from(randomBytes(200 * 1024).toString('hex')),
+    ]);
     const raw = await encryptedMail(ann, psirtFpr, {
       subject: 'RCE in GridLink Gateway web UI',
       text: 'The /cgi-bin/diag endpoint passes the host field to a shell. Proof of concept attached.',
@@ -145,6 +150,8 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
       attachments: [{ filename: 'poc.py', contentType: 'text/x-python', size: poc.length, encrypted: true }],
     });
     expect(Buffer.from(vsr.attachments[0].contentBase64, 'base64').equals(poc)).toBe(true);
+    const stored = await app.db.prisma.inboundMail.findUniqueOrThrow({ where: { messageKey: messageIdOf(raw) } });
+    expect(await app.db.prisma.inboundMailChunk.count({ where: { mailId: stored.id } })).toBeGreaterThan(1);
 
     // The acknowledgement: PGP/MIME, threaded, nothing readable outside; gpg decrypts it and checks the PSIRT's signature.
     const ack = await mailTo(ann.email, (m) => m.inReplyTo === messageIdOf(raw));
@@ -375,17 +382,34 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
     );
   });
 
-  it('takes up mail a stopped instance stored but never processed', async () => {
-    const raw = plainMail(ann, { subject: 'Stored before a crash', text: 'The process died right after storing me.' });
-    await app.db.prisma.inboundMail.create({
+  it('takes up mail a stopped instance stored but never processed, and sweeps pieces a crash left without their mail', async () => {
+    const raw = Buffer.from(
+      plainMail(ann, { subject: 'Stored before a crash', text: 'The process died right after storing me.' }),
+    );
+    const mail = await app.db.prisma.inboundMail.create({
       data: {
-        messageKey: messageIdOf(raw),
-        raw: new Uint8Array(Buffer.from(raw)),
+        messageKey: messageIdOf(raw.toString()),
         size: raw.length,
         via: 'SMTP',
         sender: ann.email,
         receivedAt: new Date(Date.now() - 11 * 60_000),
       },
+    });
+    // Its bytes in two pieces, as a mail over 256 KiB is stored.
+    const cut = Math.floor(raw.length / 2);
+    await app.db.prisma.inboundMailChunk.createMany({
+      data: [
+        { mailId: mail.id, seq: 1, bytes: new Uint8Array(raw.subarray(cut)) },
+        { mailId: mail.id, seq: 0, bytes: new Uint8Array(raw.subarray(0, cut)) },
+      ],
+    });
+    // Pieces a crash left before their mail's row was written: one old, one being written now.
+    const orphan = { seq: 0, bytes: new Uint8Array([1, 2, 3]) };
+    await app.db.prisma.inboundMailChunk.createMany({
+      data: [
+        { ...orphan, mailId: '01900000-0000-7000-8000-000000000001', writtenAt: new Date(Date.now() - 2 * 3600_000) },
+        { ...orphan, mailId: '01900000-0000-7000-8000-000000000002' },
+      ],
     });
     const deps = {
       db: app.db.prisma,
@@ -395,8 +419,16 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
       maxBytes: MAX,
     };
     expect(await retryStalledMail(deps)).toBe(1);
-    expect(await reportBy('Stored before a crash')).toMatchObject({ channel: 'EMAIL' });
+    expect(await reportBy('Stored before a crash')).toMatchObject({
+      channel: 'EMAIL',
+      description: expect.stringContaining('The process died right after storing me.'),
+    });
     expect(await retryStalledMail(deps)).toBe(0);
+    const left = await app.db.prisma.inboundMailChunk.findMany({
+      where: { mailId: { in: ['01900000-0000-7000-8000-000000000001', '01900000-0000-7000-8000-000000000002'] } },
+    });
+    expect(left.map((c) => c.mailId)).toEqual(['01900000-0000-7000-8000-000000000002']);
+    expect(await app.db.prisma.inboundMailChunk.count({ where: { mailId: mail.id } })).toBe(2);
   });
 
   it('refuses mail for other addresses at RCPT, and takes mail for every configured one', async () => {

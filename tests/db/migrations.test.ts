@@ -1,7 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { applyMigrations, migrationNames, migrationStatus, openDatabase, pendingSchemaChange } from '@psirt/db';
+import {
+  applyMigrations,
+  migrationNames,
+  migrationStatus,
+  migrationsDir,
+  openDatabase,
+  pendingSchemaChange,
+} from '@psirt/db';
 import { describe, expect, it } from 'vitest';
 import { dialect, emptyDatabase } from '../support/db.ts';
 
@@ -42,6 +49,32 @@ describe(`migrations (${dialect})`, () => {
         { migration_name: string }[]
       >`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`;
       expect(rows.map((r) => r.migration_name)).toEqual(migrationNames());
+    } finally {
+      await db.close();
+      await empty.drop();
+    }
+  });
+
+  it("keep every stored mail's bytes when they move to pieces (mail_chunks)", async () => {
+    const empty = await emptyDatabase();
+    const db = await openDatabase(empty.config);
+    const exec = async (sql: string) => {
+      if (db.adapter.pglite) await db.adapter.pglite.exec(sql);
+      else await db.adapter.pool?.query(sql);
+    };
+    try {
+      const names = migrationNames();
+      const at = names.findIndex((n) => n.endsWith('_mail_chunks'));
+      for (const name of names.slice(0, at)) {
+        await exec(readFileSync(path.join(migrationsDir, name, 'migration.sql'), 'utf8'));
+      }
+      await exec(`INSERT INTO inbound_mail (id, message_key, raw, size, via)
+        VALUES ('01900000-0000-7000-8000-00000000000a', '<a@example.org>', '\\x0d0a2e0d0a'::bytea, 5, 'SMTP')`);
+      await exec(readFileSync(path.join(migrationsDir, names[at] as string, 'migration.sql'), 'utf8'));
+      const pieces = await db.prisma.$queryRaw<
+        { mail_id: string; seq: number; hex: string }[]
+      >`SELECT mail_id::text, seq, encode(bytes, 'hex') AS hex FROM inbound_mail_chunk`;
+      expect(pieces).toEqual([{ mail_id: '01900000-0000-7000-8000-00000000000a', seq: 0, hex: '0d0a2e0d0a' }]);
     } finally {
       await db.close();
       await empty.drop();

@@ -22,7 +22,7 @@ export function gpgHome(): Gpg {
         const child = execFile(
           'gpg',
           ['--homedir', home, '--batch', '--yes', '--no-tty', '--trust-model', 'always', ...args],
-          { encoding: 'utf8' },
+          { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
           (error, stdout, stderr) =>
             error ? reject(new Error(`gpg ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
         );

@@ -6,7 +6,7 @@
 // acknowledgement through the outbox), a message on the VSR it answers, or a
 // quarantine entry with the reason. One Message-ID, one outcome.
 import { createHash } from 'node:crypto';
-import { allocatePublicId, type Db } from '@psirt/db';
+import { allocatePublicId } from '@psirt/db';
 import { DomainError } from '@psirt/schema';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import type { Logger } from '../logger.ts';
@@ -15,6 +15,7 @@ import { messageReporter } from '../services/messages.ts';
 import { systemUnitOfWork, type Unit, type UnitContext } from '../services/unit.ts';
 import { MailDecoder, revive } from './decoder.ts';
 import { presentable, type WalkedAttachment } from './parts.ts';
+import { insertMail, loadMail, type MailDriver, sweepOrphanChunks } from './store.ts';
 
 let shared: MailDecoder | undefined;
 /** The process's decoder, started on first use (its worker does not keep the process alive when idle). */
@@ -30,6 +31,8 @@ export interface IntakeDeps extends UnitContext {
   passphrase: string;
   /** Larger mails are quarantined as OVERSIZED (PSIRT_MAIL_MAX_BYTES). */
   maxBytes: number;
+  /** The driver beneath `db`: a mail's bytes are stored through it, past Prisma (see store.ts). */
+  driver?: MailDriver;
   log?: Logger;
 }
 
@@ -79,29 +82,21 @@ export async function receiveMail(
 ): Promise<IntakeResult> {
   const head = await headerInfo(raw);
   const messageKey = head.messageId ?? `sha256:${sha256(raw)}`;
-  let mailId: string;
-  try {
-    const row = await deps.db.$transaction(async (tx) => {
-      const created = await tx.inboundMail.create({
-        data: {
-          messageKey,
-          // Filled below, in the same transaction (see storeRaw).
-          raw: new Uint8Array(),
-          size: Math.max(raw.length, options.size ?? 0),
-          truncated: options.truncated ?? false,
-          sender: head.sender,
-          subject: head.subject,
-          via,
-          receivedAt: deps.now(),
-        },
-        select: { id: true },
-      });
-      await storeRaw(tx, created.id, raw);
-      return created;
-    });
-    mailId = row.id;
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'P2002') throw error;
+  const mailId = await insertMail(
+    deps.db,
+    deps.driver,
+    {
+      messageKey,
+      size: Math.max(raw.length, options.size ?? 0),
+      truncated: options.truncated ?? false,
+      sender: head.sender,
+      subject: head.subject,
+      via,
+      receivedAt: deps.now(),
+    },
+    raw,
+  );
+  if (!mailId) {
     const seen = await deps.db.inboundMail.findUniqueOrThrow({
       where: { messageKey },
       select: { id: true, status: true, report: { select: { publicId: true } } },
@@ -112,31 +107,12 @@ export async function receiveMail(
 }
 
 /**
- * A mail's bytes go in and out of the database as base64 text, decoded and
- * encoded by PostgreSQL itself: PGlite's driver turns a byte array into a hex
- * literal one byte at a time in JavaScript, on the main thread — seconds of
- * the API's event loop for a few large mails (measured: 7 s of 20 s under
- * `npm run bench -- mail-abuse`). Base64 is made and read natively.
- */
-async function storeRaw(tx: Pick<Db, '$executeRaw'>, id: string, raw: Buffer) {
-  await tx.$executeRaw`UPDATE inbound_mail SET raw = decode(${raw.toString('base64')}, 'base64') WHERE id = ${id}::uuid`;
-}
-
-async function loadRaw(db: Pick<Db, '$queryRaw'>, id: string): Promise<Buffer> {
-  const [row] = await db.$queryRaw<
-    { raw: string }[]
-  >`SELECT encode(raw, 'base64') AS raw FROM inbound_mail WHERE id = ${id}::uuid`;
-  return Buffer.from(row?.raw ?? '', 'base64');
-}
-
-/**
  * Processes a stored mail: on first receipt, or again from the quarantine
  * (after a key import, a raised size limit…). Exactly one processor wins.
  */
 export async function processMail(deps: IntakeDeps, mailId: string, stored?: Buffer): Promise<IntakeResult> {
   const mail = await deps.db.inboundMail.findUnique({
     where: { id: mailId },
-    omit: { raw: true },
     include: { report: { select: { publicId: true } } },
   });
   if (!mail) throw new DomainError('NOT_FOUND', `No received mail ${mailId}.`);
@@ -150,7 +126,7 @@ export async function processMail(deps: IntakeDeps, mailId: string, stored?: Buf
         `${mail.size}${mail.truncated ? '+' : ''} bytes, over the limit of ${deps.maxBytes} (PSIRT_MAIL_MAX_BYTES)`,
       );
     }
-    const raw = stored ?? (await loadRaw(deps.db, mail.id));
+    const raw = stored ?? (await loadMail(deps.db, mail.id));
     let head: ParsedMail;
     try {
       head = await parseHead(raw);
@@ -182,6 +158,7 @@ export async function retryStalledMail(deps: IntakeDeps, olderThanMs = 10 * 60_0
     select: { id: true },
   });
   for (const m of stalled) await processMail(deps, m.id);
+  await sweepOrphanChunks(deps.db, deps.now());
   return stalled.length;
 }
 

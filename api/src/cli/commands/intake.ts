@@ -23,9 +23,9 @@ export function intakeCommands(program: Command, rt: CliRuntime) {
       const raw = opts.file ? await readCallerFile(rt, opts.file) : await rt.readStdin();
       if (raw.length === 0) throw new DomainError('VALIDATION', 'no mail on standard input (pipe one in, or --file)');
       try {
-        await rt.withDatabase(async ({ prisma }, config) => {
+        await rt.withDatabase(async (database, config) => {
           const { receiveMail } = await import('../../intake/mail.ts');
-          const r = await receiveMail(intakeDeps(prisma, config), raw, 'CLI');
+          const r = await receiveMail(intakeDeps(database, config), raw, 'CLI');
           rt.out(describeIntake(r));
         });
       } catch (error) {
@@ -72,8 +72,9 @@ export function intakeCommands(program: Command, rt: CliRuntime) {
     .action((id: string | undefined, opts: { all?: boolean }) => {
       if (!id && !opts.all) throw new DomainError('VALIDATION', 'give a mail id, or --all');
       if (id && !isUuid(id)) throw new DomainError('VALIDATION', `not a mail id: ${id}`);
-      return rt.withDatabase(async ({ prisma }, config) => {
-        const deps = intakeDeps(prisma, config);
+      return rt.withDatabase(async (database, config) => {
+        const { prisma } = database;
+        const deps = intakeDeps(database, config);
         // Mail a stopped instance left half-processed counts too (a running API takes it up within minutes).
         const stale = new Date(Date.now() - 10 * 60_000);
         const ids = id
@@ -97,9 +98,10 @@ export function intakeCommands(program: Command, rt: CliRuntime) {
     });
 }
 
-function intakeDeps(prisma: Database['prisma'], config: ApiConfig): IntakeDeps {
+function intakeDeps({ prisma, adapter }: Database, config: ApiConfig): IntakeDeps {
   return {
     db: prisma,
+    driver: adapter,
     now: () => new Date(),
     requestId: 'cli',
     passphrase: keyPolicy(config).passphrase,
