@@ -17,6 +17,7 @@ import type { Logger } from './logger.ts';
 import { smtpTransport } from './outbox.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
 import { type ApiYoga, createApiYoga } from './server/yoga.ts';
+import { psirtDecryptionKeys } from './services/keys.ts';
 import { createSite } from './site/index.ts';
 
 export interface AppDeps {
@@ -178,6 +179,7 @@ export function buildApp(deps: AppDeps): App {
   // Mail intake: stored, decrypted, checked, turned into VSRs or replies.
   const intake: IntakeDeps = {
     db: db.prisma,
+    driver: db.adapter,
     now,
     live,
     requestId: 'mail-intake',
@@ -284,6 +286,8 @@ export function buildApp(deps: AppDeps): App {
       if (smtp) {
         smtpPort = await smtp.listen(deps.intake?.smtpPort ?? 0, deps.intake?.smtpHost ?? host);
         log.info({ port: smtpPort, recipients: deps.intake?.recipients }, 'mail intake listening (SMTP)');
+        // The keys' passphrase derivation (~150 ms of CPU) now, not on the event loop when the first mail comes.
+        psirtDecryptionKeys(db.prisma, intake.passphrase, now()).catch(() => {});
       }
       const slack = deps.slack;
       if (slack?.botToken && (slack.signingSecret || slack.appToken)) {

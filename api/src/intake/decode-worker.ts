@@ -4,7 +4,10 @@ import { parentPort } from 'node:worker_threads';
 import * as openpgp from 'openpgp';
 import { openWithKeys, PgpProblem, readPublicKeys, verifyCleartext, verifyDetached } from '../services/pgp.ts';
 import type { DecodeJob, DecodeOutcome } from './decoder.ts';
+import { runBehindTheApi } from './niceness.ts';
 import { WalkRefused, walkMail } from './parts.ts';
+
+runBehindTheApi();
 
 async function run(job: DecodeJob): Promise<DecodeOutcome> {
   const now = new Date(job.now);

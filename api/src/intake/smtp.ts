@@ -4,9 +4,7 @@
 // answers 451 — "try again later" — when the store fails. What happens to the
 // mail after that (a VSR, a reply, the quarantine) is never told to the
 // sender: a reporter learns the outcome from the acknowledgement.
-import type { AddressInfo } from 'node:net';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { Worker } from 'node:worker_threads';
 import { type IntakeDeps, receiveMail } from './mail.ts';
 
 export interface SmtpIntakeOptions {
@@ -24,107 +22,98 @@ export interface SmtpIntakeOptions {
   maxClients?: number;
 }
 
+/** From the main thread to the receiver's worker. */
+export type ToReceiver =
+  | { type: 'listen'; port: number; host: string }
+  | { type: 'stored'; id: number; ok: boolean }
+  | { type: 'close' };
+
+/** From the receiver's worker to the main thread. */
+export type ToServer =
+  | { type: 'listening'; port: number }
+  | { type: 'failed'; message: string }
+  | { type: 'mail'; id: number; raw: ArrayBuffer; truncated: boolean; size: number }
+  | { type: 'warn'; message: string }
+  | { type: 'closed' };
+
 export interface SmtpIntake {
-  server: SMTPServer;
+  /** Starts listening; resolves with the port (0 picks a free one). */
   listen(port: number, host: string): Promise<number>;
+  /** Stops taking connections; a client in the middle of a mail gets 5 s to finish it. */
   close(): Promise<void>;
 }
 
-/** What is kept of a mail over the size limit: enough for its headers in the quarantine. */
-const OVERSIZED_KEEP = 64 * 1024;
-
+/**
+ * The receiver runs in a worker thread: reading and un-dot-stuffing the
+ * data of twenty 15 MB mails is seconds of CPU that every API request would
+ * otherwise wait behind. Mails are stored here, on the main thread, by
+ * receiveMail; the worker answers the client 250 only once that is done. If
+ * the worker dies (it should not), it is started again on the same port:
+ * a client whose mail was not yet stored got no 250 and sends it again.
+ */
 export function createSmtpIntake(deps: IntakeDeps, options: SmtpIntakeOptions): SmtpIntake {
-  const recipients = new Set(options.recipients.map((r) => r.toLowerCase()));
-  const connections = new RateLimiterMemory({ points: options.connectionsPerMinute ?? 30, duration: 60 });
-  const mails = new RateLimiterMemory({ points: options.mailsPerHour ?? 120, duration: 3600 });
-  const tooMany = (what: string) =>
-    Object.assign(new Error(`Too many ${what} from your address; try again later`), { responseCode: 421 });
-  const config: SMTPServerOptions = {
-    name: 'psirt',
-    banner: 'psirt mail intake',
-    authOptional: true,
-    disabledCommands: options.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
-    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
-    size: options.maxBytes,
-    maxClients: options.maxClients ?? 50,
-    // On stop, a client still connected gets this long to finish its mail.
-    closeTimeout: 5_000,
-    // No reverse DNS of the client: on a closed network every lookup waits for its timeout.
-    disableReverseLookup: true,
-    logger: false,
-    onConnect(session, callback) {
-      connections.consume(session.remoteAddress).then(
-        () => callback(),
-        () => callback(tooMany('connections')),
-      );
-    },
-    onMailFrom(_address, session, callback) {
-      mails.consume(session.remoteAddress).then(
-        () => callback(),
-        () => callback(Object.assign(tooMany('mails'), { responseCode: 451 })),
-      );
-    },
-    onRcptTo(address, _session, callback) {
-      if (recipients.has(address.address.toLowerCase())) return callback();
-      callback(Object.assign(new Error('No such user here'), { responseCode: 550 }));
-    },
-    onData(stream, session, callback) {
-      // RFC 5321 §4.4: the receiving end records the envelope sender; empty for a bounce.
-      const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-      const chunks: Buffer[] = [Buffer.from(`Return-Path: <${envelopeFrom.replace(/[\r\n<>]/g, '')}>\r\n`)];
-      let kept = 0;
-      let seen = 0;
-      let over = false;
-      stream.on('data', (chunk: Buffer) => {
-        seen += chunk.length;
-        if (over) return; // the client must finish its DATA; nothing more is kept
-        if (kept + chunk.length > options.maxBytes) {
-          over = true;
-          // Only the start stays, for the quarantine's record (its headers): not megabytes of it,
-          // and without copying what is let go.
-          const start: Buffer[] = [];
-          let n = 0;
-          for (const c of [...chunks, chunk]) {
-            if (n >= OVERSIZED_KEEP) break;
-            const piece = c.subarray(0, OVERSIZED_KEEP - n);
-            start.push(piece);
-            n += piece.length;
-          }
-          chunks.length = 0;
-          chunks.push(...start);
-          kept = n;
-          return;
-        }
-        chunks.push(chunk);
-        kept += chunk.length;
-      });
-      stream.on('end', () => {
-        const truncated = over || stream.sizeExceeded === true;
-        receiveMail(deps, Buffer.concat(chunks), 'SMTP', { truncated, size: seen }).then(
-          () => {
-            if (!truncated) return callback();
-            callback(Object.assign(new Error('Message exceeds fixed maximum message size'), { responseCode: 552 }));
-          },
+  let worker: Worker | undefined;
+  let bound: { port: number; host: string } | undefined;
+  let closing = false;
+
+  const start = (): Worker => {
+    const w = new Worker(new URL('./smtp-worker.mjs', import.meta.url), { workerData: options });
+    w.on('message', (m: ToServer) => {
+      if (m.type === 'mail') {
+        receiveMail(deps, Buffer.from(m.raw), 'SMTP', { truncated: m.truncated, size: m.size }).then(
+          () => w.postMessage({ type: 'stored', id: m.id, ok: true } satisfies ToReceiver),
           (error) => {
             deps.log?.error({ err: error }, 'could not store a received mail; the sender will retry');
-            callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
+            w.postMessage({ type: 'stored', id: m.id, ok: false } satisfies ToReceiver);
           },
         );
-      });
-    },
+      } else if (m.type === 'warn') deps.log?.warn({ detail: m.message }, 'SMTP connection error');
+    });
+    w.on('error', (error) => deps.log?.error({ err: error }, 'the SMTP receiver failed'));
+    w.on('exit', () => {
+      if (closing || worker !== w || !bound) return;
+      deps.log?.error('the SMTP receiver stopped; starting it again');
+      worker = start();
+      const again = bound;
+      ask(worker, { type: 'listen', ...again }, 'listening').catch((error) =>
+        deps.log?.error({ err: error }, 'the SMTP receiver could not listen again'),
+      );
+    });
+    return w;
   };
-  const server = new SMTPServer(config);
-  server.on('error', (error) => deps.log?.warn({ err: error }, 'SMTP connection error'));
+
+  /** Sends `m` and waits for the answer of type `until` (or fails with the worker's). */
+  const ask = <T extends ToServer['type']>(w: Worker, m: ToReceiver, until: T) =>
+    new Promise<Extract<ToServer, { type: T }>>((resolve, reject) => {
+      const onMessage = (r: ToServer) => {
+        if (r.type === until) finish(() => resolve(r as Extract<ToServer, { type: T }>));
+        else if (r.type === 'failed') finish(() => reject(new Error(r.message)));
+      };
+      const onExit = () => finish(() => reject(new Error('the SMTP receiver stopped')));
+      const finish = (then: () => void) => {
+        w.off('message', onMessage);
+        w.off('exit', onExit);
+        then();
+      };
+      w.on('message', onMessage);
+      w.on('exit', onExit);
+      w.postMessage(m);
+    });
+
   return {
-    server,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.server.once('error', reject);
-        server.listen(port, host, () => {
-          server.server.off('error', reject);
-          resolve((server.server.address() as AddressInfo).port);
-        });
-      }),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    async listen(port, host) {
+      worker ??= start();
+      const { port: actual } = await ask(worker, { type: 'listen', port, host }, 'listening');
+      bound = { port: actual, host };
+      return actual;
+    },
+    async close() {
+      closing = true;
+      const w = worker;
+      worker = undefined;
+      if (!w) return;
+      await ask(w, { type: 'close' }, 'closed').catch(() => {});
+      await w.terminate();
+    },
   };
 }
