@@ -68,6 +68,8 @@ export async function throwawayPgDatabase(): Promise<{ url: string; drop(): Prom
 export async function forkBenchServer<Ready>(
   only: string,
   config: Record<string, unknown>,
+  /** onDisk: PGlite in a directory, as `npm start` runs it (default: in memory). */
+  options: { onDisk?: boolean } = {},
 ): Promise<{
   child: import('node:child_process').ChildProcess;
   ready: Ready;
@@ -81,6 +83,13 @@ export async function forkBenchServer<Ready>(
     const pgdb = await throwawayPgDatabase();
     database = { kind: 'postgres', url: pgdb.url };
     drop = pgdb.drop;
+  } else if (options.onDisk) {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = await mkdtemp(join(tmpdir(), 'psirt-bench-'));
+    database = { kind: 'pglite', dataDir: join(dataDir, 'pglite') };
+    drop = () => rm(dataDir, { recursive: true, force: true });
   }
   const child = fork(new URL('./live-bench-server.ts', import.meta.url), [], {
     // tsx from this package (the repository root does not depend on it).
