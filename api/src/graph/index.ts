@@ -7,6 +7,8 @@ import './reporter.ts';
 import './report.ts';
 import './cvss.ts';
 import './case.ts';
+import './case-query.ts';
+import './case-mutations.ts';
 import './advisory.ts';
 import './mailing.ts';
 import './audit.ts';

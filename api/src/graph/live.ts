@@ -25,7 +25,8 @@ import type { LiveEvent } from '../live/bus.ts';
 import { delivered, type Ending, liveStream, type Shared } from '../live/stream.ts';
 import { caseRef } from '../refs.ts';
 import { Advisory } from './advisory.ts';
-import { AnalysisCase, CaseFilter, caseFilterConditions, TimelineEvent, TimelineEventTypeEnum } from './case.ts';
+import { AnalysisCase, TimelineEvent, TimelineEventTypeEnum } from './case.ts';
+import { CaseFilter, caseFilterConditions } from './case-query.ts';
 import { VulnerabilityReport } from './report.ts';
 import { ComponentAssessment } from './thirdparty.ts';
 
