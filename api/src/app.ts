@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { type Bot, SLACK_EVENTS_PATH } from '@psirt/bot';
 import { createAuditBatcher, type Database, migrationNames, redactUrl } from '@psirt/db';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { TokenRow } from './auth.ts';
+import { AuthCache } from './auth-cache.ts';
 import { backgroundJobs } from './background/index.ts';
 import { startChatOps } from './chatops.ts';
 import { contactAddress } from './config.ts';
@@ -137,7 +139,10 @@ export function buildApp(deps: AppDeps): App {
   const live = createLiveBus({ redisUrl: deps.live?.redisUrl, channelPrefix: deps.live?.channelPrefix, log });
   const liveLimits: LiveLimits = { ...DEFAULT_LIVE_LIMITS, ...deps.live?.limits };
 
+  // Tokens verified recently; kept only while the database's change notifications are heard.
+  const authCache = new AuthCache<TokenRow>({ log: log.child({ component: 'auth' }) });
   const yoga = createApiYoga({
+    authCache,
     db,
     log,
     now,
@@ -264,6 +269,7 @@ export function buildApp(deps: AppDeps): App {
   let bot: Bot | undefined;
 
   const sockets = attachWebSockets({
+    authCache,
     server,
     yoga,
     db,
@@ -283,6 +289,7 @@ export function buildApp(deps: AppDeps): App {
     intake,
     async listen(port, host = '127.0.0.1') {
       await readyWithin(live, 10_000, deps.live?.redisUrl);
+      await authCache.listen(db.adapter);
       if (smtp) {
         smtpPort = await smtp.listen(deps.intake?.smtpPort ?? 0, deps.intake?.smtpHost ?? host);
         log.info({ port: smtpPort, recipients: deps.intake?.recipients }, 'mail intake listening (SMTP)');
@@ -342,6 +349,7 @@ export function buildApp(deps: AppDeps): App {
       await smtp?.close();
       mailer?.transport.close();
       await sockets.close();
+      await authCache.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timeout = deps.shutdownTimeoutMs ?? 10_000;

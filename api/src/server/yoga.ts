@@ -9,7 +9,8 @@ import type { AuditBatcher, Database } from '@psirt/db';
 import { DomainError, type SlaPolicy } from '@psirt/schema';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { authenticate, SLACK_USER_HEADER, type Viewer } from '../auth.ts';
+import { authenticate, SLACK_USER_HEADER, type TokenRow, type Viewer } from '../auth.ts';
+import type { AuthCache } from '../auth-cache.ts';
 import type { Context, Transport } from '../context.ts';
 import { createMaskError, domainToGraphQL } from '../errors.ts';
 import { schema } from '../graph/index.ts';
@@ -48,6 +49,8 @@ export interface YogaDeps {
   corsOrigins: readonly string[];
   /** Introspection (and field suggestions in errors) for anonymous callers and reporters too. */
   introspection: boolean;
+  /** Tokens verified recently (auth-cache.ts). */
+  authCache?: AuthCache<TokenRow>;
 }
 
 const GRAPHIQL_TITLE = 'psirt GraphQL API';
@@ -98,6 +101,7 @@ export function createApiYoga(deps: YogaDeps): ApiYoga {
           now(),
           // Acting for a Slack user is for requests, not for long-lived subscriptions.
           ws ? undefined : request?.headers.get(SLACK_USER_HEADER),
+          deps.authCache,
         );
         let sla: Promise<SlaPolicy> | undefined;
         const context: Context = {
