@@ -12,16 +12,19 @@ import {
   type CommandContext,
   type LiveEvent,
   type Plugin,
-  type PsirtApi,
   type Reply,
   UsageError,
   words,
 } from '@psirt/plugin-sdk';
-import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger, SocketModeReceiver, webApi } from '@slack/bolt';
-import { createClient, type Client as WsClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import type { Client as WsClient } from 'graphql-ws';
+import pLimit from 'p-limit';
+import { apiClient, asReply, explain } from './api.ts';
+import { escapeRegExp, slackLogger, socketModeReceiver } from './bolt.ts';
+import { subscribeLive } from './live.ts';
 import { guardSlackRequests, memoryReplayStore, type ReplayStore } from './replay.ts';
 
+export { apiClient, explain } from './api.ts';
 export { memoryReplayStore, type ReplayStore } from './replay.ts';
 
 export interface BotLogger {
@@ -51,6 +54,12 @@ export interface BotOptions {
    * database, Redis); one process's memory by default.
    */
   replay?: ReplayStore;
+  /**
+   * Commands and actions worked on at once (default 4); the rest wait their
+   * turn. Their acknowledgements never wait: Slack gets its 200 at once, and
+   * fifty commands' work does not stand between the fifty-first and its ack.
+   */
+  workConcurrency?: number;
   log: BotLogger;
 }
 
@@ -73,64 +82,11 @@ export interface Bot {
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
-/** The API as one Slack user (or, without one, as the bot's service account). */
-export function apiClient(api: BotOptions['api'], slackUserId?: string): PsirtApi {
-  const doFetch = api.fetch ?? fetch;
-  return {
-    async gql<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
-      const res = await doFetch(api.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json, application/json',
-          authorization: `Bearer ${api.token}`,
-          ...(slackUserId ? { 'x-psirt-slack-user': slackUserId } : {}),
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as {
-        data?: T;
-        errors?: { message: string; extensions?: { code?: string } }[];
-      };
-      const error = body.errors?.[0];
-      if (error) throw new ApiError(error.message, error.extensions?.code ?? 'INTERNAL');
-      return body.data as T;
-    },
-  };
-}
-
-/** Bolt's logger, onto ours. */
-function slackLogger(log: BotLogger): SlackLogger {
-  let level = LogLevel.INFO;
-  return {
-    debug: (...m) => log.debug({ slack: m.map(String).join(' ') }),
-    info: (...m) => log.info({ slack: m.map(String).join(' ') }),
-    warn: (...m) => log.warn({ slack: m.map(String).join(' ') }),
-    error: (...m) => log.error({ slack: m.map(String).join(' ') }),
-    setLevel: (l) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
-}
-
-const asReply = (r: string | Reply): Reply => (typeof r === 'string' ? { text: r } : r);
-
-/** What the user is told when a command or action fails. Nothing internal leaks. */
-export function explain(error: unknown, usage?: string): string {
-  if (error instanceof UsageError) return usage ? `${error.message}\nUsage: ${usage}` : error.message;
-  if (error instanceof ApiError) {
-    // The API's messages are written for users and never carry internals (masked there).
-    return error.code === 'UNAUTHENTICATED' || error.code === 'INTERNAL'
-      ? error.message
-      : `${error.message} (${error.code})`;
-  }
-  return 'Something went wrong; it has been logged for the PSIRT team.';
-}
-
 export function createBot(options: BotOptions): Bot {
   const { log } = options;
+  // The work after an ack, queued: on a busy bot, each command's API calls would otherwise
+  // queue ahead of the next request's checks (the replay store, the signature) and its ack.
+  const work = pLimit(options.workConcurrency ?? 4);
   const commands = new Map<string, Command>();
   const actions: Action[] = [];
   for (const plugin of options.plugins) {
@@ -202,7 +158,7 @@ export function createBot(options: BotOptions): Bot {
       conversation,
     };
     try {
-      await cmd.run(ctx);
+      await work(() => cmd.run(ctx));
     } catch (error) {
       if (!(error instanceof UsageError) && !(error instanceof ApiError)) {
         log.error({ err: error, command: cmd.name }, 'chat-ops command failed');
@@ -227,19 +183,21 @@ export function createBot(options: BotOptions): Bot {
       const channelId = b.channel?.id ?? b.container?.channel_id;
       const messageTs = b.message?.ts ?? b.container?.message_ts;
       try {
-        await action.run({
-          post,
-          actionId: button.action_id,
-          value: button.value ?? '',
-          slack: { userId: b.user.id, channelId, messageTs },
-          api: apiClient(options.api, b.user.id),
-          respond: (r) =>
-            respond({ ...asReply(r), response_type: 'ephemeral', replace_original: false }).then(() => {}),
-          update: async (r) => {
-            if (!channelId || !messageTs) return;
-            await client.chat.update({ channel: channelId, ts: messageTs, text: r.text, blocks: r.blocks as never });
-          },
-        });
+        await work(() =>
+          action.run({
+            post,
+            actionId: button.action_id,
+            value: button.value ?? '',
+            slack: { userId: b.user.id, channelId, messageTs },
+            api: apiClient(options.api, b.user.id),
+            respond: (r) =>
+              respond({ ...asReply(r), response_type: 'ephemeral', replace_original: false }).then(() => {}),
+            update: async (r) => {
+              if (!channelId || !messageTs) return;
+              await client.chat.update({ channel: channelId, ts: messageTs, text: r.text, blocks: r.blocks as never });
+            },
+          }),
+        );
       } catch (error) {
         if (!(error instanceof UsageError) && !(error instanceof ApiError)) {
           log.error({ err: error, action: button.action_id }, 'chat-ops action failed');
@@ -300,93 +258,9 @@ export function createBot(options: BotOptions): Bot {
     },
     async startLive(wsUrl) {
       if (!reactions.length) return;
-      live = createClient({
-        url: wsUrl,
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${options.api.token}` },
-        // Reconnect for as long as the bot runs (the API restarts, the network blips).
-        retryAttempts: Number.POSITIVE_INFINITY,
-        shouldRetry: () => true,
-        lazy: false,
-      });
-      const subscribed = new Promise<void>((resolve, reject) => {
-        const offConnected = live?.on('connected', () => {
-          offConnected?.();
-          resolve();
-        });
-        setTimeout(() => reject(new Error(`the bot could not subscribe to ${wsUrl}`)), 10_000).unref();
-      });
-      if (reactions.some((r) => r.on === 'case')) {
-        live.subscribe<{ caseUpdated: CaseUpdate }>(
-          {
-            query: `subscription { caseUpdated {
-              publicId title state severity severityScore embargoUntil impacts { product { key } }
-            } }`,
-          },
-          {
-            next: ({ data }) => {
-              const c = data?.caseUpdated;
-              if (!c) return;
-              void react({
-                kind: 'case',
-                publicId: c.publicId,
-                title: c.title,
-                state: c.state,
-                severity: c.severity,
-                severityScore: c.severityScore,
-                embargoed: c.embargoUntil !== null && new Date(c.embargoUntil).getTime() > Date.now(),
-                products: c.impacts.map((i) => i.product.key),
-              });
-            },
-            error: (error) => log.error({ err: error }, 'the bot’s case subscription failed'),
-            complete: () => {},
-          },
-        );
-      }
-      if (reactions.some((r) => r.on === 'assessment')) {
-        live.subscribe<{ assessmentsMatched: { assessments: AssessmentPayload[] } }>(
-          {
-            query: `subscription { assessmentsMatched { assessments {
-              id product { key } component { name version productVersion }
-              vulnerability { cveId knownExploited } supplierCvss { baseScore severity }
-            } } }`,
-          },
-          {
-            next: ({ data }) => {
-              const a = data?.assessmentsMatched.assessments;
-              if (!a?.length) return;
-              void react({
-                kind: 'assessment',
-                matches: a.map((m) => ({
-                  id: m.id,
-                  cveId: m.vulnerability.cveId,
-                  knownExploited: m.vulnerability.knownExploited,
-                  product: m.product.key,
-                  productVersion: m.component.productVersion,
-                  component: { name: m.component.name, version: m.component.version },
-                  supplierCvss: m.supplierCvss,
-                })),
-              });
-            },
-            error: (error) => log.error({ err: error }, 'the bot’s third-party match subscription failed'),
-            complete: () => {},
-          },
-        );
-      }
-      live.subscribe<{
-        advisoryChanged: { type: string; advisory: { publicId: string; title: string; state: string } };
-      }>(
-        { query: 'subscription { advisoryChanged { type advisory { publicId title state } } }' },
-        {
-          next: ({ data }) => {
-            const c = data?.advisoryChanged;
-            if (c) void react({ kind: 'advisory', type: c.type, ...c.advisory });
-          },
-          error: (error) => log.error({ err: error }, 'the bot’s live subscription failed'),
-          complete: () => {},
-        },
-      );
-      await subscribed;
+      const feed = subscribeLive({ wsUrl, token: options.api.token, reactions, react, log });
+      live = feed.client;
+      await feed.subscribed;
     },
     async stop() {
       await live?.dispose();
@@ -394,40 +268,3 @@ export function createBot(options: BotOptions): Bot {
     },
   };
 }
-
-/**
- * Bolt's Socket Mode receiver. Bolt does not pass Web API options to it, so
- * with another Slack API base URL (the tests' fake Slack) its client for
- * apps.connections.open is replaced by one that uses it.
- */
-function socketModeReceiver(appToken: string, slackApiUrl: string | undefined, logger: SlackLogger) {
-  const receiver = new SocketModeReceiver({ appToken, logger });
-  if (slackApiUrl) {
-    (receiver.client as unknown as { webClient: unknown }).webClient = new webApi.WebClient('', {
-      slackApiUrl,
-      headers: { Authorization: `Bearer ${appToken}` },
-      retryConfig: { retries: 0 },
-    });
-  }
-  return receiver;
-}
-
-interface CaseUpdate {
-  publicId: string;
-  title: string;
-  state: string;
-  severity: string | null;
-  severityScore: number | null;
-  embargoUntil: string | null;
-  impacts: { product: { key: string } }[];
-}
-
-interface AssessmentPayload {
-  id: string;
-  product: { key: string };
-  component: { name: string; version: string | null; productVersion: string };
-  vulnerability: { cveId: string; knownExploited: boolean };
-  supplierCvss: { baseScore: number; severity: string | null } | null;
-}
-
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -8,8 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dialect } from '../support/db.ts';
-import { heard } from '../support/hello-plugin.ts';
-import { type SlackWorld, startSlackWorld } from '../support/slack.ts';
+import { gate, heard } from '../support/hello-plugin.ts';
+import { postToBot, type SlackWorld, slashCommand, startSlackWorld } from '../support/slack.ts';
 import { openCase } from '../support/world.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,6 +33,20 @@ describe(`chat-ops plugins (${dialect})`, () => {
     expect(await psirt('UGRIDPRIME', `hello ${caseId}`)).toBe('Hello, Admin access without a password!');
     expect(await psirt('UOUTSIDER', `hello ${caseId}`)).toBe(`No case ${caseId}, or not one you may see.`);
     expect(await psirt('UGRIDPRIME', 'hello')).toBe('which case?\nUsage: /psirt hello <VAR>');
+  });
+
+  it('acknowledges every command at once, and works on at most four at a time', async () => {
+    gate.close();
+    const names = Array.from({ length: 10 }, (_, i) => `wait${i}`);
+    const acks = await Promise.all(
+      names.map((name) => postToBot(s.app, slashCommand(s.slack, { user: 'UGRIDPRIME', text: 'wait', name }))),
+    );
+    // All ten answered 200 while none of their work could finish.
+    expect(acks.map((a) => a.status)).toEqual(names.map(() => 200));
+    expect(gate.running).toBeLessThanOrEqual(4);
+    gate.open();
+    for (const name of names) expect((await s.slack.response(name)).text).toBe('done');
+    expect(gate.most).toBe(4);
   });
 
   it('hands live events to a plugin’s reactions', async () => {

@@ -4,9 +4,34 @@ import { definePlugin, UsageError } from '@psirt/plugin-sdk';
 
 export const heard: { type: string; publicId: string }[] = [];
 
+/** `/psirt wait`: work that holds until the test opens the gate, counting how many wait at once. */
+export const gate = {
+  running: 0,
+  most: 0,
+  open: () => {},
+  opened: Promise.resolve(),
+  close() {
+    this.opened = new Promise<void>((resolve) => {
+      this.open = resolve;
+    });
+  },
+};
+
 export default definePlugin({
   name: 'hello-plugin',
   commands: [
+    {
+      name: 'wait',
+      usage: '',
+      description: 'Waits for the test to let it finish.',
+      async run(ctx) {
+        gate.running += 1;
+        gate.most = Math.max(gate.most, gate.running);
+        await gate.opened;
+        gate.running -= 1;
+        await ctx.respond('done');
+      },
+    },
     {
       name: 'hello',
       usage: '<VAR>',
