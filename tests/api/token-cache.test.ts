@@ -40,19 +40,9 @@ async function analystToken(email: string) {
 
 const tokenLookups = () => app.db.queries.filter((q) => q.includes('"api_token" t LEFT JOIN "user"')).length;
 
-/**
- * The change reaches the API as a database notification: within the statement
- * on PGlite, a moment later over PostgreSQL's connection. Asks until the
- * answer changes, for at most a second.
- */
-async function soon<T>(ask: () => Promise<T>, done: (r: T) => boolean): Promise<T> {
-  const until = Date.now() + 1000;
-  for (;;) {
-    const r = await ask();
-    if (done(r) || Date.now() > until) return r;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+// The change reaches the API as a database notification: within the statement on PGlite, a
+// moment later over PostgreSQL's connection. So the answers are polled, for at most a second.
+const poll = { timeout: 1000, interval: 20 };
 
 describe(`verified tokens kept briefly (${dialect})`, () => {
   it('asks the database about a token once, not at every request', async () => {
@@ -66,12 +56,8 @@ describe(`verified tokens kept briefly (${dialect})`, () => {
     const { client, token } = await analystToken('revoked@test.example');
     expect((await client.gql('{ viewer { email } }')).status).toBe(200);
     await sql('UPDATE api_token SET revoked_at = now() WHERE id = $1::uuid', [token.id]);
-    const res = await soon(
-      () => client.gql('{ viewer { email } }'),
-      (r) => r.status === 401,
-    );
-    expect(res.status).toBe(401);
-    expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await expect.poll(async () => (await client.gql('{ viewer { email } }')).status, poll).toBe(401);
+    expect((await client.gql('{ viewer { email } }')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses the tokens of a user disabled outside the API, and applies changed roles at once', async () => {
@@ -83,21 +69,10 @@ describe(`verified tokens kept briefly (${dialect})`, () => {
     expect((await b.client.gql(cases)).errors).toBeUndefined();
 
     await sql('UPDATE "user" SET disabled_at = now() WHERE id = $1::uuid', [a.user.id]);
-    expect(
-      (
-        await soon(
-          () => a.client.gql(cases),
-          (r) => r.status === 401,
-        )
-      ).status,
-    ).toBe(401);
+    await expect.poll(async () => (await a.client.gql(cases)).status, poll).toBe(401);
 
     await sql(`UPDATE "user" SET roles = '{}' WHERE id = $1::uuid`, [b.user.id]);
-    const demoted = await soon(
-      () => b.client.gql(cases),
-      (r) => r.errors !== undefined,
-    );
-    expect(demoted.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    await expect.poll(async () => (await b.client.gql(cases)).errors?.[0]?.extensions?.code, poll).toBe('FORBIDDEN');
   });
 
   it('refuses a deleted token, and does not let a token’s last use empty the cache', async () => {
@@ -110,13 +85,6 @@ describe(`verified tokens kept briefly (${dialect})`, () => {
     expect(tokenLookups() - before).toBe(0);
 
     await sql('DELETE FROM api_token WHERE id = $1::uuid', [token.id]);
-    expect(
-      (
-        await soon(
-          () => client.gql('{ viewer { email } }'),
-          (r) => r.status === 401,
-        )
-      ).status,
-    ).toBe(401);
+    await expect.poll(async () => (await client.gql('{ viewer { email } }')).status, poll).toBe(401);
   });
 });
