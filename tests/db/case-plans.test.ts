@@ -4,6 +4,8 @@
 // statements are the ones Prisma sends for graph/case-query.ts's ORDER, with
 // the planner told to avoid sequential scans and sorts wherever it can: a
 // Sort left in the plan means no index gives that order.
+import { schema } from '@psirt/api';
+import type { GraphQLEnumType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dialect, type TestDatabase } from '../support/db.ts';
 
@@ -34,6 +36,12 @@ async function plan(sql: string): Promise<string> {
 }
 
 describe(`the plans of the case list (${dialect})`, () => {
+  it('covers every ordering the API offers', () => {
+    // A new CaseOrder value without a plan checked here fails this test.
+    const offered = (schema.getType('CaseOrder') as GraphQLEnumType).getValues().map((v) => v.name);
+    expect(Object.keys(ORDERINGS).sort()).toEqual([...offered].sort());
+  });
+
   for (const [name, order] of Object.entries(ORDERINGS)) {
     it(`reads ${name} from an index, without sorting`, async () => {
       const p = await plan(`SELECT id FROM analysis_case ${order} ${PAGE}`);
