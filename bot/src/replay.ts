@@ -58,6 +58,13 @@ export function redisReplayStore(url: string, prefix = 'psirt:slack:'): ReplaySt
   };
 }
 
+/** `first`, then `second` only if `first` was taken: in one round trip where the store can. */
+async function claimBoth(store: ReplayStore, first: Claim, second: Claim) {
+  if (store.claimBoth) return store.claimBoth(first, second);
+  const got = await store.claim(first.key, first.ttlSeconds);
+  return { first: got, second: got && (await store.claim(second.key, second.ttlSeconds)) };
+}
+
 /** Slack's own window: a request more than five minutes from now, either way, is refused. */
 export const WINDOW_SECONDS = 5 * 60;
 // A signature is remembered for as long as its timestamp could still be accepted.
@@ -138,18 +145,15 @@ export function guardSlackRequests(o: {
     }
     const seen: Claim = { key: `signature:${signature}`, ttlSeconds: REMEMBER_SECONDS };
     const work = workKey(body, req.headers['content-type']);
-    const claimed =
-      work && o.store.claimBoth
-        ? await o.store.claimBoth(seen, { key: work, ttlSeconds: EVENT_SECONDS })
-        : { first: await o.store.claim(seen.key, seen.ttlSeconds), second: true };
+    const claimed = work
+      ? await claimBoth(o.store, seen, { key: work, ttlSeconds: EVENT_SECONDS })
+      : { first: await o.store.claim(seen.key, seen.ttlSeconds), second: true };
     if (!claimed.first) {
       o.log.warn({ timestamp }, 'Slack request refused: a replay of one already received');
       return answer(res, 409, 'This request was already received.');
     }
-    if (work && !(o.store.claimBoth ? claimed.second : await o.store.claim(work, EVENT_SECONDS))) {
-      // Slack's retry (X-Slack-Retry-Num) of something already handled: acknowledged, not run again.
-      return answer(res, 200);
-    }
+    // Slack's retry (X-Slack-Retry-Num) of something already handled: acknowledged, not run again.
+    if (!claimed.second) return answer(res, 200);
     o.next(req, res);
   };
 }
