@@ -85,7 +85,11 @@ export class AuthCache<Row extends object = object> {
 
   private async listenPostgres(url: string, retryMs: number): Promise<void> {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 15_000 });
+    let gone = false;
+    // Once per connection: an error and the end it brings, or a failed connect, start one retry.
     const lost = (error?: Error) => {
+      if (gone) return;
+      gone = true;
       if (this.listening)
         this.options.log?.warn({ err: error }, 'token changes are not heard: tokens are checked each time');
       this.listening = false;
