@@ -1,3 +1,5 @@
+// The case mutations: each checks its rights in the service it calls and answers
+// with the case as it now is.
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import {
@@ -23,8 +25,6 @@ import {
   ScoreKindEnum,
   VexJustificationEnum,
 } from './enums.ts';
-
-// ── Mutations ────────────────────────────────────────────────────────────
 
 /** Every case mutation answers with the case as it now is. */
 function caseMutation<A extends Record<string, unknown>>(run: (ctx: Context, args: A) => Promise<{ id: string }>) {

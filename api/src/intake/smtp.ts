@@ -72,12 +72,17 @@ export function createSmtpIntake(deps: IntakeDeps, options: SmtpIntakeOptions): 
     w.on('error', (error) => deps.log?.error({ err: error }, 'the SMTP receiver failed'));
     w.on('exit', () => {
       if (closing || worker !== w || !bound) return;
-      deps.log?.error('the SMTP receiver stopped; starting it again');
-      worker = start();
+      deps.log?.error('the SMTP receiver stopped; starting it again in a second');
+      worker = undefined;
       const again = bound;
-      ask(worker, { type: 'listen', ...again }, 'listening').catch((error) =>
-        deps.log?.error({ err: error }, 'the SMTP receiver could not listen again'),
-      );
+      // A second's pause: a receiver that dies as it starts must not be restarted in a tight loop.
+      setTimeout(() => {
+        if (closing || worker) return;
+        worker = start();
+        ask(worker, { type: 'listen', ...again }, 'listening').catch((error) =>
+          deps.log?.error({ err: error }, 'the SMTP receiver could not listen again'),
+        );
+      }, 1000).unref();
     });
     return w;
   };
