@@ -139,8 +139,8 @@ export function buildApp(deps: AppDeps): App {
   const live = createLiveBus({ redisUrl: deps.live?.redisUrl, channelPrefix: deps.live?.channelPrefix, log });
   const liveLimits: LiveLimits = { ...DEFAULT_LIVE_LIMITS, ...deps.live?.limits };
 
-  // Tokens verified recently; kept only while the database's change notifications are heard.
-  const authCache = new AuthCache<TokenRow>({ log: log.child({ component: 'auth' }) });
+  // Tokens verified recently; kept only on the embedded database, which announces changes at once.
+  const authCache = new AuthCache<TokenRow>();
   const yoga = createApiYoga({
     authCache,
     db,

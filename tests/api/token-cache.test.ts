@@ -45,11 +45,12 @@ const tokenLookups = () => app.db.queries.filter((q) => q.includes('"api_token" 
 const poll = { timeout: 1000, interval: 20 };
 
 describe(`verified tokens kept briefly (${dialect})`, () => {
-  it('asks the database about a token once, not at every request', async () => {
+  it('asks the embedded database about a token once; PostgreSQL at every request', async () => {
     const { client } = await analystToken('once@test.example');
     const before = tokenLookups();
     for (let i = 0; i < 5; i++) expect((await client.gql('{ viewer { email } }')).status).toBe(200);
-    expect(tokenLookups() - before).toBe(1);
+    // PostgreSQL announces a change on another connection, after its commit: too late to keep tokens.
+    expect(tokenLookups() - before).toBe(onPostgres ? 5 : 1);
   });
 
   it('refuses a token revoked outside the API at the next request', async () => {
@@ -82,7 +83,7 @@ describe(`verified tokens kept briefly (${dialect})`, () => {
     await sql('UPDATE api_token SET last_used_at = now() WHERE id = $1::uuid', [token.id]);
     const before = tokenLookups();
     expect((await client.gql('{ viewer { email } }')).status).toBe(200);
-    expect(tokenLookups() - before).toBe(0);
+    expect(tokenLookups() - before).toBe(onPostgres ? 1 : 0);
 
     await sql('DELETE FROM api_token WHERE id = $1::uuid', [token.id]);
     await expect.poll(async () => (await client.gql('{ viewer { email } }')).status, poll).toBe(401);
