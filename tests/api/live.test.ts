@@ -3,11 +3,12 @@
 // the subscriber when it happens — need-to-know changes, revoked and expired
 // tokens take effect at once — and a client that does not read is cut off.
 import { LIVE_CLOSE_CODES } from '@psirt/api';
+import { issueUserToken } from '@psirt/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishedAdvisory, readyCase } from '../support/advisories.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
-import { listening, liveSse, liveWs, quiet } from '../support/live.ts';
+import { listening, liveSse, liveWs, quiet, type Received } from '../support/live.ts';
 import { makeWorld, openCase, reportInput, SUBMIT, type World } from '../support/world.ts';
 
 let app: TestApp;
@@ -71,6 +72,44 @@ describe(`live updates (${dialect})`, () => {
       expect(nothing.errors).toEqual([]);
     } finally {
       await Promise.all([analyst, prime, outsider, anonymous].map((c) => c.dispose()));
+    }
+  });
+
+  it('runs one event’s selection once per kind of viewer: each still gets only what they may read, and reads stay audited', async () => {
+    const { caseId } = await openCase(app, w, ['gateway']);
+    // The same user with a second token, and a member of the case who may not read reporters.
+    const { secret: analystAgain } = await issueUserToken(app.db.prisma, { userId: w.analyst.userId, name: 'wall' });
+    const clients = [w.analyst.token, analystAgain, w.gridPrime.token, w.gridPrime.token].map((t) => liveWs(app, t));
+    const query = 'subscription { caseUpdated { publicId reports { reporter { name } } } }';
+    const identityReads = () =>
+      app.db.prisma.auditLog.count({
+        where: { action: 'reporter.identity.read', actorId: w.analyst.userId },
+      });
+    try {
+      const before = app.live.listeners();
+      const [analyst1, analyst2, prime1, prime2] = clients.map((c) => c.subscribe(query)) as [
+        Received,
+        Received,
+        Received,
+        Received,
+      ];
+      await listening(app, before + 4);
+      const audited = await identityReads();
+      await note(caseId, 'Seen by four screens.');
+      for (const analyst of [analyst1, analyst2]) {
+        expect(await analyst.waitFor(1)).toEqual([
+          { publicId: caseId, reports: [{ reporter: { name: 'Rhea Reporter' } }] },
+        ]);
+        expect(analyst.errors).toEqual([]);
+      }
+      for (const prime of [prime1, prime2]) {
+        await vi.waitFor(() => expect(prime.errors.map((e) => e.extensions?.code)).toContain('FORBIDDEN'));
+        expect(JSON.stringify(prime.items)).not.toContain('Rhea');
+      }
+      // The confidential reporter's name was read by the analyst, and that is on record.
+      expect(await identityReads()).toBeGreaterThan(audited);
+    } finally {
+      await Promise.all(clients.map((c) => c.dispose()));
     }
   });
 

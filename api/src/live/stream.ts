@@ -47,6 +47,16 @@ export interface Shared {
 
 const shared = new WeakMap<object, Shared>();
 
+/** Where a delivered item came from: its event's Shared, and its place among the event's items. */
+export interface ItemShare {
+  shared: Shared;
+  index: number;
+}
+const shares = new WeakMap<object, ItemShare>();
+/** The event an item was delivered for (shared-execution.ts groups executions by it); none for an Ending. */
+export const shareOf = (item: unknown): ItemShare | undefined =>
+  typeof item === 'object' && item !== null ? shares.get(item) : undefined;
+
 function sharedFor(payload: object, ctx: Context): Shared {
   let s = shared.get(payload);
   if (!s) {
@@ -147,7 +157,8 @@ export function liveStream<T extends LiveTopic, R>(
           ctx.renew(now);
         }
         let ended = false;
-        for (const item of await handle(payload, s)) {
+        for (const [index, item] of (await handle(payload, s)).entries()) {
+          if (!isEnding(item) && typeof item === 'object' && item !== null) shares.set(item, { shared: s, index });
           await push(item);
           if (isEnding(item)) {
             ended = true;

@@ -1,6 +1,7 @@
 // The GraphQL server: Yoga over the Pothos schema, with the per-request
 // context and, beside it, every rule about what a request may be (operation
 // limits, input rules, CORS, browser-only protections, introspection).
+
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
@@ -15,6 +16,7 @@ import type { Context, Transport } from '../context.ts';
 import { createMaskError, domainToGraphQL } from '../errors.ts';
 import { schema } from '../graph/index.ts';
 import type { LiveBus } from '../live/bus.ts';
+import { useSharedLiveExecution } from '../live/shared-execution.ts';
 import type { LiveLimits } from '../live/stream.ts';
 import type { WsInitialContext } from '../live/ws.ts';
 import { createLoaders } from '../loaders.ts';
@@ -72,6 +74,7 @@ export function createApiYoga(deps: YogaDeps): ApiYoga {
       useInputRules(),
       useIntrospectionPolicy(deps.introspection),
       useBotAccountReadOnly(),
+      useSharedLiveExecution(),
       // "Did you mean …?" spells out the schema to whoever may not introspect it.
       ...(deps.introspection ? [] : [blockFieldSuggestionsPlugin({ mask: '' }) as Plugin]),
       ...(graphiql ? [graphiql.plugin] : []),
