@@ -1,16 +1,15 @@
 // Benchmark: how fast the Slack bot acknowledges. Sends rounds of N concurrent
 // (default 50) signed `/psirt case VAR-…` slash commands to /slack/events and
 // measures request → HTTP 200 (the ack; the command's work happens after it,
-// its answer going to a local fake response_url). Beside it, the same
-// concurrency on GET /healthz of the same server (baseline, same run).
+// its answer going to a fake response_url). Beside it, the same concurrency
+// on GET /healthz of the same server (baseline, same run). The senders and
+// the fake Slack run in their own process (tests/support/slack-senders.ts).
 // Slack gives an app 3 s to acknowledge.
-import { createHmac } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { buildApp, createLogger } from '@psirt/api';
 import { applyMigrations, issueUserToken, openDatabase } from '@psirt/db';
-
+import type { Latencies, Measure } from '../support/slack-senders.ts';
 const { values: opts } = parseArgs({
   args: process.argv.slice(2),
   options: {
@@ -23,7 +22,7 @@ if (opts.help) {
   process.stdout.write(`usage: npm run bench -- slack [--concurrency n] [--rounds k]
 
 Sends k rounds of n concurrent signed /psirt slash commands to the bot (in the
-API process, on in-memory PGlite) and prints the time to acknowledge (p50, p99,
+API process, on in-memory PGlite; the senders in their own) and prints the time to acknowledge (p50, p99,
 max), beside GET /healthz at the same concurrency.
 `);
   process.exit(0);
@@ -32,18 +31,27 @@ const concurrency = Number(opts.concurrency);
 const rounds = Number(opts.rounds);
 const SECRET = 'bench-signing-secret-0123456789';
 
-// A fake Slack: the Web API and response_url both answer ok and count.
-let answers = 0;
-const fake = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    if (req.url?.startsWith('/response/')) answers += 1;
-    res.setHeader('content-type', 'application/json');
-    res.end('{"ok":true}');
-  });
+const senders = fork(new URL('../support/slack-senders.ts', import.meta.url), [], {
+  execArgv: ['--import', import.meta.resolve('tsx/esm')],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
-await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
-const fakeUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+senders.once('exit', (code) => {
+  if (code) {
+    process.stderr.write(`bench: the senders' process exited (${code})\n`);
+    process.exit(1);
+  }
+});
+const reply = <T>(key: string) =>
+  new Promise<T>((resolve) => {
+    const on = (m: Record<string, unknown>) => {
+      if (key in m) {
+        senders.off('message', on);
+        resolve(m[key] as T);
+      }
+    };
+    senders.on('message', on);
+  });
+const fakeUrl = await reply<string>('slack');
 
 const db = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });
 await applyMigrations(db.adapter);
@@ -64,61 +72,24 @@ const app = buildApp({
 });
 const origin = new URL(await app.listen(0, '127.0.0.1')).origin;
 
-function command(i: number) {
-  const body = new URLSearchParams({
-    team_id: 'T0001',
-    channel_id: 'C0001',
-    user_id: 'UBENCH001',
-    command: '/psirt',
-    text: `case ${kase.publicId}`,
-    response_url: `${fakeUrl}/response/${i}`,
-    trigger_id: `t.${i}`,
-  }).toString();
-  const ts = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
-  return fetch(`${origin}/slack/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(ts),
-      'x-slack-signature': signature,
-    },
-    body,
-  });
+async function measure(kind: Measure['kind']): Promise<Latencies> {
+  const m: Measure = { kind, origin, concurrency, rounds, secret: SECRET, caseId: kase.publicId };
+  senders.send({ measure: m });
+  return reply<Latencies>('latencies');
 }
-
-// Across rounds and phases: a trigger_id seen before is a Slack retry, acknowledged and not run.
-let sent = 0;
-async function measure(send: (i: number) => Promise<Response>) {
-  const times: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        const i = sent++;
-        const t0 = performance.now();
-        const res = await send(i);
-        await res.arrayBuffer();
-        times.push(performance.now() - t0);
-        if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-      }),
-    );
-  }
-  times.sort((a, b) => a - b);
-  const at = (p: number) => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? Number.NaN;
-  return { p50: at(50), p99: at(99), max: times.at(-1) ?? Number.NaN };
+let answers = 0;
+async function answered(n: number) {
+  senders.send({ answered: n });
+  answers = await reply<number>('answers');
 }
 
 try {
-  const answered = async (n: number) => {
-    const deadline = Date.now() + 120_000;
-    while (answers < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  };
-  await measure(command); // warm-up: JIT, the bot's first API calls
+  await measure('command'); // warm-up: JIT, the bot's first API calls
   // The baseline on a quiet server: the warm-up's work (after its acks) done first.
   await answered(rounds * concurrency);
-  const health = await measure(() => fetch(`${origin}/healthz`));
+  const health = await measure('health');
   const t0 = performance.now();
-  const acks = await measure(command);
+  const acks = await measure('command');
   await answered(2 * rounds * concurrency);
   const workSeconds = (performance.now() - t0) / 1000;
   const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -133,5 +104,5 @@ try {
 } finally {
   await app.stop();
   await db.close();
-  fake.close();
+  senders.send('stop');
 }
