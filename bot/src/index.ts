@@ -16,11 +16,11 @@ import {
   UsageError,
   words,
 } from '@psirt/plugin-sdk';
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Client as WsClient } from 'graphql-ws';
 import pLimit from 'p-limit';
 import { apiClient, asReply, explain } from './api.ts';
-import { escapeRegExp, slackLogger, socketModeReceiver } from './bolt.ts';
+import { AnsweringReceiver, escapeRegExp, slackLogger, socketModeReceiver } from './bolt.ts';
 import { subscribeLive } from './live.ts';
 import { guardSlackRequests, memoryReplayStore, type ReplayStore } from './replay.ts';
 
@@ -115,13 +115,7 @@ export function createBot(options: BotOptions): Bot {
   // app-level token (the bot opens a WebSocket to Slack; nothing to expose).
   const receiver = options.appToken
     ? socketModeReceiver(options.appToken, options.slackApiUrl, slackLogger(log))
-    : new HTTPReceiver({
-        signingSecret: options.signingSecret,
-        endpoints: SLACK_EVENTS_PATH,
-        // ack() answers Slack at once; the work goes on afterwards.
-        processBeforeResponse: false,
-        logger: slackLogger(log),
-      });
+    : new AnsweringReceiver(log);
   const app = new App({
     token: options.botToken,
     receiver,
@@ -237,11 +231,11 @@ export function createBot(options: BotOptions): Bot {
     signingSecret: options.signingSecret,
     store: options.replay ?? memoryReplayStore(),
     log,
-    next: (req, res) => (receiver as HTTPReceiver).requestListener(req, res),
+    next: (req, res) => (receiver as AnsweringReceiver).handle(req, res),
   });
   return {
     requestListener: (req, res) => {
-      if (receiver instanceof HTTPReceiver) {
+      if (receiver instanceof AnsweringReceiver) {
         guarded(req, res).catch((error) => {
           log.error({ err: error }, 'Slack request failed');
           if (!res.headersSent) res.writeHead(500).end();

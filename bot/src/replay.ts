@@ -106,7 +106,8 @@ export function guardSlackRequests(o: {
   store: ReplayStore;
   now?: () => number;
   log: { warn(obj: object, msg?: string): void };
-  next: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The request, verified and claimed, with its body read. */
+  next: (req: IncomingMessage & { rawBody: Buffer }, res: ServerResponse) => void;
 }) {
   const now = o.now ?? Date.now;
   const answer = (res: ServerResponse, status: number, error?: string) => {
@@ -114,13 +115,13 @@ export function guardSlackRequests(o: {
     res.end(JSON.stringify(error ? { error } : { ok: true }));
   };
   return async (req: IncomingMessage, res: ServerResponse) => {
-    let raw: Buffer;
+    let buffered: IncomingMessage & { rawBody: Buffer };
     try {
-      raw = (await HTTPModuleFunctions.bufferIncomingMessage(req, BODY_LIMIT)).rawBody;
+      buffered = await HTTPModuleFunctions.bufferIncomingMessage(req, BODY_LIMIT);
     } catch {
       return answer(res, 413, 'The request body is too large.');
     }
-    const body = raw.toString('utf8');
+    const body = buffered.rawBody.toString('utf8');
     // Slack's unsigned SSL check of the endpoint: answered, nothing run.
     if ((req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
       if (parseQuery(body).ssl_check === '1') return answer(res, 200);
@@ -154,6 +155,6 @@ export function guardSlackRequests(o: {
     }
     // Slack's retry (X-Slack-Retry-Num) of something already handled: acknowledged, not run again.
     if (!claimed.second) return answer(res, 200);
-    o.next(req, res);
+    o.next(buffered, res);
   };
 }
