@@ -307,6 +307,7 @@ export function buildApp(deps: AppDeps): App {
           slackApiUrl: slack.slackApiUrl,
           plugins: slack.plugins ?? [],
           channels: slack.channels ?? {},
+          embedded: Boolean(db.adapter.pglite),
           // In-process: the bot's GraphQL requests go through Yoga without a network hop.
           fetch: (url, init) =>
             Promise.resolve(

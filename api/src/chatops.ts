@@ -5,7 +5,7 @@ import { type Db, issueUserToken } from '@psirt/db';
 import corePlugin from '@psirt/plugin-core';
 import type { Plugin } from '@psirt/plugin-sdk';
 import type { Logger } from './logger.ts';
-import { databaseReplayStore } from './services/slack-deliveries.ts';
+import { databaseReplayStore, embeddedReplayStore } from './services/slack-deliveries.ts';
 
 const SERVICE_EMAIL = 'chat-ops@psirt.local';
 const TOKEN_NAME = 'slack bot (in-process)';
@@ -58,6 +58,8 @@ export async function startChatOps(o: {
   plugins: readonly string[];
   channels: { committee?: string };
   fetch: typeof fetch;
+  /** The database is the embedded one (PGlite), which no other process opens. */
+  embedded: boolean;
 }): Promise<Bot> {
   const plugins = await loadPlugins(o.plugins);
   const token = await serviceToken(o.db);
@@ -70,7 +72,8 @@ export async function startChatOps(o: {
     plugins,
     channels: o.channels,
     log: o.log,
-    replay: databaseReplayStore(o.db),
+    // On the embedded database this process is the only one: claims are decided in memory.
+    replay: o.embedded ? embeddedReplayStore(o.db, o.log) : databaseReplayStore(o.db),
   });
   await bot.start();
   o.log.info(

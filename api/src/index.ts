@@ -23,3 +23,4 @@ export {
   importPsirtKey,
   type KeyPolicy,
 } from './services/keys.ts';
+export { embeddedReplayStore } from './services/slack-deliveries.ts';
