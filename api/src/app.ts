@@ -45,6 +45,8 @@ export interface AppDeps {
   cvssPerMinute?: number;
   /** How often scheduled advisories are checked for release (default 30 s; 0 turns the scheduler off). */
   releaseIntervalMs?: number;
+  /** On the embedded database: how often ANALYZE refreshes the planner's statistics (default hourly; 0: off). */
+  analyzeIntervalMs?: number;
   /** Outbox mail delivery: SMTP URL (off without one), sender, how often to look (default 2 s). */
   mail?: { url?: string; from?: string; intervalMs?: number; quiet?: boolean };
   /** The advisory publisher (CSAF document.publisher). */
@@ -226,6 +228,8 @@ export function buildApp(deps: AppDeps): App {
     mailer,
     feeds: deps.feeds,
     intake: deps.intake ? { ...intake, retryIntervalMs: deps.intake.retryIntervalMs ?? 60_000 } : null,
+    // PostgreSQL's autovacuum keeps its statistics; PGlite has none.
+    analyzeIntervalMs: db.adapter.pglite ? (deps.analyzeIntervalMs ?? 3_600_000) : 0,
   });
 
   const json = (res: ServerResponse, status: number, body: unknown) => {

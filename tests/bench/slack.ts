@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { buildApp, createLogger } from '@psirt/api';
 import { applyMigrations, issueUserToken, openDatabase } from '@psirt/db';
 import type { Latencies, Measure } from '../support/slack-senders.ts';
+
 const { values: opts } = parseArgs({
   args: process.argv.slice(2),
   options: {

@@ -53,6 +53,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     clock: () => new Date(Date.now() + offset),
     // No background scheduler unless a test asks for one: its queries would land in others' counts.
     releaseIntervalMs: 0,
+    analyzeIntervalMs: 0,
     mail: { quiet: true },
     graphiql: false,
     ...deps,
