@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Bot, SLACK_EVENTS_PATH } from '@psirt/bot';
-import { createAuditBatcher, type Database, migrationNames, redactUrl } from '@psirt/db';
+import type { Bot } from '@psirt/bot';
+import { createAuditBatcher, type Database, redactUrl } from '@psirt/db';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { TokenRow } from './auth.ts';
 import { AuthCache } from './auth-cache.ts';
@@ -17,7 +17,9 @@ import { DEFAULT_LIVE_LIMITS, type LiveLimits } from './live/stream.ts';
 import { attachWebSockets } from './live/ws.ts';
 import type { Logger } from './logger.ts';
 import { smtpTransport } from './outbox.ts';
+import { createHttpServer } from './server/http.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
+import { readinessCheck } from './server/readiness.ts';
 import { type ApiYoga, createApiYoga } from './server/yoga.ts';
 import { psirtDecryptionKeys } from './services/keys.ts';
 import { createSite } from './site/index.ts';
@@ -118,7 +120,6 @@ export interface App {
 /** Builds the HTTP application around a database. main.ts and the tests both use it. */
 export function buildApp(deps: AppDeps): App {
   const { db, log } = deps;
-  const expectedMigrations = migrationNames();
   let draining = false;
   const now = deps.clock ?? (() => new Date());
   const policy = {
@@ -161,19 +162,7 @@ export function buildApp(deps: AppDeps): App {
     introspection: deps.introspection ?? process.env.NODE_ENV !== 'production',
   });
 
-  async function ready(): Promise<{ ok: boolean; reason?: string }> {
-    if (draining) return { ok: false, reason: 'shutting down' };
-    try {
-      const rows = await db.prisma.$queryRaw<{ migration_name: string }[]>`
-        SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-      const applied = new Set(rows.map((r) => r.migration_name));
-      const missing = expectedMigrations.filter((m) => !applied.has(m));
-      return missing.length ? { ok: false, reason: `migrations not applied: ${missing.join(', ')}` } : { ok: true };
-    } catch (error) {
-      log.warn({ err: error }, 'readiness check failed');
-      return { ok: false, reason: 'database unreachable' };
-    }
-  }
+  const ready = readinessCheck({ db, log, draining: () => draining });
 
   const site = createSite({
     db: db.prisma,
@@ -232,45 +221,8 @@ export function buildApp(deps: AppDeps): App {
     analyzeIntervalMs: db.adapter.pglite ? (deps.analyzeIntervalMs ?? 3_600_000) : 0,
   });
 
-  const json = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(body));
-  };
-
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const started = performance.now();
-    const path = (req.url ?? '/').split('?')[0];
-    res.on('finish', () => {
-      // A keep-alive connection whose last request finished during shutdown
-      // would otherwise hold the server open until its keep-alive timeout.
-      if (draining) setImmediate(() => server.closeIdleConnections());
-      const entry = { method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) };
-      if (path === '/healthz' || path === '/readyz') log.debug(entry, 'request');
-      else log.info(entry, 'request');
-    });
-    if (draining) {
-      res.setHeader('connection', 'close');
-      return json(res, 503, { status: 'shutting down' });
-    }
-    if (path === '/healthz') return json(res, 200, { status: 'ok' });
-    if (path === '/readyz') {
-      const r = await ready();
-      return json(res, r.ok ? 200 : 503, r.ok ? { status: 'ready' } : { status: 'not ready', reason: r.reason });
-    }
-    if (path === SLACK_EVENTS_PATH && bot) return bot.requestListener(req, res);
-    if (await site.handle(req, res, path ?? '/')) return;
-    return yoga(req, res);
-  }
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error) => {
-      log.error({ err: error }, 'request failed');
-      if (!res.headersSent) json(res, 500, { error: 'Unexpected error.' });
-      else res.end();
-    });
-  });
-
   let bot: Bot | undefined;
+  const server = createHttpServer({ log, draining: () => draining, ready, bot: () => bot, site, yoga });
 
   const sockets = attachWebSockets({
     authCache,
