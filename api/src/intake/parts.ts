@@ -221,24 +221,22 @@ export async function walkMail(raw: Buffer, pgp: PgpOps): Promise<Walked> {
 
   /** Text with inline OpenPGP: each armoured block is its own segment, the text around it another. */
   async function inlineText(text: string, ctx: Provenance): Promise<void> {
-    const block =
-      /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----|-----BEGIN PGP SIGNED MESSAGE-----[\s\S]*?-----END PGP SIGNATURE-----/g;
     let at = 0;
-    for (let m = block.exec(text); m; m = block.exec(text)) {
-      push(text.slice(at, m.index), ctx);
-      if (m[0].startsWith('-----BEGIN PGP MESSAGE-----')) {
-        const opened = await pgp.open(m[0]);
+    for (const b of armouredBlocks(text)) {
+      push(text.slice(at, b.index), ctx);
+      if (b.kind === 'message') {
+        const opened = await pgp.open(b.text);
         const inner = new TextDecoder().decode(opened.data);
         // Encrypted and clear-signed inside: the clear signature speaks for its text.
-        const clear = /-----BEGIN PGP SIGNED MESSAGE-----[\s\S]*?-----END PGP SIGNATURE-----/.exec(inner);
+        const clear = armouredBlocks(inner).some((x) => x.kind === 'signed');
         if (clear && opened.signature.status === 'UNSIGNED') {
           await inlineText(inner, { encrypted: true, signature: opened.signature });
         } else push(inner, { encrypted: true, signature: opened.signature });
       } else {
-        const verified = await pgp.verifyCleartext(m[0]);
+        const verified = await pgp.verifyCleartext(b.text);
         push(verified.text, { encrypted: ctx.encrypted, signature: verified.signature });
       }
-      at = m.index + m[0].length;
+      at = b.index + b.text.length;
     }
     push(text.slice(at), ctx);
   }
@@ -301,4 +299,41 @@ export function presentable(
     text: shown.map((s) => s.text).join('\n\n'),
     unverified: apart.length ? apart.map((s) => `[${describeProvenance(s)}]\n${s.text}`).join('\n\n') : null,
   };
+}
+
+const ARMOURS = [
+  { kind: 'message', begin: '-----BEGIN PGP MESSAGE-----', end: '-----END PGP MESSAGE-----' },
+  { kind: 'signed', begin: '-----BEGIN PGP SIGNED MESSAGE-----', end: '-----END PGP SIGNATURE-----' },
+] as const;
+
+/**
+ * The inline armoured blocks of a text, in order: each from a BEGIN line to
+ * the first matching END after it. By hand with indexOf, because the regular
+ * expression it replaces (a lazy match per marker) scanned the rest of the
+ * text again from every unclosed BEGIN: quadratic, minutes of CPU for a mail
+ * of repeated markers. Here each kind is searched forward once, and a kind
+ * with no END left is done (no later BEGIN of it can close either).
+ */
+export function armouredBlocks(text: string): { kind: 'message' | 'signed'; index: number; text: string }[] {
+  const blocks: { kind: 'message' | 'signed'; index: number; text: string }[] = [];
+  const next = ARMOURS.map((a) => text.indexOf(a.begin));
+  let from = 0;
+  for (;;) {
+    let k = -1;
+    for (const [i, n] of next.entries()) if (n >= 0 && (k < 0 || n < (next[k] as number))) k = i;
+    if (k < 0) return blocks;
+    const armour = ARMOURS[k] as (typeof ARMOURS)[number];
+    const start = next[k] as number;
+    const end = text.indexOf(armour.end, start + armour.begin.length);
+    if (end < 0) {
+      next[k] = -1;
+      continue;
+    }
+    const stop = end + armour.end.length;
+    blocks.push({ kind: armour.kind, index: start, text: text.slice(start, stop) });
+    from = stop;
+    for (const [i, a] of ARMOURS.entries()) {
+      if ((next[i] as number) >= 0 && (next[i] as number) < from) next[i] = text.indexOf(a.begin, from);
+    }
+  }
 }
