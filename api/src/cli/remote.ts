@@ -13,7 +13,7 @@
 //   → {"v":1,"argv":[…],"cwd":"…","isTTY":false,"stdin":"<base64>"?}
 //   ← {"o":"a line of stdout"} | {"e":"stderr text"} | {"p":1,"unit":"…","total":n}
 //     | {"u":1,"n":done} | {"s":1} | {"x":exitCode}
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmdirSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -80,6 +80,8 @@ export async function startAdminChannel(deps: {
   maxBytes: number;
 }): Promise<AdminChannel> {
   const socket = adminSocketPath(deps.dataDir);
+  // A long data directory's socket is in a temp directory of its own: removed with it.
+  const ownDir = path.dirname(socket) !== path.join(deps.dataDir, 'run') ? path.dirname(socket) : null;
   // We hold the data directory's lock: a socket file here is a dead holder's.
   try {
     unlinkSync(socket);
@@ -131,6 +133,9 @@ export async function startAdminChannel(deps: {
       await Promise.allSettled([...running]);
       try {
         unlinkSync(socket);
+      } catch {}
+      try {
+        if (ownDir) rmdirSync(ownDir);
       } catch {}
     },
   };
