@@ -47,7 +47,7 @@ export interface AppDeps {
   cvssPerMinute?: number;
   /** How often scheduled advisories are checked for release (default 30 s; 0 turns the scheduler off). */
   releaseIntervalMs?: number;
-  /** On the embedded database: how often ANALYZE refreshes the planner's statistics (default hourly; 0: off). */
+  /** On the embedded database: how often tables changed enough get ANALYZE (default 5 min; all at start; 0: off). */
   analyzeIntervalMs?: number;
   /** Outbox mail delivery: SMTP URL (off without one), sender, how often to look (default 2 s). */
   mail?: { url?: string; from?: string; intervalMs?: number; quiet?: boolean };
@@ -218,7 +218,7 @@ export function buildApp(deps: AppDeps): App {
     feeds: deps.feeds,
     intake: deps.intake ? { ...intake, retryIntervalMs: deps.intake.retryIntervalMs ?? 60_000 } : null,
     // PostgreSQL's autovacuum keeps its statistics; PGlite has none.
-    analyzeIntervalMs: db.adapter.pglite ? (deps.analyzeIntervalMs ?? 3_600_000) : 0,
+    analyzeIntervalMs: db.adapter.pglite ? (deps.analyzeIntervalMs ?? 300_000) : 0,
   });
 
   let bot: Bot | undefined;
