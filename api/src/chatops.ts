@@ -73,7 +73,7 @@ export async function startChatOps(o: {
     channels: o.channels,
     log: o.log,
     // On the embedded database this process is the only one: claims are decided in memory.
-    replay: o.embedded ? embeddedReplayStore(o.db, o.log) : databaseReplayStore(o.db),
+    replay: o.embedded ? await embeddedReplayStore(o.db, o.log) : databaseReplayStore(o.db),
   });
   await bot.start();
   o.log.info(

@@ -26,9 +26,16 @@ export interface Claim {
   ttlSeconds: number;
 }
 
-/** One process's memory: enough for a single bot; use a shared store for several. */
-export function memoryReplayStore(now: () => number = Date.now): ReplayStore {
-  const seen = new Map<string, number>();
+/**
+ * One process's memory: enough for a single bot; use a shared store for several.
+ * `remembered` are claims made before (key → until, in ms); `onClaimed` hears
+ * each new claim (the embedded database's store writes them behind).
+ */
+export function memoryReplayStore(
+  now: () => number = Date.now,
+  o: { remembered?: Iterable<readonly [string, number]>; onClaimed?: (key: string, until: number) => void } = {},
+): ReplayStore {
+  const seen = new Map<string, number>(o.remembered ?? []);
   let purged = 0;
   return {
     async claim(key, ttlSeconds) {
@@ -40,6 +47,7 @@ export function memoryReplayStore(now: () => number = Date.now): ReplayStore {
       const until = seen.get(key);
       if (until !== undefined && until > t) return false;
       seen.set(key, t + ttlSeconds * 1000);
+      o.onClaimed?.(key, t + ttlSeconds * 1000);
       return true;
     },
   };

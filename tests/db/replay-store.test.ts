@@ -19,31 +19,22 @@ describe(`the embedded replay store (${dialect})`, () => {
   it('refuses a second claim at once, and still after a restart; an expired key is free again', async () => {
     let now = new Date('2026-12-04T10:00:00Z');
     const clock = () => now;
-    const store = embeddedReplayStore(db.prisma, quiet, clock);
-    expect(
-      await store.claimBoth({ key: 'signature:a', ttlSeconds: 600 }, { key: 'command:t1', ttlSeconds: 7200 }),
-    ).toEqual({
-      first: true,
-      second: true,
-    });
-    // The same signature: refused; a new signature for the same work (Slack's retry): the work is not claimed.
-    expect(
-      await store.claimBoth({ key: 'signature:a', ttlSeconds: 600 }, { key: 'command:t1', ttlSeconds: 7200 }),
-    ).toEqual({
-      first: false,
-      second: false,
-    });
-    expect(
-      await store.claimBoth({ key: 'signature:b', ttlSeconds: 600 }, { key: 'command:t1', ttlSeconds: 7200 }),
-    ).toEqual({
-      first: true,
-      second: false,
-    });
+    const store = await embeddedReplayStore(db.prisma, quiet, clock);
+    expect(await store.claim('signature:a', 600)).toBe(true);
+    expect(await store.claim('command:t1', 7200)).toBe(true);
+    // The same signature: refused. Slack's retry (a new signature, the same work): the work is not claimed.
+    expect(await store.claim('signature:a', 600)).toBe(false);
+    expect(await store.claim('signature:b', 600)).toBe(true);
+    expect(await store.claim('command:t1', 7200)).toBe(false);
+    // A key longer than the table keeps is refused again after a restart too.
+    const long = `command:${'x'.repeat(400)}`;
+    expect(await store.claim(long, 7200)).toBe(true);
     await store.flushed();
 
-    const restarted = embeddedReplayStore(db.prisma, quiet, clock);
+    const restarted = await embeddedReplayStore(db.prisma, quiet, clock);
     expect(await restarted.claim('signature:a', 600)).toBe(false);
     expect(await restarted.claim('command:t1', 7200)).toBe(false);
+    expect(await restarted.claim(long, 7200)).toBe(false);
 
     now = new Date(now.getTime() + 601_000);
     expect(await restarted.claim('signature:a', 600)).toBe(true);
@@ -51,7 +42,7 @@ describe(`the embedded replay store (${dialect})`, () => {
     await restarted.flushed();
     const rows = await db.prisma.slackDelivery.findMany({ orderBy: { key: 'asc' } });
     // signature:b has expired: purged.
-    expect(rows.map((r) => r.key)).toEqual(['command:t1', 'signature:a']);
+    expect(rows.map((r) => r.key)).toEqual(['command:t1', long.slice(0, 300), 'signature:a']);
     expect(rows.find((r) => r.key === 'signature:a')?.expiresAt).toEqual(new Date(now.getTime() + 600_000));
   });
 });

@@ -1,4 +1,4 @@
-import type { ReplayStore } from '@psirt/bot';
+import { memoryReplayStore, type ReplayStore } from '@psirt/bot';
 import type { Db } from '@psirt/db';
 
 /**
@@ -52,27 +52,26 @@ export function databaseReplayStore(db: Db, now: () => Date = () => new Date()):
 /**
  * The replay store on the embedded database. PGlite lives in this process and
  * no other opens it, so this process alone decides claims: in memory, at
- * once, with the rows of the last runs read back at start (a signature stays
- * refused across a restart). Each claim is written behind, many in one
- * statement. On the embedded database every statement waits its turn behind
- * the work of the commands before it, and a claim there was most of an ack's
- * time under load (\`npm run bench -- slack\`). What a crash loses is the
- * claims of its last few milliseconds, whose requests it lost too.
+ * once (the bot's memory store), starting from the claims of the last runs
+ * (a signature stays refused across a restart). Each claim is written behind,
+ * many in one statement. On the embedded database every statement waits its
+ * turn behind the work of the commands before it, and a claim there was most
+ * of an ack's time under load (`npm run bench -- slack`). What a crash loses
+ * is the claims of its last few milliseconds, whose requests it lost too.
  */
-export function embeddedReplayStore(
+export async function embeddedReplayStore(
   db: Db,
   log: { warn(obj: object, msg?: string): void },
   now: () => Date = () => new Date(),
-): Required<ReplayStore> & { flushed(): Promise<void> } {
-  const seen = new Map<string, number>();
-  const loaded = db.slackDelivery
-    .findMany({ where: { expiresAt: { gt: now() } }, select: { key: true, expiresAt: true } })
-    .then((rows) => {
-      for (const r of rows) seen.set(r.key, Math.max(seen.get(r.key) ?? 0, r.expiresAt.getTime()));
-    });
+): Promise<ReplayStore & { flushed(): Promise<void> }> {
+  const rows = await db.slackDelivery.findMany({
+    where: { expiresAt: { gt: now() } },
+    select: { key: true, expiresAt: true },
+  });
   let pending: { key: string; expiresAt: Date }[] = [];
   let writing: Promise<void> = Promise.resolve();
   let purged = 0;
+  let scheduled = false;
   const write = async () => {
     const batch = pending;
     pending = [];
@@ -91,38 +90,23 @@ export function embeddedReplayStore(
       log.warn({ err: error, claims: batch.length }, 'could not record Slack deliveries; they are kept in memory');
     }
   };
-  const take = (key: string, ttlSeconds: number, t: number) => {
-    const k = key.slice(0, 300);
-    const until = seen.get(k);
-    if (until !== undefined && until > t) return false;
-    seen.set(k, t + ttlSeconds * 1000);
-    pending.push({ key: k, expiresAt: new Date(t + ttlSeconds * 1000) });
-    return true;
-  };
-  let forgotten = 0;
-  const settle = () => {
-    const t = now().getTime();
-    if (t - forgotten > 60_000) {
-      forgotten = t;
-      for (const [k, until] of seen) if (until <= t) seen.delete(k);
-    }
-    writing = writing.then(write);
-  };
+  const memory = memoryReplayStore(() => now().getTime(), {
+    remembered: rows.map((r) => [r.key, r.expiresAt.getTime()] as const),
+    // The claims of one turn of the event loop (a request's two, concurrent requests') in one statement.
+    onClaimed: (key, until) => {
+      pending.push({ key, expiresAt: new Date(until) });
+      if (scheduled) return;
+      scheduled = true;
+      writing = writing.then(async () => {
+        await new Promise((r) => setImmediate(r));
+        scheduled = false;
+        await write();
+      });
+    },
+  });
   return {
-    async claim(key, ttlSeconds) {
-      await loaded;
-      const got = take(key, ttlSeconds, now().getTime());
-      if (got) settle();
-      return got;
-    },
-    async claimBoth(first, second) {
-      await loaded;
-      const t = now().getTime();
-      const a = take(first.key, first.ttlSeconds, t);
-      const b = a && take(second.key, second.ttlSeconds, t);
-      if (a) settle();
-      return { first: a, second: b };
-    },
+    // Keys as the table holds them, so a long one is found again after a restart.
+    claim: (key, ttlSeconds) => memory.claim(key.slice(0, 300), ttlSeconds),
     flushed: () => writing,
   };
 }
