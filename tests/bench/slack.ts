@@ -9,6 +9,7 @@ import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { buildApp, createLogger } from '@psirt/api';
 import { applyMigrations, issueUserToken, openDatabase } from '@psirt/db';
+import { replyFrom } from '../support/bench-targets.ts';
 import type { Latencies, Measure } from '../support/slack-senders.ts';
 
 const { values: opts } = parseArgs({
@@ -42,16 +43,7 @@ senders.once('exit', (code) => {
     process.exit(1);
   }
 });
-const reply = <T>(key: string) =>
-  new Promise<T>((resolve) => {
-    const on = (m: Record<string, unknown>) => {
-      if (key in m) {
-        senders.off('message', on);
-        resolve(m[key] as T);
-      }
-    };
-    senders.on('message', on);
-  });
+const reply = <T>(key: string) => replyFrom<T>(senders, key);
 const fakeUrl = await reply<string>('slack');
 
 const db = await openDatabase({ kind: 'pglite', dataDir: 'memory://' });

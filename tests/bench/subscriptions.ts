@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { throwawayPgDatabase } from '../support/bench-targets.ts';
+import { replyFrom, throwawayPgDatabase } from '../support/bench-targets.ts';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2),
@@ -57,19 +57,7 @@ function startServer(config: Record<string, unknown>): Promise<Server> {
     env: { ...process.env, BENCH_SERVER: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const reply = <T>(key: string) =>
-    new Promise<T>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`bench server exited (${code})`));
-      const onMessage = (m: Record<string, unknown>) => {
-        if (key in m) {
-          child.off('message', onMessage);
-          child.off('exit', onExit);
-          resolve(m[key] as T);
-        }
-      };
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
+  const reply = <T>(key: string) => replyFrom<T>(child, key);
   return reply<{ url: string; token?: string; caseId?: string }>('ready').then((ready) => ({
     child,
     ...ready,

@@ -1,5 +1,6 @@
 // The databases a benchmark runs on, each fresh: an in-memory PGlite, and a
 // throwaway database on the PostgreSQL server (DATABASE_URL, or the local one).
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type Database, type DatabaseConfig, openDatabase } from '@psirt/db';
 import pg from 'pg';
@@ -71,7 +72,7 @@ export async function forkBenchServer<Ready>(
   /** onDisk: PGlite in a directory, as `npm start` runs it (default: in memory). */
   options: { onDisk?: boolean } = {},
 ): Promise<{
-  child: import('node:child_process').ChildProcess;
+  child: ChildProcess;
   ready: Ready;
   ask<T>(message: string, key: string): Promise<T>;
   stop(): Promise<void>;
@@ -104,21 +105,35 @@ export async function forkBenchServer<Ready>(
   return {
     child,
     ready,
-    ask: <T>(message: string, key: string) =>
-      new Promise<T>((resolve) => {
-        const on = (m: Record<string, unknown>) => {
-          if (key in m) {
-            child.off('message', on);
-            resolve(m[key] as T);
-          }
-        };
-        child.on('message', on);
-        child.send(message);
-      }),
+    ask: <T>(message: string, key: string) => {
+      const answer = replyFrom<T>(child, key);
+      child.send(message);
+      return answer;
+    },
     async stop() {
       child.send('stop');
       await new Promise((r) => child.once('exit', r));
       await drop();
     },
   };
+}
+
+/**
+ * The value under `key` of the next message a benchmark's child process sends
+ * with one (its answers are objects keyed by what was asked); rejected if the
+ * child exits first.
+ */
+export function replyFrom<T>(child: ChildProcess, key: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`the benchmark's child process exited (${code})`));
+    const onMessage = (m: Record<string, unknown>) => {
+      if (typeof m === 'object' && m !== null && key in m) {
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(m[key] as T);
+      }
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
 }
