@@ -8,6 +8,8 @@ import { AuthCache } from './auth-cache.ts';
 import { backgroundJobs } from './background/index.ts';
 import { startChatOps } from './chatops.ts';
 import { contactAddress } from './config.ts';
+import { CVE_SERVICES_TEST_URL, cveServicesClient } from './cve/client.ts';
+import { cnaSettings } from './cve/record.ts';
 import type { NvdSource } from './feeds/fetch.ts';
 import type { MailDecoder } from './intake/decoder.ts';
 import { DEFAULT_MAIL_MAX_BYTES, type IntakeDeps } from './intake/mail.ts';
@@ -51,6 +53,19 @@ export interface AppDeps {
   analyzeIntervalMs?: number;
   /** Outbox mail delivery: SMTP URL (off without one), sender, how often to look (default 2 s). */
   mail?: { url?: string; from?: string; intervalMs?: number; quiet?: boolean };
+  /**
+   * The PSIRT as a CNA, and CVE Services: calls are made with org, orgId, user
+   * and apiKey all set, every intervalMs (default 10 s).
+   */
+  cve?: {
+    apiUrl?: string;
+    org?: string;
+    orgId?: string;
+    user?: string;
+    apiKey?: string;
+    intervalMs?: number;
+    fetch?: typeof fetch;
+  };
   /** The advisory publisher (CSAF document.publisher). */
   publisher?: { name?: string; namespace?: string; contactDetails?: string };
   /**
@@ -122,13 +137,15 @@ export function buildApp(deps: AppDeps): App {
   const { db, log } = deps;
   let draining = false;
   const now = deps.clock ?? (() => new Date());
+  const publisher = {
+    name: deps.publisher?.name ?? 'Example Vendor PSIRT',
+    namespace: deps.publisher?.namespace ?? 'https://psirt.example.com',
+    contactDetails: deps.publisher?.contactDetails ?? 'psirt@example.com',
+  };
   const policy = {
     supportContact: deps.supportContact ?? 'your customer-support contact',
-    publisher: {
-      name: deps.publisher?.name ?? 'Example Vendor PSIRT',
-      namespace: deps.publisher?.namespace ?? 'https://psirt.example.com',
-      contactDetails: deps.publisher?.contactDetails ?? 'psirt@example.com',
-    },
+    publisher,
+    cna: cnaSettings(deps.cve, publisher),
   };
   const mailIntake = {
     passphrase: deps.keys?.passphrase ?? '',
@@ -213,8 +230,24 @@ export function buildApp(deps: AppDeps): App {
     live,
     draining: () => draining,
     publisher: policy.publisher,
+    cna: policy.cna,
     releaseIntervalMs: deps.releaseIntervalMs ?? 30_000,
     mailer,
+    cve: policy.cna.services
+      ? {
+          client: cveServicesClient(
+            {
+              url: deps.cve?.apiUrl ?? CVE_SERVICES_TEST_URL,
+              org: policy.cna.shortName,
+              user: deps.cve?.user as string,
+              apiKey: deps.cve?.apiKey as string,
+            },
+            deps.cve?.fetch,
+          ),
+          cna: policy.cna,
+          intervalMs: deps.cve?.intervalMs ?? 10_000,
+        }
+      : null,
     feeds: deps.feeds,
     intake: deps.intake ? { ...intake, retryIntervalMs: deps.intake.retryIntervalMs ?? 60_000 } : null,
     // PostgreSQL's autovacuum keeps its statistics; PGlite has none.

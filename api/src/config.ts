@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type DatabaseConfig, databaseConfigFromEnv, dataDir, ensurePrivateDir } from '@psirt/db';
 import { z } from 'zod';
+import { CVE_SERVICES_TEST_URL } from './cve/client.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
 import type { KeyPolicy } from './services/keys.ts';
 
@@ -142,6 +143,14 @@ export const envSchema = z.object({
     .string()
     .min(1)
     .default('your customer-support contact (see the support page of your contract)'),
+  PSIRT_CVE_API_URL: z
+    .url({ message: 'the CVE Services base URL, e.g. https://cveawg.mitre.org/api/' })
+    .default(CVE_SERVICES_TEST_URL),
+  PSIRT_CVE_ORG: z.string().min(2).max(32, 'a CNA short name: 2 to 32 characters').optional(),
+  PSIRT_CVE_USER: z.string().min(1).optional(),
+  PSIRT_CVE_API_KEY: z.string().min(8).optional(),
+  PSIRT_CVE_ORG_ID: z.uuid({ message: "the CNA's organisation UUID (CVE Services: GET /org/{short name})" }).optional(),
+  PSIRT_CVE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(10),
 });
 
 export interface ApiConfig {
@@ -167,6 +176,12 @@ export interface ApiConfig {
   mail: { url?: string; from?: string };
   /** Where LIVE_INCIDENT reporters are sent. */
   supportContact: string;
+  /**
+   * The PSIRT as a CNA: its short name and organisation UUID (in every record),
+   * and CVE Services (the API's URL and a user's credentials: calls are made only
+   * with all three of org, user and key).
+   */
+  cve: { apiUrl: string; org?: string; user?: string; apiKey?: string; orgId?: string; intervalMs: number };
   /** Live updates: Redis to share them between instances; limits per subscriber; WebSocket pings. */
   live: { redisUrl?: string; limits: { queue: number; bufferedBytes: number }; keepAliveMs: number };
   /** The PSIRT OpenPGP key: where the passphrase of the stored private keys comes from; the rotation overlap. */
@@ -236,6 +251,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       'invalid configuration:\n  PSIRT_SMTP_TLS_KEY_FILE goes with PSIRT_SMTP_TLS_CERT_FILE: set both to offer STARTTLS, or neither',
     );
   }
+  if (parsed.success) {
+    const d = parsed.data;
+    const given = [d.PSIRT_CVE_USER, d.PSIRT_CVE_API_KEY].filter(Boolean).length;
+    if (given > 0 && !(given === 2 && d.PSIRT_CVE_ORG && d.PSIRT_CVE_ORG_ID)) {
+      throw new ConfigError(
+        'invalid configuration:\n  CVE Services needs PSIRT_CVE_ORG, PSIRT_CVE_ORG_ID, PSIRT_CVE_USER and PSIRT_CVE_API_KEY together: set all four, or no user and key',
+      );
+    }
+  }
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -276,6 +300,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       contactDetails: e.PSIRT_PUBLISHER_CONTACT,
     },
     supportContact: e.PSIRT_SUPPORT_CONTACT,
+    cve: {
+      apiUrl: e.PSIRT_CVE_API_URL,
+      org: e.PSIRT_CVE_ORG,
+      user: e.PSIRT_CVE_USER,
+      apiKey: e.PSIRT_CVE_API_KEY,
+      orgId: e.PSIRT_CVE_ORG_ID,
+      intervalMs: e.PSIRT_CVE_INTERVAL_SECONDS * 1000,
+    },
     live: {
       redisUrl: e.REDIS_URL,
       limits: { queue: e.PSIRT_LIVE_QUEUE, bufferedBytes: e.PSIRT_LIVE_BUFFER_BYTES },

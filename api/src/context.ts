@@ -2,6 +2,7 @@ import type { Db } from '@psirt/db';
 import type { SlaPolicy } from '@psirt/schema';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Viewer } from './auth.ts';
+import type { CnaSettings } from './cve/record.ts';
 import type { LiveBus } from './live/bus.ts';
 import type { LiveLimits } from './live/stream.ts';
 import type { Loaders } from './loaders.ts';
@@ -30,6 +31,8 @@ export interface Context {
     supportContact: string;
     /** Who publishes advisories: the CSAF publisher (name, namespace URL, contact). */
     publisher: { name: string; namespace: string; contactDetails: string };
+    /** The PSIRT as a CVE Numbering Authority (cve/record.ts). */
+    cna: CnaSettings;
   };
   /** Mail intake settings, for re-processing quarantined mail. */
   mailIntake: { passphrase: string; maxBytes: number };

@@ -66,6 +66,7 @@ export async function startPlatform(
       submissionsPerHour: config.submissionsPerHour,
       cvssPerMinute: config.cvssPerMinute,
       publisher: config.publisher,
+      cve: config.cve,
       mail: config.mail,
       supportContact: config.supportContact,
       live: config.live,

@@ -6,6 +6,7 @@ export * from './advisory/workflow.ts';
 export * from './case/events.ts';
 export * from './case/sla.ts';
 export * from './case/workflow.ts';
+export * from './cve/record.ts';
 export * from './cvss/index.ts';
 export * from './errors.ts';
 export * from './feeds/cpe.ts';

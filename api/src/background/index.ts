@@ -1,6 +1,9 @@
 // Every job an API instance runs on a timer, each with its schedule. The state
 // of each is in the database, so instances can run them side by side.
 import type { Db } from '@psirt/db';
+import type { CveServicesClient } from '../cve/client.ts';
+import type { CnaSettings } from '../cve/record.ts';
+import { drainCveOutbox } from '../cve/worker.ts';
 import { type NvdSource, syncNvd } from '../feeds/fetch.ts';
 import { importFeedSources } from '../feeds/sources.ts';
 import { type IntakeDeps, retryStalledMail } from '../intake/mail.ts';
@@ -17,8 +20,12 @@ export interface BackgroundDeps {
   live: LiveBus;
   draining: () => boolean;
   publisher: { name: string; namespace: string; contactDetails: string };
+  /** The PSIRT as a CNA: released advisories queue their CVE records. */
+  cna: CnaSettings;
   /** How often scheduled advisories are checked for release (0: off). */
   releaseIntervalMs: number;
+  /** CVE Services calls from the outbox (absent without its credentials). */
+  cve: { client: CveServicesClient; cna: CnaSettings; intervalMs: number } | null;
   /** Outbox delivery (absent without SMTP). */
   mailer: (Parameters<typeof drainOutbox>[0] & { intervalMs: number }) | null;
   feeds?: { nvd?: NvdSource & { intervalMs?: number }; csaf?: { feeds: string[]; intervalMs?: number } };
@@ -36,6 +43,18 @@ export function backgroundJobs(d: BackgroundDeps): Job[] {
     const mailer = d.mailer;
     jobs.push(every('outbox delivery', mailer.intervalMs, () => drainOutbox(mailer)));
   }
+  const cve = d.cve;
+  if (cve) {
+    const deps = {
+      db,
+      client: cve.client,
+      cna: cve.cna,
+      now: d.now,
+      live,
+      log: log.child({ component: 'cve-services' }),
+    };
+    jobs.push(every('CVE Services', cve.intervalMs, () => drainCveOutbox(deps)));
+  }
   // Scheduled releases (advisories approved for their embargo time): a release
   // due while no instance ran happens at the first tick after start;
   // instances claim each advisory atomically.
@@ -45,6 +64,7 @@ export function backgroundJobs(d: BackgroundDeps): Job[] {
     requestId: 'scheduler',
     log: log.child({ component: 'scheduler' }),
     publisher: d.publisher,
+    cna: d.cna,
     live,
   };
   jobs.push(every('scheduled release', d.releaseIntervalMs, () => releaseDueAdvisories(scheduler)));

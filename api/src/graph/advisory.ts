@@ -23,7 +23,6 @@ import {
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import {
-  advisoryCsaf,
   castAdvisoryVote,
   createAdvisory,
   disclosureFacts,
@@ -37,6 +36,7 @@ import {
   updateAdvisory,
   withdrawAdvisory,
 } from '../services/advisories.ts';
+import { advisoryCsaf } from '../services/advisory-csaf.ts';
 import { AnalysisCase } from './case.ts';
 import { registerNodeGuard } from './guards.ts';
 import { TlpEnum, tlpInput } from './tlp.ts';

@@ -16,5 +16,6 @@ import './settings.ts';
 import './live.ts';
 import './intake.ts';
 import './thirdparty.ts';
+import './cve.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -6,10 +6,7 @@ import { allocatePublicId, type Db, type Prisma } from '@psirt/db';
 import {
   type AdvisoryContent,
   type AdvisoryState,
-  buildCsaf,
   type CommitteePolicy,
-  type CsafMeta,
-  type CsafProfile,
   checkAdvisoryTransition,
   DEFAULT_COMMITTEE_POLICY,
   type DisclosureFacts,
@@ -23,7 +20,9 @@ import {
 import { z } from 'zod';
 import { advisoryVisibility, COMMITTEE, PSIRT_ROLES, requireRole } from '../access.ts';
 import type { Context } from '../context.ts';
+import { enqueueAdvisoryPublications } from '../cve/outbox.ts';
 import { advisoryRef, caseRef } from '../refs.ts';
+import { buildAdvisoryContent } from './advisory-content.ts';
 import { enqueueAdvisoryMails } from './mailing.ts';
 import { changes, parseInput, systemUnitOfWork, type Unit, unitOfWork } from './unit.ts';
 
@@ -163,155 +162,6 @@ export async function updateAdvisory(ctx: Context, raw: z.input<typeof UpdateAdv
   });
 }
 
-// ── The content of a revision ───────────────────────────────────────────────
-
-/** Who is credited, as each reporter chose; a confidential or anonymous reporter never is. */
-function creditLine(r: {
-  kind: string;
-  confidential: boolean;
-  creditPreference: string;
-  creditAs: string | null;
-  name: string | null;
-  organization: string | null;
-}): string | null {
-  if (r.confidential || r.kind === 'ANONYMOUS' || r.creditPreference === 'NONE') return null;
-  if (r.creditAs) return r.creditAs;
-  const parts =
-    r.creditPreference === 'NAME'
-      ? [r.name]
-      : r.creditPreference === 'ORGANIZATION'
-        ? [r.organization]
-        : [r.name, r.organization ? `(${r.organization})` : null];
-  const line = parts.filter(Boolean).join(' ');
-  return line || null;
-}
-
-/**
- * The advisory's content frozen at a revision: its cases' products with status
- * and current AVSS, remediations, CVEs, CWEs and credits. What the committee
- * votes on and what is published (later: rendered as CSAF and on the website).
- */
-export async function buildAdvisoryContent(u: Unit, advisoryId: string): Promise<AdvisoryContent> {
-  const a = await u.tx.advisory.findUniqueOrThrow({
-    where: { id: advisoryId },
-    select: {
-      title: true,
-      summary: true,
-      tlp: true,
-      cases: {
-        orderBy: { caseId: 'asc' },
-        select: {
-          case: {
-            select: {
-              publicId: true,
-              title: true,
-              cweIds: true,
-              severity: true,
-              severityScore: true,
-              exploitationObserved: true,
-              publiclyKnown: true,
-              cveAssignments: { where: { cveId: { not: null } }, select: { cveId: true, state: true } },
-              impacts: {
-                orderBy: { createdAt: 'asc' },
-                select: {
-                  productId: true,
-                  product: { select: { key: true, name: true, productLine: { select: { name: true } } } },
-                  status: true,
-                  justification: true,
-                  justificationText: true,
-                  affectedVersions: true,
-                  fixedVersion: true,
-                  fixEta: true,
-                },
-              },
-              scores: {
-                where: { kind: 'AVSS' },
-                orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-                select: { productId: true, vector: true, score: true, severity: true, version: true },
-              },
-              mitigations: {
-                orderBy: { createdAt: 'asc' },
-                select: {
-                  kind: true,
-                  description: true,
-                  fixVersion: true,
-                  availableAt: true,
-                  product: { select: { key: true } },
-                },
-              },
-              reports: {
-                orderBy: { receivedAt: 'asc' },
-                select: {
-                  reporter: {
-                    select: {
-                      kind: true,
-                      confidential: true,
-                      creditPreference: true,
-                      creditAs: true,
-                      name: true,
-                      organization: true,
-                    },
-                  },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  });
-  const cases = a.cases.map((ac) => ac.case);
-  return {
-    title: a.title,
-    summary: a.summary,
-    tlp: a.tlp,
-    cases: cases.map((c) => ({
-      publicId: c.publicId,
-      title: c.title,
-      severity: c.severity,
-      severityScore: c.severityScore === null ? null : Number(c.severityScore),
-      exploitationObserved: c.exploitationObserved,
-      publiclyKnown: c.publiclyKnown,
-      cves: c.cveAssignments.map((x) => x.cveId as string).sort(),
-    })),
-    cves: [...new Set(cases.flatMap((c) => c.cveAssignments.map((x) => x.cveId as string)))].sort(),
-    cwes: [...new Set(cases.flatMap((c) => c.cweIds))].sort(),
-    products: cases.flatMap((c) =>
-      c.impacts.map((i) => {
-        const avss = c.scores.find((s) => s.productId === i.productId) ?? null;
-        return {
-          case: c.publicId,
-          key: i.product.key,
-          name: i.product.name,
-          productLine: i.product.productLine.name,
-          status: i.status,
-          justification: i.justification,
-          justificationText: i.justificationText,
-          affectedVersions: i.affectedVersions,
-          fixedVersion: i.fixedVersion,
-          fixEta: i.fixEta?.toISOString() ?? null,
-          avss: avss
-            ? { version: avss.version, vector: avss.vector, score: Number(avss.score), severity: avss.severity }
-            : null,
-        };
-      }),
-    ),
-    remediations: cases.flatMap((c) =>
-      c.mitigations.map((m) => ({
-        case: c.publicId,
-        kind: m.kind,
-        description: m.description,
-        product: m.product?.key ?? null,
-        fixVersion: m.fixVersion,
-        availableAt: m.availableAt?.toISOString() ?? null,
-      })),
-    ),
-    credits: [
-      ...new Set(cases.flatMap((c) => c.reports.map((r) => (r.reporter ? creditLine(r.reporter) : null)))),
-    ].filter((x): x is string => x !== null),
-  };
-}
-
 // ── Review and votes ─────────────────────────────────────────────────────────
 
 export const ReviewInput = z.object({
@@ -331,7 +181,7 @@ export async function requestAdvisoryReview(ctx: Context, raw: z.input<typeof Re
     checkAdvisoryTransition(a.state, a.state === 'PUBLISHED' ? 'update' : 'requestReview', viewer.roles);
     const cases = await u.tx.advisoryCase.count({ where: { advisoryId: a.id } });
     if (cases === 0) throw new DomainError('CONFLICT', `${a.publicId} covers no case yet.`);
-    const content = await buildAdvisoryContent(u, a.id);
+    const content = await buildAdvisoryContent(u.tx, a.id);
     const number = a.currentRevision + 1;
     await u.tx.advisoryRevision.create({
       data: {
@@ -508,7 +358,7 @@ async function publishInUnit(
   roles: readonly Role[],
   basis: PublicationBasis | null | undefined,
   justification: string | null | undefined,
-  publisher: Context['policy']['publisher'],
+  policy: Pick<Context['policy'], 'publisher' | 'cna'>,
   extra: Record<string, unknown> = {},
 ) {
   const { cases, facts } = await disclosureFacts(u.tx, a.id);
@@ -541,9 +391,18 @@ async function publishInUnit(
       content: revision.content as unknown as AdvisoryContent,
       updated: a.publishedRevision !== null,
     },
-    publisher,
+    policy.publisher,
   );
-  const summary = { revision: a.currentRevision, basis: decision.basis, early: decision.early, mails, ...extra };
+  // Its CVE records go to CVE Services with it (published, or updated for a revision).
+  const cveRecords = await enqueueAdvisoryPublications(u, policy.cna, { id: a.id, revision: a.currentRevision });
+  const summary = {
+    revision: a.currentRevision,
+    basis: decision.basis,
+    early: decision.early,
+    mails,
+    cveRecords,
+    ...extra,
+  };
   u.event('advisory.published', { advisoryId: a.id }, summary);
   u.audit('advisory.published', { type: 'Advisory', id: a.id }, summary);
 }
@@ -555,7 +414,7 @@ export async function publishAdvisory(ctx: Context, raw: z.input<typeof PublishI
   return unitOfWork(ctx, async (u) => {
     const a = await loadAdvisory(ctx, u, input.advisoryId);
     checkAdvisoryTransition(a.state, 'publish', viewer.roles);
-    await publishInUnit(u, a, viewer.roles, input.basis, input.justification, ctx.policy.publisher);
+    await publishInUnit(u, a, viewer.roles, input.basis, input.justification, ctx.policy);
     return { id: a.id };
   });
 }
@@ -621,7 +480,7 @@ export async function scheduleAdvisory(ctx: Context, raw: z.input<typeof Schedul
  * at that time is unscheduled with the reason on the advisory's timeline.
  */
 export async function releaseDueAdvisories(
-  ctx: Pick<Context, 'db' | 'now' | 'requestId' | 'log'> & { publisher: Context['policy']['publisher'] },
+  ctx: Pick<Context, 'db' | 'now' | 'requestId' | 'log'> & Pick<Context['policy'], 'publisher' | 'cna'>,
 ) {
   const due = await ctx.db.advisory.findMany({
     where: { state: 'APPROVED', scheduledFor: { lte: ctx.now() } },
@@ -637,7 +496,7 @@ export async function releaseDueAdvisories(
         });
         if (claimed.count === 0) return false;
         const a = await u.tx.advisory.findUniqueOrThrow({ where: { id: candidate.id } });
-        await publishInUnit(u, a, PSIRT_ROLES, null, null, ctx.publisher, { scheduled: true });
+        await publishInUnit(u, a, PSIRT_ROLES, null, null, ctx, { scheduled: true });
         return true;
       });
       if (done) released.push(candidate.publicId);
@@ -691,74 +550,5 @@ export async function supersedeAdvisory(ctx: Context, raw: { advisoryId: string;
     u.event('advisory.superseded', { advisoryId: a.id }, { by: by.publicId });
     u.audit('advisory.superseded', { type: 'Advisory', id: a.id }, { by: by.publicId });
     return { id: a.id };
-  });
-}
-
-// ── CSAF ─────────────────────────────────────────────────────────────────────
-
-/** The engine version written into CSAF documents' tracking.generator. */
-export const ENGINE_VERSION = '0.1.0';
-
-/**
- * The CSAF 2.0 document of an advisory's published revision (null until
- * published). Its revision history lists every publication, oldest first; the
- * generator date is the latest publication, so the document is the same
- * bytes every time it is asked for (its hashes stay valid).
- */
-export async function advisoryCsaf(
-  db: Db,
-  publisher: CsafMeta['publisher'],
-  a: { id: string; publicId: string; publishedRevision: number | null; early: boolean },
-  profile: CsafProfile,
-) {
-  if (a.publishedRevision === null) return null;
-  const [revisions, publications] = await Promise.all([
-    db.advisoryRevision.findMany({
-      where: { advisoryId: a.id },
-      select: { number: true, changelog: true, content: true },
-    }),
-    db.timelineEvent.findMany({
-      where: { advisoryId: a.id, type: 'advisory.published' },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      select: { createdAt: true, data: true },
-    }),
-  ]);
-  const content = revisions.find((r) => r.number === a.publishedRevision)?.content as unknown as AdvisoryContent;
-  const history = publicationHistory(revisions, publications);
-  return content && history.length ? csafDocument(a, content, history, publisher, profile) : null;
-}
-
-/** Every publication of an advisory, oldest first, with its revision's changelog line. */
-export function publicationHistory(
-  revisions: readonly { number: number; changelog: string }[],
-  publications: readonly { createdAt: Date; data: unknown }[],
-): { date: Date; summary: string }[] {
-  const changelog = new Map(revisions.map((r) => [r.number, r.changelog]));
-  return publications.map((p) => ({
-    date: p.createdAt,
-    summary: changelog.get((p.data as { revision?: number }).revision ?? -1) ?? 'Published',
-  }));
-}
-
-/**
- * The CSAF document of a published revision. The generator date is the last
- * publication, so it is the same bytes on every request (the website's
- * published hashes stay valid).
- */
-export function csafDocument(
-  a: { publicId: string; early: boolean },
-  content: AdvisoryContent,
-  history: readonly { date: Date; summary: string }[],
-  publisher: CsafMeta['publisher'],
-  profile: CsafProfile = 'csaf_security_advisory',
-) {
-  return buildCsaf(content, {
-    publicId: a.publicId,
-    profile,
-    publisher,
-    status: a.early ? 'interim' : 'final',
-    history,
-    generatedAt: (history[history.length - 1] as { date: Date }).date,
-    engineVersion: ENGINE_VERSION,
   });
 }

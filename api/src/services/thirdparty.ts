@@ -29,7 +29,7 @@ import { matchInventory } from '../feeds/match.ts';
 import { PURL_EXPECTED, purlKey } from '../feeds/purl.ts';
 import { importSbom } from '../feeds/sbom.ts';
 import { caseRef, decodeId } from '../refs.ts';
-import { ENGINE_VERSION } from './advisories.ts';
+import { ENGINE_VERSION } from './advisory-csaf.ts';
 import { openCase, VexJustificationInput } from './cases.ts';
 import { scoreColumns } from './scores.ts';
 import { addProductImpacts } from './team.ts';

@@ -5,7 +5,7 @@
 import type { Db } from '@psirt/db';
 import { type AdvisoryContent, advisorySeverity, type CsafMeta, csafPath, SEVERITIES } from '@psirt/schema';
 import { PUBLIC_ADVISORIES } from '../access.ts';
-import { csafDocument, publicationHistory } from '../services/advisories.ts';
+import { csafDocument, publicationHistory } from '../services/advisory-csaf.ts';
 
 export interface PublicAdvisory {
   id: string;

@@ -15,6 +15,12 @@ export interface AdvisoryContent {
     publiclyKnown: boolean;
     /** CVE ids reserved or published for this case. */
     cves: string[];
+    /** This case's CWE ids (revisions frozen before they were kept per case: see `cwes`). */
+    cwes?: string[];
+    /** The vendor's latest base score per CVSS version (absent in older revisions). */
+    scores?: { version: string; vector: string; score: number; severity: string }[];
+    /** This case's credit lines (absent in older revisions: see `credits`). */
+    credits?: string[];
   }[];
   cves: string[];
   cwes: string[];
@@ -30,6 +36,9 @@ export interface AdvisoryContent {
     fixedVersion: string | null;
     fixEta: string | null;
     avss: { version: string; vector: string; score: number; severity: string } | null;
+    /** The catalogue's package URL and CPE 2.3 name of the product, without a version (absent in older revisions). */
+    purl?: string | null;
+    cpe?: string | null;
   }[];
   remediations: {
     case: string;

@@ -22,6 +22,8 @@ export const TIMELINE_EVENT_TYPES = {
     'A CVSS score was recorded (data.kind, data.product for an AVSS, data.vector, data.score, data.severity, data.rationale, data.previous).',
   'case.severity.changed': "The case's severity moved (data.from → data.to, with its basis: AVSS or VENDOR_BASE).",
   'cve.changed': 'A CVE was requested, reserved, published or rejected.',
+  'cve.services':
+    'A call to CVE Services (reserve, publish, update, reject): queued, answered, or refused with its error.',
   'cert.notified': 'A CERT was notified.',
   'message.sent': 'A message went to a reporter.',
   'advisory.created': 'An advisory was drafted (data.cases).',

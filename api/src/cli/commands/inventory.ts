@@ -2,6 +2,7 @@
 // vulnerabilities, the product inventory they are matched against, and VEX.
 import { DomainError, NIL_UUID, parseTlp, TLP_ALIASES, TLP_NAMES, type TlpName } from '@psirt/schema';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { cnaSettings } from '../../cve/record.ts';
 import { type CliRuntime, readCallerFile } from '../runtime.ts';
 
 export function inventoryCommands(program: Command, rt: CliRuntime) {
@@ -133,7 +134,11 @@ export function inventoryCommands(program: Command, rt: CliRuntime) {
               tokenId: NIL_UUID,
             },
             now: () => new Date(),
-            policy: { supportContact: config.supportContact, publisher: config.publisher },
+            policy: {
+              supportContact: config.supportContact,
+              publisher: config.publisher,
+              cna: cnaSettings(config.cve, config.publisher),
+            },
           },
           opts.product,
           opts.format === 'csaf' ? 'CSAF' : 'CYCLONEDX',
