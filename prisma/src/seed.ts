@@ -403,7 +403,8 @@ async function seedDemoAdvisories(
         ],
       },
       cveAssignments: {
-        create: [{ cveId: 'CVE-2026-0101', state: 'PUBLISHED', assigner: 'Example Vendor CNA', createdAt: at(30) }],
+        // The vendor's own CNA (its CVE Services short name, as `psirt` derives it from the publisher by default).
+        create: [{ cveId: 'CVE-2026-0101', state: 'PUBLISHED', assigner: 'examplevendor', createdAt: at(30) }],
       },
     },
   });

@@ -337,7 +337,7 @@ describe('CVE Services not configured', () => {
     expect(rec.errors).toBeUndefined();
     expect(rec.data?.cveRecord.cnaContainer.providerMetadata).toMatchObject({
       orgId: '00000000-0000-4000-8000-000000000000',
-      shortName: 'example_vendor_psirt',
+      shortName: 'examplevendor',
     });
     if (!cveSchemasMissing) expect(cveProblems('record', rec.data?.cveRecord.json)).toEqual([]);
   });

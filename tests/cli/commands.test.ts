@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, psirt, startServer } from '../support/cli.ts';
 import { dialect, emptyDatabase } from '../support/db.ts';
+import { startFakeCveServices } from '../support/fake-cve-services.ts';
 
 let env: Record<string, string | undefined>;
 let drop: () => Promise<void>;
@@ -41,6 +42,11 @@ describe(`psirt CLI (${dialect})`, () => {
       ['feeds', 'import'],
       ['sbom', 'import'],
       ['vex', 'export'],
+      ['cve', 'record'],
+      ['cve', 'reserve'],
+      ['cve', 'publish'],
+      ['cve', 'reject'],
+      ['cve', 'quota'],
       ['bot'],
     ];
     const results = await Promise.all(commands.map((args) => psirt([...args, '--help'], {})));
@@ -215,6 +221,42 @@ describe(`psirt CLI (${dialect})`, () => {
       'matched against the inventory: 0 affected component(s), 0 new assessment(s)',
       '',
     ]);
+  });
+});
+
+describe(`psirt cve (${dialect})`, () => {
+  it('asks CVE Services for the quota, and says what is missing or wrong', async () => {
+    const fake = await startFakeCveServices({ quota: 42 });
+    expect((await psirt(['db', 'migrate'], env)).code).toBe(0);
+    try {
+      const cve = {
+        PSIRT_CVE_API_URL: fake.url,
+        PSIRT_CVE_ORG: fake.org,
+        PSIRT_CVE_ORG_ID: 'b3476cb9-2e3d-41a6-98d0-0f47421a65b6',
+        PSIRT_CVE_USER: fake.user,
+      };
+      const quota = await psirt(['cve', 'quota'], { ...env, ...cve, PSIRT_CVE_API_KEY: fake.apiKey });
+      expect(quota.stderr).toBe('');
+      expect(quota.stdout).toBe(`quota 42, reserved 0, available 42 (${fake.url})\n`);
+      const badKey = await psirt(['cve', 'quota'], { ...env, ...cve, PSIRT_CVE_API_KEY: 'not-the-key' });
+      expect(badKey.code).not.toBe(0);
+      expect(badKey.stderr).toContain('CVE Services answered 401 UNAUTHORIZED: Unauthorized');
+      expect(badKey.stderr).not.toMatch(/\n\s+at /);
+      const half = await psirt(['cve', 'quota'], { ...env, PSIRT_CVE_USER: fake.user });
+      expect(half.code).not.toBe(0);
+      expect(half.stderr).toContain(
+        'CVE Services needs PSIRT_CVE_ORG, PSIRT_CVE_ORG_ID, PSIRT_CVE_USER and PSIRT_CVE_API_KEY',
+      );
+      const noCase = await psirt(['cve', 'reserve', 'VAR-1999-0001'], {
+        ...env,
+        ...cve,
+        PSIRT_CVE_API_KEY: fake.apiKey,
+      });
+      expect(noCase.code).not.toBe(0);
+      expect(noCase.stderr).toContain('No case VAR-1999-0001.');
+    } finally {
+      await fake.close();
+    }
   });
 });
 

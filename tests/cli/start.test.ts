@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gql, startServer } from '../support/cli.ts';
+import { gql, psirt, startServer } from '../support/cli.ts';
 import { csafProblems } from '../support/csaf.ts';
+import { cveProblems, cveSchemasMissing } from '../support/cve.ts';
 import { dialect, emptyDatabase } from '../support/db.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'psirt-start-'));
@@ -59,6 +60,18 @@ describe(`psirt start on an empty database (${dialect})`, () => {
     expect(review).toMatchObject({ state: 'IN_REVIEW', csaf: null, tally: { missing: 1 } });
     expect(published).toMatchObject({ state: 'PUBLISHED' });
     expect(await csafProblems(published.csaf)).toEqual([]);
+    // Its CVE, as this CNA's record: valid, from GraphQL and from the command line.
+    const cve = await gql(
+      first.url,
+      '{ cveRecord(cveId: "CVE-2026-0101") { json cnaContainer publishable blockers } }',
+      first.tokens.ANALYST,
+    );
+    expect(cve.body.errors).toBeUndefined();
+    expect(cve.body.data.cveRecord).toMatchObject({ publishable: true, blockers: [] });
+    if (!cveSchemasMissing) expect(cveProblems('record', cve.body.data.cveRecord.json)).toEqual([]);
+    const printed = await psirt(['cve', 'record', 'cve-2026-0101', '--container'], env);
+    expect(printed.stderr).toBe('');
+    expect(JSON.parse(printed.stdout)).toEqual(cve.body.data.cveRecord.cnaContainer);
     // GraphiQL for a browser.
     const page = await fetch(first.url, { headers: { accept: 'text/html' } });
     expect(await page.text()).toContain('<title>psirt GraphQL API</title>');

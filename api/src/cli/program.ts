@@ -3,6 +3,7 @@
 // server must carry out, inside that server (remote.ts).
 import { Command } from 'commander';
 import { auditCommands } from './commands/audit.ts';
+import { cveCommands } from './commands/cve.ts';
 import { dbCommands } from './commands/db.ts';
 import { intakeCommands } from './commands/intake.ts';
 import { inventoryCommands } from './commands/inventory.ts';
@@ -32,5 +33,6 @@ export function buildProgram(rt: CliRuntime, options: ProgramOptions): Command {
   inventoryCommands(program, rt);
   slackCommands(program, rt);
   auditCommands(program, rt);
+  cveCommands(program, rt);
   return program;
 }

@@ -198,10 +198,11 @@ export function cnaSettings(
   cve: { org?: string; orgId?: string; user?: string; apiKey?: string } | undefined,
   publisher: CnaSettings['publisher'],
 ): CnaSettings {
+  // CNA short names are one lowercase word ("examplevendor"): the publisher's name without PSIRT, CNA or CERT.
   const slug = publisher.name
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_|_$/g, '')
+    .replace(/\b(psirt|cna|cert)\b/g, '')
+    .replace(/[^a-z0-9]+/g, '')
     .slice(0, 32);
   return {
     orgId: cve?.orgId ?? PLACEHOLDER_ORG_ID,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cveVersions, plainText } from './record.ts';
+import { cveVersions, fullCpe, plainText } from './record.ts';
 
 describe('cveVersions', () => {
   it('reads the impact ranges the platform records', () => {
@@ -36,5 +36,15 @@ describe('plainText', () => {
     expect(plainText('## Impact\n**Remote** code execution, see [the notes](https://example.com/n).')).toBe(
       'Impact\nRemote code execution, see the notes (https://example.com/n).',
     );
+  });
+});
+
+describe('fullCpe', () => {
+  it('completes a catalogue CPE cut after the product, and refuses what is not a CPE', () => {
+    expect(fullCpe('cpe:2.3:h:example:rtu_500')).toBe('cpe:2.3:h:example:rtu_500:*:*:*:*:*:*:*:*');
+    expect(fullCpe('cpe:2.3:a:example:gateway:4.2:*:*:*:*:*:*:*')).toBe('cpe:2.3:a:example:gateway:4.2:*:*:*:*:*:*:*');
+    expect(fullCpe('cpe:/h:example:rtu_500')).toBe('cpe:/h:example:rtu_500');
+    expect(fullCpe('rtu500')).toBeNull();
+    expect(fullCpe('cpe:2.3:h::rtu_500')).toBeNull();
   });
 });

@@ -112,13 +112,26 @@ export function cveVersions(affected: string | null, fixed: string | null): Json
   return ranges.length ? ranges : null;
 }
 
+/**
+ * A catalogue CPE as CVE 5 takes it: a CPE 2.3 name with all 13 components
+ * (the catalogue may hold one cut after the product, "cpe:2.3:h:example:rtu_500",
+ * whose missing components are ANY), or a CPE 2.2 URI as is; null otherwise.
+ */
+export function fullCpe(cpe: string): string | null {
+  if (/^cpe:\/[aho]?(:[A-Za-z0-9._\-~%]*){0,6}$/.test(cpe)) return cpe;
+  if (!cpe.startsWith('cpe:2.3:')) return null;
+  const parts = cpe.split(/(?<!\\):/);
+  if (parts.length < 5 || parts.length > 13 || parts.slice(2).some((p) => p === '')) return null;
+  return [...parts, ...Array(13 - parts.length).fill('*')].join(':');
+}
+
 /** One `affected` entry per product of the case. */
 function affectedEntry(content: AdvisoryContent, p: Product, vendor: string): Json {
   const fixed = fixedVersionOf(content, p);
   const base: Json = {
     vendor,
     product: p.name,
-    ...(p.cpe ? { cpes: [p.cpe] } : {}),
+    ...(p.cpe && fullCpe(p.cpe) ? { cpes: [fullCpe(p.cpe)] } : {}),
     // CVE Record Format 5.1.1 names the package URL; 5.0 allows the extra property.
     ...(p.purl ? { packageURL: p.purl } : {}),
   };
