@@ -12,7 +12,18 @@ let s: SlackWorld;
 
 beforeAll(async () => {
   s = await startSlackWorld({
-    app: { submissionsPerHour: 1000 },
+    app: {
+      submissionsPerHour: 1000,
+      // CVE Services credentials (never called here: its worker is off), so reservations are queued.
+      cve: {
+        apiUrl: 'http://127.0.0.1:9/api/',
+        org: 'examplevendor',
+        orgId: 'b3476cb9-2e3d-41a6-98d0-0f47421a65b6',
+        user: 'bot@example.com',
+        apiKey: 'not-used-here',
+        intervalMs: 0,
+      },
+    },
     links: { analyst: 'UANALYST1', gridPrime: 'UGRIDPRIME', outsider: 'UOUTSIDER' },
   });
 });
@@ -36,11 +47,29 @@ describe(`Slack slash commands (${dialect})`, () => {
       'impact',
       'notify',
       'advisory',
+      'cve',
     ]) {
       expect(help.text).toContain(`/psirt ${c}`);
     }
     expect((await psirt('UANALYST1', '')).text).toContain('/psirt queue');
     expect((await psirt('UANALYST1', 'frobnicate')).text).toContain('There is no `/psirt frobnicate`');
+  });
+
+  it('reserves CVE ids for a case: queued for CVE Services, the PSIRT only', async () => {
+    const { caseId } = await openCase(s.app, s.w, ['gateway']);
+    const queued = () =>
+      s.app.db.prisma.outboxMessage.findMany({ where: { topic: 'cve.reserve' }, select: { payload: true } });
+    const before = (await queued()).length;
+    expect((await psirt('UANALYST1', `cve reserve ${caseId.toLowerCase()} 2`)).text).toBe(
+      `Asked CVE Services for 2 CVE ids for ${caseId}. They will be on the case when it answers; its timeline keeps the answer.`,
+    );
+    const rows = await queued();
+    expect(rows).toHaveLength(before + 1);
+    expect(rows.at(-1)?.payload).toMatchObject({ kind: 'reserve', amount: 2 });
+    expect((await psirt('UGRIDPRIME', `cve reserve ${caseId}`)).text).toContain('(FORBIDDEN)');
+    expect((await psirt('UANALYST1', `cve reserve ${caseId} 11`)).text).toContain('"11" is not a number from 1 to 10');
+    expect((await psirt('UANALYST1', 'cve publish CVE-2026-1')).text).toContain('only "reserve" is offered here');
+    expect(await queued()).toHaveLength(before + 1);
   });
 
   it('tells an unlinked Slack user how to get linked, and does nothing', async () => {
