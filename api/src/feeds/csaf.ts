@@ -43,15 +43,18 @@ function validatorWorker(): Worker {
   return w;
 }
 
-/** The failing validator tests with their errors; empty when the document is valid. */
-export function csafProblems(doc: unknown): Promise<string[]> {
+/**
+ * The failing validator tests with their errors; empty when the document is
+ * valid. With `optional`, instead the warnings of the optional tests (§6.2).
+ */
+export function csafProblems(doc: unknown, level: 'valid' | 'optional' = 'valid'): Promise<string[]> {
   const w = validatorWorker();
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
     // Held while an answer is awaited: a command-line run must not end before it.
     w.ref();
-    w.postMessage({ id, doc });
+    w.postMessage({ id, doc, level });
   });
 }
 

@@ -2,6 +2,7 @@
 // publication in its revision history (the builder is in @psirt/schema).
 import type { Db } from '@psirt/db';
 import { type AdvisoryContent, buildCsaf, type CsafMeta, type CsafProfile } from '@psirt/schema';
+import { cweName } from '../cve/cwe.ts';
 
 /** The engine version written into CSAF documents' tracking.generator. */
 export const ENGINE_VERSION = '0.1.0';
@@ -67,5 +68,6 @@ export function csafDocument(
     history,
     generatedAt: (history[history.length - 1] as { date: Date }).date,
     engineVersion: ENGINE_VERSION,
+    cweName,
   });
 }

@@ -3,7 +3,9 @@
 // Built by hand from the specification because no npm library builds CSAF
 // (the npm packages validate it; the tests check every document we produce
 // with @secvisogram/csaf-validator-lib in strict mode).
+
 import { scoreCvss, severityOf } from '../cvss/index.ts';
+import { fullCpe } from '../feeds/cpe.ts';
 import { CSAF_TLP_LABEL } from '../tlp.ts';
 import { type AdvisoryContent, fixedVersionOf as fixedOf } from './content.ts';
 
@@ -20,6 +22,8 @@ export interface CsafMeta {
   history: readonly { date: Date; summary: string }[];
   generatedAt: Date;
   engineVersion: string;
+  /** Names of CWE ids (vulnerabilities[].cwe needs the name the CWE list gives; unknown ids are left out). */
+  cweName?: (id: string) => string | null;
 }
 
 const TLP_LABEL = CSAF_TLP_LABEL;
@@ -55,6 +59,39 @@ export const csafDistribution = (label: string) => ({ tlp: { label, url: 'https:
 const pid = (key: string, suffix?: string) =>
   `CSAFPID-${key}${suffix ? `-${suffix.replace(/[^A-Za-z0-9.+_-]/g, '_')}` : ''}`;
 
+/** A product version in a package URL: pkg:type/name@version (the version percent-encoded). */
+const purlAt = (purl: string, version: string) => `${purl.replace(/@[^?#]*$/, '')}@${encodeURIComponent(version)}`;
+
+/** A CPE 2.3 name with its version component set (special characters quoted, as CPE 2.3 asks). */
+function cpeAt(cpe: string, version: string): string | null {
+  const full = fullCpe(cpe);
+  if (!full?.startsWith('cpe:2.3:')) return null;
+  const parts = full.split(/(?<!\\):/);
+  parts[5] = version.replace(/[^A-Za-z0-9._-]/g, (c) => `\\${c}`);
+  return parts.join(':');
+}
+
+/** product_identification_helper from the catalogue's CPE and package URL (test 6.2.16). */
+function identification(p: AdvisoryContent['products'][number], version: string | null) {
+  const cpe = p.cpe ? (version ? cpeAt(p.cpe, version) : fullCpe(p.cpe)) : null;
+  const purl = p.purl ? (version ? purlAt(p.purl, version) : p.purl) : null;
+  return cpe || purl ? { product_identification_helper: { ...(cpe ? { cpe } : {}), ...(purl ? { purl } : {}) } } : {};
+}
+
+/**
+ * Keys in alphabetical order at every level (optional test 6.2.13), so that
+ * the document reads the same whatever order it was built in. Arrays keep theirs.
+ */
+export function sortedKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortedKeys) as T;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]),
+  ) as T;
+}
+
 /** The CSAF document for a published revision's content. */
 export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<string, unknown> {
   if (meta.history.length === 0) throw new Error('a CSAF document needs at least one published revision');
@@ -65,7 +102,12 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
   // Product tree: vendor → product family (product line) → product name; a fixed
   // version is its own product (product_version) so that a product is never both
   // affected and fixed (mandatory test 6.1.6).
-  type Leaf = { category: string; name: string; product?: { name: string; product_id: string }; branches?: Leaf[] };
+  type Leaf = {
+    category: string;
+    name: string;
+    product?: { name: string; product_id: string; product_identification_helper?: Record<string, string> };
+    branches?: Leaf[];
+  };
   const families = new Map<string, Map<string, Leaf>>();
   const defined = new Set<string>();
   const fixedVersionOf = (p: AdvisoryContent['products'][number]) => fixedOf(content, p);
@@ -76,7 +118,11 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
     let leaf = family.get(p.key);
     if (!leaf) {
       const name = p.affectedVersions ? `${p.name} ${p.affectedVersions}` : p.name;
-      leaf = { category: 'product_name', name: p.name, product: { name, product_id: pid(p.key) } };
+      leaf = {
+        category: 'product_name',
+        name: p.name,
+        product: { name, product_id: pid(p.key), ...identification(p, null) },
+      };
       family.set(p.key, leaf);
       defined.add(pid(p.key));
     }
@@ -95,7 +141,11 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
       leaf.branches.push({
         category: 'product_version',
         name: fixedVersion,
-        product: { name: `${p.name} ${fixedVersion}`, product_id: pid(p.key, fixedVersion) },
+        product: {
+          name: `${p.name} ${fixedVersion}`,
+          product_id: pid(p.key, fixedVersion),
+          ...identification(p, fixedVersion),
+        },
       });
       defined.add(pid(p.key, fixedVersion));
     }
@@ -131,7 +181,23 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
         };
       })
       .filter((r) => (r.product_ids as string[]).length > 0);
-    // Every affected product gets an action statement (VEX 6.1.27.10): "none available" when nothing is.
+    // A product fixed in a version with no FIX recorded for it: the fix is that version.
+    const fixedBy = new Set(
+      remediations.filter((r) => r.category === 'vendor_fix').flatMap((r) => r.product_ids as string[]),
+    );
+    for (const p of products) {
+      const fixed = (p.status === 'AFFECTED' || p.status === 'FIXED') && fixedVersionOf(p);
+      if (fixed && !fixedBy.has(pid(p.key))) {
+        remediations.push({
+          category: 'vendor_fix',
+          details: `Update ${p.name} to ${fixed} or later.`,
+          product_ids: [pid(p.key)],
+        });
+        fixedBy.add(pid(p.key));
+      }
+    }
+    // Every affected product gets an action statement (VEX 6.1.27.10): "none available" when nothing is;
+    // a product still under investigation too (optional test 6.2.2).
     const covered = new Set(remediations.flatMap((r) => r.product_ids as string[]));
     const uncovered = affected.filter((id) => !covered.has(id));
     if (uncovered.length) {
@@ -139,6 +205,14 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
         category: 'none_available',
         details: 'No fix or workaround is available yet.',
         product_ids: uncovered,
+      });
+    }
+    const investigated = (status.under_investigation ?? []).filter((id) => !covered.has(id));
+    if (investigated.length) {
+      remediations.push({
+        category: 'none_available',
+        details: 'Still under investigation: no fix or workaround is known yet.',
+        product_ids: investigated,
       });
     }
     const scores = products
@@ -179,14 +253,28 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
       .filter((p) => p.affectedVersions)
       .map((p) => `${p.name}: ${p.affectedVersions}`)
       .join('; ');
+    // CSAF 2.0 has no field for CVSS v4.0 (CSAF 2.1 has): such a score is said in a note rather than lost.
+    const v4Notes = products
+      .filter((p) => p.avss && p.avss.version === 'V4_0' && (p.status === 'AFFECTED' || p.status === 'FIXED'))
+      .map((p) => {
+        const a = p.avss as NonNullable<typeof p.avss>;
+        return {
+          category: 'other',
+          title: `CVSS v4.0: ${p.name}`,
+          text: `${p.name}: CVSS v4.0 base score ${a.score.toFixed(1)} (${a.severity}), ${a.vector}. CSAF 2.0 has no field for CVSS v4.0 scores.`,
+        };
+      });
+    const cweId = (c.cwes ?? content.cwes).find((id) => meta.cweName?.(id));
     const base = {
       title: c.title,
+      ...(cweId ? { cwe: { id: cweId, name: meta.cweName?.(cweId) as string } } : {}),
       notes: [
         {
           category: 'description',
           title: 'Vulnerability description',
           text: `${c.title}.${versions ? ` Affected versions: ${versions}.` : ''}`,
         },
+        ...v4Notes,
       ],
       product_status: status,
       ...(remediations.length ? { remediations } : {}),
@@ -213,7 +301,7 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
     ],
   };
 
-  return {
+  return sortedKeys({
     document: {
       category: meta.profile,
       csaf_version: '2.0',
@@ -257,5 +345,5 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
     },
     product_tree: tree,
     vulnerabilities,
-  };
+  });
 }

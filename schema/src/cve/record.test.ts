@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cveVersions, fullCpe, plainText } from './record.ts';
+import { fullCpe } from '../feeds/cpe.ts';
+import { cveVersions, plainText } from './record.ts';
 
 describe('cveVersions', () => {
   it('reads the impact ranges the platform records', () => {

@@ -10,6 +10,7 @@
 import { type AdvisoryContent, fixedVersionOf } from '../advisory/content.ts';
 import { scoreCvss, severityOf } from '../cvss/index.ts';
 import { DomainError } from '../errors.ts';
+import { fullCpe } from '../feeds/cpe.ts';
 
 export interface CveRecordMeta {
   cveId: string;
@@ -110,19 +111,6 @@ export function cveVersions(affected: string | null, fixed: string | null): Json
   }
   if (fixed && !ranges.some((r) => r.version === fixed)) ranges.push({ version: fixed, status: 'unaffected' });
   return ranges.length ? ranges : null;
-}
-
-/**
- * A catalogue CPE as CVE 5 takes it: a CPE 2.3 name with all 13 components
- * (the catalogue may hold one cut after the product, "cpe:2.3:h:example:rtu_500",
- * whose missing components are ANY), or a CPE 2.2 URI as is; null otherwise.
- */
-export function fullCpe(cpe: string): string | null {
-  if (/^cpe:\/[aho]?(:[A-Za-z0-9._\-~%]*){0,6}$/.test(cpe)) return cpe;
-  if (!cpe.startsWith('cpe:2.3:')) return null;
-  const parts = cpe.split(/(?<!\\):/);
-  if (parts.length < 5 || parts.length > 13 || parts.slice(2).some((p) => p === '')) return null;
-  return [...parts, ...Array(13 - parts.length).fill('*')].join(':');
 }
 
 /** One `affected` entry per product of the case. */

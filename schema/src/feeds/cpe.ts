@@ -63,3 +63,16 @@ export function cpeAttributesAgree(criterion: Cpe, component: Cpe): boolean {
   }
   return true;
 }
+
+/**
+ * A catalogue CPE as CVE 5 and CSAF take it: a CPE 2.3 name with all 13 components
+ * (the catalogue may hold one cut after the product, "cpe:2.3:h:example:rtu_500",
+ * whose missing components are ANY), or a CPE 2.2 URI as is; null otherwise.
+ */
+export function fullCpe(cpe: string): string | null {
+  if (/^cpe:\/[aho]?(:[A-Za-z0-9._\-~%]*){0,6}$/.test(cpe)) return cpe;
+  if (!cpe.startsWith('cpe:2.3:')) return null;
+  const parts = cpe.split(/(?<!\\):/);
+  if (parts.length < 5 || parts.length > 13 || parts.slice(2).some((p) => p === '')) return null;
+  return [...parts, ...Array(13 - parts.length).fill('*')].join(':');
+}
