@@ -156,6 +156,11 @@ describe.skipIf(!gpgAvailable)(`the PSIRT OpenPGP key (${dialect})`, () => {
     expect(signature).toContain('-----BEGIN PGP SIGNATURE-----');
     // Served the same while the document is.
     expect(await (await fetch(`${url}.asc`)).text()).toBe(signature);
+    // The advisory page links the signature and the key to check it with.
+    const [sa] = (await (await fetch(`${app.origin}/advisories`)).text()).match(/SA-\d{4}-\d{4}/) ?? [];
+    const html = await (await fetch(`${app.origin}/advisories/${sa}`)).text();
+    expect(html).toContain(`<a href="/.well-known/csaf/white/${file}.asc">OpenPGP signature</a>`);
+    expect(html).toContain('<a href="/pgp-key.asc">The PSIRT\'s OpenPGP key</a>');
 
     using gpg = gpgHome();
     await gpg.run(['--import'], await (await fetch(`${app.origin}/pgp-key.asc`)).text());

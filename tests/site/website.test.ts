@@ -24,7 +24,12 @@ const ids = { published: '', draft: '', green: '' };
 beforeAll(async () => {
   app = await startTestApp({ submissionsPerHour: 1000 });
   w = await makeWorld(app);
-  ids.published = await publishedAdvisory(app, w, await readyCase(app, w, { cve: 'CVE-2026-20001' }), {
+  const first = await readyCase(app, w, { cve: 'CVE-2026-20001' });
+  const cwe = await w.analyst.gql('mutation($i: UpdateCaseInput!) { updateCase(input: $i) { id } }', {
+    i: { caseId: first, cweIds: ['CWE-287'] },
+  });
+  if (cwe.errors) throw new Error(JSON.stringify(cwe.errors));
+  ids.published = await publishedAdvisory(app, w, first, {
     summary: 'A crafted session cookie grants administrative access to the web interface.',
   });
   ids.green = await publishedAdvisory(app, w, await readyCase(app, w, { cve: 'CVE-2026-20002' }), {
@@ -69,6 +74,26 @@ describe(`the public website (${dialect})`, () => {
     expect(html).toContain('<h1>GridLink Gateway authentication bypass</h1>');
     expect(html).toContain('CVE-2026-20001');
     expect(html).toContain('We thank Rhea Reporter (Example Lab) for reporting this.');
+    // As a customer reads it: linked CVE and CWE with its name, exploitation, a fix by version,
+    // the products not affected apart, the contact as a mail link.
+    expect(html).toContain('<a href="https://www.cve.org/CVERecord?id=CVE-2026-20001">CVE-2026-20001</a>');
+    expect(html).toContain(
+      '<a href="https://cwe.mitre.org/data/definitions/287.html">CWE-287</a> Improper Authentication',
+    );
+    expect(html).toContain('<dt>Exploitation</dt><dd>No exploitation is known to us.</dd>');
+    expect(html).toContain('<td data-label="Status">Affected; fixed in 4.2.1</td>');
+    expect(html).toContain('<h2>Products not affected</h2>');
+    const affectedTable = html.slice(
+      html.indexOf('<caption>Status per product'),
+      html.indexOf('</table>', html.indexOf('<caption>Status per product')),
+    );
+    expect(affectedTable).not.toContain('RTU500');
+    expect(html).toContain('<td data-label="Why">The RTU500 web server does not use session cookies.</td>');
+    expect(html).toContain('<a href="mailto:psirt@example.com">psirt@example.com</a>');
+    expect(html).toContain('<a href="/advisories.atom">Atom feed</a> of all advisories');
+    // Not affected is nothing to filter for.
+    expect(await (await get('/advisories?product=rtu')).text()).not.toContain(ids.published);
+    expect(await (await get('/advisories')).text()).not.toContain('<option value="rtu">');
     for (const hidden of [ids.draft, ids.green]) {
       const res = await get(`/advisories/${hidden}`);
       expect(res.status).toBe(404);
@@ -101,6 +126,18 @@ describe(`the public website (${dialect})`, () => {
     expect(xml).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
     expect(xml).toContain(`<id>${NAMESPACE}/advisories/${ids.published}</id>`);
     expect(xml).not.toContain(ids.green);
+    // RFC 4287: an author in every entry, a term on every category; the score and CVE ids in each entry.
+    const entry = xml.slice(xml.indexOf(`<id>${NAMESPACE}/advisories/${ids.published}</id>`));
+    const one = entry.slice(0, entry.indexOf('</entry>'));
+    expect(one).toMatch(/<author>\s*<name>Example Vendor PSIRT<\/name>\s*<email>psirt@example\.com<\/email>/);
+    expect(one).toContain(
+      '<category label="HIGH" scheme="https://psirt.example.com/advisories?severity=" term="high"/>',
+    );
+    expect(one).toContain(
+      '<category label="CVE-2026-20001" scheme="https://www.cve.org/CVERecord?id=" term="CVE-2026-20001"/>',
+    );
+    expect(one).toContain('Severity: HIGH (CVSS 8.8). CVE: CVE-2026-20001');
+    expect(xml).not.toMatch(/<category(?![^>]*term=)[^>]*>/);
   });
 
   it('serves the CSAF provider layout: metadata, ROLIE feed, documents with hashes, index.txt, changes.csv', async () => {
@@ -175,12 +212,25 @@ describe(`the public website (${dialect})`, () => {
         expect(await page.textContent('h1')).toBe('GridLink Gateway authentication bypass');
         expect(await page.locator('table caption').allTextContents()).toEqual([
           'Status per product',
+          'Products checked and not affected',
           'Versions of this advisory',
         ]);
         expect(await page.locator('th[scope="row"]').first().textContent()).toBe('GridLink Gateway');
         mkdirSync(ARTIFACTS, { recursive: true });
         await page.screenshot({ path: path.join(ARTIFACTS, 'advisory-page.png'), fullPage: true });
         expect(existsSync(path.join(ARTIFACTS, 'advisory-page.png'))).toBe(true);
+
+        // On a phone (390 px): nothing wider than the screen, the AVSS in view.
+        const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+        const small = await phone.newPage();
+        await small.goto(new URL(`/advisories/${ids.published}`, app.origin).href);
+        expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+        const avss = await small.locator('td[data-label="Severity (AVSS)"]').first().boundingBox();
+        expect(avss).not.toBeNull();
+        expect((avss?.x ?? 0) + (avss?.width ?? 0)).toBeLessThanOrEqual(390);
+        expect(await small.locator('td[data-label="Severity (AVSS)"]').first().textContent()).toContain('High 8.8');
+        await small.screenshot({ path: path.join(ARTIFACTS, 'advisory-page-390px.png'), fullPage: true });
+        await phone.close();
       } finally {
         await browser.close();
       }

@@ -82,7 +82,7 @@ export function filterAdvisories(list: readonly PublicAdvisory[], f: IndexFilter
   const rank = (s: string | undefined) => SEVERITIES.indexOf(s as (typeof SEVERITIES)[number]);
   return list.filter(
     (a) =>
-      (!f.product || a.content.products.some((p) => p.key === f.product)) &&
+      (!f.product || a.content.products.some((p) => p.key === f.product && p.status !== 'NOT_AFFECTED')) &&
       (!f.minSeverity || (a.severity !== null && rank(a.severity.severity) >= rank(f.minSeverity))) &&
       (!f.year || a.firstPublished.getUTCFullYear() === f.year),
   );

@@ -77,6 +77,11 @@ export function createSite(deps: {
   /** The bytes of an advisory's CSAF file (what its hashes are computed over). */
   const csafBytes = (a: PublicAdvisory) => Buffer.from(`${JSON.stringify(csafOf(a, deps.publisher), null, 2)}\n`);
 
+  /** The PSIRT's e-mail address, when its contact details hold one. */
+  function contactEmail(): string | null {
+    return /[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+/.exec(deps.publisher.contactDetails)?.[0] ?? null;
+  }
+
   function contactLine() {
     const c = deps.publisher.contactDetails;
     if (/^https?:\/\//.test(c)) return c;
@@ -167,15 +172,34 @@ export function createSite(deps: {
       updated: list[0]?.lastPublished ?? new Date(0),
       feedLinks: { atom: `${base}/advisories.atom` },
     });
+    // RFC 4287: every entry has an author (the publisher), and each category a term.
+    const email = contactEmail();
+    const author = [{ name: deps.publisher.name, link: base, ...(email ? { email } : {}) }];
     for (const a of list) {
+      const facts = [
+        a.severity ? `Severity: ${a.severity.severity} (CVSS ${a.severity.score.toFixed(1)})` : null,
+        a.content.cves.length ? `CVE: ${a.content.cves.join(', ')}` : null,
+      ].filter(Boolean);
       feed.addItem({
         title: `${a.publicId}: ${a.content.title}`,
         id: `${base}/advisories/${a.publicId}`,
         link: `${base}/advisories/${a.publicId}`,
         date: a.lastPublished,
         published: a.firstPublished,
-        description: a.content.summary ?? a.content.title,
-        category: a.severity ? [{ name: a.severity.severity }] : [],
+        author,
+        description: [a.content.summary ?? a.content.title, facts.join('. ')].filter(Boolean).join(' — '),
+        category: [
+          ...(a.severity
+            ? [
+                {
+                  term: a.severity.severity.toLowerCase(),
+                  name: a.severity.severity,
+                  scheme: `${base}/advisories?severity=`,
+                },
+              ]
+            : []),
+          ...a.content.cves.map((cve) => ({ term: cve, name: cve, scheme: 'https://www.cve.org/CVERecord?id=' })),
+        ],
       });
     }
     return feed.atom1();
@@ -276,8 +300,9 @@ export function createSite(deps: {
       if (path.startsWith('/advisories/')) {
         const id = decodeURIComponent(path.slice('/advisories/'.length)).toUpperCase();
         const a = list.find((x) => x.publicId === id);
+        const links = { signed: Boolean(deps.keyPassphrase), key: (await currentPublicKey(deps.db)) !== null };
         return a
-          ? page(req, res, 200, advisoryPage(site, a))
+          ? page(req, res, 200, advisoryPage(site, a, links))
           : page(req, res, 404, notFoundPage(site, `There is no published advisory ${id}.`));
       }
       if (path === '/advisories.atom') return send(req, res, 200, 'application/atom+xml; charset=utf-8', atom(list));

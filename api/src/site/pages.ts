@@ -2,6 +2,7 @@
 // (landmarks, one h1, captioned tables with header scopes, labelled form
 // controls, severity in words and not only in colour).
 import { fixedVersionOf, SEVERITIES, SEVERITY_LABELS } from '@psirt/schema';
+import { cweName } from '../cve/cwe.ts';
 import type { IndexFilter, PublicAdvisory } from './data.ts';
 import { html, SafeHtml } from './html.ts';
 
@@ -31,10 +32,49 @@ select, button { font: inherit; padding: .35rem .5rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 code { font-size: .9em; overflow-wrap: anywhere; }
+h3 { font-size: 1.1rem; margin: 1.25rem 0 .5rem; }
+/* A phone (390 px): tables become one block per row, each cell with its column's name. */
+@media (max-width: 40rem) {
+  header, main, footer { padding: .75rem 1rem; }
+  h1 { font-size: 1.5rem; }
+  table.stack thead { position: absolute; left: -9999px; }
+  table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; }
+  table.stack th, table.stack td { display: block; border: 0; padding: .1rem 0; }
+  table.stack td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
+  dl.facts { grid-template-columns: 1fr; gap: 0; } dl.facts dd { margin-bottom: .5rem; }
+}
 `;
 
 export interface SiteInfo {
   publisher: { name: string; namespace: string; contactDetails: string };
+}
+
+/** What the advisory page links to besides the CSAF document: its signature, the PSIRT key. */
+export interface PageLinks {
+  /** CSAF documents have detached OpenPGP signatures (.asc). */
+  signed: boolean;
+  /** The PSIRT's public key is published (/pgp-key.asc). */
+  key: boolean;
+}
+
+const cveLink = (id: string) => html`<a href="https://www.cve.org/CVERecord?id=${id}">${id}</a>`;
+const cweLink = (id: string) => {
+  const name = cweName(id);
+  return html`<a href="https://cwe.mitre.org/data/definitions/${id.replace(/^CWE-/, '')}.html">${id}</a>${name ? html` ${name}` : ''}`;
+};
+const joined = (items: readonly SafeHtml[], by = ', ') =>
+  items.reduce<SafeHtml | string>((acc, x, i) => (i === 0 ? x : html`${acc}${by}${x}`), '');
+
+/** The PSIRT contact as a link: mailto: for an address, the URL for a web form. */
+function contactLink(contact: string) {
+  if (/^https?:\/\//.test(contact)) return html`<a href="${contact}">${contact}</a>`;
+  const email = /[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+/.exec(contact)?.[0];
+  if (!email) return html`${contact}`;
+  const [before, after] = [
+    contact.slice(0, contact.indexOf(email)),
+    contact.slice(contact.indexOf(email) + email.length),
+  ];
+  return html`${before}<a href="mailto:${email}">${email}</a>${after}`;
 }
 
 const date = (d: Date) => d.toISOString().slice(0, 10);
@@ -65,7 +105,7 @@ export function layout(site: SiteInfo, title: string, body: SafeHtml): string {
 ${body}
 </main>
 <footer>
-  <p>Report a vulnerability: ${site.publisher.contactDetails}. Machine-readable advisories are published as CSAF 2.0.</p>
+  <p>Report a vulnerability: ${contactLink(site.publisher.contactDetails)}. Machine-readable advisories are published as CSAF 2.0.</p>
 </footer>
 </body>
 </html>
@@ -79,7 +119,8 @@ export function indexPage(
   filter: IndexFilter,
 ): string {
   const products = new Map<string, string>();
-  for (const a of all) for (const p of a.content.products) products.set(p.key, p.name);
+  // A product offered in the filter is one an advisory says something to act on about: not "not affected".
+  for (const a of all) for (const p of a.content.products) if (p.status !== 'NOT_AFFECTED') products.set(p.key, p.name);
   const years = [...new Set(all.map((a) => a.firstPublished.getUTCFullYear()))].sort((x, y) => y - x);
   const option = (value: string, label: string, selected: boolean) =>
     html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
@@ -109,18 +150,18 @@ export function indexPage(
 ${
   shown.length === 0
     ? html`<p>No published advisory matches these filters.</p>`
-    : html`<table>
+    : html`<table class="stack">
   <caption>${shown.length} advisor${shown.length === 1 ? 'y' : 'ies'}</caption>
   <thead><tr><th scope="col">Advisory</th><th scope="col">Title</th><th scope="col">Severity</th><th scope="col">Products</th><th scope="col">Published</th><th scope="col">Updated</th></tr></thead>
   <tbody>
   ${shown.map(
     (a) => html`<tr>
     <th scope="row"><a href="/advisories/${a.publicId}">${a.publicId}</a></th>
-    <td>${a.content.title}${a.early ? html` <em>(early advisory)</em>` : ''}${a.state === 'SUPERSEDED' ? html` <em>(superseded)</em>` : ''}</td>
-    <td>${severityBadge(a.severity)}</td>
-    <td>${[...new Set(a.content.products.map((p) => p.name))].join(', ')}</td>
-    <td><time datetime="${a.firstPublished.toISOString()}">${date(a.firstPublished)}</time></td>
-    <td><time datetime="${a.lastPublished.toISOString()}">${date(a.lastPublished)}</time></td>
+    <td data-label="Title">${a.content.title}${a.early ? html` <em>(early advisory)</em>` : ''}${a.state === 'SUPERSEDED' ? html` <em>(superseded)</em>` : ''}</td>
+    <td data-label="Severity">${severityBadge(a.severity)}</td>
+    <td data-label="Products">${[...new Set(a.content.products.filter((p) => p.status !== 'NOT_AFFECTED').map((p) => p.name))].join(', ')}</td>
+    <td data-label="Published"><time datetime="${a.firstPublished.toISOString()}">${date(a.firstPublished)}</time></td>
+    <td data-label="Updated"><time datetime="${a.lastPublished.toISOString()}">${date(a.lastPublished)}</time></td>
   </tr>`,
   )}
   </tbody>
@@ -129,12 +170,6 @@ ${
   return layout(site, 'Security advisories', body);
 }
 
-const STATUS_TEXT: Record<string, string> = {
-  AFFECTED: 'Affected',
-  FIXED: 'Fixed',
-  NOT_AFFECTED: 'Not affected',
-  UNDER_INVESTIGATION: 'Under investigation',
-};
 const REMEDIATION_TEXT: Record<string, string> = {
   FIX: 'Fix',
   WORKAROUND: 'Workaround',
@@ -142,19 +177,39 @@ const REMEDIATION_TEXT: Record<string, string> = {
   RESTRICTION: 'Restriction',
 };
 
-export function advisoryPage(site: SiteInfo, a: PublicAdvisory): string {
+type Product = PublicAdvisory['content']['products'][number];
+
+/** A product's status as a customer reads it: a fixed version is named ("Fixed in 4.2.1"). */
+function statusText(c: PublicAdvisory['content'], p: Product): string {
+  const fixed = fixedVersionOf(c, p);
+  if (p.status === 'FIXED') return fixed ? `Fixed in ${fixed}` : 'Fixed';
+  if (p.status === 'AFFECTED') return fixed ? `Affected; fixed in ${fixed}` : 'Affected; no fix yet';
+  if (p.status === 'UNDER_INVESTIGATION') return 'Under investigation';
+  return 'Not affected';
+}
+
+export function advisoryPage(
+  site: SiteInfo,
+  a: PublicAdvisory,
+  links: PageLinks = { signed: false, key: false },
+): string {
   const c = a.content;
   const csaf = a.csafPath;
+  const affected = c.products.filter((p) => p.status !== 'NOT_AFFECTED');
+  const unaffected = c.products.filter((p) => p.status === 'NOT_AFFECTED');
+  const exploited = c.cases.some((x) => x.exploitationObserved);
+  const cwes = (x: PublicAdvisory['content']['cases'][number]) => x.cwes ?? (c.cases.length === 1 ? c.cwes : []);
   const body = html`
 <article>
 <h1>${c.title}</h1>
-${a.early ? html`<p class="notice" role="note"><strong>Early advisory.</strong> Published before fixes are available for every affected product, because ${c.cases.some((x) => x.exploitationObserved) ? 'exploitation has been observed' : 'information about the vulnerability is public'}. It will be updated when fixes ship.</p>` : ''}
+${a.early ? html`<p class="notice" role="note"><strong>Early advisory.</strong> Published before fixes are available for every affected product, because ${exploited ? 'exploitation has been observed' : 'information about the vulnerability is public'}. It will be updated when fixes ship.</p>` : ''}
 ${a.state === 'SUPERSEDED' ? html`<p class="notice" role="note">Superseded by <a href="/advisories/${a.supersededBy ?? ''}">${a.supersededBy}</a>.</p>` : ''}
 <dl class="facts">
   <dt>Advisory</dt><dd>${a.publicId}</dd>
   <dt>Severity</dt><dd>${severityBadge(a.severity)}</dd>
-  <dt>CVE</dt><dd>${c.cves.length ? c.cves.join(', ') : 'None assigned'}</dd>
-  ${c.cwes.length ? html`<dt>CWE</dt><dd>${c.cwes.join(', ')}</dd>` : ''}
+  <dt>CVE</dt><dd>${c.cves.length ? joined(c.cves.map(cveLink)) : 'None assigned'}</dd>
+  ${c.cwes.length ? html`<dt>CWE</dt><dd>${joined(c.cwes.map(cweLink), '; ')}</dd>` : ''}
+  <dt>Exploitation</dt><dd>${exploited ? html`<strong>Exploitation has been observed.</strong>` : 'No exploitation is known to us.'}</dd>
   <dt>Published</dt><dd><time datetime="${a.firstPublished.toISOString()}">${date(a.firstPublished)}</time></dd>
   <dt>Last updated</dt><dd><time datetime="${a.lastPublished.toISOString()}">${date(a.lastPublished)}</time> (version ${a.publications.length})</dd>
   <dt>Distribution</dt><dd>TLP:CLEAR</dd>
@@ -163,22 +218,62 @@ ${a.state === 'SUPERSEDED' ? html`<p class="notice" role="note">Superseded by <a
 <h2>Summary</h2>
 <p>${c.summary ?? c.title}</p>
 
+<h2>Vulnerability details</h2>
+${c.cases.map((x) => {
+  const products = affected.filter((p) => p.case === x.publicId);
+  return html`<section aria-label="${x.title}">
+<h3>${x.title}</h3>
+<dl class="facts">
+  <dt>CVE</dt><dd>${x.cves.length ? joined(x.cves.map(cveLink)) : 'None assigned'}</dd>
+  ${cwes(x).length ? html`<dt>Weakness</dt><dd>${joined(cwes(x).map(cweLink), '; ')}</dd>` : ''}
+  <dt>Severity</dt><dd>${severityBadge(x.severity && x.severityScore !== null ? { severity: x.severity, score: x.severityScore } : null)}</dd>
+  <dt>Exploitation</dt><dd>${x.exploitationObserved ? 'Observed' : 'Not known'}${x.publiclyKnown ? '; the vulnerability is publicly known' : ''}</dd>
+  <dt>Impact</dt><dd>${
+    products.length
+      ? joined(
+          products.map(
+            (p) =>
+              html`${p.name}${p.affectedVersions ? html` ${p.affectedVersions}` : ''}: ${statusText(c, p)}${p.avss ? html`, ${severityBadge({ severity: p.avss.severity, score: p.avss.score })}` : ''}`,
+          ),
+          '; ',
+        )
+      : 'No product is affected.'
+  }</dd>
+</dl>
+</section>`;
+})}
+
 <h2>Affected products</h2>
-<table>
+${
+  affected.length
+    ? html`<table class="stack">
   <caption>Status per product</caption>
-  <thead><tr><th scope="col">Product</th><th scope="col">Versions</th><th scope="col">Status</th><th scope="col">Fixed in</th><th scope="col">Severity (AVSS)</th></tr></thead>
+  <thead><tr><th scope="col">Product</th><th scope="col">Affected versions</th><th scope="col">Status</th><th scope="col">Severity (AVSS)</th></tr></thead>
   <tbody>
-  ${c.products.map(
+  ${affected.map(
     (p) => html`<tr>
     <th scope="row">${p.name}</th>
-    <td>${p.affectedVersions ?? '—'}</td>
-    <td>${STATUS_TEXT[p.status] ?? p.status}${p.status === 'NOT_AFFECTED' && p.justificationText ? html`: ${p.justificationText}` : ''}</td>
-    <td>${fixedVersionOf(c, p) ?? '—'}</td>
-    <td>${p.avss ? html`${severityBadge({ severity: p.avss.severity, score: p.avss.score })} <code>${p.avss.vector}</code>` : '—'}</td>
+    <td data-label="Affected versions">${p.affectedVersions ?? 'All versions'}</td>
+    <td data-label="Status">${statusText(c, p)}</td>
+    <td data-label="Severity (AVSS)">${p.avss ? html`${severityBadge({ severity: p.avss.severity, score: p.avss.score })} <code>${p.avss.vector}</code>` : '—'}</td>
   </tr>`,
   )}
   </tbody>
-</table>
+</table>`
+    : html`<p>No product is affected.</p>`
+}
+${
+  unaffected.length
+    ? html`<h2>Products not affected</h2>
+<table class="stack">
+  <caption>Products checked and not affected</caption>
+  <thead><tr><th scope="col">Product</th><th scope="col">Why</th></tr></thead>
+  <tbody>
+  ${unaffected.map((p) => html`<tr><th scope="row">${p.name}</th><td data-label="Why">${p.justificationText ?? 'Not affected.'}</td></tr>`)}
+  </tbody>
+</table>`
+    : ''
+}
 
 <h2>Remediation</h2>
 ${
@@ -193,18 +288,21 @@ ${
 ${c.credits.length ? html`<h2>Acknowledgments</h2><p>We thank ${c.credits.join(', ')} for reporting this.</p>` : ''}
 
 <h2>Revision history</h2>
-<table>
+<table class="stack">
   <caption>Versions of this advisory</caption>
   <thead><tr><th scope="col">Version</th><th scope="col">Date</th><th scope="col">Change</th></tr></thead>
   <tbody>
-  ${a.publications.map((p, i) => html`<tr><th scope="row">${i + 1}</th><td><time datetime="${p.date.toISOString()}">${date(p.date)}</time></td><td>${p.summary}</td></tr>`)}
+  ${a.publications.map((p, i) => html`<tr><th scope="row">${i + 1}</th><td data-label="Date"><time datetime="${p.date.toISOString()}">${date(p.date)}</time></td><td data-label="Change">${p.summary}</td></tr>`)}
   </tbody>
 </table>
 
 <h2>Machine-readable</h2>
 <ul>
-  <li><a href="${csaf}">CSAF 2.0 document</a> (<a href="${csaf}.sha256">SHA-256</a>, <a href="${csaf}.sha512">SHA-512</a>)</li>
+  <li><a href="${csaf}">CSAF 2.0 document</a> (<a href="${csaf}.sha256">SHA-256</a>, <a href="${csaf}.sha512">SHA-512</a>${links.signed ? html`, <a href="${csaf}.asc">OpenPGP signature</a>` : ''})</li>
+  ${links.key ? html`<li><a href="/pgp-key.asc">The PSIRT's OpenPGP key</a> (to check the signature, and to write to us encrypted)</li>` : ''}
+  <li><a href="/advisories.atom">Atom feed</a> of all advisories</li>
 </ul>
+<p>Questions about this advisory: ${contactLink(site.publisher.contactDetails)}.</p>
 </article>`;
   return layout(site, `${a.publicId}: ${c.title}`, body);
 }
