@@ -259,7 +259,23 @@ describe.skipIf(cveSchemasMissing)('CVE records and CVE Services', () => {
 
   it('shows a record only to whom may read its case, and takes CNA actions only from the PSIRT', async () => {
     const caseId = await readyCase(app, w, { cve: 'CVE-2026-10002' });
+    // Before publication the record previews the draft: the case's product-line team reads the case, not the draft.
+    const draft = await w.analyst.gql(
+      'mutation($c: [String!]!) { createAdvisory(cases: $c, title: "Draft about it") { publicId } }',
+      {
+        c: [caseId],
+      },
+    );
+    expect(draft.errors).toBeUndefined();
+    const preview = await w.analyst.gql(RECORD, { id: 'CVE-2026-10002' });
+    expect(preview.data?.cveRecord.blockers).toContainEqual(
+      expect.stringMatching(/is not published: this record is a preview/),
+    );
+    const member = await w.gridPrime.gql(RECORD, { id: 'CVE-2026-10002' });
+    expect(member.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(JSON.stringify(member)).not.toContain('Draft about it');
     await publishedAdvisory(app, w, caseId);
+    expect((await w.gridPrime.gql(RECORD, { id: 'CVE-2026-10002' })).errors).toBeUndefined();
     const ok = await w.analyst.gql(RECORD, { id: 'CVE-2026-10002' });
     expect(ok.errors).toBeUndefined();
     // Recorded by hand without this CNA as its assigner: its record is not ours to send.

@@ -3,7 +3,7 @@
 // (and Slack, which calls GraphQL), and for the operator through the CLI.
 import { DomainError } from '@psirt/schema';
 import { z } from 'zod';
-import { caseVisibility, PSIRT_ROLES, requireRole, requireUser } from '../access.ts';
+import { caseVisibility, PSIRT_ROLES, readsAdvisories, requireRole, requireUser } from '../access.ts';
 import type { Context } from '../context.ts';
 import { loadCase } from '../services/cases.ts';
 import { parseInput, systemUnitOfWork, type Unit, type UnitContext, unitOfWork } from '../services/unit.ts';
@@ -26,7 +26,17 @@ export async function cveRecordFor(ctx: Context, raw: string): Promise<BuiltCveR
   });
   // The same answer for an id that is not recorded and one on a case the viewer may not see.
   if (!visible) throw new DomainError('NOT_FOUND', `No CVE ${cveId} on a case that you may see.`, 'cveId');
-  return buildCveRecord(ctx.db, cveId, ctx.policy.cna, ctx.now());
+  const built = await buildCveRecord(ctx.db, cveId, ctx.policy.cna, ctx.now());
+  // Before publication the record previews a draft advisory, which only its readers may see
+  // (a product line's team reads the case, not the advisory being written about it).
+  if (built.advisory && !built.advisory.published && !readsAdvisories(viewer)) {
+    throw new DomainError(
+      'FORBIDDEN',
+      `${cveId}'s record previews an advisory not yet published; the PSIRT and the committee read it until then.`,
+      'cveId',
+    );
+  }
+  return built;
 }
 
 export const ReserveInput = z.object({
