@@ -264,7 +264,7 @@ describe(`third-party CVE feeds and matching (${dialect})`, () => {
       input: { product: 'rtu', version: '2.1', name: 'zlib', cpe: 'zlib 1.2' },
     });
     expect(noCpe.errors?.[0]?.message).toBe(
-      'input.cpe: a CPE 2.3 formatted string (cpe:2.3:part:vendor:product:version:…)',
+      'input.cpe: a CPE name (cpe:2.3:part:vendor:product:version:… or cpe:/part:vendor:product:version)',
     );
     const noPurl = await w.gridPrime.gql(ADD, {
       input: { product: 'rtu', version: '2.1', name: 'lodash', purl: 'pkg:npm' },
@@ -304,6 +304,26 @@ describe(`third-party CVE feeds and matching (${dialect})`, () => {
     expect(await app.db.prisma.componentAssessment.count({ where: { componentId: added.data?.addComponent.id } })).toBe(
       0,
     );
+  });
+
+  it('takes a CPE 2.2 URI in an SBOM and matches it as the same name as NVD’s CPE 2.3 criteria', async () => {
+    const bom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: [
+        { type: 'application', name: 'httpd', version: '2.4.57', cpe: 'cpe:/a:apache:http_server:2.4.57' },
+        { type: 'application', name: 'httpd-new', version: '2.4.58', cpe: 'cpe:/a:apache:http_server:2.4.58' },
+      ],
+    };
+    const r = await importSbom(app.db.prisma, 'bms', '7.0', bom);
+    expect(r).toMatchObject({ added: 2 });
+    await matchInventory(app.db.prisma, { productVersionIds: [r.productVersionId] });
+    const found = await app.db.prisma.componentAssessment.findMany({
+      where: { component: { productVersionId: r.productVersionId } },
+      select: { component: { select: { name: true } }, vulnerability: { select: { cveId: true } } },
+    });
+    // versionEndExcluding 2.4.58: the older one only.
+    expect(found).toEqual([{ component: { name: 'httpd' }, vulnerability: { cveId: 'CVE-2023-44487' } }]);
   });
 
   it('refuses what is not an NVD page or a CycloneDX BOM, saying why', async () => {

@@ -34,7 +34,7 @@ const Component: z.ZodType<BomComponent> = z.lazy(() =>
       .optional(),
     cpe: z
       .string()
-      .refine((c) => parseCpe(c) !== null, 'a CPE 2.3 formatted string')
+      .refine((c) => parseCpe(c) !== null, 'a CPE name (a 2.3 formatted string or a 2.2 URI)')
       .optional(),
     supplier: z.object({ name: z.string().optional() }).optional(),
     components: z.array(Component).optional(),

@@ -271,7 +271,10 @@ export const ComponentInput = z
       .optional()
       .nullable(),
     cpe: text(500)
-      .refine((c) => parseCpe(c) !== null, 'a CPE 2.3 formatted string (cpe:2.3:part:vendor:product:version:…)')
+      .refine(
+        (c) => parseCpe(c) !== null,
+        'a CPE name (cpe:2.3:part:vendor:product:version:… or cpe:/part:vendor:product:version)',
+      )
       .optional()
       .nullable(),
   })

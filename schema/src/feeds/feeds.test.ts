@@ -42,7 +42,21 @@ describe('CPE 2.3', () => {
     expect(c).toMatchObject({ part: 'a', vendor: 'busybox', product: 'busybox', version: '1.36.1', targetSw: '*' });
     expect(c && cpeKey(c)).toBe('cpe:busybox:busybox');
     expect(parseCpe('cpe:2.3:a:acme:web\\:ui:2.0:*:*:*:*:*:*:*')?.product).toBe('web\\:ui');
-    expect(parseCpe('cpe:/a:busybox:busybox:1.36')).toBeNull();
+    // CPE 2.2 URIs read as the same name: compared as one.
+    const uri = parseCpe('cpe:/a:busybox:busybox:1.36');
+    expect(uri).toEqual(parseCpe('cpe:2.3:a:busybox:busybox:1.36:*:*:*:*:*:*:*'));
+    expect(parseCpe('cpe:/o:redhat:enterprise_linux:8::baseos')).toMatchObject({
+      part: 'o',
+      vendor: 'redhat',
+      product: 'enterprise_linux',
+      version: '8',
+      update: '*',
+      edition: 'baseos',
+    });
+    expect(parseCpe('cpe:/a:acme:web%3aui:2.0')?.product).toBe('web\\:ui');
+    expect(parseCpe('cpe:/a:microsoft:ie:8::~~~android~~')).toMatchObject({ edition: '*', targetSw: 'android' });
+    expect(parseCpe('cpe:/a:busybox')).toBeNull();
+    expect(parseCpe('cpe:/a:x:y%zz')).toBeNull();
     expect(parseCpe('cpe:2.3:a:x:y')).toBeNull();
     expect(parseCpe('cpe:2.3:q:x:y:1:*:*:*:*:*:*:*')).toBeNull();
   });
