@@ -345,7 +345,12 @@ export async function importCsafDocuments(
   return summary;
 }
 
-async function writeRecord(tx: Prisma.TransactionClient, r: CsafCveRecord, summary: ImportSummary) {
+/**
+ * Writes one source's entry on a CVE (a supplier's CSAF advisory, an OSV
+ * record): the CVE is created with it, or the entry replaces the same
+ * source's older one; the CVE's criteria keys follow.
+ */
+export async function writeRecord(tx: Prisma.TransactionClient, r: CsafCveRecord, summary: ImportSummary) {
   const old = await tx.thirdPartyVulnerability.findUnique({
     where: { cveId: r.cveId },
     select: { id: true, advisories: true, configurations: true, digest: true },

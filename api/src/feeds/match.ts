@@ -12,6 +12,7 @@ import {
   Inventory,
   type InventoryItem,
   itemKeys,
+  type MatchOptions,
   matchConfiguration,
   parseCpe,
 } from '@psirt/schema';
@@ -19,6 +20,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { LiveBus } from '../live/bus.ts';
 import type { SupplierAdvisoryEntry } from './csaf.ts';
 import { purlKey } from './purl.ts';
+import { versionOrder } from './versions.ts';
 
 export interface MatchSummary {
   /** (CVE, product version) pairs evaluated. */
@@ -29,6 +31,11 @@ export interface MatchSummary {
   created: number;
   /** Ids of the assessments created. */
   createdIds: string[];
+  /**
+   * Components whose version a criterion's scheme cannot read (an OSV range in
+   * PEP 440 against "2.x-custom"): neither matched nor skipped in silence.
+   */
+  unreadable: { componentId: string; version: string; scheme: string }[];
 }
 
 interface Held extends InventoryItem {
@@ -45,7 +52,17 @@ export async function matchInventory(
   scope: { vulnerabilityIds?: readonly string[]; productVersionIds?: readonly string[] } = {},
   options: { live?: LiveBus } = {},
 ): Promise<MatchSummary> {
-  const summary: MatchSummary = { evaluated: 0, matches: 0, created: 0, createdIds: [] };
+  const summary: MatchSummary = { evaluated: 0, matches: 0, created: 0, createdIds: [], unreadable: [] };
+  const unreadableSeen = new Set<string>();
+  const matchOptions: MatchOptions = {
+    orderOf: versionOrder,
+    unreadable: (item, version, scheme) => {
+      const key = `${item.id} ${scheme}`;
+      if (unreadableSeen.has(key)) return;
+      unreadableSeen.add(key);
+      summary.unreadable.push({ componentId: item.id, version, scheme });
+    },
+  };
   const components = await db.component.findMany({
     where: scope.productVersionIds ? { productVersionId: { in: [...scope.productVersionIds] } } : {},
     select: {
@@ -121,7 +138,7 @@ export async function matchInventory(
       for (const pv of candidates.get(v.id) ?? []) {
         const inventory = inventories.get(pv) as Inventory;
         summary.evaluated += 1;
-        const affected = new Set(configurations.flatMap((c) => matchConfiguration(c, inventory)));
+        const affected = new Set(configurations.flatMap((c) => matchConfiguration(c, inventory, matchOptions)));
         for (const componentId of affected) {
           found.push({ componentId, vulnerabilityId: v.id, productId: productOf.get(componentId) as string });
         }

@@ -1,20 +1,28 @@
-// What `psirt feeds import` and the scheduled imports are given: files or
-// URLs, each an NVD API 2.0 response page, a supplier's CSAF 2.0 advisory, or
-// a CSAF provider's ROLIE feed — told apart by their content. Everything is
-// imported first, then what is new or changed is matched once.
+// What `psirt feeds import` and the scheduled imports are given: files,
+// directories, zip files or URLs, each an NVD API 2.0 response page, a
+// supplier's CSAF 2.0 advisory, a CSAF provider's ROLIE feed, or OSV records
+// (one file each, a JSON array of them, or osv.dev's per-ecosystem zip) —
+// told apart by their content. Everything is imported first, then what is new
+// or changed is matched once.
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Db } from '@psirt/db';
+import { unzipSync } from 'fflate';
 import type { LiveBus } from '../live/bus.ts';
 import { importCsafDocuments } from './csaf.ts';
 import { type MatchSummary, matchInventory } from './match.ts';
 import { emptySummary, type ImportSummary, importNvdRecords, recordsOf } from './nvd.ts';
+import { importOsvRecords, isOsv } from './osv.ts';
 import { defaultLoader, importRolieFeed, type Loader } from './rolie.ts';
 
 export type FeedSource =
   | { kind: 'nvd'; name: string; records: unknown[] }
   | { kind: 'csaf'; name: string; json: unknown }
   /** `feed`: the feed as already read (when it was read to tell what it is). */
-  | { kind: 'rolie'; name: string; url: URL; feed?: unknown };
+  | { kind: 'rolie'; name: string; url: URL; feed?: unknown }
+  /** OSV records, each with where it came from (a file, a zip entry). */
+  | { kind: 'osv'; name: string; records: { name: string; json: unknown }[] };
 
 /** Tells what a feed document is; throws with a message naming it when it is none of them. */
 export function classifyFeed(json: unknown, name: string, url: URL): FeedSource {
@@ -24,7 +32,59 @@ export function classifyFeed(json: unknown, name: string, url: URL): FeedSource 
     return { kind: 'csaf', name, json };
   }
   if (o.feed && typeof o.feed === 'object' && 'entry' in o.feed) return { kind: 'rolie', name, url, feed: json };
-  throw new Error(`${name}: neither an NVD CVE API 2.0 page, a CSAF 2.0 document nor a ROLIE feed`);
+  if (isOsv(json)) return { kind: 'osv', name, records: [{ name, json }] };
+  if (Array.isArray(json) && json.length > 0 && json.every(isOsv)) {
+    return { kind: 'osv', name, records: json.map((r, i) => ({ name: `${name}[${i}]`, json: r })) };
+  }
+  throw new Error(`${name}: neither an NVD CVE API 2.0 page, a CSAF 2.0 document, a ROLIE feed nor an OSV record`);
+}
+
+/**
+ * Reads what one argument names: a file or URL (one document), a directory
+ * (every .json below it) or a .zip (every .json in it, as osv.dev publishes
+ * each ecosystem's records). OSV records come back as one source.
+ */
+export async function loadFeeds(input: string, load: Loader = defaultLoader()): Promise<FeedSource[]> {
+  const isUrl = /^https?:\/\//.test(input);
+  if (!isUrl && (await stat(input).catch(() => null))?.isDirectory()) {
+    const files = (await readdir(input, { recursive: true }))
+      .filter((f) => f.toLowerCase().endsWith('.json'))
+      .sort()
+      .map((f) => path.join(input, f));
+    return merge(await Promise.all(files.map((f) => loadFeed(f, load))), input);
+  }
+  const url = isUrl ? new URL(input) : pathToFileURL(input);
+  if (url.pathname.toLowerCase().endsWith('.zip')) {
+    const bytes = await load(url);
+    let entries: Record<string, Uint8Array>;
+    try {
+      entries = unzipSync(new Uint8Array(bytes), { filter: (f) => f.name.toLowerCase().endsWith('.json') });
+    } catch (error) {
+      throw new Error(`${input}: not a readable zip file (${(error as Error).message})`);
+    }
+    const sources = Object.keys(entries)
+      .sort()
+      .map((name) => {
+        const where = `${input}!${name}`;
+        const text = Buffer.from(entries[name] as Uint8Array).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch (error) {
+          throw new Error(`${where}: ${(error as Error).message}`);
+        }
+        return classifyFeed(json, where, url);
+      });
+    return merge(sources, input);
+  }
+  return [await loadFeed(input, load)];
+}
+
+/** OSV records of many files as one source (imported and reported together). */
+function merge(sources: FeedSource[], name: string): FeedSource[] {
+  const osv = sources.flatMap((s) => (s.kind === 'osv' ? s.records : []));
+  const rest = sources.filter((s) => s.kind !== 'osv');
+  return osv.length ? [...rest, { kind: 'osv', name, records: osv }] : rest;
 }
 
 /** Reads and classifies a file path or an http(s) URL. */
@@ -64,6 +124,10 @@ export async function importFeedSources(
       summary,
       progress: (n) => options.progress?.('CSAF advisories', n, csaf.length),
     });
+  }
+  const osv = sources.flatMap((s) => (s.kind === 'osv' ? s.records : []));
+  if (osv.length) {
+    await importOsvRecords(db, osv, { summary, progress: (n) => options.progress?.('OSV records', n, osv.length) });
   }
   for (const s of sources) {
     if (s.kind !== 'rolie') continue;

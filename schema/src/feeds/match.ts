@@ -25,6 +25,44 @@ export interface CpeCriterion extends VersionRange {
   version?: string | null;
   /** A vers range ("vers:generic/>=1.0|<1.2.3"), as suppliers' CSAF write them. */
   vers?: string | null;
+  /**
+   * The version scheme the bounds are written in: an OSV ecosystem ("npm",
+   * "PyPI", "Maven"…) or "SEMVER". Absent: the natural order of version.ts.
+   */
+  scheme?: string | null;
+}
+
+/**
+ * How versions of a scheme compare: < 0, 0, > 0; null when one of the two is
+ * not a version of the scheme (it is then neither matched nor skipped silently:
+ * see `MatchOptions.unreadable`).
+ */
+export type VersionOrder = (a: string, b: string) => number | null;
+
+export interface MatchOptions {
+  /** The order of a criterion's scheme (default: the natural order for every scheme). */
+  orderOf?: (scheme: string | null | undefined) => VersionOrder;
+  /** Told of each component whose version its criterion's scheme cannot read. */
+  unreadable?: (item: InventoryItem, version: string, scheme: string) => void;
+}
+
+const naturalOrder: VersionOrder = compareVersions;
+
+/** Whether a version lies in a range, in an order that may not read it (null). */
+function inRangeBy(version: string, r: VersionRange, order: VersionOrder): boolean | null {
+  const cmp = (bound: string) => order(version, bound);
+  for (const [bound, ok] of [
+    [r.startIncluding, (c: number) => c >= 0],
+    [r.startExcluding, (c: number) => c > 0],
+    [r.endIncluding, (c: number) => c <= 0],
+    [r.endExcluding, (c: number) => c < 0],
+  ] as const) {
+    if (!bound) continue;
+    const c = cmp(bound);
+    if (c === null) return null;
+    if (!ok(c)) return false;
+  }
+  return true;
 }
 
 export interface ConfigNode {
@@ -77,7 +115,12 @@ export function itemKeys(item: InventoryItem): string[] {
 const isPurl = (criteria: string) => criteria.startsWith('pkg:');
 
 /** Whether one criterion matches one component. */
-export function criterionMatches(c: CpeCriterion, parsed: Cpe | null, item: InventoryItem): boolean {
+export function criterionMatches(
+  c: CpeCriterion,
+  parsed: Cpe | null,
+  item: InventoryItem,
+  options: MatchOptions = {},
+): boolean {
   let exact: string | null;
   let version: string | null;
   if (isPurl(c.criteria)) {
@@ -98,6 +141,16 @@ export function criterionMatches(c: CpeCriterion, parsed: Cpe | null, item: Inve
   if (!exact && !ranged && !vers) return true;
   // A component of unknown version matches only criteria without a version condition.
   if (!version) return false;
+  if (c.scheme) {
+    const order = (options.orderOf ?? (() => naturalOrder))(c.scheme);
+    const result = exact
+      ? order(version, exact) === null
+        ? null
+        : order(version, exact) === 0
+      : inRangeBy(version, c, order);
+    if (result === null) options.unreadable?.(item, version, c.scheme);
+    return result === true;
+  }
   if (exact) return compareVersions(version, exact) === 0;
   if (vers && !versContains(vers, version)) return false;
   return inRange(version, c);
@@ -119,7 +172,11 @@ function parsedCriterion(criteria: string) {
  * The components through which `config` makes the product version vulnerable
  * (ids); empty when it does not apply.
  */
-export function matchConfiguration(config: Configuration, inventory: Inventory | readonly InventoryItem[]): string[] {
+export function matchConfiguration(
+  config: Configuration,
+  inventory: Inventory | readonly InventoryItem[],
+  options: MatchOptions = {},
+): string[] {
   const index = inventory instanceof Inventory ? inventory : new Inventory(inventory);
   const affected = new Set<string>();
   const results = config.nodes.map((node) => {
@@ -128,7 +185,7 @@ export function matchConfiguration(config: Configuration, inventory: Inventory |
       const parsed = parsedCriterion(c.criteria);
       const key = criterionKey(c.criteria, parsed);
       const candidates = key ? index.withKey(key) : [];
-      const matched = candidates.filter((item) => criterionMatches(c, parsed, item));
+      const matched = candidates.filter((item) => criterionMatches(c, parsed, item, options));
       if (c.vulnerable) vulnerable.push(...matched.map((m) => m.id));
       return matched.length > 0;
     });

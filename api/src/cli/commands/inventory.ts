@@ -13,7 +13,7 @@ export function inventoryCommands(program: Command, rt: CliRuntime) {
   feeds
     .command('import')
     .description(
-      'Import third-party vulnerability feeds, then match what is new or changed against every product’s components. Each file or URL may be an NVD CVE API 2.0 response page, a supplier’s CSAF 2.0 advisory (validated: strict schema and mandatory tests) or a CSAF provider’s ROLIE feed (its new entries fetched and checked against their hashes and, when the provider names its keys, their OpenPGP signatures). An NVD API URL is fetched incrementally. Re-importing is idempotent; what is malformed is reported and skipped.',
+      'Import third-party vulnerability feeds, then match what is new or changed against every product’s components. Each file, directory (every .json in it), .zip or URL may be an NVD CVE API 2.0 response page, OSV records (a file each, a JSON array, or osv.dev’s per-ecosystem zip), a supplier’s CSAF 2.0 advisory (validated: strict schema and mandatory tests) or a CSAF provider’s ROLIE feed (its new entries fetched and checked against their hashes and, when the provider names its keys, their OpenPGP signatures). An NVD API URL is fetched incrementally. Re-importing is idempotent; what is malformed is reported and skipped.',
     )
     .argument(
       '<sources...>',
@@ -44,11 +44,11 @@ export function inventoryCommands(program: Command, rt: CliRuntime) {
           );
           return;
         }
-        const { importFeedSources, loadFeed } = await import('../../feeds/sources.ts');
+        const { importFeedSources, loadFeeds } = await import('../../feeds/sources.ts');
         const loaded = [];
         for (const [i, source] of sources.entries()) {
           try {
-            loaded.push(await loadFeed(source));
+            loaded.push(...(await loadFeeds(source)));
           } catch (error) {
             // Named as given, not as resolved.
             throw new DomainError('VALIDATION', (error as Error).message.replace(source, inputs[i] as string));
@@ -72,6 +72,7 @@ export function inventoryCommands(program: Command, rt: CliRuntime) {
         rt.out(
           `matched against the inventory: ${r.matched.matches} affected component(s), ${r.matched.created} new assessment(s)`,
         );
+        printUnreadable(rt, r.matched.unreadable);
       });
     });
 
@@ -153,6 +154,14 @@ function tlpArg(value: string): TlpName {
   const tlp = parseTlp(value);
   if (!tlp) throw new InvalidArgumentError(`one of ${TLP_NAMES.join(', ')}`);
   return tlp;
+}
+
+function printUnreadable(rt: CliRuntime, list: readonly { componentId: string; version: string; scheme: string }[]) {
+  if (!list.length) return;
+  rt.out(`${list.length} component version(s) not comparable in their range's scheme (neither matched nor skipped):`);
+  for (const u of list.slice(0, 20))
+    rt.out(`  component ${u.componentId}: "${u.version}" is not a ${u.scheme} version`);
+  if (list.length > 20) rt.out(`  … and ${list.length - 20} more`);
 }
 
 function printSkipped(rt: CliRuntime, skipped: readonly { id: string | null; reason: string }[]) {
