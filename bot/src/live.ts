@@ -67,7 +67,7 @@ export function subscribeLive(o: {
       {
         query: `subscription { assessmentsMatched { assessments {
           id product { key } component { name version productVersion }
-          vulnerability { cveId knownExploited } supplierCvss { baseScore severity }
+          vulnerability { cveId knownExploited epss } supplierCvss { baseScore severity }
         } } }`,
       },
       {
@@ -80,6 +80,7 @@ export function subscribeLive(o: {
               id: m.id,
               cveId: m.vulnerability.cveId,
               knownExploited: m.vulnerability.knownExploited,
+              epss: m.vulnerability.epss ?? null,
               product: m.product.key,
               productVersion: m.component.productVersion,
               component: { name: m.component.name, version: m.component.version },
@@ -122,6 +123,6 @@ interface AssessmentPayload {
   id: string;
   product: { key: string };
   component: { name: string; version: string | null; productVersion: string };
-  vulnerability: { cveId: string; knownExploited: boolean };
+  vulnerability: { cveId: string; knownExploited: boolean; epss?: number | null };
   supplierCvss: { baseScore: number; severity: string | null } | null;
 }

@@ -8,6 +8,7 @@ import type { LiveBus } from '../live/bus.ts';
 import type { Logger } from '../logger.ts';
 import { type MatchSummary, matchInventory } from './match.ts';
 import { emptySummary, type ImportSummary, importNvdRecords, recordsOf } from './nvd.ts';
+import { applySignals } from './signals.ts';
 
 const MARK = 'feeds.nvd.lastModified';
 const WINDOW_MS = 120 * 86_400_000;
@@ -77,6 +78,7 @@ export async function syncNvd(
       if (records.length === 0 || startIndex >= total) break;
     }
   }
+  await applySignals(db, summary.changed);
   const matched = await matchInventory(db, { vulnerabilityIds: summary.changed }, { live: options.live });
   await db.setting.upsert({
     where: { key: MARK },

@@ -8,13 +8,14 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Db } from '@psirt/db';
-import { unzipSync } from 'fflate';
+import { gunzipSync, unzipSync } from 'fflate';
 import type { LiveBus } from '../live/bus.ts';
 import { importCsafDocuments } from './csaf.ts';
 import { type MatchSummary, matchInventory } from './match.ts';
 import { emptySummary, type ImportSummary, importNvdRecords, recordsOf } from './nvd.ts';
 import { importOsvRecords, isOsv } from './osv.ts';
 import { defaultLoader, importRolieFeed, type Loader } from './rolie.ts';
+import { applySignals, importEpss, importKev, isEpss, isKev } from './signals.ts';
 
 export type FeedSource =
   | { kind: 'nvd'; name: string; records: unknown[] }
@@ -22,11 +23,15 @@ export type FeedSource =
   /** `feed`: the feed as already read (when it was read to tell what it is). */
   | { kind: 'rolie'; name: string; url: URL; feed?: unknown }
   /** OSV records, each with where it came from (a file, a zip entry). */
-  | { kind: 'osv'; name: string; records: { name: string; json: unknown }[] };
+  | { kind: 'osv'; name: string; records: { name: string; json: unknown }[] }
+  /** CISA's KEV catalogue (JSON), FIRST's EPSS scores (CSV). */
+  | { kind: 'kev'; name: string; json: unknown }
+  | { kind: 'epss'; name: string; text: string };
 
 /** Tells what a feed document is; throws with a message naming it when it is none of them. */
 export function classifyFeed(json: unknown, name: string, url: URL): FeedSource {
   const o = (json ?? {}) as Record<string, unknown>;
+  if (isKev(json)) return { kind: 'kev', name, json };
   if (Array.isArray(o.vulnerabilities) && !o.document) return { kind: 'nvd', name, records: recordsOf(json, name) };
   if (o.document && typeof o.document === 'object' && 'csaf_version' in o.document) {
     return { kind: 'csaf', name, json };
@@ -36,7 +41,9 @@ export function classifyFeed(json: unknown, name: string, url: URL): FeedSource 
   if (Array.isArray(json) && json.length > 0 && json.every(isOsv)) {
     return { kind: 'osv', name, records: json.map((r, i) => ({ name: `${name}[${i}]`, json: r })) };
   }
-  throw new Error(`${name}: neither an NVD CVE API 2.0 page, a CSAF 2.0 document, a ROLIE feed nor an OSV record`);
+  throw new Error(
+    `${name}: neither an NVD CVE API 2.0 page, a CSAF 2.0 document, a ROLIE feed, an OSV record nor the KEV catalogue`,
+  );
 }
 
 /**
@@ -90,7 +97,17 @@ function merge(sources: FeedSource[], name: string): FeedSource[] {
 /** Reads and classifies a file path or an http(s) URL. */
 export async function loadFeed(input: string, load: Loader = defaultLoader()): Promise<FeedSource> {
   const url = /^https?:\/\//.test(input) ? new URL(input) : pathToFileURL(input);
-  const text = (await load(url)).toString('utf8');
+  let bytes = await load(url);
+  // FIRST publishes EPSS gzipped (epss_scores-YYYY-MM-DD.csv.gz).
+  if (url.pathname.toLowerCase().endsWith('.gz')) {
+    try {
+      bytes = Buffer.from(gunzipSync(new Uint8Array(bytes)));
+    } catch (error) {
+      throw new Error(`${input}: not a readable gzip file (${(error as Error).message})`);
+    }
+  }
+  const text = bytes.toString('utf8');
+  if (isEpss(text)) return { kind: 'epss', name: input, text };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -129,6 +146,18 @@ export async function importFeedSources(
   if (osv.length) {
     await importOsvRecords(db, osv, { summary, progress: (n) => options.progress?.('OSV records', n, osv.length) });
   }
+  // Exploitation signals, then carried onto every vulnerability they name (and those imported now).
+  let signals = false;
+  for (const s of sources) {
+    if (s.kind === 'kev') {
+      await importKev(db, s.json, s.name, { summary, progress: (n, t) => options.progress?.('KEV entries', n, t) });
+      signals = true;
+    }
+    if (s.kind === 'epss') {
+      await importEpss(db, s.text, s.name, { summary, progress: (n, t) => options.progress?.('EPSS scores', n, t) });
+      signals = true;
+    }
+  }
   for (const s of sources) {
     if (s.kind !== 'rolie') continue;
     try {
@@ -143,6 +172,7 @@ export async function importFeedSources(
       summary.skipped.push({ id: s.name, reason: (error as Error).message });
     }
   }
+  await applySignals(db, signals ? undefined : summary.changed);
   const matched = await matchInventory(db, { vulnerabilityIds: summary.changed }, { live: options.live });
   return { ...summary, matched };
 }

@@ -28,7 +28,7 @@ import { Advisory } from './advisory.ts';
 import { AnalysisCase, TimelineEvent, TimelineEventTypeEnum } from './case.ts';
 import { CaseFilter, caseFilterConditions } from './case-query.ts';
 import { VulnerabilityReport } from './report.ts';
-import { ComponentAssessment } from './thirdparty.ts';
+import { ComponentAssessment, EXPLOIT_FIRST } from './thirdparty.ts';
 
 builder.subscriptionType({
   description:
@@ -200,7 +200,7 @@ builder.subscriptionFields((t) => ({
       liveStream(ctx, 'assessment', everyEvent, async (p) => {
         const assessments = await ctx.db.componentAssessment.findMany({
           where: { AND: [{ id: { in: p.assessmentIds } }, assessmentVisibility(ctx.viewer)] },
-          orderBy: [{ vulnerability: { knownExploited: 'desc' } }, { id: 'asc' }],
+          orderBy: [...EXPLOIT_FIRST, { id: 'asc' }],
         });
         return assessments.length ? [{ assessments }] : [];
       }),

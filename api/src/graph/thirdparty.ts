@@ -1,6 +1,6 @@
 // Third-party CVEs in the products' components: the CVE as the feeds say,
 // the component it was matched to, and each product's assessment of it.
-import { AssessmentState } from '@psirt/db';
+import { AssessmentState, type Prisma } from '@psirt/db';
 import { isUuid, type SupplierMetric, supplierScore } from '@psirt/schema';
 import { answerableProducts, assessmentVisibility, mayReadCase } from '../access.ts';
 import { builder } from '../builder.ts';
@@ -79,7 +79,22 @@ builder.prismaObject('ThirdPartyVulnerability', {
     kev: t.expose('kev', {
       type: 'JSON',
       nullable: true,
-      description: 'The KEV entry: exploitAdd, actionDue, requiredAction, name.',
+      description:
+        "The KEV entry (from NVD or CISA's catalogue): exploitAdd, actionDue, requiredAction, name, knownRansomwareCampaignUse.",
+    }),
+    epss: t.exposeFloat('epss', {
+      nullable: true,
+      description: 'FIRST EPSS: the probability of exploitation in the next 30 days (0-1), as of the last EPSS import.',
+    }),
+    epssPercentile: t.exposeFloat('epssPercentile', {
+      nullable: true,
+      description: 'Its percentile among all CVEs (0-1).',
+    }),
+    topScore: t.float({
+      nullable: true,
+      description: 'The highest CVSS base score any source gives (NVD, the CNA, suppliers, OSV).',
+      select: { topScore: true },
+      resolve: (v) => (v.topScore === null ? null : Number(v.topScore)),
     }),
     cwes: t.exposeStringList('cwes'),
     metrics: t.field({
@@ -208,7 +223,7 @@ builder.queryFields((t) => ({
     type: ComponentAssessment,
     cursor: 'id',
     description:
-      'Third-party CVEs matched to the products the viewer answers for: known-exploited first, then newest. The PSIRT sees all; Primes and Specialists their product lines.',
+      'Third-party CVEs matched to the products the viewer answers for: known-exploited first, then by EPSS, then by the highest CVSS base score, then newest. The PSIRT sees all; Primes and Specialists their product lines.',
     args: {
       product: t.arg.string({ required: false, description: 'A product key.' }),
       states: t.arg({ type: [AssessmentStateEnum], required: false }),
@@ -220,10 +235,17 @@ builder.queryFields((t) => ({
       ctx.db.componentAssessment.findMany({
         ...query,
         where: assessmentWhere(ctx.viewer, args),
-        orderBy: [{ vulnerability: { knownExploited: 'desc' } }, { matchedAt: 'desc' }, { id: 'desc' }],
+        orderBy: [...EXPLOIT_FIRST, { matchedAt: 'desc' }, { id: 'desc' }],
       }),
   }),
 }));
+
+/** The triage order of matches: known exploited, then likely to be (EPSS), then severe. */
+export const EXPLOIT_FIRST = [
+  { vulnerability: { knownExploited: 'desc' } },
+  { vulnerability: { epss: { sort: 'desc', nulls: 'last' } } },
+  { vulnerability: { topScore: { sort: 'desc', nulls: 'last' } } },
+] as const satisfies Prisma.ComponentAssessmentOrderByWithRelationInput[];
 
 function assessmentWhere(
   viewer: Parameters<typeof assessmentVisibility>[0],

@@ -42,7 +42,8 @@ export function matchesMessage(matches: readonly ThirdPartyMatch[]): Reply {
       ? ` · supplier CVSS ${m.supplierCvss.baseScore.toFixed(1)}${m.supplierCvss.severity ? ` ${m.supplierCvss.severity}` : ''}`
       : '';
     const component = `${m.component.name}${m.component.version ? ` ${m.component.version}` : ''}`;
-    return `• ${m.knownExploited ? ':rotating_light: ' : ''}*${m.cveId}*${m.knownExploited ? ' (known exploited)' : ''} — ${m.product} ${m.productVersion} · ${component}${score}`;
+    const epss = typeof m.epss === 'number' ? ` · EPSS ${(m.epss * 100).toFixed(1)} %` : '';
+    return `• ${m.knownExploited ? ':rotating_light: ' : ''}*${m.cveId}*${m.knownExploited ? ' (known exploited)' : ''} — ${m.product} ${m.productVersion} · ${component}${score}${epss}`;
   });
   const more = matches.length > SHOWN_MATCHES ? [`… and ${matches.length - SHOWN_MATCHES} more`] : [];
   const buttoned = new Set<string>();

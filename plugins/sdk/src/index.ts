@@ -102,7 +102,7 @@ export type LiveEvent =
       products: string[];
     }
   | {
-      /** Third-party CVEs newly matched to the products' components (one import's worth), known-exploited first. */
+      /** Third-party CVEs newly matched to the products' components (one import's worth): known-exploited first, then by EPSS, then by score. */
       kind: 'assessment';
       matches: ThirdPartyMatch[];
     };
@@ -113,6 +113,8 @@ export interface ThirdPartyMatch {
   id: string;
   cveId: string;
   knownExploited: boolean;
+  /** FIRST EPSS (0-1): the probability of exploitation in the next 30 days; null when not scored. */
+  epss?: number | null;
   /** The product's key. */
   product: string;
   productVersion: string;
