@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { importFeedSources, importSbom, loadFeeds } from '@psirt/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { cveProblems, cveSchemasMissing } from '../support/cve.ts';
 import { dialect } from '../support/db.ts';
 import { makeWorld, type World } from '../support/world.ts';
 
@@ -100,5 +101,52 @@ describe(`KEV and EPSS (${dialect})`, () => {
       (await app.db.prisma.thirdPartyVulnerability.findUniqueOrThrow({ where: { cveId: 'CVE-2024-31497' } }))
         .knownExploited,
     ).toBe(true);
+  });
+
+  it('matches CVE JSON 5 records by package URL and CPE with their versions, and keeps the CISA ADP’s SSVC and KEV', async () => {
+    const record = json('cve5/CVE-2026-31337.json') as { dataVersion: string };
+    // The fixture is a record as cvelistV5 holds them: valid against the official schema (read as 5.0).
+    if (!cveSchemasMissing) expect(cveProblems('record', { ...record, dataVersion: '5.0' })).toEqual([]);
+    const bom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: [
+        ...['2.3.0', '2.3.1', '3.0.3', '3.0.4'].map((v) => ({
+          type: 'library',
+          name: 'libfoo',
+          version: v,
+          purl: `pkg:npm/libfoo@${v}`,
+        })),
+        ...['5.1', '5.3'].map((v) => ({
+          type: 'firmware',
+          name: 'foo-appliance',
+          version: v,
+          cpe: `cpe:2.3:h:example:foo_appliance:${v}:*:*:*:*:*:*:*`,
+        })),
+      ],
+    };
+    const sbom = await importSbom(app.db.prisma, 'gateway-x', '2.0', bom);
+    const r = await importFeedSources(app.db.prisma, await loadFeeds(file('cve5')));
+    expect(r).toMatchObject({ new: 1, skipped: [] });
+    const found = await app.db.prisma.componentAssessment.findMany({
+      where: { component: { productVersionId: sbom.productVersionId } },
+      select: { component: { select: { name: true, version: true } } },
+    });
+    expect(found.map((f) => `${f.component.name}@${f.component.version}`).sort()).toEqual([
+      'foo-appliance@5.1',
+      'libfoo@2.3.0',
+      'libfoo@3.0.3',
+    ]);
+    const v = await app.db.prisma.thirdPartyVulnerability.findUniqueOrThrow({ where: { cveId: 'CVE-2026-31337' } });
+    expect(v).toMatchObject({ knownExploited: true, kev: { exploitAdd: '2026-11-20' }, cwes: ['CWE-22'] });
+    expect(v.advisories).toEqual([
+      expect.objectContaining({
+        publisherName: 'CVE (examplevendor)',
+        unmatchable: ['Example Foo Cloud'],
+        ssvc: { Exploitation: 'active', Automatable: 'yes', 'Technical Impact': 'partial' },
+        metrics: [expect.objectContaining({ vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:N/I:H/A:H', baseScore: 8.1 })],
+      }),
+    ]);
+    expect(Number(v.topScore)).toBe(8.1);
   });
 });

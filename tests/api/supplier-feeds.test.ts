@@ -192,7 +192,7 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
     });
     expect(await app.db.prisma.thirdPartyVulnerability.count({ where: { cveId: 'CVE-2026-10003' } })).toBe(0);
     await expect(loadFeed(file('sbom/rtu-2.1.cdx.json'))).rejects.toThrow(
-      'rtu-2.1.cdx.json: neither an NVD CVE API 2.0 page, a CSAF 2.0 document, a ROLIE feed, an OSV record nor the KEV catalogue',
+      'rtu-2.1.cdx.json: neither an NVD CVE API 2.0 page, a CSAF 2.0 document, a ROLIE feed, an OSV record, a CVE JSON 5 record nor the KEV catalogue',
     );
   });
 

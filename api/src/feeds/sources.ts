@@ -11,6 +11,7 @@ import type { Db } from '@psirt/db';
 import { gunzipSync, unzipSync } from 'fflate';
 import type { LiveBus } from '../live/bus.ts';
 import { importCsafDocuments } from './csaf.ts';
+import { importCve5Records, isCve5 } from './cve5.ts';
 import { type MatchSummary, matchInventory } from './match.ts';
 import { emptySummary, type ImportSummary, importNvdRecords, recordsOf } from './nvd.ts';
 import { importOsvRecords, isOsv } from './osv.ts';
@@ -24,6 +25,8 @@ export type FeedSource =
   | { kind: 'rolie'; name: string; url: URL; feed?: unknown }
   /** OSV records, each with where it came from (a file, a zip entry). */
   | { kind: 'osv'; name: string; records: { name: string; json: unknown }[] }
+  /** CVE JSON 5 records (cvelistV5), each with where it came from. */
+  | { kind: 'cve5'; name: string; records: { name: string; json: unknown }[] }
   /** CISA's KEV catalogue (JSON), FIRST's EPSS scores (CSV). */
   | { kind: 'kev'; name: string; json: unknown }
   | { kind: 'epss'; name: string; text: string };
@@ -37,12 +40,13 @@ export function classifyFeed(json: unknown, name: string, url: URL): FeedSource 
     return { kind: 'csaf', name, json };
   }
   if (o.feed && typeof o.feed === 'object' && 'entry' in o.feed) return { kind: 'rolie', name, url, feed: json };
+  if (isCve5(json)) return { kind: 'cve5', name, records: [{ name, json }] };
   if (isOsv(json)) return { kind: 'osv', name, records: [{ name, json }] };
   if (Array.isArray(json) && json.length > 0 && json.every(isOsv)) {
     return { kind: 'osv', name, records: json.map((r, i) => ({ name: `${name}[${i}]`, json: r })) };
   }
   throw new Error(
-    `${name}: neither an NVD CVE API 2.0 page, a CSAF 2.0 document, a ROLIE feed, an OSV record nor the KEV catalogue`,
+    `${name}: neither an NVD CVE API 2.0 page, a CSAF 2.0 document, a ROLIE feed, an OSV record, a CVE JSON 5 record nor the KEV catalogue`,
   );
 }
 
@@ -87,11 +91,16 @@ export async function loadFeeds(input: string, load: Loader = defaultLoader()): 
   return [await loadFeed(input, load)];
 }
 
-/** OSV records of many files as one source (imported and reported together). */
+/** OSV and CVE 5 records of many files as one source each (imported and reported together). */
 function merge(sources: FeedSource[], name: string): FeedSource[] {
   const osv = sources.flatMap((s) => (s.kind === 'osv' ? s.records : []));
-  const rest = sources.filter((s) => s.kind !== 'osv');
-  return osv.length ? [...rest, { kind: 'osv', name, records: osv }] : rest;
+  const cve5 = sources.flatMap((s) => (s.kind === 'cve5' ? s.records : []));
+  const rest = sources.filter((s) => s.kind !== 'osv' && s.kind !== 'cve5');
+  return [
+    ...rest,
+    ...(osv.length ? [{ kind: 'osv' as const, name, records: osv }] : []),
+    ...(cve5.length ? [{ kind: 'cve5' as const, name, records: cve5 }] : []),
+  ];
 }
 
 /** Reads and classifies a file path or an http(s) URL. */
@@ -140,6 +149,13 @@ export async function importFeedSources(
     await importCsafDocuments(db, csaf, {
       summary,
       progress: (n) => options.progress?.('CSAF advisories', n, csaf.length),
+    });
+  }
+  const cve5 = sources.flatMap((s) => (s.kind === 'cve5' ? s.records : []));
+  if (cve5.length) {
+    await importCve5Records(db, cve5, {
+      summary,
+      progress: (n) => options.progress?.('CVE 5 records', n, cve5.length),
     });
   }
   const osv = sources.flatMap((s) => (s.kind === 'osv' ? s.records : []));
