@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importFeedSources, importNvdRecords, importSbom, loadFeed, recordsOf } from '@psirt/api';
+import { importFeedSources, importNvdRecords, importSbom, loadFeed, matchInventory, recordsOf } from '@psirt/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { assessmentLines } from '../support/assessments.ts';
@@ -257,5 +257,24 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
     // The building line answers for neither product: it sees none of it.
     const other = await w.buildingPrime.gql('{ componentAssessments(first: 10) { totalCount } }');
     expect(other.data?.componentAssessments.totalCount).toBe(0);
+  });
+
+  it('shows a supplier’s score only for its own products; elsewhere NVD’s stands', async () => {
+    // The RTU 2.0's Apache httpd is also affected by CVE-2023-44487 (NVD's criteria): ACME's 6.5 is about ACME's stack.
+    const sbom = await importSbom(app.db.prisma, 'rtu', '2.0', json('sbom/rtu-2.0.cdx.json'));
+    await matchInventory(app.db.prisma, { productVersionIds: [sbom.productVersionId] });
+    const r = await w.gridPrime.gql(`{ componentAssessments(first: 50) { edges { node {
+      component { name } vulnerability { cveId } supplierCvss { source type baseScore } } } } }`);
+    expect(r.errors).toBeUndefined();
+    const rapid = (r.data?.componentAssessments.edges as { node: Record<string, any> }[])
+      .map((e) => e.node)
+      .filter((n) => n.vulnerability.cveId === 'CVE-2023-44487')
+      .map((n) => [n.component.name, n.supplierCvss]);
+    expect(rapid).toEqual(
+      expect.arrayContaining([
+        ['acme-modbus', { source: 'ACME Embedded', type: 'Supplier', baseScore: 6.5 }],
+        ['apache/httpd', { source: 'nvd@nist.gov', type: 'Primary', baseScore: 7.5 }],
+      ]),
+    );
   });
 });

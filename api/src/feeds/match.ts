@@ -9,12 +9,15 @@
 import type { Db } from '@psirt/db';
 import {
   type Configuration,
+  criterionMatches,
   Inventory,
   type InventoryItem,
   itemKeys,
   type MatchOptions,
   matchConfiguration,
   parseCpe,
+  type SupplierMetric,
+  supplierScore,
 } from '@psirt/schema';
 import { v7 as uuidv7 } from 'uuid';
 import type { LiveBus } from '../live/bus.ts';
@@ -166,4 +169,37 @@ export async function matchInventory(
     }
   }
   return summary;
+}
+
+/**
+ * The score shown beside the AVSS for one matched component: a supplier's own
+ * (its CSAF advisory's) only when the component is one of that supplier's
+ * products — matched through its product tree — else NVD's primary score,
+ * else another source's (the CNA's, OSV's). Every score keeps its source.
+ */
+export function supplierScoreFor(
+  v: { metrics: unknown; advisories: unknown },
+  component: { id: string; cpe: string | null; purl: string | null; version: string | null },
+): SupplierMetric | null {
+  const purl = component.purl ? purlKey(component.purl) : null;
+  const item: InventoryItem = {
+    id: component.id,
+    cpe: component.cpe ? parseCpe(component.cpe) : null,
+    purl: purl?.key ?? null,
+    version: component.version ?? purl?.version ?? null,
+  };
+  const options: MatchOptions = { orderOf: versionOrder };
+  const names = (a: SupplierAdvisoryEntry) =>
+    a.configurations.some((c) =>
+      c.nodes.some((n) =>
+        n.cpeMatch.some((m) => m.vulnerable && criterionMatches(m, parseCpe(m.criteria), item, options)),
+      ),
+    );
+  const metrics = [
+    ...(v.metrics as SupplierMetric[]),
+    ...(v.advisories as SupplierAdvisoryEntry[]).flatMap((a) =>
+      a.metrics.filter((m) => m.type !== 'Supplier' || names(a)),
+    ),
+  ];
+  return supplierScore(metrics);
 }

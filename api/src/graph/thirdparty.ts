@@ -1,10 +1,11 @@
 // Third-party CVEs in the products' components: the CVE as the feeds say,
 // the component it was matched to, and each product's assessment of it.
 import { AssessmentState, type Prisma } from '@psirt/db';
-import { isUuid, type SupplierMetric, supplierScore } from '@psirt/schema';
+import { isUuid, type SupplierMetric } from '@psirt/schema';
 import { answerableProducts, assessmentVisibility, mayReadCase } from '../access.ts';
 import { builder } from '../builder.ts';
 import { allMetrics, type SupplierAdvisoryEntry } from '../feeds/csaf.ts';
+import { supplierScoreFor } from '../feeds/match.ts';
 import {
   addComponent,
   assessComponent,
@@ -163,9 +164,13 @@ export const ComponentAssessment = builder.prismaNode('ComponentAssessment', {
     supplierCvss: t.field({
       type: CvssMetric,
       nullable: true,
-      description: "The supplier's (NVD's primary) CVSS, beside the AVSS.",
-      select: { vulnerability: { select: { metrics: true, advisories: true } } },
-      resolve: (a) => supplierScore(allMetrics(a.vulnerability)),
+      description:
+        "The score beside the AVSS: the supplier's own when this component is one of its products (matched through its CSAF product tree), else NVD's primary, else the CNA's or OSV's.",
+      select: {
+        vulnerability: { select: { metrics: true, advisories: true } },
+        component: { select: { id: true, cpe: true, purl: true, version: true } },
+      },
+      resolve: (a) => supplierScoreFor(a.vulnerability, a.component),
     }),
     avss: t.field({
       type: Avss,

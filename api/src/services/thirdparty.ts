@@ -10,7 +10,6 @@ import {
   isUuid,
   parseCpe,
   scoreCvss,
-  supplierScore,
   type VexAssessment,
   type VexMeta,
 } from '@psirt/schema';
@@ -24,8 +23,7 @@ import {
   requireUser,
 } from '../access.ts';
 import type { Context } from '../context.ts';
-import { allMetrics } from '../feeds/csaf.ts';
-import { matchInventory } from '../feeds/match.ts';
+import { matchInventory, supplierScoreFor } from '../feeds/match.ts';
 import { PURL_EXPECTED, purlKey } from '../feeds/purl.ts';
 import { importSbom } from '../feeds/sbom.ts';
 import { caseRef, decodeId } from '../refs.ts';
@@ -187,7 +185,14 @@ export async function productVexAssessments(ctx: Pick<Context, 'db' | 'viewer'>,
       rationale: true,
       vulnerability: { select: { cveId: true, description: true, metrics: true, advisories: true } },
       component: {
-        select: { name: true, version: true, purl: true, cpe: true, productVersion: { select: { version: true } } },
+        select: {
+          id: true,
+          name: true,
+          version: true,
+          purl: true,
+          cpe: true,
+          productVersion: { select: { version: true } },
+        },
       },
       scores: {
         where: { kind: 'AVSS' },
@@ -207,7 +212,7 @@ export async function productVexAssessments(ctx: Pick<Context, 'db' | 'viewer'>,
       state: r.state,
       justification: r.justification,
       rationale: r.rationale,
-      supplierCvss: supplierScore(allMetrics(r.vulnerability)),
+      supplierCvss: supplierScoreFor(r.vulnerability, r.component),
       avss: avss ? { vector: avss.vector, score: Number(avss.score), severity: avss.severity } : null,
     };
   });
