@@ -266,7 +266,7 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
     const r = await w.gridPrime.gql(`{ componentAssessments(first: 50) { edges { node {
       component { name } vulnerability { cveId } supplierCvss { source type baseScore } } } } }`);
     expect(r.errors).toBeUndefined();
-    const rapid = (r.data?.componentAssessments.edges as { node: Record<string, any> }[])
+    const rapid = ((r.data?.componentAssessments.edges ?? []) as { node: Record<string, any> }[])
       .map((e) => e.node)
       .filter((n) => n.vulnerability.cveId === 'CVE-2023-44487')
       .map((n) => [n.component.name, n.supplierCvss]);
