@@ -9,7 +9,7 @@ export { csafProblems, csafRecords, importCsafDocuments } from './feeds/csaf.ts'
 export { type NvdSource, type SyncResult, syncNvd } from './feeds/fetch.ts';
 export { type MatchSummary, matchInventory } from './feeds/match.ts';
 export { emptySummary, type ImportSummary, importNvdRecords, normaliseCve, recordsOf } from './feeds/nvd.ts';
-export { osvRecord } from './feeds/osv.ts';
+export { importOsvRecords, osvRecord } from './feeds/osv.ts';
 export { importRolieFeed } from './feeds/rolie.ts';
 export { importSbom, type SbomSummary } from './feeds/sbom.ts';
 export { classifyFeed, type FeedSource, importFeedSources, loadFeed, loadFeeds } from './feeds/sources.ts';

@@ -397,3 +397,58 @@ export async function writeRecord(tx: Prisma.TransactionClient, r: CsafCveRecord
   summary.updated += 1;
   summary.changed.push(old.id);
 }
+
+/**
+ * writeRecord for a batch (OSV and CVE 5 imports bring tens of thousands):
+ * one read of the CVEs held, one insert of the new ones and one of their
+ * criteria; only CVEs already held with a changed entry are updated one by
+ * one. Records of one CVE in the batch (OSV records aliasing it) are written
+ * in turn, the later after the earlier.
+ */
+export async function writeRecords(
+  tx: Prisma.TransactionClient,
+  records: readonly CsafCveRecord[],
+  summary: ImportSummary,
+) {
+  const first = new Map<string, CsafCveRecord>();
+  const again: CsafCveRecord[] = [];
+  for (const r of records) {
+    if (first.has(r.cveId)) again.push(r);
+    else first.set(r.cveId, r);
+  }
+  const held = new Set(
+    (
+      await tx.thirdPartyVulnerability.findMany({
+        where: { cveId: { in: [...first.keys()] } },
+        select: { cveId: true },
+      })
+    ).map((v) => v.cveId),
+  );
+  const fresh = [...first.values()].filter((r) => !held.has(r.cveId));
+  const json = (v: unknown) => v as Prisma.InputJsonValue;
+  if (fresh.length) {
+    const created = await tx.thirdPartyVulnerability.createManyAndReturn({
+      data: fresh.map((r) => ({
+        cveId: r.cveId,
+        description: r.description,
+        publishedAt: r.publishedAt,
+        lastModified: new Date(r.entry.releaseDate),
+        source: r.entry.publisherName,
+        cwes: r.cwes,
+        references: json(r.references),
+        advisories: json([r.entry]),
+      })),
+      select: { id: true, cveId: true },
+    });
+    const idOf = new Map(created.map((c) => [c.cveId, c.id]));
+    const criteria = fresh.flatMap((r) => r.keys.map((key) => ({ vulnerabilityId: idOf.get(r.cveId) as string, key })));
+    for (let i = 0; i < criteria.length; i += 5000) {
+      await tx.vulnerabilityCriterion.createMany({ data: criteria.slice(i, i + 5000) });
+    }
+    summary.new += created.length;
+    summary.changed.push(...created.map((c) => c.id));
+  }
+  for (const r of [...first.values()].filter((x) => held.has(x.cveId)).concat(again)) {
+    await writeRecord(tx, r, summary);
+  }
+}

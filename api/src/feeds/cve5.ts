@@ -22,7 +22,7 @@ import {
   severityOf,
 } from '@psirt/schema';
 import { z } from 'zod';
-import { type CsafCveRecord, type SupplierAdvisoryEntry, writeRecord } from './csaf.ts';
+import { type CsafCveRecord, type SupplierAdvisoryEntry, writeRecords } from './csaf.ts';
 import type { ImportSummary } from './nvd.ts';
 import { purlKey } from './purl.ts';
 
@@ -292,7 +292,7 @@ export async function importCve5Records(
   }
   for (let i = 0; i < parsed.length; i += 200) {
     await db.$transaction(async (tx) => {
-      for (const r of parsed.slice(i, i + 200)) await writeRecord(tx, r, summary);
+      await writeRecords(tx, parsed.slice(i, i + 200), summary);
     });
     options.progress?.(Math.min(i + 200, parsed.length));
   }

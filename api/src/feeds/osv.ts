@@ -22,7 +22,7 @@ import {
   severityOf,
 } from '@psirt/schema';
 import { z } from 'zod';
-import { type CsafCveRecord, type SupplierAdvisoryEntry, writeRecord } from './csaf.ts';
+import { type CsafCveRecord, type SupplierAdvisoryEntry, writeRecords } from './csaf.ts';
 import type { ImportSummary } from './nvd.ts';
 import { purlKey } from './purl.ts';
 
@@ -240,7 +240,7 @@ export async function importOsvRecords(
   options: { summary: ImportSummary; progress?: (done: number) => void },
 ): Promise<ImportSummary> {
   const { summary } = options;
-  const BATCH = 200;
+  const BATCH = 500;
   for (let i = 0; i < records.length; i += BATCH) {
     const batch = records.slice(i, i + BATCH);
     const parsed: CsafCveRecord[] = [];
@@ -254,7 +254,7 @@ export async function importOsvRecords(
       }
     }
     await db.$transaction(async (tx) => {
-      for (const r of parsed) await writeRecord(tx, r, summary);
+      await writeRecords(tx, parsed, summary);
     });
     options.progress?.(Math.min(i + BATCH, records.length));
   }
