@@ -248,6 +248,43 @@ describe(`third-party CVE feeds and matching (${dialect})`, () => {
     expect(other.data?.productVex.vulnerabilities).toEqual([]);
   });
 
+  it('versions a product’s VEX: the same bytes while nothing changes, the next version with its history when it does', async () => {
+    const VEX = `query($f: VexFormat) { productVex(product: "rtu", format: $f, tlp: GREEN) }`;
+    const csaf = async () => (await w.gridPrime.gql(VEX, { f: 'CSAF' })).data?.productVex;
+    const first = await csaf();
+    app.advanceClock(60_000);
+    // Asked again (by the PSIRT this time) with nothing changed: the same document, byte for byte.
+    expect(JSON.stringify((await w.analyst.gql(VEX, { f: 'CSAF' })).data?.productVex)).toBe(JSON.stringify(first));
+    const cdx1 = (await w.gridPrime.gql(VEX, { f: 'CYCLONEDX' })).data?.productVex;
+
+    // An assessment changes: version 2, version 1 in its history, the first release date kept.
+    const [open] = await app.db.prisma.componentAssessment.findMany({
+      where: { product: { key: 'rtu' }, state: 'IN_TRIAGE' },
+      orderBy: { id: 'asc' },
+      take: 1,
+    });
+    const ASSESS = `mutation($input: AssessComponentVulnerabilityInput!) { assessComponentVulnerability(input: $input) { state } }`;
+    const changed = await w.gridPrime.gql(ASSESS, {
+      input: { id: open?.id, state: 'NOT_AFFECTED', justification: 'COMPONENT_NOT_PRESENT', rationale: 'Removed.' },
+    });
+    expect(changed.errors).toBeUndefined();
+    const second = await csaf();
+    expect(second.document.tracking).toMatchObject({
+      id: first.document.tracking.id,
+      version: String(Number(first.document.tracking.version) + 1),
+      initial_release_date: first.document.tracking.initial_release_date,
+    });
+    expect(second.document.tracking.revision_history.slice(0, -1)).toEqual(first.document.tracking.revision_history);
+    expect(second.document.tracking.revision_history.at(-1).summary).toBe('The assessments changed.');
+    expect(await csafProblems(second)).toEqual([]);
+    const cdx2 = (await w.gridPrime.gql(VEX, { f: 'CYCLONEDX' })).data?.productVex;
+    expect([cdx2.serialNumber, cdx2.version]).toEqual([cdx1.serialNumber, cdx1.version + 1]);
+    // Someone who does not answer for the product gets nothing of it, and no version is made for them.
+    const other = (await w.buildingPrime.gql(VEX, { f: 'CSAF' })).data?.productVex;
+    expect(other.vulnerabilities ?? []).toEqual([]);
+    expect(JSON.stringify(await csaf())).toBe(JSON.stringify(second));
+  });
+
   it('keeps inventories through GraphQL: SBOM upload and single components, for those who answer for the product', async () => {
     const IMPORT = `mutation($p: String!, $v: String!, $sbom: JSON!) { importSbom(product: $p, version: $v, sbom: $sbom) {
       added kept removed matches newAssessments } }`;

@@ -1,13 +1,14 @@
 // Assessing third-party CVEs per product: the state and VEX justification,
 // the vendor's adjusted score (AVSS) beside the supplier's, and escalation of
 // one or more assessments into a case (VAR).
-import { randomUUID } from 'node:crypto';
-import { AssessmentState } from '@psirt/db';
+import { createHash, randomUUID } from 'node:crypto';
+import { AssessmentState, type Prisma } from '@psirt/db';
 import {
   buildCsafVex,
   buildCycloneDxVex,
   DomainError,
   isUuid,
+  NIL_UUID,
   parseCpe,
   scoreCvss,
   type VexAssessment,
@@ -219,24 +220,68 @@ export async function productVexAssessments(ctx: Pick<Context, 'db' | 'viewer'>,
   return { product, assessments };
 }
 
-/** A product's VEX (CSAF csaf_vex, or CycloneDX 1.5) from its assessments. */
+/**
+ * A product's VEX (CSAF csaf_vex, or CycloneDX 1.5) from its assessments.
+ * For whoever answers for the product (and so reads all of its assessments)
+ * the document is versioned per format and TLP: the same content gives the
+ * same bytes as last time; changed content is the next version, with the
+ * earlier ones in its revision history.
+ */
 export async function productVex(
   ctx: Pick<Context, 'db' | 'viewer' | 'now' | 'policy'>,
   productKey: string,
   format: 'CSAF' | 'CYCLONEDX',
   tlp: VexMeta['tlp'] = 'AMBER',
-) {
+): Promise<Record<string, unknown>> {
   const { product, assessments } = await productVexAssessments(ctx, productKey);
-  const meta: VexMeta = {
-    product,
-    publisher: ctx.policy.publisher,
-    generatedAt: ctx.now(),
-    engineVersion: ENGINE_VERSION,
-    tlp,
+  const build = (generatedAt: Date, history: VexMeta['history'], serial: string) => {
+    const meta: VexMeta = {
+      product,
+      publisher: ctx.policy.publisher,
+      generatedAt,
+      engineVersion: ENGINE_VERSION,
+      tlp,
+      history,
+    };
+    return format === 'CSAF' ? buildCsafVex(assessments, meta) : buildCycloneDxVex(assessments, { ...meta, serial });
   };
-  return format === 'CSAF'
-    ? buildCsafVex(assessments, meta)
-    : buildCycloneDxVex(assessments, { ...meta, serial: randomUUID() });
+  const answers = await ctx.db.product.count({ where: { AND: [{ key: productKey }, answerableProducts(ctx.viewer)] } });
+  if (!answers) return build(ctx.now(), undefined, randomUUID());
+  // The content alone: the same tracking data for every build, so only the assessments change it.
+  const epoch = new Date(0);
+  const digest = createHash('sha256')
+    .update(JSON.stringify(build(epoch, [{ number: 1, date: epoch, summary: '' }], NIL_UUID)))
+    .digest('hex');
+  const productId = (await ctx.db.product.findUniqueOrThrow({ where: { key: productKey }, select: { id: true } })).id;
+  const key = { productId_format_tlp: { productId, format, tlp } };
+  return ctx.db.$transaction(async (tx) => {
+    const held = await tx.vexDocument.findUnique({ where: key });
+    if (held?.contentDigest === digest) return JSON.parse(held.document) as Record<string, unknown>;
+    const now = ctx.now();
+    const before = (held?.history ?? []) as { number: number; date: string; summary: string }[];
+    const history = [
+      ...before,
+      {
+        number: (held?.version ?? 0) + 1,
+        date: now.toISOString(),
+        summary: held ? 'The assessments changed.' : 'First version.',
+      },
+    ];
+    const serial = held?.serial ?? randomUUID();
+    const doc = build(
+      now,
+      history.map((h) => ({ ...h, date: new Date(h.date) })),
+      serial,
+    );
+    const data = {
+      version: history.length,
+      contentDigest: digest,
+      history: history as Prisma.InputJsonValue,
+      document: JSON.stringify(doc),
+    };
+    await tx.vexDocument.upsert({ where: key, create: { productId, format, tlp, serial, ...data }, update: data });
+    return doc;
+  });
 }
 
 /** The product, if the viewer answers for it: the PSIRT, or its product line's Primes and Specialists. */

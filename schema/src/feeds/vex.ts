@@ -29,7 +29,18 @@ export interface VexMeta {
   engineVersion: string;
   /** TLP of the document: a VEX for customers is usually GREEN or CLEAR. */
   tlp: TlpName;
+  /**
+   * The document's versions, oldest first (default: this one alone, version 1,
+   * at generatedAt): its tracking (CSAF) or version (CycloneDX).
+   */
+  history?: readonly { number: number; date: Date; summary: string }[];
 }
+
+/** The versions of a VEX document: those given, or one at generatedAt. */
+const historyOf = (meta: VexMeta) =>
+  meta.history?.length
+    ? meta.history
+    : [{ number: 1, date: meta.generatedAt, summary: 'Generated from the current assessments.' }];
 
 /** A CVSS score a source published for a CVE (as stored from the feed). */
 export interface SupplierMetric {
@@ -139,6 +150,7 @@ export function buildCsafVex(assessments: readonly VexAssessment[], meta: VexMet
     };
   });
   const trackingId = `VEX-${meta.product.key.toUpperCase()}`;
+  const history = historyOf(meta);
   return {
     document: {
       category: 'csaf_vex',
@@ -157,9 +169,13 @@ export function buildCsafVex(assessments: readonly VexAssessment[], meta: VexMet
       tracking: {
         id: trackingId,
         status: 'final',
-        version: '1',
-        revision_history: [{ number: '1', date: iso, summary: 'Generated from the current assessments.' }],
-        initial_release_date: iso,
+        version: String(history[history.length - 1]?.number ?? 1),
+        revision_history: history.map((h) => ({
+          number: String(h.number),
+          date: h.date.toISOString(),
+          summary: h.summary,
+        })),
+        initial_release_date: (history[0]?.date ?? meta.generatedAt).toISOString(),
         current_release_date: iso,
         generator: { engine: { name: 'psirt', version: meta.engineVersion }, date: iso },
       },
@@ -267,7 +283,7 @@ export function buildCycloneDxVex(assessments: readonly VexAssessment[], meta: V
     bomFormat: 'CycloneDX',
     specVersion: '1.5',
     serialNumber: `urn:uuid:${meta.serial}`,
-    version: 1,
+    version: historyOf(meta).at(-1)?.number ?? 1,
     metadata: {
       timestamp: meta.generatedAt.toISOString(),
       tools: { components: [{ type: 'application', name: 'psirt', version: meta.engineVersion }] },
