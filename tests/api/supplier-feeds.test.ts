@@ -277,4 +277,119 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
       ]),
     );
   });
+
+  it('checks signatures with the keys of the provider metadata it was given, says per entry, and holds to a pinned key', async () => {
+    const body = readFileSync(file(ADVISORY));
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    using gpg = gpgHome();
+    await gpg.run([
+      '--passphrase',
+      '',
+      '--quick-gen-key',
+      'ACME <psirt@acme.example>',
+      'future-default',
+      'default',
+      '1y',
+    ]);
+    const fingerprint = /^fpr:+([0-9A-F]{40,64}):/m.exec(
+      await gpg.run(['--with-colons', '--fingerprint']),
+    )?.[1] as string;
+    const publicKey = await gpg.run(['--armor', '--export', fingerprint]);
+    const signature = await gpg.run(['--armor', '--detach-sign'], body.toString('utf8'));
+    const serve = async (routes: Record<string, string | Buffer>) => {
+      const server = createServer((req, res) => {
+        const content = routes[req.url ?? ''];
+        res.writeHead(content === undefined ? 404 : 200).end(content ?? 'not found');
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    };
+    // As CISA serves them: the feed and documents on one host, the provider metadata and key on another.
+    // (Each host's routes are filled in below, once both addresses are known.)
+    const feedRoutes: Record<string, string | Buffer> = {};
+    const metaRoutes: Record<string, string | Buffer> = {};
+    const feedHost = await serve(feedRoutes);
+    const metaHost = await serve(metaRoutes);
+    const doc = (name: string) => `${feedHost.origin}/csaf/${name}.json`;
+    const feedUrl = `${feedHost.origin}/csaf/feed.json`;
+    Object.assign(feedRoutes, {
+      '/csaf/feed.json': JSON.stringify({
+        feed: {
+          id: 'acme-feed',
+          entry: [
+            {
+              id: 'SIGNED',
+              updated: '2026-03-09T09:00:00Z',
+              content: { src: doc('signed') },
+              link: [
+                { rel: 'hash', href: `${doc('signed')}.sha256` },
+                { rel: 'signature', href: `${doc('signed')}.asc` },
+              ],
+            },
+            {
+              id: 'UNSIGNED',
+              updated: '2026-03-08T09:00:00Z',
+              content: { src: doc('unsigned') },
+              link: [{ rel: 'hash', href: `${doc('unsigned')}.sha256` }],
+            },
+          ],
+        },
+      }),
+      '/csaf/signed.json': body,
+      '/csaf/signed.json.sha256': `${sha256}\n`,
+      '/csaf/signed.json.asc': signature,
+      '/csaf/unsigned.json': body,
+      '/csaf/unsigned.json.sha256': `${sha256}\n`,
+    });
+    Object.assign(metaRoutes, {
+      '/.well-known/csaf/provider-metadata.json': JSON.stringify({
+        canonical_url: `${metaHost.origin}/.well-known/csaf/provider-metadata.json`,
+        metadata_version: '2.0',
+        role: 'csaf_provider',
+        distributions: [{ rolie: { feeds: [{ summary: 'TLP:WHITE', tlp_label: 'WHITE', url: feedUrl }] } }],
+        public_openpgp_keys: [{ fingerprint, url: '/keys/acme.asc' }],
+      }),
+      '/keys/acme.asc': publicKey,
+    });
+    const run = async (source: string) => {
+      // Each run reads the whole feed again (the runs are about the checks, not about what is new).
+      await app.db.prisma.setting.deleteMany({ where: { key: { startsWith: 'feeds.rolie:' } } });
+      return importFeedSources(app.db.prisma, [await loadFeed(source)]);
+    };
+    const metadata = `${metaHost.origin}/.well-known/csaf/provider-metadata.json`;
+    try {
+      // The feed alone: its host has no provider metadata; the entries are taken and the summary says they were not checked.
+      const alone = await run(feedUrl);
+      expect(alone.signatures).toEqual([
+        {
+          id: 'SIGNED',
+          checked: false,
+          note: expect.stringMatching(
+            /^signature not checked: no provider metadata at http:\/\/127\.0\.0\.1:\d+\/\.well-known\/csaf\/provider-metadata\.json/,
+          ),
+        },
+        { id: 'UNSIGNED', checked: false, note: 'signature not checked: the entry has no signature' },
+      ]);
+      // Through the provider's metadata: its key checks the signed entry.
+      const viaMetadata = await run(metadata);
+      expect(viaMetadata.signatures).toEqual([
+        { id: 'SIGNED', checked: true, note: 'signature verified' },
+        { id: 'UNSIGNED', checked: false, note: 'signature not checked: the entry has no signature' },
+      ]);
+      // With the key pinned, what is not signed by it is refused.
+      const pinned = await run(`${metadata}#key=${fingerprint}`);
+      expect(pinned.signatures).toEqual([{ id: 'SIGNED', checked: true, note: 'signature verified (pinned key)' }]);
+      expect(pinned.skipped).toContainEqual({
+        id: 'UNSIGNED',
+        reason: `${doc('unsigned')}: not imported: a key is pinned (${fingerprint}) and the entry has no signature`,
+      });
+      const wrong = await run(`${metadata}#key=${'AB'.repeat(20)}`);
+      expect(wrong.signatures ?? []).toEqual([]);
+      const refused = wrong.skipped.filter((x) => x.id === 'SIGNED' || x.id === 'UNSIGNED');
+      expect(refused.map((x) => x.id)).toEqual(['SIGNED', 'UNSIGNED']);
+      expect(refused[0]?.reason).toContain(`names no readable key ${'AB'.repeat(20)}`);
+    } finally {
+      for (const h of [feedHost, metaHost]) await new Promise<void>((r) => h.server.close(() => r()));
+    }
+  });
 });

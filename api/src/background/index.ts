@@ -5,7 +5,7 @@ import type { CveServicesClient } from '../cve/client.ts';
 import type { CnaSettings } from '../cve/record.ts';
 import { drainCveOutbox } from '../cve/worker.ts';
 import { type NvdSource, syncNvd } from '../feeds/fetch.ts';
-import { importFeedSources } from '../feeds/sources.ts';
+import { type FeedSource, importFeedSources, loadFeed } from '../feeds/sources.ts';
 import { type IntakeDeps, retryStalledMail } from '../intake/mail.ts';
 import type { LiveBus } from '../live/bus.ts';
 import type { Logger } from '../logger.ts';
@@ -80,11 +80,18 @@ export function backgroundJobs(d: BackgroundDeps): Job[] {
   if (csaf) {
     jobs.push(
       every('CSAF feeds', csaf.intervalMs ?? 2 * 3_600_000, async () => {
-        const r = await importFeedSources(
-          db,
-          csaf.feeds.map((url) => ({ kind: 'rolie' as const, name: url, url: new URL(url) })),
-          { live },
-        );
+        // Each a ROLIE feed or a provider's metadata, maybe with a pinned key (#key=…); told apart by reading it.
+        const sources: FeedSource[] = [];
+        const unreadable: { id: string; reason: string }[] = [];
+        for (const url of csaf.feeds) {
+          try {
+            sources.push(await loadFeed(url));
+          } catch (error) {
+            unreadable.push({ id: url, reason: (error as Error).message });
+          }
+        }
+        const r = await importFeedSources(db, sources, { live });
+        r.skipped.unshift(...unreadable);
         log.child({ component: 'feeds' }).info(
           {
             feeds: csaf.feeds.length,

@@ -171,6 +171,8 @@ export interface ImportSummary {
   skipped: { id: string | null; reason: string }[];
   /** Ids of the vulnerabilities created or changed (to match). */
   changed: string[];
+  /** For each ROLIE entry imported: whether its OpenPGP signature was checked, and how. */
+  signatures?: { id: string; checked: boolean; note: string }[];
 }
 
 const emptySummary = (): ImportSummary => ({ new: 0, updated: 0, unchanged: 0, skipped: [], changed: [] });

@@ -2,10 +2,14 @@
 // entries link to advisories, each with its .sha256/.sha512 and OpenPGP .asc
 // beside it). Each run imports the entries updated since the newest one
 // imported before (kept per feed URL in the settings), checks each document
-// against its published hash and — when the provider's metadata
-// (/.well-known/csaf/provider-metadata.json) names its OpenPGP keys — its
-// signature, and imports it as a supplier CSAF advisory. The mark moves only
-// when every entry was read; re-reading is harmless (imports are idempotent).
+// against its published hash and — with the OpenPGP keys the provider's
+// metadata names — its signature, and imports it as a supplier CSAF advisory.
+// The metadata is the one the feed was found through (a provider-metadata URL
+// given as the source), else /.well-known/csaf/provider-metadata.json at the
+// feed's host; a source may pin a key fingerprint, and then an entry that is
+// not signed by that key is refused. Whether each entry's signature was
+// checked is said in the summary. The mark moves only when every entry was
+// read; re-reading is harmless (imports are idempotent).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +58,10 @@ export async function importRolieFeed(
     load?: Loader;
     /** The feed, when already read. */
     feed?: unknown;
+    /** The provider metadata naming the keys (default: /.well-known/csaf/provider-metadata.json at the feed's host). */
+    metadataUrl?: URL;
+    /** A key fingerprint the entries must be signed with (hex, spaces ignored). */
+    pinned?: string | null;
     /** Called once the feed is read, then after each entry. */
     progress?: (done: number, total: number) => void;
   },
@@ -68,12 +76,14 @@ export async function importRolieFeed(
   const fresh = entries.filter((e) => !since || new Date(e.updated).toISOString() > since);
   let newest = since;
   let complete = true;
-  const keys = fresh.length ? await providerKeys(feedUrl, load) : null;
+  const metadataUrl = options.metadataUrl ?? new URL('/.well-known/csaf/provider-metadata.json', feedUrl);
+  const pinned = options.pinned ? options.pinned.replace(/\s+/g, '').toUpperCase() : null;
+  const keys = fresh.length ? await providerKeys(metadataUrl, load, pinned) : { keys: null, why: '' };
   options.progress?.(0, fresh.length);
   for (const [i, e] of fresh.entries()) {
     const href = e.content?.src ?? e.link.find((l) => l.rel === 'self')?.href;
     try {
-      const problem = await importEntry(db, feedUrl, load, href, e.link, keys, summary);
+      const problem = await importEntry(db, feedUrl, load, href, e, keys, pinned, summary);
       // A document that fails its hash or is not JSON is not retried until its entry changes.
       if (problem) summary.skipped.push({ id: e.id, reason: problem });
       const updated = new Date(e.updated).toISOString();
@@ -100,11 +110,13 @@ async function importEntry(
   feedUrl: URL,
   load: Loader,
   href: string | undefined,
-  links: readonly z.infer<typeof link>[],
-  keys: openpgp.PublicKey[] | null,
+  e: { id: string; link: readonly z.infer<typeof link>[] },
+  keys: { keys: openpgp.PublicKey[] | null; why: string },
+  pinned: string | null,
   summary: ImportSummary,
 ): Promise<string | null> {
   if (!href) return 'the entry links to no document';
+  const links = e.link;
   const docUrl = new URL(href, feedUrl);
   const body = await load(docUrl);
   const hash = links.find((l) => l.rel === 'hash');
@@ -116,11 +128,18 @@ async function importEntry(
     }
   }
   const signature = links.find((l) => l.rel === 'signature');
-  if (keys && signature) {
+  summary.signatures ??= [];
+  const signatures = summary.signatures;
+  if (!signature || !keys.keys) {
+    const why = !signature ? 'the entry has no signature' : keys.why;
+    // With a pinned key, what cannot be checked against it is not taken.
+    if (pinned) return `${docUrl.href}: not imported: a key is pinned (${pinned}) and ${why}`;
+    signatures.push({ id: e.id, checked: false, note: `signature not checked: ${why}` });
+  } else {
     const armored = (await load(new URL(signature.href, feedUrl))).toString('utf8');
     let status: string;
     try {
-      status = (await verifyDetached(body, armored, keys, new Date())).status;
+      status = (await verifyDetached(body, armored, keys.keys, new Date())).status;
     } catch (error) {
       if (!(error instanceof PgpProblem)) throw error;
       status = 'UNREADABLE';
@@ -130,12 +149,17 @@ async function importEntry(
         (
           {
             BAD: 'does not verify',
-            UNKNOWN_KEY: "is by none of the provider's keys",
+            UNKNOWN_KEY: pinned ? 'is not by the pinned key' : "is by none of the provider's keys",
             UNSIGNED: 'holds no signature',
           } as Record<string, string>
         )[status] ?? 'cannot be read';
       return `${docUrl.href}: its OpenPGP signature ${why}`;
     }
+    signatures.push({
+      id: e.id,
+      checked: true,
+      note: pinned ? 'signature verified (pinned key)' : 'signature verified',
+    });
   }
   let json: unknown;
   try {
@@ -152,27 +176,41 @@ const ProviderMetadata = z.object({
 });
 
 /**
- * The provider's OpenPGP keys, as its provider metadata names them (a key
- * whose fingerprint is not the one named is not used); null when there is no
- * metadata or no usable key, and then signatures cannot be checked.
+ * The provider's OpenPGP keys, as its metadata names them (a key whose
+ * fingerprint is not the one named — or, when one is pinned, not the pinned
+ * one — is not used), with why there are none when there are none.
  */
-async function providerKeys(feedUrl: URL, load: Loader): Promise<openpgp.PublicKey[] | null> {
+async function providerKeys(
+  metadataUrl: URL,
+  load: Loader,
+  pinned: string | null,
+): Promise<{ keys: openpgp.PublicKey[] | null; why: string }> {
   let meta: z.infer<typeof ProviderMetadata>;
   try {
-    const text = (await load(new URL('/.well-known/csaf/provider-metadata.json', feedUrl))).toString('utf8');
+    const text = (await load(metadataUrl)).toString('utf8');
     meta = ProviderMetadata.parse(JSON.parse(text));
-  } catch {
-    return null;
+  } catch (error) {
+    return {
+      keys: null,
+      why: `no provider metadata at ${metadataUrl.href} (${(error as Error).message.slice(0, 80)})`,
+    };
   }
   const keys: openpgp.PublicKey[] = [];
   for (const k of meta.public_openpgp_keys ?? []) {
     try {
-      const key = await openpgp.readKey({ armoredKey: (await load(new URL(k.url, feedUrl))).toString('utf8') });
+      const key = await openpgp.readKey({ armoredKey: (await load(new URL(k.url, metadataUrl))).toString('utf8') });
+      const fingerprint = key.getFingerprint().toUpperCase();
       const named = k.fingerprint?.replace(/\s+/g, '').toUpperCase();
-      if (!named || key.getFingerprint().toUpperCase() === named) keys.push(key);
+      if ((!named || fingerprint === named) && (!pinned || fingerprint === pinned)) keys.push(key);
     } catch {
       // Unreachable or unreadable: not one to check with.
     }
   }
-  return keys.length ? keys : null;
+  if (keys.length) return { keys, why: '' };
+  return {
+    keys: null,
+    why: pinned
+      ? `the provider metadata at ${metadataUrl.href} names no readable key ${pinned}`
+      : `the provider metadata at ${metadataUrl.href} names no readable OpenPGP key`,
+  };
 }

@@ -21,8 +21,13 @@ import { applySignals, importEpss, importKev, isEpss, isKev } from './signals.ts
 export type FeedSource =
   | { kind: 'nvd'; name: string; records: unknown[] }
   | { kind: 'csaf'; name: string; json: unknown }
-  /** `feed`: the feed as already read (when it was read to tell what it is). */
-  | { kind: 'rolie'; name: string; url: URL; feed?: unknown }
+  /**
+   * `feed`: the feed as already read (when it was read to tell what it is);
+   * `pinned`: a key fingerprint its entries must be signed with (the URL's #key=…).
+   */
+  | { kind: 'rolie'; name: string; url: URL; feed?: unknown; pinned?: string | null }
+  /** A CSAF provider's metadata: its ROLIE feeds are read, with the keys it names. */
+  | { kind: 'provider'; name: string; url: URL; json: unknown; pinned?: string | null }
   /** OSV records, each with where it came from (a file, a zip entry). */
   | { kind: 'osv'; name: string; records: { name: string; json: unknown }[] }
   /** CVE JSON 5 records (cvelistV5), each with where it came from. */
@@ -39,7 +44,13 @@ export function classifyFeed(json: unknown, name: string, url: URL): FeedSource 
   if (o.document && typeof o.document === 'object' && 'csaf_version' in o.document) {
     return { kind: 'csaf', name, json };
   }
-  if (o.feed && typeof o.feed === 'object' && 'entry' in o.feed) return { kind: 'rolie', name, url, feed: json };
+  const pinned = pinnedKey(url);
+  if (o.feed && typeof o.feed === 'object' && 'entry' in o.feed) {
+    return { kind: 'rolie', name, url: withoutPin(url), feed: json, pinned };
+  }
+  if (typeof o.canonical_url === 'string' && Array.isArray(o.distributions)) {
+    return { kind: 'provider', name, url: withoutPin(url), json, pinned };
+  }
   if (isCve5(json)) return { kind: 'cve5', name, records: [{ name, json }] };
   if (isOsv(json)) return { kind: 'osv', name, records: [{ name, json }] };
   if (Array.isArray(json) && json.length > 0 && json.every(isOsv)) {
@@ -48,6 +59,28 @@ export function classifyFeed(json: unknown, name: string, url: URL): FeedSource 
   throw new Error(
     `${name}: neither an NVD CVE API 2.0 page, a CSAF 2.0 document, a ROLIE feed, an OSV record, a CVE JSON 5 record nor the KEV catalogue`,
   );
+}
+
+/** The key fingerprint a source pins with "#key=<fingerprint>" after its URL. */
+export function pinnedKey(url: URL): string | null {
+  const m = /^#key=([0-9A-Fa-f ]{16,})$/.exec(decodeURIComponent(url.hash));
+  return m ? (m[1] as string).replace(/\s+/g, '').toUpperCase() : null;
+}
+
+const withoutPin = (url: URL) => {
+  const u = new URL(url.href);
+  u.hash = '';
+  return u;
+};
+
+/** The ROLIE feed URLs a provider's metadata lists (its distributions). */
+function providerFeeds(json: unknown, base: URL): URL[] {
+  const distributions = ((json as { distributions?: unknown }).distributions ?? []) as {
+    rolie?: { feeds?: { url?: unknown }[] };
+  }[];
+  return distributions
+    .flatMap((d) => d.rolie?.feeds ?? [])
+    .flatMap((f) => (typeof f.url === 'string' ? [new URL(f.url, base)] : []));
 }
 
 /**
@@ -175,12 +208,29 @@ export async function importFeedSources(
     }
   }
   for (const s of sources) {
-    if (s.kind !== 'rolie') continue;
+    if (s.kind !== 'rolie' && s.kind !== 'provider') continue;
     try {
+      if (s.kind === 'provider') {
+        // The feeds the provider lists, wherever they are served, checked with the keys it names here.
+        const feeds = providerFeeds(s.json, s.url);
+        if (feeds.length === 0)
+          summary.skipped.push({ id: s.name, reason: 'the provider metadata lists no ROLIE feed' });
+        for (const feed of feeds) {
+          await importRolieFeed(db, feed, {
+            summary,
+            load: options.load,
+            metadataUrl: s.url,
+            pinned: s.pinned,
+            progress: (n, total) => options.progress?.(`ROLIE ${feed.href}`, n, total),
+          });
+        }
+        continue;
+      }
       await importRolieFeed(db, s.url, {
         summary,
         feed: s.feed,
         load: options.load,
+        pinned: s.pinned,
         progress: (n, total) => options.progress?.(`ROLIE ${s.name}`, n, total),
       });
     } catch (error) {

@@ -69,6 +69,8 @@ export function inventoryCommands(program: Command, rt: CliRuntime) {
         bar?.stop();
         rt.out(`imported: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.skipped.length} skipped`);
         printSkipped(rt, r.skipped);
+        // Each ROLIE entry: whether its OpenPGP signature was checked.
+        for (const sig of r.signatures ?? []) rt.out(`  ${sig.id}: ${sig.note}`);
         rt.out(
           `matched against the inventory: ${r.matched.matches} affected component(s), ${r.matched.created} new assessment(s)`,
         );
