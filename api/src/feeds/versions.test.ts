@@ -31,3 +31,22 @@ describe('versionOrder', () => {
     expect(versionOrder('RubyGems')('1.0 beta', '1.0')).toBeNull();
   });
 });
+
+describe('package URL criteria in their type’s order', () => {
+  it('compares a CSAF purl criterion’s vers range and exact version in the purl type’s scheme', async () => {
+    const { matchConfiguration } = await import('@psirt/schema');
+    const item = (id: string, version: string) => ({ id, cpe: null, purl: 'pkg:pypi/django', version });
+    const config = (c: Record<string, unknown>) => ({
+      nodes: [{ cpeMatch: [{ vulnerable: true, criteria: 'pkg:pypi/django', ...c }] }],
+    });
+    const unreadable: string[] = [];
+    const opts = { orderOf: versionOrder, unreadable: (i: { id: string }) => unreadable.push(i.id) };
+    // PEP 440: 2.0 is 2.0.0, so not below it (the natural order would say it is).
+    const range = config({ vers: 'vers:pypi/<2.0.0' });
+    expect(matchConfiguration(range, [item('a', '2.0'), item('b', '1.11.29'), item('c', 'x.y-custom')], opts)).toEqual([
+      'b',
+    ]);
+    expect(unreadable).toEqual(['c']);
+    expect(matchConfiguration(config({ version: '2.0.0' }), [item('d', '2.0')], opts)).toEqual(['d']);
+  });
+});

@@ -48,6 +48,29 @@ export interface MatchOptions {
 
 const naturalOrder: VersionOrder = compareVersions;
 
+/**
+ * The version scheme of a package URL type (or of a vers scheme, which uses
+ * the same names): the ecosystem whose order its versions follow. Types not
+ * listed (generic, deb, rpm…) compare in the natural order.
+ */
+export const PURL_TYPE_SCHEME: Record<string, string> = {
+  npm: 'npm',
+  pypi: 'PyPI',
+  maven: 'Maven',
+  gem: 'RubyGems',
+  golang: 'Go',
+  cargo: 'crates.io',
+  nuget: 'NuGet',
+  hex: 'Hex',
+  pub: 'Pub',
+};
+
+/** "pkg:npm/lodash" → "npm". */
+const purlType = (purl: string) => {
+  const slash = purl.indexOf('/');
+  return purl.slice(4, slash > 4 ? slash : undefined).toLowerCase();
+};
+
 /** Whether a version lies in a range, in an order that may not read it (null). */
 function inRangeBy(version: string, r: VersionRange, order: VersionOrder): boolean | null {
   const cmp = (bound: string) => order(version, bound);
@@ -141,14 +164,30 @@ export function criterionMatches(
   if (!exact && !ranged && !vers) return true;
   // A component of unknown version matches only criteria without a version condition.
   if (!version) return false;
-  if (c.scheme) {
-    const order = (options.orderOf ?? (() => naturalOrder))(c.scheme);
-    const result = exact
-      ? order(version, exact) === null
-        ? null
-        : order(version, exact) === 0
-      : inRangeBy(version, c, order);
-    if (result === null) options.unreadable?.(item, version, c.scheme);
+  // A package URL's versions compare in its type's scheme (npm's semver, PyPI's PEP 440…), or its vers range's.
+  const scheme =
+    c.scheme ?? (isPurl(c.criteria) ? (PURL_TYPE_SCHEME[vers?.scheme ?? purlType(c.criteria)] ?? null) : null);
+  if (scheme) {
+    const order = (options.orderOf ?? (() => naturalOrder))(scheme);
+    let result: boolean | null;
+    if (exact) {
+      const cmp = order(version, exact);
+      result = cmp === null ? null : cmp === 0;
+    } else if (vers) {
+      // The vers algorithm in the scheme's order; a version it cannot read stops it.
+      const unreadable = Symbol('unreadable');
+      try {
+        result = versContains(vers, version, (a, b) => {
+          const cmp = order(a, b);
+          if (cmp === null) throw unreadable;
+          return cmp;
+        });
+      } catch (error) {
+        if (error !== unreadable) throw error;
+        result = null;
+      }
+    } else result = inRangeBy(version, c, order);
+    if (result === null) options.unreadable?.(item, version, scheme);
     return result === true;
   }
   if (exact) return compareVersions(version, exact) === 0;

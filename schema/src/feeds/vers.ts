@@ -6,7 +6,7 @@
 // written here. Versions compare in the natural order of version.ts whatever
 // the scheme: close to semver for npm, and usable for the free-form versions
 // ("generic", "deb", OpenSSL's letters) the feeds carry.
-import { compareVersions } from './version.ts';
+import { compareVersions as naturalCompare } from './version.ts';
 
 export type Comparator = '=' | '!=' | '<' | '<=' | '>' | '>=';
 
@@ -37,8 +37,12 @@ export function parseVers(text: string): Vers | null {
   return constraints.length ? { scheme, constraints } : null;
 }
 
-/** Whether `version` is in the range (the vers specification's algorithm). */
-export function versContains(range: Vers, version: string): boolean {
+/** Whether `version` is in the range (the vers specification's algorithm), in `compare`'s order. */
+export function versContains(
+  range: Vers,
+  version: string,
+  compareVersions: (a: string, b: string) => number = naturalCompare,
+): boolean {
   if (!range.constraints) return true;
   let ranged: VersConstraint[] = [];
   for (const c of range.constraints) {
