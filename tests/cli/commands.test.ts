@@ -201,6 +201,7 @@ describe(`psirt CLI (${dialect})`, () => {
   });
 
   it('imports feeds with a summary: NVD pages and suppliers’ CSAF advisories, what was skipped and why', async () => {
+    expect((await psirt(['db', 'migrate'], env)).code).toBe(0);
     const r = await psirt(
       [
         'feeds',
@@ -214,6 +215,8 @@ describe(`psirt CLI (${dialect})`, () => {
     expect(r.code, r.stderr).toBe(0);
     // NVD: 3 new and a malformed record; the advisory: 2 new CVEs and its word on one NVD has.
     expect(r.stdout.split('\n')).toEqual([
+      'NVD (4 records): 3 new, 0 updated, 0 unchanged, 1 skipped',
+      'CSAF advisories (2): 2 new, 1 updated, 0 unchanged, 2 skipped',
       'imported: 5 new, 1 updated, 0 unchanged, 3 skipped',
       '  skipped CVE-2024-99999: published: Invalid input: expected string, received undefined',
       '  skipped tests/fixtures/csaf/acme-sa-2026-001.json: 1 vulnerability(ies) without a CVE id',

@@ -159,7 +159,18 @@ export async function loadFeed(input: string, load: Loader = defaultLoader()): P
   return classifyFeed(json, input, url);
 }
 
+/** What one source (or one kind of source given as files) brought. */
+export interface SourceSummary {
+  source: string;
+  new: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+}
+
 export interface FeedsResult extends ImportSummary {
+  /** The same counts per source, in the order imported. */
+  perSource: SourceSummary[];
   matched: MatchSummary;
 }
 
@@ -173,72 +184,107 @@ export async function importFeedSources(
   options: { load?: Loader; live?: LiveBus; progress?: (label: string, done: number, total: number) => void } = {},
 ): Promise<FeedsResult> {
   const summary = emptySummary();
+  const perSource: SourceSummary[] = [];
+  /** Runs one source's import and keeps what it added to the summary as that source's. */
+  const tracked = async (source: string, run: () => Promise<unknown>) => {
+    const before = {
+      new: summary.new,
+      updated: summary.updated,
+      unchanged: summary.unchanged,
+      skipped: summary.skipped.length,
+    };
+    try {
+      await run();
+    } finally {
+      perSource.push({
+        source,
+        new: summary.new - before.new,
+        updated: summary.updated - before.updated,
+        unchanged: summary.unchanged - before.unchanged,
+        skipped: summary.skipped.length - before.skipped,
+      });
+    }
+  };
   const nvd = sources.flatMap((s) => (s.kind === 'nvd' ? s.records : []));
   if (nvd.length) {
-    await importNvdRecords(db, nvd, { summary, progress: (n) => options.progress?.('NVD records', n, nvd.length) });
+    await tracked(`NVD (${nvd.length} records)`, () =>
+      importNvdRecords(db, nvd, { summary, progress: (n) => options.progress?.('NVD records', n, nvd.length) }),
+    );
   }
   const csaf = sources.flatMap((s) => (s.kind === 'csaf' ? [{ name: s.name, json: s.json }] : []));
   if (csaf.length) {
-    await importCsafDocuments(db, csaf, {
-      summary,
-      progress: (n) => options.progress?.('CSAF advisories', n, csaf.length),
-    });
+    await tracked(`CSAF advisories (${csaf.length})`, () =>
+      importCsafDocuments(db, csaf, {
+        summary,
+        progress: (n) => options.progress?.('CSAF advisories', n, csaf.length),
+      }),
+    );
   }
   const cve5 = sources.flatMap((s) => (s.kind === 'cve5' ? s.records : []));
   if (cve5.length) {
-    await importCve5Records(db, cve5, {
-      summary,
-      progress: (n) => options.progress?.('CVE 5 records', n, cve5.length),
-    });
+    await tracked(`CVE 5 (${cve5.length} records)`, () =>
+      importCve5Records(db, cve5, {
+        summary,
+        progress: (n) => options.progress?.('CVE 5 records', n, cve5.length),
+      }),
+    );
   }
   const osv = sources.flatMap((s) => (s.kind === 'osv' ? s.records : []));
   if (osv.length) {
-    await importOsvRecords(db, osv, { summary, progress: (n) => options.progress?.('OSV records', n, osv.length) });
+    await tracked(`OSV (${osv.length} records)`, () =>
+      importOsvRecords(db, osv, { summary, progress: (n) => options.progress?.('OSV records', n, osv.length) }),
+    );
   }
   // Exploitation signals, then carried onto every vulnerability they name (and those imported now).
   let signals = false;
   for (const s of sources) {
     if (s.kind === 'kev') {
-      await importKev(db, s.json, s.name, { summary, progress: (n, t) => options.progress?.('KEV entries', n, t) });
+      await tracked(`KEV ${s.name}`, () =>
+        importKev(db, s.json, s.name, { summary, progress: (n, t) => options.progress?.('KEV entries', n, t) }),
+      );
       signals = true;
     }
     if (s.kind === 'epss') {
-      await importEpss(db, s.text, s.name, { summary, progress: (n, t) => options.progress?.('EPSS scores', n, t) });
+      await tracked(`EPSS ${s.name}`, () =>
+        importEpss(db, s.text, s.name, { summary, progress: (n, t) => options.progress?.('EPSS scores', n, t) }),
+      );
       signals = true;
     }
   }
   for (const s of sources) {
     if (s.kind !== 'rolie' && s.kind !== 'provider') continue;
-    try {
-      if (s.kind === 'provider') {
-        // The feeds the provider lists, wherever they are served, checked with the keys it names here.
-        const feeds = providerFeeds(s.json, s.url);
-        if (feeds.length === 0)
-          summary.skipped.push({ id: s.name, reason: 'the provider metadata lists no ROLIE feed' });
-        for (const feed of feeds) {
-          await importRolieFeed(db, feed, {
-            summary,
-            load: options.load,
-            metadataUrl: s.url,
-            pinned: s.pinned,
-            progress: (n, total) => options.progress?.(`ROLIE ${feed.href}`, n, total),
-          });
+    await tracked(`ROLIE ${s.name}`, async () => {
+      try {
+        if (s.kind === 'provider') {
+          // The feeds the provider lists, wherever they are served, checked with the keys it names here.
+          const feeds = providerFeeds(s.json, s.url);
+          if (feeds.length === 0)
+            summary.skipped.push({ id: s.name, reason: 'the provider metadata lists no ROLIE feed' });
+          for (const feed of feeds) {
+            await importRolieFeed(db, feed, {
+              summary,
+              load: options.load,
+              metadataUrl: s.url,
+              pinned: s.pinned,
+              progress: (n, total) => options.progress?.(`ROLIE ${feed.href}`, n, total),
+            });
+          }
+          return;
         }
-        continue;
+        await importRolieFeed(db, s.url, {
+          summary,
+          feed: s.feed,
+          load: options.load,
+          pinned: s.pinned,
+          progress: (n, total) => options.progress?.(`ROLIE ${s.name}`, n, total),
+        });
+      } catch (error) {
+        // The feed itself unreadable: said, and what the other sources brought is still matched.
+        summary.skipped.push({ id: s.name, reason: (error as Error).message });
       }
-      await importRolieFeed(db, s.url, {
-        summary,
-        feed: s.feed,
-        load: options.load,
-        pinned: s.pinned,
-        progress: (n, total) => options.progress?.(`ROLIE ${s.name}`, n, total),
-      });
-    } catch (error) {
-      // The feed itself unreadable: said, and what the other sources brought is still matched.
-      summary.skipped.push({ id: s.name, reason: (error as Error).message });
-    }
+    });
   }
   await applySignals(db, signals ? undefined : summary.changed);
   const matched = await matchInventory(db, { vulnerabilityIds: summary.changed }, { live: options.live });
-  return { ...summary, matched };
+  return { ...summary, perSource, matched };
 }

@@ -67,6 +67,11 @@ export function inventoryCommands(program: Command, rt: CliRuntime) {
           },
         });
         bar?.stop();
+        if (r.perSource.length > 1) {
+          for (const p of r.perSource) {
+            rt.out(`${p.source}: ${p.new} new, ${p.updated} updated, ${p.unchanged} unchanged, ${p.skipped} skipped`);
+          }
+        }
         rt.out(`imported: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.skipped.length} skipped`);
         printSkipped(rt, r.skipped);
         // Each ROLIE entry: whether its OpenPGP signature was checked.
