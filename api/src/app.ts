@@ -95,7 +95,12 @@ export interface AppDeps {
     decoder?: MailDecoder;
   };
   /** Third-party CVE feeds: the NVD API (or a mirror) fetched every intervalMs (default 2 h), incrementally. */
-  feeds?: { nvd?: NvdSource & { intervalMs?: number }; csaf?: { feeds: string[]; intervalMs?: number } };
+  feeds?: {
+    nvd?: NvdSource & { intervalMs?: number };
+    csaf?: { feeds: string[]; intervalMs?: number };
+    /** OSV exports, CVE 5 records, the KEV catalogue, EPSS scores: fetched every intervalMs (default 12 h). */
+    urls?: { urls: string[]; intervalMs?: number };
+  };
   /**
    * Slack chat-ops in this process (HTTP mode, POST /slack/events): on when both
    * the bot token and the signing secret are given. Plugins: the built-in ones

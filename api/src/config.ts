@@ -103,6 +103,23 @@ export const envSchema = z.object({
     )
     .pipe(z.array(z.url({ message: 'comma-separated ROLIE feed URLs of CSAF providers' }))),
   PSIRT_CSAF_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(120),
+  PSIRT_FEED_URLS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.url({
+          message: 'comma-separated URLs of OSV exports (.zip), CVE 5 records, the KEV catalogue or EPSS scores',
+        }),
+      ),
+    ),
+  PSIRT_FEED_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(720),
   PSIRT_PLUGINS: z
     .string()
     .optional()
@@ -205,6 +222,8 @@ export interface ApiConfig {
     nvd?: { baseUrl: string; apiKey?: string; intervalMs: number };
     /** Suppliers' CSAF providers: their ROLIE feeds, read on a schedule. */
     csaf?: { feeds: string[]; intervalMs: number };
+    /** Other feeds fetched on a schedule: OSV exports, CVE 5 records, the KEV catalogue, EPSS scores. */
+    urls?: { urls: string[]; intervalMs: number };
   };
   /** Slack chat-ops (on with both secrets) and extra plugins by package name. */
   slack: {
@@ -335,6 +354,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
         : undefined,
       csaf: e.PSIRT_CSAF_FEEDS.length
         ? { feeds: e.PSIRT_CSAF_FEEDS, intervalMs: e.PSIRT_CSAF_INTERVAL_MINUTES * 60_000 }
+        : undefined,
+      urls: e.PSIRT_FEED_URLS.length
+        ? { urls: e.PSIRT_FEED_URLS, intervalMs: e.PSIRT_FEED_INTERVAL_MINUTES * 60_000 }
         : undefined,
     },
     slack: {

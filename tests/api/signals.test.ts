@@ -3,11 +3,14 @@
 // publishes it), applied to the CVEs held and to those imported later, and
 // used to order the matches: known exploited first, then EPSS, then score.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { importFeedSources, importSbom, loadFeeds } from '@psirt/api';
+import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { cveProblems, cveSchemasMissing } from '../support/cve.ts';
@@ -148,5 +151,38 @@ describe(`KEV and EPSS (${dialect})`, () => {
       }),
     ]);
     expect(Number(v.topScore)).toBe(8.1);
+  });
+
+  it('fetches OSV exports, the KEV catalogue and EPSS scores on a schedule when PSIRT_FEED_URLS lists them', async () => {
+    const routes: Record<string, Buffer> = {
+      '/osv/npm/all.zip': Buffer.from(
+        zipSync({ 'GHSA-35jh-r3h4-6jhm.json': readFileSync(file('osv/GHSA-35jh-r3h4-6jhm.json')) }),
+      ),
+      '/kev.json': readFileSync(file('kev/known_exploited_vulnerabilities.json')),
+      '/epss_scores-current.csv.gz': gzipSync(readFileSync(file('epss/epss_scores-2026-12-01.csv'))),
+    };
+    const server = createServer((req, res) => {
+      const body = routes[req.url ?? ''];
+      res.writeHead(body ? 200 : 404).end(body ?? 'not found');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await using scheduled = await startTestApp({
+        feeds: { urls: { urls: Object.keys(routes).map((p) => `${origin}${p}`), intervalMs: 3_600_000 } },
+      });
+      const started = Date.now();
+      for (;;) {
+        const v = await scheduled.db.prisma.thirdPartyVulnerability.findUnique({ where: { cveId: 'CVE-2021-23337' } });
+        if (v?.epss) {
+          expect(v).toMatchObject({ knownExploited: true, epss: 0.02021 });
+          break;
+        }
+        if (Date.now() - started > 20_000) throw new Error('the scheduled feed read imported nothing');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

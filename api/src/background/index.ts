@@ -5,7 +5,7 @@ import type { CveServicesClient } from '../cve/client.ts';
 import type { CnaSettings } from '../cve/record.ts';
 import { drainCveOutbox } from '../cve/worker.ts';
 import { type NvdSource, syncNvd } from '../feeds/fetch.ts';
-import { type FeedSource, importFeedSources, loadFeed } from '../feeds/sources.ts';
+import { type FeedSource, importFeedSources, loadFeed, loadFeeds } from '../feeds/sources.ts';
 import { type IntakeDeps, retryStalledMail } from '../intake/mail.ts';
 import type { LiveBus } from '../live/bus.ts';
 import type { Logger } from '../logger.ts';
@@ -28,7 +28,11 @@ export interface BackgroundDeps {
   cve: { client: CveServicesClient; cna: CnaSettings; intervalMs: number } | null;
   /** Outbox delivery (absent without SMTP). */
   mailer: (Parameters<typeof drainOutbox>[0] & { intervalMs: number }) | null;
-  feeds?: { nvd?: NvdSource & { intervalMs?: number }; csaf?: { feeds: string[]; intervalMs?: number } };
+  feeds?: {
+    nvd?: NvdSource & { intervalMs?: number };
+    csaf?: { feeds: string[]; intervalMs?: number };
+    urls?: { urls: string[]; intervalMs?: number };
+  };
   /** Mail intake (absent when off), and how often half-processed mail is taken up again. */
   intake: (IntakeDeps & { retryIntervalMs: number }) | null;
   /** On the embedded database: how often the planner's statistics are refreshed (0: off). */
@@ -101,6 +105,33 @@ export function backgroundJobs(d: BackgroundDeps): Job[] {
             matches: r.matched.created,
           },
           'CSAF feeds read',
+        );
+      }),
+    );
+  }
+  // OSV exports, CVE 5 records, the KEV catalogue, EPSS scores: fetched whole, imported idempotently.
+  const urls = d.feeds?.urls;
+  if (urls) {
+    jobs.push(
+      every('feed URLs', urls.intervalMs ?? 12 * 3_600_000, async () => {
+        const sources: FeedSource[] = [];
+        const unreadable: { id: string; reason: string }[] = [];
+        for (const url of urls.urls) {
+          try {
+            sources.push(...(await loadFeeds(url)));
+          } catch (error) {
+            unreadable.push({ id: url, reason: (error as Error).message });
+          }
+        }
+        const r = await importFeedSources(db, sources, { live });
+        log.child({ component: 'feeds' }).info(
+          {
+            sources: r.perSource,
+            skipped: [...unreadable, ...r.skipped].slice(0, 10),
+            matches: r.matched.created,
+            unreadableVersions: r.matched.unreadable.length,
+          },
+          'feeds read',
         );
       }),
     );
