@@ -120,4 +120,46 @@ describe(`OSV records and package URLs (${dialect})`, () => {
     writeFileSync(path.join(scratch, 'broken.zip'), 'not a zip');
     await expect(loadFeeds(path.join(scratch, 'broken.zip'))).rejects.toThrow(/broken\.zip: not a readable zip file/);
   });
+
+  it('keeps packages of other distributions apart: a deb criterion for debian-12 does not match debian-11’s', async () => {
+    const bom = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      components: ['debian-12', 'debian-11'].map((distro) => ({
+        type: 'library',
+        name: `curl-${distro}`,
+        version: '7.88.1-10',
+        purl: `pkg:deb/debian/curl@7.88.1-10?arch=amd64&distro=${distro}`,
+      })),
+    };
+    const sbom = await importSbom(app.db.prisma, 'bms', '9.0', bom);
+    const record = {
+      dataType: 'CVE_RECORD',
+      dataVersion: '5.1',
+      cveMetadata: { cveId: 'CVE-2026-41000', state: 'PUBLISHED', dateUpdated: '2026-11-01T00:00:00Z' },
+      containers: {
+        cna: {
+          providerMetadata: { orgId: 'b3476cb9-2e3d-41a6-98d0-0f47421a65b6', shortName: 'debian' },
+          descriptions: [{ lang: 'en', value: 'curl in Debian 12 only.' }],
+          affected: [
+            {
+              vendor: 'Debian',
+              product: 'curl',
+              packageURL: 'pkg:deb/debian/curl?distro=debian-12',
+              versions: [{ version: '0', lessThan: '7.88.1-10+deb12u5', status: 'affected', versionType: 'custom' }],
+            },
+          ],
+          references: [{ url: 'https://security-tracker.debian.org/tracker/CVE-2026-41000' }],
+        },
+      },
+    };
+    await importFeedSources(app.db.prisma, [
+      { kind: 'cve5', name: 'inline', records: [{ name: 'inline', json: record }] },
+    ]);
+    const found = await app.db.prisma.componentAssessment.findMany({
+      where: { component: { productVersionId: sbom.productVersionId } },
+      select: { component: { select: { name: true } } },
+    });
+    expect(found.map((f) => f.component.name)).toEqual(['curl-debian-12']);
+  });
 });

@@ -181,7 +181,13 @@ function criterionOf(
   if (ident?.purl) {
     const p = purlKey(ident.purl);
     if (!p) return null;
-    return { vulnerable, criteria: p.key, version: p.version ?? version, vers: p.version ? null : vers };
+    return {
+      vulnerable,
+      criteria: p.key,
+      version: p.version ?? version,
+      vers: p.version ? null : vers,
+      ...(p.qualifiers ? { qualifiers: p.qualifiers } : {}),
+    };
   }
   if (ident?.cpe) {
     const cpe = parseCpe(ident.cpe);

@@ -197,7 +197,7 @@ export function cve5Record(raw: unknown): Cve5Result {
     const label = [a.vendor, a.product ?? a.packageName].filter(Boolean).join(' ') || 'an affected product';
     const bases: Omit<CpeCriterion, 'vulnerable'>[] = [];
     const purl = a.packageURL ? purlKey(a.packageURL) : null;
-    if (purl) bases.push({ criteria: purl.key });
+    if (purl) bases.push({ criteria: purl.key, ...(purl.qualifiers ? { qualifiers: purl.qualifiers } : {}) });
     for (const cpe of a.cpes ?? []) {
       const parsedCpe = parseCpe(cpe);
       // A CPE carrying its own version is that version; a range comes from `versions`.

@@ -86,6 +86,7 @@ export async function matchInventory(
       id: c.id,
       cpe,
       purl: purl?.key ?? null,
+      qualifiers: purl?.qualifiers ?? null,
       version: c.version ?? purl?.version ?? null,
       productVersionId: c.productVersionId,
       productId: c.productVersion.productId,
@@ -186,6 +187,7 @@ export function supplierScoreFor(
     id: component.id,
     cpe: component.cpe ? parseCpe(component.cpe) : null,
     purl: purl?.key ?? null,
+    qualifiers: purl?.qualifiers ?? null,
     version: component.version ?? purl?.version ?? null,
   };
   const options: MatchOptions = { orderOf: versionOrder };

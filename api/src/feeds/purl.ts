@@ -3,11 +3,21 @@
 // version ("pkg:npm/lodash"), written the same way on both sides.
 import { PackageURL } from 'packageurl-js';
 
-/** The package URL without version, and its version; null when it is not a package URL. */
-export function purlKey(purl: string): { key: string; version: string | null } | null {
+/**
+ * The package URL without version or qualifiers (the matching key), its
+ * version, and its qualifiers; null when it is not a package URL.
+ */
+export function purlKey(
+  purl: string,
+): { key: string; version: string | null; qualifiers: Record<string, string> | null } | null {
   try {
     const p = PackageURL.fromString(purl);
-    return { key: new PackageURL(p.type, p.namespace, p.name).toString(), version: p.version ?? null };
+    const qualifiers = p.qualifiers && Object.keys(p.qualifiers).length ? { ...p.qualifiers } : null;
+    return {
+      key: new PackageURL(p.type, p.namespace, p.name).toString(),
+      version: p.version ?? null,
+      qualifiers: qualifiers as Record<string, string> | null,
+    };
   } catch {
     return null;
   }

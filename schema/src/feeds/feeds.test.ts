@@ -229,3 +229,36 @@ describe('vers ranges (suppliers’ CSAF)', () => {
     expect(matchConfiguration(byCpe, [item('ssl', 'cpe:2.3:a:openssl:openssl:3.0.8:*:*:*:*:*:*:*')])).toEqual([]);
   });
 });
+
+describe('package URL qualifiers', () => {
+  const purlItem = (id: string, qualifiers: Record<string, string> | null, purl = 'pkg:deb/debian/curl') => ({
+    id,
+    cpe: null,
+    purl,
+    version: '7.88.1-10',
+    qualifiers,
+  });
+  const criterion = (criteria: string, qualifiers: Record<string, string> | null) => ({
+    nodes: [{ cpeMatch: [{ vulnerable: true, criteria, qualifiers }] }],
+  });
+
+  it('tells packages of other distributions and architectures apart where the type needs it', () => {
+    const bookworm = criterion('pkg:deb/debian/curl', { distro: 'debian-12', arch: 'amd64' });
+    expect(
+      matchConfiguration(bookworm, [
+        purlItem('same', { distro: 'debian-12', arch: 'amd64' }),
+        purlItem('other-distro', { distro: 'debian-11', arch: 'amd64' }),
+        purlItem('other-arch', { distro: 'debian-12', arch: 'arm64' }),
+        // Not said on one side: it may be the same package.
+        purlItem('unsaid', null),
+      ]).sort(),
+    ).toEqual(['same', 'unsaid']);
+  });
+
+  it('ignores qualifiers that do not change which package it is', () => {
+    const jar = criterion('pkg:maven/log4j/log4j', { type: 'jar' });
+    expect(
+      matchConfiguration(jar, [purlItem('pom', { type: 'pom', classifier: 'sources' }, 'pkg:maven/log4j/log4j')]),
+    ).toEqual(['pom']);
+  });
+});

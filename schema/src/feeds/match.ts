@@ -25,6 +25,8 @@ export interface CpeCriterion extends VersionRange {
   version?: string | null;
   /** A vers range ("vers:generic/>=1.0|<1.2.3"), as suppliers' CSAF write them. */
   vers?: string | null;
+  /** A package URL criterion's qualifiers (distro, arch…): compared where its type needs them. */
+  qualifiers?: Record<string, string> | null;
   /**
    * The version scheme the bounds are written in: an OSV ecosystem ("npm",
    * "PyPI", "Maven"…) or "SEMVER". Absent: the natural order of version.ts.
@@ -108,6 +110,32 @@ export interface InventoryItem {
   purl?: string | null;
   /** The component's version when its CPE has none. */
   version: string | null;
+  /** Its package URL's qualifiers (distro, arch…), if any. */
+  qualifiers?: Record<string, string> | null;
+}
+
+/**
+ * The qualifiers a package URL type needs to name one package: a Debian
+ * package of bookworm is not bullseye's, an x86_64 RPM not an aarch64 one.
+ * Other qualifiers (Maven's type=jar, classifiers…) do not change which
+ * vulnerabilities apply, and are ignored.
+ */
+export const PURL_IDENTIFYING_QUALIFIERS: Record<string, readonly string[]> = {
+  deb: ['distro', 'arch'],
+  rpm: ['distro', 'arch'],
+  apk: ['distro', 'arch'],
+  alpm: ['distro', 'arch'],
+};
+
+/** Whether a criterion's and a component's qualifiers name the same package (both given and different: no). */
+function sameQualifiers(criteria: string, want: CpeCriterion['qualifiers'], have: InventoryItem['qualifiers']) {
+  if (!want || !have) return true;
+  for (const q of PURL_IDENTIFYING_QUALIFIERS[purlType(criteria)] ?? []) {
+    const a = want[q];
+    const b = have[q];
+    if (a !== undefined && b !== undefined && a.toLowerCase() !== b.toLowerCase()) return false;
+  }
+  return true;
 }
 
 /** A product version's components by cpe:vendor:product, so a criterion looks only at its own. */
@@ -148,6 +176,7 @@ export function criterionMatches(
   let version: string | null;
   if (isPurl(c.criteria)) {
     if (!item.purl || item.purl !== c.criteria) return false;
+    if (!sameQualifiers(c.criteria, c.qualifiers, item.qualifiers)) return false;
     exact = c.version ?? null;
     version = item.version ?? (item.cpe ? cpeVersion(item.cpe) : null);
   } else {
