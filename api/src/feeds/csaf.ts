@@ -11,8 +11,9 @@ import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { Db, Prisma } from '@psirt/db';
 import { type Configuration, type CpeCriterion, configurationKeys, parseCpe, type SupplierMetric } from '@psirt/schema';
+import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import type { ImportSummary } from './nvd.ts';
+import { type ImportSummary, insertCriteria } from './nvd.ts';
 import { purlKey } from './purl.ts';
 
 // The validator runs in a worker thread (see csaf-validate.worker.mjs), started
@@ -431,28 +432,35 @@ export async function writeRecords(
     ).map((v) => v.cveId),
   );
   const fresh = [...first.values()].filter((r) => !held.has(r.cveId));
-  const json = (v: unknown) => v as Prisma.InputJsonValue;
   if (fresh.length) {
-    const created = await tx.thirdPartyVulnerability.createManyAndReturn({
-      data: fresh.map((r) => ({
-        cveId: r.cveId,
-        description: r.description,
-        publishedAt: r.publishedAt,
-        lastModified: new Date(r.entry.releaseDate),
-        source: r.entry.publisherName,
-        cwes: r.cwes,
-        references: json(r.references),
-        advisories: json([r.entry]),
-      })),
-      select: { id: true, cveId: true },
-    });
-    const idOf = new Map(created.map((c) => [c.cveId, c.id]));
-    const criteria = fresh.flatMap((r) => r.keys.map((key) => ({ vulnerabilityId: idOf.get(r.cveId) as string, key })));
-    for (let i = 0; i < criteria.length; i += 5000) {
-      await tx.vulnerabilityCriterion.createMany({ data: criteria.slice(i, i + 5000) });
-    }
-    summary.new += created.length;
-    summary.changed.push(...created.map((c) => c.id));
+    // One statement for the batch, as the NVD import writes (feeds/nvd.ts says why not createMany).
+    const rows = fresh.map((r) => ({
+      id: uuidv7(),
+      cveId: r.cveId,
+      description: r.description,
+      publishedAt: r.publishedAt.toISOString(),
+      lastModified: r.entry.releaseDate,
+      source: r.entry.publisherName,
+      cwes: r.cwes,
+      references: r.references,
+      advisories: [r.entry],
+    }));
+    const now = new Date().toISOString();
+    await tx.$executeRaw`
+      INSERT INTO "third_party_vulnerability" ("id", "cve_id", "description", "published_at", "last_modified",
+        "source", "cwes", "references", "advisories", "created_at", "updated_at")
+      SELECT x."id", x."cveId", x."description", x."publishedAt", x."lastModified", x."source",
+        ARRAY(SELECT jsonb_array_elements_text(x."cwes")), x."references", x."advisories",
+        ${now}::timestamptz, ${now}::timestamptz
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x("id" uuid, "cveId" text, "description" text,
+        "publishedAt" timestamptz, "lastModified" timestamptz, "source" text, "cwes" jsonb, "references" jsonb,
+        "advisories" jsonb)`;
+    await insertCriteria(
+      tx,
+      rows.flatMap((row, i) => (fresh[i] as CsafCveRecord).keys.map((key) => ({ vulnerabilityId: row.id, key }))),
+    );
+    summary.new += rows.length;
+    summary.changed.push(...rows.map((r) => r.id));
   }
   for (const r of [...first.values()].filter((x) => held.has(x.cveId)).concat(again)) {
     await writeRecord(tx, r, summary);

@@ -265,16 +265,28 @@ async function writeBatch(db: Db, batch: NormalisedCve[], summary: ImportSummary
           FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x("id" uuid, "cveId" text, "description" text,
             "publishedAt" timestamptz, "lastModified" timestamptz, "knownExploited" boolean, "kev" jsonb,
             "metrics" jsonb, "cwes" jsonb, "references" jsonb, "configurations" jsonb, "digest" text, "raw" jsonb)`;
-        const criteria = rows.flatMap((r) => r.keys.map((key) => ({ v: r.id, k: key })));
-        await tx.$executeRaw`
-          INSERT INTO "vulnerability_criterion" ("vulnerability_id", "key")
-          SELECT x."v", x."k" FROM jsonb_to_recordset(${JSON.stringify(criteria)}::jsonb) AS x("v" uuid, "k" text)`;
+        await insertCriteria(
+          tx,
+          rows.flatMap((r) => r.keys.map((key) => ({ vulnerabilityId: r.id, key }))),
+        );
         summary.new += rows.length;
         summary.changed.push(...rows.map((r) => r.id));
       }
     },
     { timeout: 60_000, maxWait: 60_000 },
   );
+}
+
+/** The criteria keys of new vulnerabilities, in one statement (the rows as one JSON parameter). */
+export async function insertCriteria(
+  tx: Prisma.TransactionClient,
+  criteria: { vulnerabilityId: string; key: string }[],
+) {
+  if (criteria.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO "vulnerability_criterion" ("vulnerability_id", "key")
+    SELECT x."vulnerabilityId", x."key"
+    FROM jsonb_to_recordset(${JSON.stringify(criteria)}::jsonb) AS x("vulnerabilityId" uuid, "key" text)`;
 }
 
 function columns(r: NormalisedCve) {
