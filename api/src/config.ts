@@ -13,6 +13,18 @@ const flag = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : ['1', 'true', 'yes', 'on'].includes(v)));
 
+/** A comma-separated list: each item trimmed (and mapped), the empty ones dropped. */
+const commaList = (map: (item: string) => string = (x) => x) =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((x) => map(x.trim()))
+        .filter(Boolean),
+    );
+
 /**
  * Every environment variable the API reads, with its default. The README's
  * configuration table mirrors this schema; keep them together.
@@ -68,16 +80,10 @@ export const envSchema = z.object({
   PSIRT_KEY_OVERLAP_DAYS: z.coerce.number().int().min(0).default(30),
   PSIRT_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PSIRT_SMTP_HOST: z.string().min(1).optional(),
-  PSIRT_MAIL_ADDRESS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? '')
-        .split(',')
-        .map((x) => x.trim().toLowerCase())
-        .filter(Boolean),
-    )
-    .refine((list) => list.every((a) => /^[^\s@]+@[^\s@]+$/.test(a)), 'e-mail addresses, comma-separated'),
+  PSIRT_MAIL_ADDRESS: commaList((x) => x.toLowerCase()).refine(
+    (list) => list.every((a) => /^[^\s@]+@[^\s@]+$/.test(a)),
+    'e-mail addresses, comma-separated',
+  ),
   PSIRT_MAIL_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -92,62 +98,26 @@ export const envSchema = z.object({
     .optional(),
   PSIRT_NVD_API_KEY: z.string().min(8).optional(),
   PSIRT_NVD_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(120),
-  PSIRT_CSAF_FEEDS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.url({ message: 'comma-separated ROLIE feed URLs of CSAF providers' }))),
+  PSIRT_CSAF_FEEDS: commaList().pipe(
+    z.array(z.url({ message: 'comma-separated ROLIE feed or provider-metadata URLs of CSAF providers' })),
+  ),
   PSIRT_CSAF_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(120),
-  PSIRT_FEED_URLS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.url({
-          message: 'comma-separated URLs of OSV exports (.zip), CVE 5 records, the KEV catalogue or EPSS scores',
-        }),
-      ),
+  PSIRT_FEED_URLS: commaList().pipe(
+    z.array(
+      z.url({
+        message: 'comma-separated URLs of OSV exports (.zip), CVE 5 records, the KEV catalogue or EPSS scores',
+      }),
     ),
+  ),
   PSIRT_FEED_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(720),
-  PSIRT_PLUGINS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? '')
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
+  PSIRT_PLUGINS: commaList(),
+  PSIRT_CORS_ORIGINS: commaList((x) => x.replace(/\/+$/, '')).pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^https?:\/\/[^/\s*]+$/, 'comma-separated origins, e.g. https://dashboard.example.com (no paths, no *)'),
     ),
-  PSIRT_CORS_ORIGINS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? '')
-        .split(',')
-        .map((s) => s.trim().replace(/\/+$/, ''))
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z
-          .string()
-          .regex(
-            /^https?:\/\/[^/\s*]+$/,
-            'comma-separated origins, e.g. https://dashboard.example.com (no paths, no *)',
-          ),
-      ),
-    ),
+  ),
   // Default: on for everyone in development; staff only when NODE_ENV=production.
   PSIRT_INTROSPECTION: z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).optional(),
   PSIRT_MAX_ALIASES: z.coerce.number().int().min(1).default(DEFAULT_OPERATION_LIMITS.aliases),

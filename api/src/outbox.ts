@@ -39,6 +39,28 @@ interface Claimed {
   attempts: number;
 }
 
+/**
+ * Claims up to `limit` due messages of these topics for one lease (see the
+ * top of this file), oldest due first: each comes back with its attempts
+ * counted. The mail worker and the CVE Services worker (cve/worker.ts) share it.
+ */
+export function claimOutbox<T extends { id: string }>(
+  db: Db,
+  topics: readonly string[],
+  now: Date,
+  limit: number,
+): Promise<T[]> {
+  return db.$queryRaw<T[]>`
+    UPDATE "outbox_message" SET "attempts" = "attempts" + 1, "next_attempt_at" = ${new Date(now.getTime() + LEASE_MS)}
+    WHERE "id" IN (
+      SELECT "id" FROM "outbox_message"
+      WHERE "status" = 'PENDING' AND "next_attempt_at" <= ${now} AND "topic" = ANY(${[...topics]}::text[])
+      ORDER BY "next_attempt_at", "id"
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING "id", "topic", "payload", "attempts"`;
+}
+
 /** Backoff after a failed attempt: 30 s, 1 min, 2 min … capped at 1 h. */
 export const backoffMs = (attempts: number) => Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 
@@ -58,16 +80,7 @@ export async function drainOutbox(deps: OutboxDeps): Promise<{ sent: number; fai
   let sent = 0;
   let failed = 0;
   for (;;) {
-    const now = deps.now();
-    const batch = await deps.db.$queryRaw<Claimed[]>`
-      UPDATE "outbox_message" SET "attempts" = "attempts" + 1, "next_attempt_at" = ${new Date(now.getTime() + LEASE_MS)}
-      WHERE "id" IN (
-        SELECT "id" FROM "outbox_message"
-        WHERE "status" = 'PENDING' AND "next_attempt_at" <= ${now} AND "topic" = ANY(${TOPICS}::text[])
-        ORDER BY "next_attempt_at", "id"
-        LIMIT ${deps.batchSize ?? 50}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING "id", "topic", "payload", "attempts"`;
+    const batch = await claimOutbox<Claimed>(deps.db, TOPICS, deps.now(), deps.batchSize ?? 50);
     if (batch.length === 0) return { sent, failed };
     const deliver = async (m: Claimed) => {
       try {

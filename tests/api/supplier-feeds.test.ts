@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { assessmentLines } from '../support/assessments.ts';
 import { dialect } from '../support/db.ts';
-import { gpgHome } from '../support/gpg.ts';
+import { correspondent } from '../support/pgp-mail.ts';
 import { makeWorld, type World } from '../support/world.ts';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -41,20 +41,8 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
     const body = readFileSync(file(ADVISORY));
     const sha256 = createHash('sha256').update(body).digest('hex');
     // The provider signs with GnuPG; its key is named in its provider metadata.
-    using gpg = gpgHome();
-    await gpg.run([
-      '--passphrase',
-      '',
-      '--quick-gen-key',
-      'ACME Embedded PSIRT <psirt@acme-embedded.example>',
-      'future-default',
-      'default',
-      '1y',
-    ]);
-    const fingerprint = /^fpr:+([0-9A-F]{40,64}):/m.exec(
-      await gpg.run(['--with-colons', '--fingerprint']),
-    )?.[1] as string;
-    const publicKey = await gpg.run(['--armor', '--export', fingerprint]);
+    using provider = await correspondent('ACME Embedded PSIRT', 'psirt@acme-embedded.example');
+    const { gpg, fingerprint, publicKey } = provider;
     const signature = await gpg.run(['--armor', '--detach-sign'], body.toString('utf8'));
     const otherSignature = await gpg.run(['--armor', '--detach-sign'], `${body.toString('utf8')} `);
     const fetched: string[] = [];
@@ -281,20 +269,8 @@ describe(`suppliers’ CSAF advisories (${dialect})`, () => {
   it('checks signatures with the keys of the provider metadata it was given, says per entry, and holds to a pinned key', async () => {
     const body = readFileSync(file(ADVISORY));
     const sha256 = createHash('sha256').update(body).digest('hex');
-    using gpg = gpgHome();
-    await gpg.run([
-      '--passphrase',
-      '',
-      '--quick-gen-key',
-      'ACME <psirt@acme.example>',
-      'future-default',
-      'default',
-      '1y',
-    ]);
-    const fingerprint = /^fpr:+([0-9A-F]{40,64}):/m.exec(
-      await gpg.run(['--with-colons', '--fingerprint']),
-    )?.[1] as string;
-    const publicKey = await gpg.run(['--armor', '--export', fingerprint]);
+    using provider = await correspondent('ACME', 'psirt@acme.example');
+    const { gpg, fingerprint, publicKey } = provider;
     const signature = await gpg.run(['--armor', '--detach-sign'], body.toString('utf8'));
     const serve = async (routes: Record<string, string | Buffer>) => {
       const server = createServer((req, res) => {

@@ -5,7 +5,7 @@ import type { CveServicesClient } from '../cve/client.ts';
 import type { CnaSettings } from '../cve/record.ts';
 import { drainCveOutbox } from '../cve/worker.ts';
 import { type NvdSource, syncNvd } from '../feeds/fetch.ts';
-import { type FeedSource, importFeedSources, loadFeed, loadFeeds } from '../feeds/sources.ts';
+import { importFeedUrls } from '../feeds/sources.ts';
 import { type IntakeDeps, retryStalledMail } from '../intake/mail.ts';
 import type { LiveBus } from '../live/bus.ts';
 import type { Logger } from '../logger.ts';
@@ -80,58 +80,31 @@ export function backgroundJobs(d: BackgroundDeps): Job[] {
       ),
     );
   }
-  const csaf = d.feeds?.csaf;
-  if (csaf) {
+  // Suppliers' CSAF feeds (ROLIE or provider metadata, maybe with #key=…); OSV exports, CVE 5
+  // records, the KEV catalogue, EPSS scores: each read whole, imported idempotently.
+  const scheduled = [
+    {
+      name: 'CSAF feeds',
+      feed: d.feeds?.csaf && { urls: d.feeds.csaf.feeds, intervalMs: d.feeds.csaf.intervalMs ?? 2 * 3_600_000 },
+    },
+    {
+      name: 'feed URLs',
+      feed: d.feeds?.urls && { urls: d.feeds.urls.urls, intervalMs: d.feeds.urls.intervalMs ?? 12 * 3_600_000 },
+    },
+  ];
+  for (const { name, feed } of scheduled) {
+    if (!feed) continue;
     jobs.push(
-      every('CSAF feeds', csaf.intervalMs ?? 2 * 3_600_000, async () => {
-        // Each a ROLIE feed or a provider's metadata, maybe with a pinned key (#key=…); told apart by reading it.
-        const sources: FeedSource[] = [];
-        const unreadable: { id: string; reason: string }[] = [];
-        for (const url of csaf.feeds) {
-          try {
-            sources.push(await loadFeed(url));
-          } catch (error) {
-            unreadable.push({ id: url, reason: (error as Error).message });
-          }
-        }
-        const r = await importFeedSources(db, sources, { live });
-        r.skipped.unshift(...unreadable);
-        log.child({ component: 'feeds' }).info(
-          {
-            feeds: csaf.feeds.length,
-            new: r.new,
-            updated: r.updated,
-            skipped: r.skipped.slice(0, 10),
-            matches: r.matched.created,
-          },
-          'CSAF feeds read',
-        );
-      }),
-    );
-  }
-  // OSV exports, CVE 5 records, the KEV catalogue, EPSS scores: fetched whole, imported idempotently.
-  const urls = d.feeds?.urls;
-  if (urls) {
-    jobs.push(
-      every('feed URLs', urls.intervalMs ?? 12 * 3_600_000, async () => {
-        const sources: FeedSource[] = [];
-        const unreadable: { id: string; reason: string }[] = [];
-        for (const url of urls.urls) {
-          try {
-            sources.push(...(await loadFeeds(url)));
-          } catch (error) {
-            unreadable.push({ id: url, reason: (error as Error).message });
-          }
-        }
-        const r = await importFeedSources(db, sources, { live });
+      every(name, feed.intervalMs, async () => {
+        const r = await importFeedUrls(db, feed.urls, { live });
         log.child({ component: 'feeds' }).info(
           {
             sources: r.perSource,
-            skipped: [...unreadable, ...r.skipped].slice(0, 10),
+            skipped: r.skipped.slice(0, 10),
             matches: r.matched.created,
             unreadableVersions: r.matched.unreadable.length,
           },
-          'feeds read',
+          `${name} read`,
         );
       }),
     );

@@ -1,7 +1,7 @@
 // The CVE record of a case's CVE id, from the advisory that discloses the case:
 // its published revision (what the committee approved and the public reads),
 // or, for a preview before publication, its latest revision or current draft.
-import type { Db, Tx } from '@psirt/db';
+import type { Tx } from '@psirt/db';
 import {
   type AdvisoryContent,
   cnaPublishedContainer,
@@ -11,7 +11,7 @@ import {
   DomainError,
 } from '@psirt/schema';
 import { buildAdvisoryContent } from '../services/advisory-content.ts';
-import { publicationHistory } from '../services/advisory-csaf.ts';
+import { advisoryRevisions } from '../services/advisory-csaf.ts';
 import { cweName } from './cwe.ts';
 
 /** The platform as a CVE Numbering Authority. */
@@ -166,23 +166,12 @@ export async function recordSource(
   const a = published ?? advisories[0];
   if (!a) return null;
   const revision = a.publishedRevision ?? (a.currentRevision > 0 ? a.currentRevision : null);
-  const [revisions, publications] = await Promise.all([
-    db.advisoryRevision.findMany({
-      where: { advisoryId: a.id },
-      select: { number: true, changelog: true, content: true },
-    }),
-    db.timelineEvent.findMany({
-      where: { advisoryId: a.id, type: 'advisory.published' },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      select: { createdAt: true, data: true },
-    }),
-  ]);
-  const frozen = revisions.find((r) => r.number === revision)?.content as unknown as AdvisoryContent | undefined;
-  const content = frozen ?? (await buildAdvisoryContent(db as Pick<Db, 'advisory'>, a.id));
+  const { contentOf, history } = await advisoryRevisions(db, a.id);
+  const content = contentOf(revision) ?? (await buildAdvisoryContent(db, a.id));
   return {
     advisory: { id: a.id, publicId: a.publicId, published: Boolean(published) },
     content,
-    history: published ? publicationHistory(revisions, publications) : [],
+    history: published ? history : [],
   };
 }
 

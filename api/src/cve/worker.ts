@@ -14,13 +14,12 @@ import type { Db, Prisma } from '@psirt/db';
 import { DomainError } from '@psirt/schema';
 import type { LiveBus } from '../live/bus.ts';
 import type { Logger } from '../logger.ts';
-import { backoffMs } from '../outbox.ts';
+import { backoffMs, claimOutbox } from '../outbox.ts';
 import { systemUnitOfWork, type Unit } from '../services/unit.ts';
 import { type CveServicesClient, CveServicesError } from './client.ts';
-import type { CveJob } from './outbox.ts';
-import { buildCveRecord, type CnaSettings } from './record.ts';
+import { CVE_TOPICS, type CveJob } from './outbox.ts';
+import { buildCveRecord, type CnaSettings, ownedByCna } from './record.ts';
 
-const LEASE_MS = 2 * 60_000;
 const MAX_ATTEMPTS = 8;
 
 export interface CveWorkerDeps {
@@ -44,17 +43,9 @@ export async function drainCveOutbox(deps: CveWorkerDeps): Promise<{ sent: numbe
   let sent = 0;
   let failed = 0;
   for (;;) {
-    const now = deps.now();
-    const batch = await deps.db.$queryRaw<Claimed[]>`
-      UPDATE "outbox_message" SET "attempts" = "attempts" + 1, "next_attempt_at" = ${new Date(now.getTime() + LEASE_MS)}
-      WHERE "id" IN (
-        SELECT "id" FROM "outbox_message"
-        WHERE "status" = 'PENDING' AND "next_attempt_at" <= ${now} AND "topic" LIKE 'cve.%'
-        ORDER BY "created_at", "id"
-        LIMIT ${deps.batchSize ?? 20}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING "id", "payload", "attempts"`;
+    const batch = await claimOutbox<Claimed>(deps.db, CVE_TOPICS, deps.now(), deps.batchSize ?? 20);
     if (batch.length === 0) return { sent, failed };
+    // In the order they were queued (ids are time-ordered UUIDv7): a reservation before the publication after it.
     batch.sort((a, b) => (a.id < b.id ? -1 : 1));
     for (const m of batch) {
       if (await deliver(deps, m)) sent += 1;
@@ -166,14 +157,16 @@ async function call(deps: CveWorkerDeps, job: CveJob): Promise<(u: Unit) => Prom
 
   const row = await db.cveAssignment.findUnique({
     where: { cveId: job.cveId },
-    select: { id: true, state: true, servicesUpdatedAt: true },
+    select: { id: true, state: true, assigner: true, servicesUpdatedAt: true },
   });
   if (!row) throw new DomainError('NOT_FOUND', `${job.cveId} is no longer recorded on a case.`);
 
   if (job.kind === 'reject') {
+    if (!ownedByCna(row.assigner, cna)) {
+      throw new DomainError('CONFLICT', `${job.cveId} was not assigned by this CNA (${cna.shortName}).`);
+    }
+    if (row.state !== 'REJECTED') throw new DomainError('CONFLICT', `${job.cveId} is no longer rejected.`);
     const built = await buildCveRecord(db, job.cveId, cna, deps.now());
-    const ours = built.blockers.filter((b) => b.includes('not by this CNA'));
-    if (ours.length) throw new DomainError('CONFLICT', ours.join(' '));
     const answer = await client.reject(job.cveId, built.cnaContainer, job.update).catch((error) => {
       // Already rejected there (our note of it was lost): update the rejection instead.
       if (!job.update && isExisting(error)) return client.reject(job.cveId, built.cnaContainer, true);

@@ -288,3 +288,27 @@ export async function importFeedSources(
   const matched = await matchInventory(db, { vulnerabilityIds: summary.changed }, { live: options.live });
   return { ...summary, perSource, matched };
 }
+
+/**
+ * Reads each URL as `psirt feeds import` reads its arguments and imports them
+ * together (the scheduled feeds); a URL that cannot be read is reported in
+ * `skipped`, and the others are imported all the same.
+ */
+export async function importFeedUrls(
+  db: Db,
+  urls: readonly string[],
+  options: { load?: Loader; live?: LiveBus } = {},
+): Promise<FeedsResult> {
+  const sources: FeedSource[] = [];
+  const unreadable: { id: string; reason: string }[] = [];
+  for (const url of urls) {
+    try {
+      sources.push(...(await loadFeeds(url, options.load)));
+    } catch (error) {
+      unreadable.push({ id: url, reason: (error as Error).message });
+    }
+  }
+  const r = await importFeedSources(db, sources, options);
+  r.skipped.unshift(...unreadable);
+  return r;
+}

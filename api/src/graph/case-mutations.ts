@@ -27,7 +27,9 @@ import {
 } from './enums.ts';
 
 /** Every case mutation answers with the case as it now is. */
-function caseMutation<A extends Record<string, unknown>>(run: (ctx: Context, args: A) => Promise<{ id: string }>) {
+export function caseMutation<A extends Record<string, unknown>>(
+  run: (ctx: Context, args: A) => Promise<{ id: string }>,
+) {
   return async (query: object, _root: unknown, args: A, ctx: Context) => {
     const { id } = await run(ctx, args);
     return ctx.db.analysisCase.findUniqueOrThrow({ ...query, where: { id } });

@@ -2,10 +2,10 @@
 // the calls to CVE Services (queued in the outbox; their answers land on the
 // case's timeline as CVE_SERVICES events).
 import { builder } from '../builder.ts';
-import type { Context } from '../context.ts';
 import { cveRecordFor, publishCveRecord, rejectCve, reserveCveIds } from '../cve/commands.ts';
 import type { BuiltCveRecord } from '../cve/record.ts';
 import { AnalysisCase } from './case.ts';
+import { caseMutation } from './case-mutations.ts';
 import { CveStateEnum } from './enums.ts';
 
 const CveRecord = builder.objectRef<BuiltCveRecord>('CveRecord').implement({
@@ -44,14 +44,6 @@ builder.queryFields((t) => ({
   }),
 }));
 
-/** Every mutation here answers with the case as it now is. */
-const answerCase =
-  <A>(run: (ctx: Context, args: A) => Promise<{ id: string }>) =>
-  async (query: object, _root: unknown, args: A, ctx: Context) => {
-    const { id } = await run(ctx, args);
-    return ctx.db.analysisCase.findUniqueOrThrow({ ...query, where: { id } });
-  };
-
 builder.mutationFields((t) => ({
   reserveCveIds: t.prismaField({
     type: AnalysisCase,
@@ -61,7 +53,7 @@ builder.mutationFields((t) => ({
       caseId: t.arg.string({ required: true }),
       amount: t.arg.int({ required: false, description: '1 to 10 (default 1).' }),
     },
-    resolve: answerCase((ctx, a: { caseId: string; amount?: number | null }) =>
+    resolve: caseMutation((ctx, a: { caseId: string; amount?: number | null }) =>
       reserveCveIds(ctx, { caseId: a.caseId, amount: a.amount ?? 1 }),
     ),
   }),
@@ -70,7 +62,7 @@ builder.mutationFields((t) => ({
     description:
       "Send a CVE id's record to CVE Services now (published, or updated if it was): its advisory must be published and public. Releasing an advisory does this by itself. PSIRT only.",
     args: { cveId: t.arg.string({ required: true }) },
-    resolve: answerCase((ctx, a: { cveId: string }) => publishCveRecord(ctx, a.cveId)),
+    resolve: caseMutation((ctx, a: { cveId: string }) => publishCveRecord(ctx, a.cveId)),
   }),
   rejectCve: t.prismaField({
     type: AnalysisCase,
@@ -80,7 +72,7 @@ builder.mutationFields((t) => ({
       reason: t.arg.string({ required: true }),
       replacedBy: t.arg.stringList({ required: false }),
     },
-    resolve: answerCase((ctx, a: { cveId: string; reason: string; replacedBy?: string[] | null }) =>
+    resolve: caseMutation((ctx, a: { cveId: string; reason: string; replacedBy?: string[] | null }) =>
       rejectCve(ctx, { cveId: a.cveId, reason: a.reason, replacedBy: a.replacedBy ?? [] }),
     ),
   }),

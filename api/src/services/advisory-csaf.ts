@@ -1,6 +1,6 @@
 // An advisory's CSAF 2.0 document: its published revision, with every
 // publication in its revision history (the builder is in @psirt/schema).
-import type { Db } from '@psirt/db';
+import type { Db, Tx } from '@psirt/db';
 import { type AdvisoryContent, buildCsaf, type CsafMeta, type CsafProfile } from '@psirt/schema';
 import { cweName } from '../cve/cwe.ts';
 
@@ -20,20 +20,33 @@ export async function advisoryCsaf(
   profile: CsafProfile,
 ) {
   if (a.publishedRevision === null) return null;
+  const { contentOf, history } = await advisoryRevisions(db, a.id);
+  const content = contentOf(a.publishedRevision);
+  return content && history.length ? csafDocument(a, content, history, publisher, profile) : null;
+}
+
+/**
+ * An advisory's frozen revisions (their content by number) and its
+ * publications, oldest first, each with its revision's changelog line: what
+ * the CSAF document and the CVE records are built from.
+ */
+export async function advisoryRevisions(db: Pick<Tx, 'advisoryRevision' | 'timelineEvent'>, advisoryId: string) {
   const [revisions, publications] = await Promise.all([
     db.advisoryRevision.findMany({
-      where: { advisoryId: a.id },
+      where: { advisoryId },
       select: { number: true, changelog: true, content: true },
     }),
     db.timelineEvent.findMany({
-      where: { advisoryId: a.id, type: 'advisory.published' },
+      where: { advisoryId, type: 'advisory.published' },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       select: { createdAt: true, data: true },
     }),
   ]);
-  const content = revisions.find((r) => r.number === a.publishedRevision)?.content as unknown as AdvisoryContent;
-  const history = publicationHistory(revisions, publications);
-  return content && history.length ? csafDocument(a, content, history, publisher, profile) : null;
+  return {
+    contentOf: (n: number | null) =>
+      revisions.find((r) => r.number === n)?.content as unknown as AdvisoryContent | undefined,
+    history: publicationHistory(revisions, publications),
+  };
 }
 
 /** Every publication of an advisory, oldest first, with its revision's changelog line. */
