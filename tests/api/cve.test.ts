@@ -234,7 +234,8 @@ describe.skipIf(cveSchemasMissing)('CVE records and CVE Services', () => {
     );
     expect(rej.errors).toBeUndefined();
     expect(await drain()).toEqual({ sent: 1, failed: 0 });
-    expect(fake.calls.at(-1)).toMatchObject({ method: 'POST', path: `/cve/${ids[1]}/reject`, status: 200 });
+    // Its record was published: CVE Services replaces it with the rejected one (PUT).
+    expect(fake.calls.at(-1)).toMatchObject({ method: 'PUT', path: `/cve/${ids[1]}/reject`, status: 200 });
     const rejected = (await w.analyst.gql(RECORD, { id: ids[1] })).data?.cveRecord;
     expect(rejected.state).toBe('REJECTED');
     expect(cveProblems('record', rejected.json)).toEqual([]);

@@ -125,7 +125,8 @@ export async function enqueueRejection(
     data: { state: 'REJECTED', rejectReason: reason, replacedBy: [...replacedBy] },
   });
   u.event('cve.changed', { caseId: row.caseId }, { cveId: row.cveId, state: 'REJECTED', from: row.state });
-  // A rejection CVE Services already holds is updated (PUT), else made (POST).
-  const update = row.state === 'REJECTED' && row.servicesUpdatedAt !== null;
+  // A record CVE Services already holds (published, or rejected before) is updated to rejected (PUT);
+  // a reserved id with no record gets one (POST).
+  const update = row.servicesUpdatedAt !== null;
   await enqueue(u, { kind: 'reject', caseId: row.caseId, cveId: row.cveId, update }, null);
 }

@@ -1,6 +1,6 @@
 // Delivers the CVE Services calls queued in the outbox (outbox.ts), one at a
 // time in the order they were queued (a reservation before the publication
-// that needs it). Claimed like the mail outbox (UPDATE … FOR UPDATE SKIP
+// that needs it). Claimed as mail is (claimOutbox: UPDATE … FOR UPDATE SKIP
 // LOCKED, a lease): several instances never send the same call at once, and a
 // call whose worker died is taken up again when its lease runs out.
 //
