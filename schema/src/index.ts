@@ -17,3 +17,6 @@ export * from './feeds/vex.ts';
 export * from './ids.ts';
 export * from './roles.ts';
 export * from './tlp.ts';
+export * from './cra/clock.ts';
+export * from './cra/draft.ts';
+export * from './cra/member-states.ts';
