@@ -8,8 +8,8 @@ import { AuthCache } from './auth-cache.ts';
 import { backgroundJobs } from './background/index.ts';
 import { startChatOps } from './chatops.ts';
 import { contactAddress } from './config.ts';
+import type { CraOptions } from './cra/settings.ts';
 import { CVE_SERVICES_TEST_URL, cveServicesClient } from './cve/client.ts';
-import { cnaSettings } from './cve/record.ts';
 import type { NvdSource } from './feeds/fetch.ts';
 import type { MailDecoder } from './intake/decoder.ts';
 import { DEFAULT_MAIL_MAX_BYTES, type IntakeDeps } from './intake/mail.ts';
@@ -19,6 +19,7 @@ import { DEFAULT_LIVE_LIMITS, type LiveLimits } from './live/stream.ts';
 import { attachWebSockets } from './live/ws.ts';
 import type { Logger } from './logger.ts';
 import { smtpTransport } from './outbox.ts';
+import { platformPolicy } from './policy.ts';
 import { createHttpServer } from './server/http.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
 import { readinessCheck } from './server/readiness.ts';
@@ -69,6 +70,13 @@ export interface AppDeps {
   /** The advisory publisher (CSAF document.publisher). */
   publisher?: { name?: string; namespace?: string; contactDetails?: string };
   /**
+   * The manufacturer under the Cyber Resilience Act: its main establishment
+   * (a Member State code), the coordinator CSIRT if not the designated one,
+   * default markets, how often the clocks are checked (default 60 s; 0: off),
+   * the CVD policy file.
+   */
+  cra?: CraOptions;
+  /**
    * Live updates: with a Redis URL, shared between instances (else in-process);
    * how far a subscriber may fall behind; the WebSocket keep-alive ping interval.
    */
@@ -114,7 +122,7 @@ export interface AppDeps {
     slackApiUrl?: string;
     plugins?: readonly string[];
     /** Channel ids: the committee's (reviews and votes). */
-    channels?: { committee?: string };
+    channels?: { committee?: string; psirt?: string };
   };
 }
 
@@ -142,16 +150,7 @@ export function buildApp(deps: AppDeps): App {
   const { db, log } = deps;
   let draining = false;
   const now = deps.clock ?? (() => new Date());
-  const publisher = {
-    name: deps.publisher?.name ?? 'Example Vendor PSIRT',
-    namespace: deps.publisher?.namespace ?? 'https://psirt.example.com',
-    contactDetails: deps.publisher?.contactDetails ?? 'psirt@example.com',
-  };
-  const policy = {
-    supportContact: deps.supportContact ?? 'your customer-support contact',
-    publisher,
-    cna: cnaSettings(deps.cve, publisher),
-  };
+  const policy = platformPolicy(deps);
   const mailIntake = {
     passphrase: deps.keys?.passphrase ?? '',
     maxBytes: deps.intake?.maxBytes ?? DEFAULT_MAIL_MAX_BYTES,
@@ -236,6 +235,7 @@ export function buildApp(deps: AppDeps): App {
     draining: () => draining,
     publisher: policy.publisher,
     cna: policy.cna,
+    cra: policy.cra,
     releaseIntervalMs: deps.releaseIntervalMs ?? 30_000,
     mailer,
     cve: policy.cna.services

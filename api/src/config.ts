@@ -3,6 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type DatabaseConfig, databaseConfigFromEnv, dataDir, ensurePrivateDir } from '@psirt/db';
 import { z } from 'zod';
+import { memberState, parseMarkets } from '@psirt/schema';
+import type { CraOptions } from './cra/settings.ts';
 import { CVE_SERVICES_TEST_URL } from './cve/client.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
 import type { KeyPolicy } from './services/keys.ts';
@@ -138,6 +140,28 @@ export const envSchema = z.object({
   PSIRT_CVE_API_KEY: z.string().min(8).optional(),
   PSIRT_CVE_ORG_ID: z.uuid({ message: "the CNA's organisation UUID (CVE Services: GET /org/{short name})" }).optional(),
   PSIRT_CVE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(10),
+  PSIRT_CRA_MEMBER_STATE: z
+    .string()
+    .refine((v) => memberState(v) !== null, 'an EU Member State code (ISO 3166-1, e.g. DE): where the main establishment is')
+    .optional(),
+  PSIRT_CRA_COORDINATOR: z.string().min(2).max(100).optional(),
+  PSIRT_CRA_DEFAULT_MARKETS: commaList().refine(
+    (list) => {
+      try {
+        parseMarkets(list);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    'EU Member State codes, comma-separated (DE,FR), or EU for all 27',
+  ),
+  PSIRT_CRA_CHECK_SECONDS: z.coerce.number().int().min(0).default(60),
+  PSIRT_CVD_POLICY_FILE: z.string().min(1).optional(),
+  PSIRT_SLACK_PSIRT_CHANNEL: z
+    .string()
+    .regex(/^[CG][A-Z0-9]{6,}$/, 'a Slack channel id, e.g. C0123ABCD (from the channel’s details)')
+    .optional(),
 });
 
 export interface ApiConfig {
@@ -169,6 +193,8 @@ export interface ApiConfig {
    * with all three of org, user and key).
    */
   cve: { apiUrl: string; org?: string; user?: string; apiKey?: string; orgId?: string; intervalMs: number };
+  /** The manufacturer under the Cyber Resilience Act (cra/settings.ts). */
+  cra: CraOptions;
   /** Live updates: Redis to share them between instances; limits per subscriber; WebSocket pings. */
   live: { redisUrl?: string; limits: { queue: number; bufferedBytes: number }; keepAliveMs: number };
   /** The PSIRT OpenPGP key: where the passphrase of the stored private keys comes from; the rotation overlap. */
@@ -203,7 +229,7 @@ export interface ApiConfig {
     /** Slack's Web API base URL (SLACK_API_URL), as for `psirt bot`. */
     slackApiUrl?: string;
     plugins: string[];
-    channels: { committee?: string };
+    channels: { committee?: string; psirt?: string };
   };
   database: DatabaseConfig;
   dataDir: string;
@@ -297,6 +323,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       orgId: e.PSIRT_CVE_ORG_ID,
       intervalMs: e.PSIRT_CVE_INTERVAL_SECONDS * 1000,
     },
+    cra: {
+      memberState: e.PSIRT_CRA_MEMBER_STATE,
+      coordinator: e.PSIRT_CRA_COORDINATOR,
+      defaultMarkets: e.PSIRT_CRA_DEFAULT_MARKETS,
+      checkIntervalMs: e.PSIRT_CRA_CHECK_SECONDS * 1000,
+      policyFile: e.PSIRT_CVD_POLICY_FILE,
+    },
     live: {
       redisUrl: e.REDIS_URL,
       limits: { queue: e.PSIRT_LIVE_QUEUE, bufferedBytes: e.PSIRT_LIVE_BUFFER_BYTES },
@@ -335,7 +368,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       appToken: e.SLACK_APP_TOKEN,
       slackApiUrl: e.SLACK_API_URL,
       plugins: e.PSIRT_PLUGINS,
-      channels: { committee: e.PSIRT_SLACK_COMMITTEE_CHANNEL },
+      channels: { committee: e.PSIRT_SLACK_COMMITTEE_CHANNEL, psirt: e.PSIRT_SLACK_PSIRT_CHANNEL },
     },
     database,
     dataDir: dataDir(env),
@@ -355,6 +388,7 @@ export function botConfigFromEnv(env: NodeJS.ProcessEnv) {
       .string()
       .startsWith('psirt_', 'a psirt API token of a CHAT_OPS user (psirt token create --role CHAT_OPS)'),
     PSIRT_SLACK_COMMITTEE_CHANNEL: envSchema.shape.PSIRT_SLACK_COMMITTEE_CHANNEL,
+    PSIRT_SLACK_PSIRT_CHANNEL: envSchema.shape.PSIRT_SLACK_PSIRT_CHANNEL,
     PSIRT_PLUGINS: envSchema.shape.PSIRT_PLUGINS,
     SLACK_API_URL: envSchema.shape.SLACK_API_URL,
     REDIS_URL: envSchema.shape.REDIS_URL,
@@ -374,7 +408,7 @@ export function botConfigFromEnv(env: NodeJS.ProcessEnv) {
     signingSecret: e.SLACK_SIGNING_SECRET ?? '',
     apiUrl: e.PSIRT_API_URL,
     apiToken: e.PSIRT_CHAT_OPS_TOKEN,
-    channels: { committee: e.PSIRT_SLACK_COMMITTEE_CHANNEL },
+    channels: { committee: e.PSIRT_SLACK_COMMITTEE_CHANNEL, psirt: e.PSIRT_SLACK_PSIRT_CHANNEL },
     plugins: e.PSIRT_PLUGINS,
     slackApiUrl: e.SLACK_API_URL,
     redisUrl: e.REDIS_URL,

@@ -2,6 +2,7 @@ import type { Db } from '@psirt/db';
 import type { SlaPolicy } from '@psirt/schema';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Viewer } from './auth.ts';
+import type { CraSettings } from './cra/settings.ts';
 import type { CnaSettings } from './cve/record.ts';
 import type { LiveBus } from './live/bus.ts';
 import type { LiveLimits } from './live/stream.ts';
@@ -33,6 +34,8 @@ export interface Context {
     publisher: { name: string; namespace: string; contactDetails: string };
     /** The PSIRT as a CVE Numbering Authority (cve/record.ts). */
     cna: CnaSettings;
+    /** The manufacturer under the Cyber Resilience Act (cra/settings.ts). */
+    cra: CraSettings;
   };
   /** Mail intake settings, for re-processing quarantined mail. */
   mailIntake: { passphrase: string; maxBytes: number };

@@ -67,6 +67,7 @@ export async function startPlatform(
       cvssPerMinute: config.cvssPerMinute,
       publisher: config.publisher,
       cve: config.cve,
+      cra: config.cra,
       mail: config.mail,
       supportContact: config.supportContact,
       live: config.live,

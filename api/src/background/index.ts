@@ -1,6 +1,8 @@
 // Every job an API instance runs on a timer, each with its schedule. The state
 // of each is in the database, so instances can run them side by side.
 import type { Db } from '@psirt/db';
+import { checkCraClocks } from '../cra/check.ts';
+import type { CraSettings } from '../cra/settings.ts';
 import type { CveServicesClient } from '../cve/client.ts';
 import type { CnaSettings } from '../cve/record.ts';
 import { drainCveOutbox } from '../cve/worker.ts';
@@ -22,6 +24,8 @@ export interface BackgroundDeps {
   publisher: { name: string; namespace: string; contactDetails: string };
   /** The PSIRT as a CNA: released advisories queue their CVE records. */
   cna: CnaSettings;
+  /** The CRA clocks: prompts on new evidence, reminders before each due time (checkIntervalMs; 0: off). */
+  cra: CraSettings;
   /** How often scheduled advisories are checked for release (0: off). */
   releaseIntervalMs: number;
   /** CVE Services calls from the outbox (absent without its credentials). */
@@ -72,6 +76,16 @@ export function backgroundJobs(d: BackgroundDeps): Job[] {
     live,
   };
   jobs.push(every('scheduled release', d.releaseIntervalMs, () => releaseDueAdvisories(scheduler)));
+  // CRA Art. 14: the state is in the database, so a reminder due while no instance ran goes at the next start.
+  const cra = {
+    db,
+    now: d.now,
+    live,
+    log: log.child({ component: 'cra' }),
+    settings: d.cra,
+    manufacturer: { name: d.publisher.name, contact: d.publisher.contactDetails },
+  };
+  jobs.push(every('CRA clocks', d.cra.checkIntervalMs, () => checkCraClocks(cra)));
   const nvd = d.feeds?.nvd;
   if (nvd) {
     jobs.push(

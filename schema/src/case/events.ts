@@ -39,6 +39,17 @@ export const TIMELINE_EVENT_TYPES = {
   'advisory.withdrawn': 'Withdrawn by an admin (data.reason).',
   'advisory.superseded': 'Replaced by another advisory (data.by).',
   'message.received': 'A reporter wrote.',
+  'cra.prompted':
+    'Evidence that the case may be actively exploited (data.evidence, data.detail): decide whether a CRA Art. 14 notification is due.',
+  'cra.prompt.dismissed': 'The PSIRT judged the evidence no reason to notify (data.reason).',
+  'cra.started':
+    'A CRA Art. 14 notification started (data.kind, data.awareAt: when the manufacturer became aware, data.basis: why).',
+  'cra.updated': "What the case cannot say was completed on the notification (data.fields).",
+  'cra.submitted':
+    'A stage was submitted (data.stage, data.submittedAt, data.reference, data.sha256 of what was sent, data.late).',
+  'cra.intermediate.requested': 'The CSIRT asked for an intermediate report (data.ordinal, data.dueAt).',
+  'cra.reminder':
+    'A stage falls due (data.threshold: H6 and H1 before, or OVERDUE; data.stage, data.dueAt): reminded in Slack.',
   'reporter.key.received':
     'A reporter sent a public key by mail (data.accepted; data.fingerprint; data.reason when not taken).',
 } as const;

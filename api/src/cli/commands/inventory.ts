@@ -2,7 +2,7 @@
 // vulnerabilities, the product inventory they are matched against, and VEX.
 import { DomainError, NIL_UUID, parseTlp, TLP_ALIASES, TLP_NAMES, type TlpName } from '@psirt/schema';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { cnaSettings } from '../../cve/record.ts';
+import { platformPolicy } from '../../policy.ts';
 import { type CliRuntime, readCallerFile } from '../runtime.ts';
 
 export function inventoryCommands(program: Command, rt: CliRuntime) {
@@ -142,11 +142,7 @@ export function inventoryCommands(program: Command, rt: CliRuntime) {
               tokenId: NIL_UUID,
             },
             now: () => new Date(),
-            policy: {
-              supportContact: config.supportContact,
-              publisher: config.publisher,
-              cna: cnaSettings(config.cve, config.publisher),
-            },
+            policy: platformPolicy(config),
           },
           opts.product,
           opts.format === 'csaf' ? 'CSAF' : 'CYCLONEDX',
