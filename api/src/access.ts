@@ -85,6 +85,18 @@ export function caseVisibility(viewer: Viewer): Prisma.AnalysisCaseWhereInput {
 }
 
 /**
+ * The CRA Art. 14 notifications a viewer may read: all for the PSIRT, the
+ * Slack bot (which posts their reminders) and auditors (who read the evidence:
+ * what was submitted, when, by whom); their cases' for case members. A stage's
+ * draft — the case's facts before submission — is for those who read the case.
+ */
+export function craNotificationVisibility(viewer: Viewer): Prisma.CraNotificationWhereInput {
+  if (readsAllCases(viewer) || hasAnyRole(viewer, AUDIT_READERS)) return {};
+  if (viewer.kind === 'user') return { case: { members: { some: { userId: viewer.userId } } } };
+  return NOTHING;
+}
+
+/**
  * The third-party CVE assessments a viewer may read: all for the PSIRT and
  * the Slack bot (which announces new matches where the PSIRT subscribed
  * channels); those of their product lines' products for its Primes and

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type DatabaseConfig, databaseConfigFromEnv, dataDir, ensurePrivateDir } from '@psirt/db';
-import { z } from 'zod';
 import { memberState, parseMarkets } from '@psirt/schema';
+import { z } from 'zod';
 import type { CraOptions } from './cra/settings.ts';
 import { CVE_SERVICES_TEST_URL } from './cve/client.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
@@ -142,20 +142,20 @@ export const envSchema = z.object({
   PSIRT_CVE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(10),
   PSIRT_CRA_MEMBER_STATE: z
     .string()
-    .refine((v) => memberState(v) !== null, 'an EU Member State code (ISO 3166-1, e.g. DE): where the main establishment is')
+    .refine(
+      (v) => memberState(v) !== null,
+      'an EU Member State code (ISO 3166-1, e.g. DE): where the main establishment is',
+    )
     .optional(),
   PSIRT_CRA_COORDINATOR: z.string().min(2).max(100).optional(),
-  PSIRT_CRA_DEFAULT_MARKETS: commaList().refine(
-    (list) => {
-      try {
-        parseMarkets(list);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    'EU Member State codes, comma-separated (DE,FR), or EU for all 27',
-  ),
+  PSIRT_CRA_DEFAULT_MARKETS: commaList().refine((list) => {
+    try {
+      parseMarkets(list);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'EU Member State codes, comma-separated (DE,FR), or EU for all 27'),
   PSIRT_CRA_CHECK_SECONDS: z.coerce.number().int().min(0).default(60),
   PSIRT_CVD_POLICY_FILE: z.string().min(1).optional(),
   PSIRT_SLACK_PSIRT_CHANNEL: z

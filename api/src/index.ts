@@ -2,6 +2,8 @@ export { type App, type AppDeps, buildApp } from './app.ts';
 export { authenticate, type Viewer } from './auth.ts';
 export { type ApiConfig, configFromEnv } from './config.ts';
 export type { Context } from './context.ts';
+export { checkCraClocks } from './cra/check.ts';
+export { craSettings } from './cra/settings.ts';
 export { CveServicesError, cveServicesClient } from './cve/client.ts';
 export { buildCveRecord, cnaSettings } from './cve/record.ts';
 export { drainCveOutbox } from './cve/worker.ts';

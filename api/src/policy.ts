@@ -1,8 +1,9 @@
 // The platform's policy as one value, read by requests and background jobs:
 // who publishes (CSAF), where live incidents go, the PSIRT as a CNA, and the
 // manufacturer's CRA settings.
-import { cnaSettings } from './cve/record.ts';
+
 import { type CraOptions, type CraSettings, craSettings } from './cra/settings.ts';
+import { cnaSettings } from './cve/record.ts';
 
 export interface PolicyOptions {
   publisher?: { name?: string; namespace?: string; contactDetails?: string };

@@ -5,7 +5,6 @@ import {
   type CraClockFacts,
   type CraDraft,
   type CraDraftFacts,
-  type CraStage,
   craDraft,
   craStages,
   localTime,
@@ -152,7 +151,8 @@ export function draftFacts(
         avss: s ? { version: s.version, vector: s.vector, score: Number(s.score), severity: s.severity } : null,
       };
     }),
-    severity: f.c.severity && f.c.severityScore !== null ? { rating: f.c.severity, score: Number(f.c.severityScore) } : null,
+    severity:
+      f.c.severity && f.c.severityScore !== null ? { rating: f.c.severity, score: Number(f.c.severityScore) } : null,
     measures: f.c.mitigations.map((m) => ({
       kind: m.kind,
       product: m.product?.name ?? null,

@@ -24,31 +24,41 @@ export const kindWord = (kind: string) => (kind === 'SEVERE_INCIDENT' ? 'inciden
 export const notificationHandle = (n: { kind: string; case: { publicId: string } }) =>
   `${n.case.publicId}/${kindWord(n.kind)}`;
 
-/**
- * A notification by its node id or handle (VAR-…/exploited, VAR-…/incident;
- * the case id alone when it has one notification), if the viewer may read its case.
- */
-export async function findNotification(ctx: Context, db: Pick<Unit['tx'], 'craNotification'>, ref: string) {
+/** What a notification reference names: its node id, or its handle (VAR-…/exploited, VAR-…/incident, VAR-… alone). */
+export function notificationWhere(ref: string): Prisma.CraNotificationWhereInput {
   const id = decodeId(ref.trim(), 'CraNotification');
+  if (id) return { id };
   const m = /^(VAR-\d{4}-\d{4,})(?:\/(exploited|incident))?$/i.exec(ref.trim());
-  if (!id && !m) {
-    throw new DomainError('VALIDATION', `"${ref}" is not a notification: VAR-…/exploited, VAR-…/incident or its id`, 'id');
+  if (!m) {
+    throw new DomainError(
+      'VALIDATION',
+      `"${ref}" is not a notification: VAR-…/exploited, VAR-…/incident or its id`,
+      'id',
+    );
   }
-  const where: Prisma.CraNotificationWhereInput = id
-    ? { id }
-    : {
-        case: { publicId: (m?.[1] ?? '').toUpperCase() },
-        ...(m?.[2] ? { kind: KIND_WORDS[m[2].toLowerCase()] } : {}),
-      };
-  const found = await db.craNotification.findMany({
-    where: { AND: [where, { case: caseVisibility(ctx.viewer) }] },
-    include: NOTIFICATION_WITH,
-    take: 2,
-  });
+  return { case: { publicId: (m[1] ?? '').toUpperCase() }, ...(m[2] ? { kind: KIND_WORDS[m[2].toLowerCase()] } : {}) };
+}
+
+/** Of the notifications a reference found, the one it means (a case id alone may name two). */
+export function theOne<T>(ref: string, found: readonly T[]): T | null {
   if (found.length > 1) {
     throw new DomainError('VALIDATION', `${ref} has two notifications: say ${ref}/exploited or ${ref}/incident`, 'id');
   }
-  const n = found[0];
+  return found[0] ?? null;
+}
+
+/** A notification by reference, if `visibility` lets the viewer see it; NOT_FOUND (as for none) otherwise. */
+export async function findNotification(
+  db: Pick<Unit['tx'], 'craNotification'>,
+  ref: string,
+  visibility: Prisma.CraNotificationWhereInput,
+) {
+  const found = await db.craNotification.findMany({
+    where: { AND: [notificationWhere(ref), visibility] },
+    include: NOTIFICATION_WITH,
+    take: 2,
+  });
+  const n = theOne(ref, found);
   if (!n) throw new DomainError('NOT_FOUND', `No CRA notification ${ref} that you may see.`, 'id');
   return n;
 }
@@ -66,7 +76,11 @@ export async function startCraNotification(ctx: Context, raw: z.input<typeof Sta
   const input = parseInput(StartInput, raw);
   const settings = ctx.policy.cra;
   if (input.awareAt.getTime() > ctx.now().getTime() + 5 * 60_000) {
-    throw new DomainError('VALIDATION', 'input.awareAt: the manufacturer cannot become aware in the future', 'input.awareAt');
+    throw new DomainError(
+      'VALIDATION',
+      'input.awareAt: the manufacturer cannot become aware in the future',
+      'input.awareAt',
+    );
   }
   return unitOfWork(ctx, async (u) => {
     const kase = await loadCase(ctx, u, input.caseId);
@@ -136,10 +150,15 @@ export async function updateCraNotification(ctx: Context, raw: z.input<typeof Up
   let tlpName: ReturnType<typeof parseTlp> | undefined;
   if (tlp !== undefined && tlp !== null) {
     tlpName = parseTlp(tlp);
-    if (!tlpName) throw new DomainError('VALIDATION', 'input.tlp: a TLP label (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)', 'input.tlp');
+    if (!tlpName)
+      throw new DomainError(
+        'VALIDATION',
+        'input.tlp: a TLP label (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)',
+        'input.tlp',
+      );
   }
   return unitOfWork(ctx, async (u) => {
-    const n = await findNotification(ctx, u.tx, id);
+    const n = await findNotification(u.tx, id, { case: caseVisibility(ctx.viewer) });
     const data: Prisma.CraNotificationUpdateInput = {};
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (data as Record<string, unknown>)[k] = v;
     if (tlp !== undefined) data.tlp = tlpName ?? null;
@@ -173,7 +192,7 @@ export async function recordCraSubmission(ctx: Context, raw: z.input<typeof Subm
     throw new DomainError('VALIDATION', 'input.submittedAt: a submission cannot be in the future', 'input.submittedAt');
   }
   return unitOfWork(ctx, async (u) => {
-    const n = await findNotification(ctx, u.tx, input.id);
+    const n = await findNotification(u.tx, input.id, { case: caseVisibility(ctx.viewer) });
     // Submissions of one notification queue here, so two recording the same stage meet the CONFLICT below.
     await u.tx.$executeRaw`SELECT 1 FROM cra_notification WHERE id = ${n.id}::uuid FOR UPDATE`;
     const fresh = await u.tx.craNotification.findUniqueOrThrow({ where: { id: n.id }, include: NOTIFICATION_WITH });
@@ -249,7 +268,7 @@ export async function requestCraIntermediateReport(ctx: Context, raw: z.input<ty
     throw new DomainError('VALIDATION', 'input.dueAt: the report falls due after it was requested', 'input.dueAt');
   }
   return unitOfWork(ctx, async (u) => {
-    const n = await findNotification(ctx, u.tx, input.id);
+    const n = await findNotification(u.tx, input.id, { case: caseVisibility(ctx.viewer) });
     await u.tx.$executeRaw`SELECT 1 FROM cra_notification WHERE id = ${n.id}::uuid FOR UPDATE`;
     const last = await u.tx.craIntermediateRequest.findFirst({
       where: { notificationId: n.id },
@@ -269,7 +288,12 @@ export async function requestCraIntermediateReport(ctx: Context, raw: z.input<ty
       },
     });
     await u.tx.craNotification.update({ where: { id: n.id }, data: { closedAt: null } });
-    const data = { notificationId: n.id, ordinal, requestedAt: input.requestedAt.toISOString(), dueAt: input.dueAt.toISOString() };
+    const data = {
+      notificationId: n.id,
+      ordinal,
+      requestedAt: input.requestedAt.toISOString(),
+      dueAt: input.dueAt.toISOString(),
+    };
     u.event('cra.intermediate.requested', { caseId: n.caseId }, data);
     u.audit('cra.intermediate.requested', { type: 'CraNotification', id: n.id }, data);
     return n.id;
@@ -300,7 +324,10 @@ export async function dismissCraPrompt(ctx: Context, raw: { caseId: string; reas
 }
 
 /** Sets where a product or a product line is made available (EU Member State codes; "EU" for all). ADMIN only. */
-export async function setProductMarkets(ctx: Context, raw: { product?: string | null; productLine?: string | null; markets: string[] }) {
+export async function setProductMarkets(
+  ctx: Context,
+  raw: { product?: string | null; productLine?: string | null; markets: string[] },
+) {
   requireRole(ctx, ['ADMIN']);
   if (!raw.product === !raw.productLine) {
     throw new DomainError('VALIDATION', 'Name a product or a product line (by key), not both.', 'product');
@@ -316,7 +343,8 @@ export async function setProductMarkets(ctx: Context, raw: { product?: string | 
     const found = raw.product
       ? await u.tx.product.findUnique({ where: { key }, select: { id: true, markets: true } })
       : await u.tx.productLine.findUnique({ where: { key }, select: { id: true, markets: true } });
-    if (!found) throw new DomainError('NOT_FOUND', `No ${raw.product ? 'product' : 'product line'} "${key}".`, 'product');
+    if (!found)
+      throw new DomainError('NOT_FOUND', `No ${raw.product ? 'product' : 'product line'} "${key}".`, 'product');
     if (raw.product) await u.tx.product.update({ where: { id: found.id }, data: { markets } });
     else await u.tx.productLine.update({ where: { id: found.id }, data: { markets } });
     u.audit(

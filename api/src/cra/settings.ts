@@ -32,7 +32,8 @@ const DEFAULT_POLICY = fileURLToPath(new URL('./cvd-policy.md', import.meta.url)
 /** The settings from options; a bad Member State or market throws a message naming it. */
 export function craSettings(o: CraOptions = {}): CraSettings {
   const ms = o.memberState ? memberState(o.memberState) : null;
-  if (o.memberState && !ms) throw new RangeError(`PSIRT_CRA_MEMBER_STATE: "${o.memberState}" is not an EU Member State code (e.g. DE)`);
+  if (o.memberState && !ms)
+    throw new RangeError(`PSIRT_CRA_MEMBER_STATE: "${o.memberState}" is not an EU Member State code (e.g. DE)`);
   return {
     memberState: ms,
     coordinator: o.coordinator ?? ms?.coordinator.name ?? null,

@@ -8,6 +8,7 @@ import {
   ADVISORY_STATES,
   ADVISORY_TRANSITIONS,
   type AdvisoryState,
+  availableBases,
   isUuid,
   missingRemediation,
   tally,
@@ -150,6 +151,13 @@ export const Advisory = builder.prismaNode('Advisory', {
       description:
         'What the disclosure policy still misses for a full (non-early) advisory, from the cases as they are now: empty when fixes or workarounds exist for every affected product. An early advisory with none left is due for its fix revision.',
       resolve: async (a, _args, ctx) => missingRemediation((await disclosureFacts(ctx.db, a.id)).facts),
+    }),
+    publicationBases: t.field({
+      type: [PublicationBasisEnum],
+      authScopes: readers,
+      description:
+        'The bases the disclosure policy accepts now, from the cases as they are: EXPLOITATION_OBSERVED as soon as a case is actively exploited (an early advisory, before any fix — Art. 14(8) of the CRA asks that users be informed). EXCEPTION, for an admin, is not listed.',
+      resolve: async (a, _args, ctx) => availableBases((await disclosureFacts(ctx.db, a.id)).facts),
     }),
     basisJustification: t.exposeString('basisJustification', { nullable: true, authScopes: readers }),
     publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),

@@ -17,5 +17,6 @@ import './live.ts';
 import './intake.ts';
 import './thirdparty.ts';
 import './cve.ts';
+import './cra.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

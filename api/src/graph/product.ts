@@ -8,6 +8,9 @@ export const ProductLine = builder.prismaNode('ProductLine', {
     key: t.exposeString('key', { description: 'Short stable handle, e.g. "grid-automation".' }),
     name: t.exposeString('name'),
     description: t.exposeString('description', { nullable: true }),
+    markets: t.exposeStringList('markets', {
+      description: 'EU Member States where its products are made available (CRA), unless a product says otherwise.',
+    }),
     products: t.relation('products', { query: { orderBy: { name: 'asc' } } }),
     members: t.relation('members', { description: 'Its Product Security Primes and Specialists.' }),
   }),
@@ -22,6 +25,9 @@ export const Product = builder.prismaNode('Product', {
     description: t.exposeString('description', { nullable: true }),
     cpe: t.exposeString('cpe', { nullable: true, description: 'CPE 2.3 name (without version).' }),
     purl: t.exposeString('purl', { nullable: true, description: 'Package URL (without version).' }),
+    markets: t.exposeStringList('markets', {
+      description: "EU Member States where it is made available (CRA); empty: its product line's.",
+    }),
     productLine: t.relation('productLine'),
     versions: t.relation('versions', { query: { orderBy: { version: 'asc' } } }),
   }),

@@ -73,6 +73,10 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
       description: 'Affected products as the reporter named them.',
     }),
     reporterCvssVector: t.exposeString('reporterCvssVector', { ...internal, nullable: true }),
+    reportedExploited: t.exposeBoolean('reportedExploited', {
+      ...internal,
+      description: 'The reporter says it is being exploited.',
+    }),
     reporter: t.relation('reporter', { ...internal, nullable: true }),
     triageOutcome: t.expose('triageOutcome', { type: TriageOutcomeEnum, ...internal, nullable: true }),
     triageNote: t.exposeString('triageNote', { ...internal, nullable: true }),
@@ -173,6 +177,10 @@ const SubmitReportInput = builder.inputType('SubmitVulnerabilityReportInput', {
     description: t.string({ required: true }),
     affectedProducts: t.string({ required: false, description: 'Affected products and versions, in your words.' }),
     cvssVector: t.string({ required: false, description: 'Your CVSS v3.1 or v4.0 vector, if you have one.' }),
+    exploited: t.boolean({
+      required: false,
+      description: 'You know it is being exploited (in the wild, or against you): tell us how in the description.',
+    }),
     reporter: t.field({ type: ReporterInput, required: true }),
     idempotencyKey: t.string({
       required: false,

@@ -52,6 +52,7 @@ export async function buildAdvisoryContent(tx: Pick<Tx, 'advisory'>, advisoryId:
               severity: true,
               severityScore: true,
               exploitationObserved: true,
+              exploitationObservedAt: true,
               publiclyKnown: true,
               cveAssignments: { where: { cveId: { not: null } }, select: { cveId: true, state: true } },
               impacts: {
@@ -116,6 +117,7 @@ export async function buildAdvisoryContent(tx: Pick<Tx, 'advisory'>, advisoryId:
       severity: c.severity,
       severityScore: c.severityScore === null ? null : Number(c.severityScore),
       exploitationObserved: c.exploitationObserved,
+      exploitationObservedAt: c.exploitationObserved ? (c.exploitationObservedAt?.toISOString() ?? null) : null,
       publiclyKnown: c.publiclyKnown,
       cves: c.cveAssignments.map((x) => x.cveId as string).sort(),
       cwes: [...c.cweIds].sort(),

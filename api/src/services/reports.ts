@@ -21,6 +21,7 @@ export const SubmitReportInput = z.object({
   title: text(200).min(3, 'at least 3 characters'),
   description: text(50_000).min(10, 'at least 10 characters'),
   affectedProducts: text(2000).optional().nullable(),
+  exploited: z.boolean().optional().nullable(),
   // Checked by the calculator (the reporter learns which metric is wrong) and kept in canonical form.
   cvssVector: text(300)
     .optional()
@@ -142,6 +143,7 @@ export async function submitReport(ctx: Context, raw: SubmitReportInput): Promis
           reporterId,
           reportedProducts: input.affectedProducts ?? null,
           reporterCvssVector: input.cvssVector ?? null,
+          reportedExploited: input.exploited === true,
           idempotencyKey: input.idempotencyKey ?? null,
           submissionDigest: digest,
           submittedById: v.kind === 'user' ? v.userId : null,

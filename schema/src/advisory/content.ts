@@ -12,6 +12,8 @@ export interface AdvisoryContent {
     severity: string | null;
     severityScore: number | null;
     exploitationObserved: boolean;
+    /** Since when (ISO 8601; absent in older revisions). */
+    exploitationObservedAt?: string | null;
     publiclyKnown: boolean;
     /** CVE ids reserved or published for this case. */
     cves: string[];

@@ -245,8 +245,16 @@ export function buildCsaf(content: AdvisoryContent, meta: CsafMeta): Record<stri
         details: p.justificationText ?? `${p.name} is not affected.`,
         product_ids: [pid(p.key)],
       })),
+      // Machine-readable for users (CRA Art. 14(8)): exploited, since when, in which products.
       ...(c.exploitationObserved
-        ? [{ category: 'exploit_status', details: 'Exploitation of this vulnerability has been observed.' }]
+        ? [
+            {
+              category: 'exploit_status',
+              details: 'Exploitation of this vulnerability has been observed (actively exploited).',
+              ...(c.exploitationObservedAt ? { date: c.exploitationObservedAt } : {}),
+              ...(affected.length ? { product_ids: affected } : {}),
+            },
+          ]
         : []),
     ];
     const versions = products

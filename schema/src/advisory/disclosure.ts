@@ -56,6 +56,19 @@ export interface PublicationDecision {
 }
 
 /**
+ * The bases that hold now, in the order publication tries them: what the
+ * PSIRT is offered (an early advisory on EXPLOITATION_OBSERVED as soon as a
+ * case is actively exploited, before any fix). EXCEPTION is always open to an admin.
+ */
+export function availableBases(f: DisclosureFacts): Exclude<PublicationBasis, 'EXCEPTION'>[] {
+  return [
+    ...(missingRemediation(f).length === 0 ? (['FIXES_AVAILABLE'] as const) : []),
+    ...(f.cases.some((c) => c.exploitationObserved) ? (['EXPLOITATION_OBSERVED'] as const) : []),
+    ...(f.cases.some((c) => c.publiclyKnown) ? (['PUBLIC_INFORMATION'] as const) : []),
+  ];
+}
+
+/**
  * The basis for publishing now. `requested` picks one (the first that holds is
  * used otherwise); EXCEPTION needs the ADMIN role and a justification of at
  * least 20 characters. Throws CONFLICT naming what is missing.

@@ -44,7 +44,7 @@ export const TIMELINE_EVENT_TYPES = {
   'cra.prompt.dismissed': 'The PSIRT judged the evidence no reason to notify (data.reason).',
   'cra.started':
     'A CRA Art. 14 notification started (data.kind, data.awareAt: when the manufacturer became aware, data.basis: why).',
-  'cra.updated': "What the case cannot say was completed on the notification (data.fields).",
+  'cra.updated': 'What the case cannot say was completed on the notification (data.fields).',
   'cra.submitted':
     'A stage was submitted (data.stage, data.submittedAt, data.reference, data.sha256 of what was sent, data.late).',
   'cra.intermediate.requested': 'The CSIRT asked for an intermediate report (data.ordinal, data.dueAt).',

@@ -29,7 +29,9 @@ describe('CRA Art. 14 clocks', () => {
 
     const planned = vuln({ measures: [{ label: 'fix 4.2.1', availableAt: at(10 * DAY) }] });
     expect(stage(planned, now, 'FINAL_REPORT')?.dueAt).toBeNull();
-    expect(stage(planned, now, 'FINAL_REPORT')?.notYetDue).toMatch(/fix 4\.2\.1.*would make it due 2026-12-25T09:30:00Z/);
+    expect(stage(planned, now, 'FINAL_REPORT')?.notYetDue).toMatch(
+      /fix 4\.2\.1.*would make it due 2026-12-25T09:30:00Z/,
+    );
     // Once the planned fix ships, the clock runs from it; an earlier workaround wins.
     expect(stage(planned, at(11 * DAY), 'FINAL_REPORT')?.dueAt).toEqual(at(24 * DAY));
     const both = vuln({
@@ -117,13 +119,30 @@ const facts = (over: Partial<CraDraftFacts> = {}): CraDraftFacts => ({
       status: 'AFFECTED',
       affectedVersions: '>=4.0 <4.2.1',
       fixedVersion: '4.2.1',
-      avss: { version: 'V3_1', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', score: 9.8, severity: 'CRITICAL' },
+      avss: {
+        version: 'V3_1',
+        vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+        score: 9.8,
+        severity: 'CRITICAL',
+      },
     },
   ],
   severity: { rating: 'CRITICAL', score: 9.8 },
   measures: [
-    { kind: 'WORKAROUND', product: 'GridLink Gateway', description: 'Block port 443 from untrusted networks.', fixVersion: null, availableAt: null },
-    { kind: 'FIX', product: 'GridLink Gateway', description: 'Firmware update.', fixVersion: '4.2.1', availableAt: at(-DAY) },
+    {
+      kind: 'WORKAROUND',
+      product: 'GridLink Gateway',
+      description: 'Block port 443 from untrusted networks.',
+      fixVersion: null,
+      availableAt: null,
+    },
+    {
+      kind: 'FIX',
+      product: 'GridLink Gateway',
+      description: 'Firmware update.',
+      fixVersion: '4.2.1',
+      availableAt: at(-DAY),
+    },
   ],
   memberStates: [
     { code: 'DE', name: 'Germany' },
@@ -157,7 +176,10 @@ describe('CRA drafts', () => {
         exploitNature: 'Exploitation observed since 2026-12-01 (source: CISA KEV).',
         vulnerabilityNature: 'A crafted session cookie gives administrative access. (CWE-287)',
         sensitivity: 'TLP:AMBER',
-        userMeasures: ['GridLink Gateway: workaround — Block port 443 from untrusted networks.', 'GridLink Gateway: update to 4.2.1'],
+        userMeasures: [
+          'GridLink Gateway: workaround — Block port 443 from untrusted networks.',
+          'GridLink Gateway: update to 4.2.1',
+        ],
       },
     });
     expect(d.text).toContain('General nature of the exploit:\n  Exploitation observed since 2026-12-01');

@@ -140,20 +140,29 @@ export function craDraft(f: CraDraftFacts): CraDraft {
     f.coordinator ? 'the main establishment’s coordinator (data: EU CSIRTs list)' : 'set PSIRT_CRA_MEMBER_STATE',
     { article: 'Art. 14(7)' },
   );
+  add('reference', 'Manufacturer’s reference', f.case.publicId, `${f.case.publicId} — ${f.case.title}`, 'the case', {
+    article: 'Art. 14(1)',
+  });
   add(
-    'reference',
-    'Manufacturer’s reference',
-    f.case.publicId,
-    `${f.case.publicId} — ${f.case.title}`,
-    'the case',
-    { article: 'Art. 14(1)' },
+    'awareAt',
+    'Manufacturer became aware',
+    iso(f.awareAt),
+    `${iso(f.awareAt)} — ${f.basis}`,
+    'the notification (who decided and why)',
+    {
+      article: art14,
+    },
   );
-  add('awareAt', 'Manufacturer became aware', iso(f.awareAt), `${iso(f.awareAt)} — ${f.basis}`, 'the notification (who decided and why)', {
-    article: art14,
-  });
-  add('cveIds', 'CVE identifiers', f.case.cveIds.length ? [...f.case.cveIds] : null, f.case.cveIds.join(', '), 'the case’s CVE ids', {
-    optional: true,
-  });
+  add(
+    'cveIds',
+    'CVE identifiers',
+    f.case.cveIds.length ? [...f.case.cveIds] : null,
+    f.case.cveIds.join(', '),
+    'the case’s CVE ids',
+    {
+      optional: true,
+    },
+  );
   add(
     'productsConcerned',
     'Product(s) with digital elements concerned',
@@ -225,7 +234,9 @@ export function craDraft(f: CraDraftFacts): CraDraft {
       'Corrective or mitigating measures users can take',
       forUsers.length ? forUsers.map((l) => l.slice(2)) : null,
       lines(forUsers),
-      forUsers.length ? 'the case’s mitigations and released fixes' : 'record a workaround, configuration or restriction on the case',
+      forUsers.length
+        ? 'the case’s mitigations and released fixes'
+        : 'record a workaround, configuration or restriction on the case',
     );
   };
   const severity = () => {
@@ -258,7 +269,9 @@ export function craDraft(f: CraDraftFacts): CraDraft {
         'Suspected of being caused by unlawful or malicious acts',
         f.details.suspectedMalicious,
         f.details.suspectedMalicious === null ? null : f.details.suspectedMalicious ? 'yes' : 'no',
-        f.details.suspectedMalicious === null ? 'say so on the notification (updateCraNotification)' : 'the notification',
+        f.details.suspectedMalicious === null
+          ? 'say so on the notification (updateCraNotification)'
+          : 'the notification',
       );
     }
   } else if (f.stage === 'NOTIFICATION') {
@@ -282,7 +295,13 @@ export function craDraft(f: CraDraftFacts): CraDraft {
       const nature = f.case.summary
         ? `${f.case.summary}${f.case.cweIds.length ? ` (${f.case.cweIds.join(', ')})` : ''}`
         : null;
-      add('vulnerabilityNature', 'General nature of the vulnerability', nature, nature, nature ? 'the case’s summary and CWE ids' : 'write the case summary');
+      add(
+        'vulnerabilityNature',
+        'General nature of the vulnerability',
+        nature,
+        nature,
+        nature ? 'the case’s summary and CWE ids' : 'write the case summary',
+      );
     } else {
       add(
         'incidentNature',
@@ -315,14 +334,26 @@ export function craDraft(f: CraDraftFacts): CraDraft {
     const description = f.case.summary
       ? `${f.case.title}. ${f.case.summary}${f.case.cweIds.length ? ` (${f.case.cweIds.join(', ')})` : ''}`
       : null;
-    add('vulnerabilityDescription', 'Description of the vulnerability', description, description, description ? 'the case' : 'write the case summary');
+    add(
+      'vulnerabilityDescription',
+      'Description of the vulnerability',
+      description,
+      description,
+      description ? 'the case' : 'write the case summary',
+    );
     severity();
     const affected = f.products.filter((p) => p.status !== 'UNDER_INVESTIGATION');
     add(
       'impact',
       'Impact',
-      affected.length ? affected.map((p) => ({ product: p.name, status: p.status.toLowerCase(), versions: p.affectedVersions })) : null,
-      lines(affected.map((p) => `- ${p.name}${p.affectedVersions ? ` ${p.affectedVersions}` : ''}: ${p.status.toLowerCase()}`)),
+      affected.length
+        ? affected.map((p) => ({ product: p.name, status: p.status.toLowerCase(), versions: p.affectedVersions }))
+        : null,
+      lines(
+        affected.map(
+          (p) => `- ${p.name}${p.affectedVersions ? ` ${p.affectedVersions}` : ''}: ${p.status.toLowerCase()}`,
+        ),
+      ),
       affected.length ? 'the case’s product impacts' : 'finish the products’ analysis (impacts)',
     );
     add(

@@ -78,7 +78,11 @@ export const MEMBER_STATES: readonly MemberState[] = [
     code: 'EE',
     name: 'Estonia',
     timeZone: 'Europe/Tallinn',
-    coordinator: { name: 'CERT-EE', organisation: 'Estonian Information System Authority (RIA)', url: 'https://www.ria.ee' },
+    coordinator: {
+      name: 'CERT-EE',
+      organisation: 'Estonian Information System Authority (RIA)',
+      url: 'https://www.ria.ee',
+    },
   },
   {
     code: 'FI',
@@ -200,13 +204,21 @@ export const MEMBER_STATES: readonly MemberState[] = [
     code: 'SI',
     name: 'Slovenia',
     timeZone: 'Europe/Ljubljana',
-    coordinator: { name: 'SI-CERT', organisation: 'Slovenian Computer Emergency Response Team', url: 'https://www.cert.si' },
+    coordinator: {
+      name: 'SI-CERT',
+      organisation: 'Slovenian Computer Emergency Response Team',
+      url: 'https://www.cert.si',
+    },
   },
   {
     code: 'ES',
     name: 'Spain',
     timeZone: 'Europe/Madrid',
-    coordinator: { name: 'INCIBE-CERT', organisation: 'Instituto Nacional de Ciberseguridad', url: 'https://www.incibe.es' },
+    coordinator: {
+      name: 'INCIBE-CERT',
+      organisation: 'Instituto Nacional de Ciberseguridad',
+      url: 'https://www.incibe.es',
+    },
   },
   {
     code: 'SE',
