@@ -56,7 +56,7 @@ export async function startChatOps(o: {
   appToken?: string;
   slackApiUrl?: string;
   plugins: readonly string[];
-  channels: { committee?: string };
+  channels: { committee?: string; psirt?: string };
   fetch: typeof fetch;
   /** The database is the embedded one (PGlite), which no other process opens. */
   embedded: boolean;

@@ -93,6 +93,38 @@ export function subscribeLive(o: {
       },
     );
   }
+  if (o.reactions.some((r) => r.on === 'cra')) {
+    live.subscribe<{ craDeadlineChanged: CraChange }>(
+      {
+        query: `subscription { craDeadlineChanged {
+          type caseId stage threshold dueAt dueLocal detail
+          notification { handle kind coordinatorCsirt stages { stage ordinal article } }
+        } }`,
+      },
+      {
+        next: ({ data }) => {
+          const c = data?.craDeadlineChanged;
+          if (!c) return;
+          void o.react({
+            kind: 'cra',
+            type: c.type,
+            caseId: c.caseId,
+            notification: c.notification?.handle ?? null,
+            notificationKind: c.notification?.kind ?? null,
+            stage: c.stage,
+            article: c.notification?.stages.find((s) => s.stage === c.stage)?.article ?? null,
+            threshold: c.threshold,
+            dueAt: c.dueAt,
+            dueLocal: c.dueLocal,
+            coordinator: c.notification?.coordinatorCsirt ?? null,
+            detail: c.detail,
+          });
+        },
+        error: (error) => o.log.error({ err: error }, 'the bot’s CRA subscription failed'),
+        complete: () => {},
+      },
+    );
+  }
   live.subscribe<{
     advisoryChanged: { type: string; advisory: { publicId: string; title: string; state: string } };
   }>(
@@ -117,6 +149,22 @@ interface CaseUpdate {
   severityScore: number | null;
   embargoUntil: string | null;
   impacts: { product: { key: string } }[];
+}
+
+interface CraChange {
+  type: string;
+  caseId: string;
+  stage: string | null;
+  threshold: string | null;
+  dueAt: string | null;
+  dueLocal: string | null;
+  detail: string | null;
+  notification: {
+    handle: string;
+    kind: string;
+    coordinatorCsirt: string | null;
+    stages: { stage: string; ordinal: number; article: string }[];
+  } | null;
 }
 
 interface AssessmentPayload {

@@ -18,7 +18,7 @@ export interface StandaloneOptions {
   apiUrl: string;
   apiToken: string;
   plugins: readonly Plugin[];
-  channels: { committee?: string };
+  channels: { committee?: string; psirt?: string };
   slackApiUrl?: string;
   /** Redis shared by several bot instances: a replay to any of them is refused (else this process's memory). */
   redisUrl?: string;

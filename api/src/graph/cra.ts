@@ -432,11 +432,12 @@ const CraDeadlineChangeRef = builder.objectRef<DeadlineChange>('CraDeadlineChang
     type: t.field({ type: TimelineEventTypeEnum, resolve: (x) => timelineEnumValue(x.type) as never }),
     at: t.field({ type: 'DateTime', resolve: (x) => x.at }),
     caseId: t.string({ description: 'The case (VAR-…).', resolve: (x) => x.caseId }),
-    notification: t.prismaField({
+    notification: t.field({
       type: CraNotificationRef,
       nullable: true,
-      resolve: (query, x, _a, ctx) =>
-        x.notificationId ? ctx.db.craNotification.findUnique({ ...query, where: { id: x.notificationId } }) : null,
+      // Prompts have none: a plain field, so no Prisma selection goes unused.
+      resolve: (x, _a, ctx) =>
+        x.notificationId ? ctx.db.craNotification.findUnique({ where: { id: x.notificationId } }) : null,
     }),
     stage: t.field({
       type: CraStageEnum,

@@ -4,6 +4,7 @@
 import { definePlugin, type PsirtApi, UsageError } from '@psirt/plugin-sdk';
 import { SEVERITIES, type Severity, severitiesAtLeast } from '@psirt/schema';
 import { caseArg, REJECT_REASONS, VSR } from './args.ts';
+import { craCommand, craLines, craReaction } from './cra.ts';
 import { cveCommand } from './cve.ts';
 import {
   CASE_CARD,
@@ -47,6 +48,7 @@ const lastSeenBy = new WeakMap<PsirtApi, Map<string, string>>();
 export default definePlugin({
   name: '@psirt/plugin-core',
   reactions: [
+    craReaction,
     {
       // Case changes of state or severity, to the channels subscribed to them.
       on: 'case',
@@ -166,19 +168,27 @@ export default definePlugin({
     },
   ],
   commands: [
+    craCommand,
     {
       name: 'queue',
       usage: '',
-      description: 'Reports waiting for triage, oldest first, with their age.',
+      description: 'CRA clocks and prompts first, then reports waiting for triage, oldest first, with their age.',
       async run(ctx) {
-        const data = await ctx.api.gql<{
-          triageQueue: { totalCount: number; edges: { node: { publicId: string; title: string; ageHours: number } }[] };
-        }>('{ triageQueue(first: 20) { totalCount edges { node { publicId title ageHours } } } }');
+        const [data, cra] = await Promise.all([
+          ctx.api.gql<{
+            triageQueue: {
+              totalCount: number;
+              edges: { node: { publicId: string; title: string; ageHours: number } }[];
+            };
+          }>('{ triageQueue(first: 20) { totalCount edges { node { publicId title ageHours } } } }'),
+          craLines(ctx.api),
+        ]);
         const q = data.triageQueue;
-        if (!q.totalCount) return ctx.respond('The triage queue is empty.');
+        const first = cra.length ? `CRA Art. 14 first:\n${cra.join('\n')}\n\n` : '';
+        if (!q.totalCount) return ctx.respond(`${first}The triage queue is empty.`);
         const lines = q.edges.map(({ node: r }) => `• *${r.publicId}* ${r.title} — ${r.ageHours} h`);
         const more = q.totalCount > q.edges.length ? `\n…and ${q.totalCount - q.edges.length} more` : '';
-        await ctx.respond(`${q.totalCount} report(s) to triage:\n${lines.join('\n')}${more}`);
+        await ctx.respond(`${first}${q.totalCount} report(s) to triage:\n${lines.join('\n')}${more}`);
       },
     },
     {

@@ -105,7 +105,36 @@ export type LiveEvent =
       /** Third-party CVEs newly matched to the products' components (one import's worth): known-exploited first, then by EPSS, then by score. */
       kind: 'assessment';
       matches: ThirdPartyMatch[];
-    };
+    }
+  | CraEvent;
+
+/**
+ * A CRA Art. 14 clock moved: a reminder (6 h, 1 h before a stage is due, or
+ * overdue), evidence that a case may be actively exploited (a prompt), a
+ * notification started or a stage submitted.
+ */
+export interface CraEvent {
+  kind: 'cra';
+  /** The timeline event type, as the API names it (CRA_REMINDER, CRA_PROMPTED, CRA_STARTED, CRA_SUBMITTED…). */
+  type: string;
+  /** VAR-… */
+  caseId: string;
+  /** The notification's handle (VAR-…/exploited, VAR-…/incident); null for a prompt. */
+  notification: string | null;
+  /** ACTIVELY_EXPLOITED_VULNERABILITY or SEVERE_INCIDENT. */
+  notificationKind: string | null;
+  stage: string | null;
+  /** The Article paragraph of the stage ("Art. 14(2)(a)"). */
+  article: string | null;
+  /** Reminders: H6, H1 or OVERDUE. */
+  threshold: string | null;
+  dueAt: string | null;
+  /** The due time in the coordinator CSIRT's time zone. */
+  dueLocal: string | null;
+  coordinator: string | null;
+  /** Prompts: the evidence. */
+  detail: string | null;
+}
 
 /** A third-party CVE matched to a component of a product version. */
 export interface ThirdPartyMatch {
@@ -127,6 +156,8 @@ export interface ThirdPartyMatch {
 export interface Channels {
   /** The Security Advisories Committee's private channel: reviews and votes. */
   committee?: string;
+  /** The PSIRT's private channel: CRA Art. 14 reminders and prompts. */
+  psirt?: string;
 }
 
 export interface ReactionContext {
