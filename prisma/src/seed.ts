@@ -2,7 +2,7 @@
 // PSIRT_DEMO=0): enough of a PSIRT's world to click through the API at once.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type AdvisoryContent, type Role, scoreCvss } from '@psirt/schema';
+import { type AdvisoryContent, parseMarkets, type Role, scoreCvss } from '@psirt/schema';
 import type { Db, Tx } from './client.ts';
 import { allocatePublicId } from './ids.ts';
 import { ensurePrivateDir } from './lock.ts';
@@ -25,6 +25,7 @@ const PRODUCT_LINES = [
     key: 'grid-automation',
     name: 'Grid Automation',
     description: 'Substation and distribution automation.',
+    markets: ['DE', 'FR', 'IT', 'NL', 'ES'],
     products: [
       { key: 'rtu-500', name: 'RTU500 Remote Terminal Unit', versions: ['12.7', '13.2', '13.4'] },
       { key: 'gridlink-gateway', name: 'GridLink Gateway', versions: ['4.1.0', '4.2.0', '4.2.1'] },
@@ -34,12 +35,14 @@ const PRODUCT_LINES = [
     key: 'building-controls',
     name: 'Building Controls',
     description: 'Building management systems and controllers.',
+    markets: ['DE', 'AT'],
     products: [{ key: 'bms-c300', name: 'BMS Controller C300', versions: ['2.0', '2.1'] }],
   },
   {
     key: 'industrial-networking',
     name: 'Industrial Networking',
     description: 'Managed switches and secure remote access.',
+    markets: ['EU'],
     products: [{ key: 'is-24', name: 'IS-24 Industrial Switch', versions: ['7.3.1', '7.4.0'] }],
   },
 ];
@@ -48,6 +51,8 @@ export interface DemoDataset {
   users: Record<string, string>;
   reportPublicId: string;
   casePublicId: string;
+  /** The case with a CRA Art. 14 notification running (an actively exploited switch). */
+  exploitedCase: string;
   /** The published demo advisory, and the one awaiting the committee. */
   publishedAdvisory: string;
   advisoryInReview: string;
@@ -75,7 +80,7 @@ export async function seedDemo(db: Db, now = new Date()): Promise<DemoDataset | 
       const products: Record<string, string> = {};
       for (const line of PRODUCT_LINES) {
         const pl = await tx.productLine.create({
-          data: { key: line.key, name: line.name, description: line.description },
+          data: { key: line.key, name: line.name, description: line.description, markets: parseMarkets(line.markets) },
           select: { id: true },
         });
         for (const p of line.products) {
@@ -246,7 +251,8 @@ export async function seedDemo(db: Db, now = new Date()): Promise<DemoDataset | 
         now,
         firstCase: { id: kase.id, publicId: casePublicId, avss: scoreCvss(scores[2].vector) },
       });
-      return { users, reportPublicId, casePublicId, ...advisories };
+      const exploitedCase = await seedDemoCra(tx, { users, products, now });
+      return { users, reportPublicId, casePublicId, exploitedCase, ...advisories };
     },
     { timeout: 30_000, maxWait: 30_000 },
   );
@@ -640,4 +646,99 @@ async function seedDemoAdvisories(
     ],
   });
   return { publishedAdvisory: published.publicId, advisoryInReview: review.publicId };
+}
+
+/**
+ * The demo's CRA Art. 14 notification: a third case, an authentication bypass
+ * in the IS-24 switch that a customer saw exploited, with a workaround and the
+ * PSIRT's recorded judgement of when it became aware — 30 hours before the demo
+ * started, so its early warning shows overdue and its notification due.
+ */
+async function seedDemoCra(tx: Tx, d: { users: Record<string, string>; products: Record<string, string>; now: Date }) {
+  const hour = 3600 * 1000;
+  const ago = (hours: number) => new Date(d.now.getTime() - hours * hour);
+  const avss = scoreCvss('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H');
+  const publicId = await allocatePublicId(tx, 'VAR', d.now);
+  const basis =
+    'A customer’s SOC sent logs of the management interface being logged into without credentials from two external addresses; reproduced in the lab.';
+  const kase = await tx.analysisCase.create({
+    data: {
+      publicId,
+      title: 'Authentication bypass in the IS-24 switch management interface',
+      summary:
+        'A request to the management interface with an empty session token is treated as an authenticated administrator.',
+      state: 'REMEDIATION',
+      cweIds: ['CWE-287'],
+      severity: avss.severity,
+      severityScore: avss.score.toFixed(1),
+      exploitationObserved: true,
+      exploitationObservedAt: ago(30),
+      exploitationSource: 'customer SOC logs',
+      lastReporterUpdateAt: ago(30),
+      createdById: d.users.analyst ?? null,
+      createdAt: ago(32),
+      members: { create: [{ userId: d.users.analyst as string, role: 'ANALYST' }] },
+      impacts: {
+        create: [
+          {
+            productId: d.products['is-24'] as string,
+            status: 'AFFECTED',
+            affectedVersions: '<7.4.1',
+            updatedById: d.users.analyst ?? null,
+          },
+        ],
+      },
+      mitigations: {
+        create: [
+          {
+            productId: d.products['is-24'] as string,
+            kind: 'RESTRICTION',
+            description: 'Reach the management interface only from a dedicated management VLAN.',
+            createdById: d.users.analyst ?? null,
+            createdAt: ago(20),
+          },
+        ],
+      },
+      scores: {
+        create: [
+          {
+            kind: 'AVSS',
+            version: 'V3_1',
+            vector: avss.vector,
+            baseScore: avss.baseScore.toFixed(1),
+            score: avss.score.toFixed(1),
+            severity: avss.severity,
+            rationale: 'The management interface is often reachable from plant networks.',
+            productId: d.products['is-24'] as string,
+            createdById: d.users.analyst ?? null,
+            createdAt: ago(28),
+          },
+        ],
+      },
+      craNotifications: {
+        create: [
+          {
+            kind: 'ACTIVELY_EXPLOITED_VULNERABILITY',
+            awareAt: ago(30),
+            basis,
+            decidedById: d.users.analyst ?? null,
+            createdAt: ago(29),
+          },
+        ],
+      },
+    },
+  });
+  await tx.timelineEvent.createMany({
+    data: [
+      { type: 'case.opened', caseId: kase.id, actorId: d.users.analyst ?? null, createdAt: ago(32) },
+      {
+        type: 'cra.started',
+        caseId: kase.id,
+        actorId: d.users.analyst ?? null,
+        data: { kind: 'ACTIVELY_EXPLOITED_VULNERABILITY', awareAt: ago(30).toISOString(), basis },
+        createdAt: ago(29),
+      },
+    ],
+  });
+  return publicId;
 }

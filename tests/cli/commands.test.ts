@@ -47,6 +47,9 @@ describe(`psirt CLI (${dialect})`, () => {
       ['cve', 'publish'],
       ['cve', 'reject'],
       ['cve', 'quota'],
+      ['cra', 'list'],
+      ['cra', 'show'],
+      ['cra', 'export'],
       ['bot'],
     ];
     const results = await Promise.all(commands.map((args) => psirt([...args, '--help'], {})));

@@ -72,6 +72,31 @@ describe(`psirt start on an empty database (${dialect})`, () => {
     const printed = await psirt(['cve', 'record', 'cve-2026-0101', '--container'], env);
     expect(printed.stderr).toBe('');
     expect(JSON.parse(printed.stdout)).toEqual(cve.body.data.cveRecord.cnaContainer);
+    // A CRA Art. 14 notification runs on the third case: its early warning is overdue, here and at the command line.
+    const cra = await gql(
+      first.url,
+      '{ craNotifications(overdue: true) { handle next { stage overdue } } }',
+      first.tokens.ANALYST,
+    );
+    expect(cra.body.data.craNotifications).toEqual([
+      { handle: expect.stringMatching(/^VAR-\d{4}-0003\/exploited$/), next: { stage: 'EARLY_WARNING', overdue: true } },
+    ]);
+    const handle = cra.body.data.craNotifications[0].handle;
+    expect((await psirt(['cra', 'list'], env)).stdout).toMatch(new RegExp(`^${handle}\tearly warning OVERDUE since `));
+    const exported = await psirt(['cra', 'export', handle, '--stage', 'notification', '--format', 'json'], env);
+    expect(JSON.parse(exported.stdout)).toMatchObject({
+      format: 'psirt-cra-art14/1',
+      article: 'Art. 14(2)(b)',
+      fields: {
+        userMeasures: [
+          'IS-24 Industrial Switch: restriction — Reach the management interface only from a dedicated management VLAN.',
+        ],
+      },
+    });
+    // The demo sets no main establishment: the draft says so rather than guess.
+    expect(exported.stderr).toContain(
+      'note: missing mainEstablishment, coordinatorCsirt, correctiveMeasuresTaken, sensitivity',
+    );
     // GraphiQL for a browser.
     const page = await fetch(first.url, { headers: { accept: 'text/html' } });
     expect(await page.text()).toContain('<title>psirt GraphQL API</title>');

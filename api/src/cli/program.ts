@@ -3,6 +3,7 @@
 // server must carry out, inside that server (remote.ts).
 import { Command } from 'commander';
 import { auditCommands } from './commands/audit.ts';
+import { craCommands } from './commands/cra.ts';
 import { cveCommands } from './commands/cve.ts';
 import { dbCommands } from './commands/db.ts';
 import { intakeCommands } from './commands/intake.ts';
@@ -34,5 +35,6 @@ export function buildProgram(rt: CliRuntime, options: ProgramOptions): Command {
   slackCommands(program, rt);
   auditCommands(program, rt);
   cveCommands(program, rt);
+  craCommands(program, rt);
   return program;
 }
