@@ -191,6 +191,7 @@ export function buildApp(deps: AppDeps): App {
     now,
     limiter: submissionLimiter,
     keyPassphrase: deps.keys?.passphrase,
+    policy: policy.cra.policy,
   });
 
   // Mail intake: stored, decrypted, checked, turned into VSRs or replies.

@@ -3,7 +3,8 @@
 // published, TLP:CLEAR advisories are ever served; drafts and limited
 // distribution never appear, in pages, feeds, indexes or files.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,32 @@ describe(`the public website (${dialect})`, () => {
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<img');
+  });
+
+  it('serves the coordinated vulnerability disclosure policy, linked from security.txt and every page (CRA Annex I)', async () => {
+    const txt = await (await get('/.well-known/security.txt')).text();
+    expect(txt).toMatch(new RegExp(`^Policy: ${NAMESPACE}/security/disclosure-policy$`, 'm'));
+    const res = await get('/security/disclosure-policy');
+    expect(res.status).toBe(200);
+    const policy = await res.text();
+    expect(policy).toContain('<h1>Coordinated vulnerability disclosure policy</h1>');
+    expect(policy).toContain('Example Vendor PSIRT takes the security of its products seriously.');
+    expect(policy).toContain('Write to <strong>psirt@example.com</strong>.');
+    expect(policy).not.toContain('{{');
+    expect(await (await get('/advisories')).text()).toContain(
+      '<a href="/security/disclosure-policy">coordinated vulnerability disclosure policy</a>',
+    );
+
+    // The vendor's own text, edited carelessly: markup is shown, not run, and script links go nowhere.
+    const file = path.join(tmpdir(), `psirt-policy-${process.pid}.md`);
+    writeFileSync(file, '# Our policy\n\n<script>alert(1)</script> [click](javascript:alert(1)) Mail {{contact}}.\n');
+    await using own = await startTestApp({ cra: { policyFile: file } });
+    const page = await (await fetch(`${own.origin}/security/disclosure-policy`)).text();
+    expect(page).toContain('<h1>Our policy</h1>');
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page).not.toContain('<script>');
+    expect(page).not.toContain('href="javascript:');
+    expect(page).toContain('Mail psirt@example.com.');
   });
 
   it('publishes security.txt and an Atom feed', async () => {

@@ -17,6 +17,9 @@ import {
   indexPage,
   messagePage,
   notFoundPage,
+  POLICY_PATH,
+  policyPage,
+  renderPolicy,
   type SiteInfo,
   subscribePage,
   unsubscribePage,
@@ -56,8 +59,11 @@ export function createSite(deps: {
   limiter: RateLimiterAbstract;
   /** The passphrase of the PSIRT keys: with it, CSAF documents get detached .asc signatures. */
   keyPassphrase?: string;
+  /** The coordinated vulnerability disclosure policy (Markdown), served at POLICY_PATH (CRA Annex I, Part II). */
+  policy?: string;
 }): Site {
   const site: SiteInfo = { publisher: deps.publisher };
+  const policy = policyPage(site, renderPolicy(deps.policy ?? '', deps.publisher));
   const base = deps.publisher.namespace.replace(/\/$/, '');
 
   function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer) {
@@ -99,7 +105,7 @@ export function createSite(deps: {
       ...(hasKey ? [`Encryption: ${base}/pgp-key.asc`] : []),
       'Preferred-Languages: en',
       `Canonical: ${base}/.well-known/security.txt`,
-      `Policy: ${base}/advisories`,
+      `Policy: ${base}${POLICY_PATH}`,
       `CSAF: ${base}/.well-known/csaf/provider-metadata.json`,
       '',
     ].join('\n');
@@ -273,8 +279,10 @@ export function createSite(deps: {
         path === '/advisories.atom' ||
         path === '/.well-known/security.txt' ||
         path === '/pgp-key.asc' ||
+        path === POLICY_PATH ||
         path.startsWith('/.well-known/csaf/');
       if (!isSite) return false;
+      if (path === POLICY_PATH) return page(req, res, 200, policy);
       if (path === '/.well-known/security.txt') {
         const key = await currentPublicKey(deps.db);
         return send(req, res, 200, 'text/plain; charset=utf-8', securityTxt(key !== null));

@@ -2,6 +2,7 @@
 // (landmarks, one h1, captioned tables with header scopes, labelled form
 // controls, severity in words and not only in colour).
 import { fixedVersionOf, SEVERITIES, SEVERITY_LABELS } from '@psirt/schema';
+import MarkdownIt from 'markdown-it';
 import { cweName } from '../cve/cwe.ts';
 import type { IndexFilter, PublicAdvisory } from './data.ts';
 import { html, SafeHtml } from './html.ts';
@@ -99,13 +100,13 @@ export function layout(site: SiteInfo, title: string, body: SafeHtml): string {
 <a class="skip" href="#main">Skip to content</a>
 <header>
   <a class="site" href="/advisories">${site.publisher.name}</a>
-  <nav aria-label="Site"><a href="/advisories">Security advisories</a> · <a href="/subscribe">Subscribe by e-mail</a> · <a href="/advisories.atom">Atom feed</a> · <a href="/.well-known/csaf/provider-metadata.json">CSAF provider metadata</a> · <a href="/.well-known/security.txt">security.txt</a></nav>
+  <nav aria-label="Site"><a href="/advisories">Security advisories</a> · <a href="/subscribe">Subscribe by e-mail</a> · <a href="/advisories.atom">Atom feed</a> · <a href="/.well-known/csaf/provider-metadata.json">CSAF provider metadata</a> · <a href="/.well-known/security.txt">security.txt</a> · <a href="${POLICY_PATH}">Vulnerability disclosure policy</a></nav>
 </header>
 <main id="main">
 ${body}
 </main>
 <footer>
-  <p>Report a vulnerability: ${contactLink(site.publisher.contactDetails)}. Machine-readable advisories are published as CSAF 2.0.</p>
+  <p>Report a vulnerability: ${contactLink(site.publisher.contactDetails)} — see our <a href="${POLICY_PATH}">coordinated vulnerability disclosure policy</a>. Machine-readable advisories are published as CSAF 2.0.</p>
 </footer>
 </body>
 </html>
@@ -356,4 +357,27 @@ export function unsubscribePage(site: SiteInfo, token: string): string {
   <button type="submit">Unsubscribe</button>
 </form>`;
   return layout(site, 'Unsubscribe', body);
+}
+
+/** Where the coordinated vulnerability disclosure policy lives (linked from security.txt and every page). */
+export const POLICY_PATH = '/security/disclosure-policy';
+
+/**
+ * The vendor's CVD policy, Markdown with {{publisher}} and {{contact}}, as
+ * HTML. markdown-it with raw HTML off escapes any markup in the text and
+ * refuses javascript: links, so the page keeps its no-script CSP honest even
+ * if the file is edited carelessly.
+ */
+export function renderPolicy(markdown: string, publisher: SiteInfo['publisher']): SafeHtml {
+  const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+  const text = markdown.replaceAll('{{publisher}}', publisher.name).replaceAll('{{contact}}', publisher.contactDetails);
+  return new SafeHtml(md.render(text));
+}
+
+export function policyPage(site: SiteInfo, rendered: SafeHtml): string {
+  return layout(
+    site,
+    'Coordinated vulnerability disclosure policy',
+    html`<article class="policy">${rendered}</article>`,
+  );
 }
