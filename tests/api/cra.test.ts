@@ -8,9 +8,11 @@ import { createHash } from 'node:crypto';
 import { buildApp, checkCraClocks, craSettings, createLogger } from '@psirt/api';
 import { verifyAuditChain } from '@psirt/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readyCase } from '../support/advisories.ts';
+import { publishedAdvisory, readyCase } from '../support/advisories.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { csafProblems } from '../support/csaf.ts';
 import { dialect } from '../support/db.ts';
+import { liveWs } from '../support/live.ts';
 import { makeWorld, openCase, reportInput, SUBMIT, type World } from '../support/world.ts';
 
 const HOUR = 3_600_000;
@@ -254,15 +256,17 @@ describe(`CRA Art. 14 notifications (${dialect})`, () => {
     expect(audit?.data).toMatchObject({ stage: 'EARLY_WARNING', reference: 'SRP-EW-1', sha256: frozen.sha256 });
     expect((await verifyAuditChain(app.db.prisma)).ok).toBe(true);
 
-    // An early advisory on the exploitation is offered, and its CSAF says so, machine-readably.
-    const a = await ok(
-      w.analyst,
-      'mutation($c: [String!]!) { createAdvisory(cases: $c, title: "Exploited") { publicId publicationBases } }',
-      {
-        c: [caseId],
-      },
-    );
-    expect(a.createAdvisory.publicationBases).toContain('EXPLOITATION_OBSERVED');
+    // An early advisory on the exploitation is offered, and its CSAF says so, machine-readably (Art. 14(8)).
+    const sa = await publishedAdvisory(app, w, caseId);
+    const a = await ok(w.analyst, 'query($a: String!) { advisory(publicId: $a) { publicationBases csaf } }', { a: sa });
+    expect(a.advisory.publicationBases).toEqual(['FIXES_AVAILABLE', 'EXPLOITATION_OBSERVED']);
+    const threat = a.advisory.csaf.vulnerabilities[0].threats.find((t: any) => t.category === 'exploit_status');
+    expect(threat).toMatchObject({
+      details: expect.stringContaining('actively exploited'),
+      product_ids: expect.any(Array),
+    });
+    expect(new Date(threat.date).getTime()).toBeGreaterThan(0);
+    expect(await csafProblems(a.advisory.csaf)).toEqual([]);
   });
 
   it('puts evidence to the PSIRT as prompts, never as a started notification', async () => {
@@ -359,6 +363,29 @@ describe(`CRA Art. 14 notifications (${dialect})`, () => {
     expect(audited.basis).toBe('Build server intrusion confirmed by forensics');
     expect(stage(audited, 'EARLY_WARNING').draft).toEqual({ frozen: true });
     expect(stage(audited, 'NOTIFICATION').draft).toBeNull();
+
+    // Live: the member hears the clock move; someone off the case hears nothing of it.
+    const member2 = liveWs(app, w.gridPrime.token);
+    const other = liveWs(app, w.buildingPrime.token);
+    try {
+      const SUB = 'subscription { craDeadlineChanged { type caseId stage notification { handle } } }';
+      const heard = member2.subscribe(SUB);
+      const unheard = other.subscribe(SUB);
+      await new Promise((r) => setTimeout(r, 300));
+      await ok(
+        w.analyst,
+        'mutation($id: String!, $at: DateTime!) { recordCraSubmission(id: $id, stage: NOTIFICATION, submittedAt: $at, reference: "SRP-10") { id } }',
+        { id: s.handle, at: now() },
+      );
+      expect(await heard.waitFor(1)).toEqual([
+        { type: 'CRA_SUBMITTED', caseId, stage: 'NOTIFICATION', notification: { handle: s.handle } },
+      ]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(unheard.items).toEqual([]);
+    } finally {
+      await member2.dispose();
+      await other.dispose();
+    }
 
     // Managing is the PSIRT's.
     const denied = await w.gridPrime.gql(
