@@ -24,6 +24,8 @@ const ids = {
   score: '',
   advisory: '',
   advisoryNode: '',
+  cra: '',
+  craNode: '',
 };
 const SECRET_TITLE = 'Hard-coded root password in GridLink';
 const SECRET_NAME = 'Rhea Confidential';
@@ -66,6 +68,12 @@ beforeAll(async () => {
   if (drafted.errors) throw new Error(JSON.stringify(drafted.errors));
   ids.advisory = drafted.data?.createAdvisory.publicId;
   ids.advisoryNode = drafted.data?.createAdvisory.id;
+  const cra = await w.analyst.gql(
+    `mutation { startCraNotification(input: { caseId: "${ids.case}", kind: SEVERE_INCIDENT, awareAt: "${new Date().toISOString()}", basis: "Root password used against a customer" }) { id handle } }`,
+  );
+  if (cra.errors) throw new Error(JSON.stringify(cra.errors));
+  ids.cra = cra.data?.startCraNotification.handle;
+  ids.craNode = cra.data?.startCraNotification.id;
   ids.audit = (await w.auditor.gql('{ auditLog(first: 1) { edges { node { id } } } }')).data?.auditLog.edges[0].node.id;
   const other = await app.anonymous.gql(SUBMIT, { input: reportInput() });
   // The Slack bot's account, on its own and acting for each kind of linked user.
@@ -423,6 +431,55 @@ const probes = (): Probe[] => [
     name: 'messageReporters',
     allowed: PSIRT,
     run: write(`mutation { messageReporters(caseId: "${ids.case}", body: "") { id } }`),
+  },
+  {
+    name: 'craNotification(id:) by handle',
+    data: 'cra',
+    allowed: [...CASE_READERS, 'auditor'],
+    run: read(`{ craNotification(id: "${ids.cra}") { basis } }`, (d) => Boolean(d.craNotification?.basis)),
+  },
+  {
+    name: 'node(id:) of the CRA notification',
+    data: 'cra',
+    allowed: [...CASE_READERS, 'auditor'],
+    run: read(`{ node(id: "${ids.craNode}") { ... on CraNotification { basis } } }`, (d) => Boolean(d.node?.basis)),
+  },
+  {
+    name: 'craNotifications',
+    data: 'cra',
+    allowed: [...CASE_READERS, 'auditor'],
+    run: read('{ craNotifications(open: null) { basis } }', (d) => d.craNotifications?.length === 1),
+  },
+  {
+    name: "an unsent CRA draft (the case's facts)",
+    allowed: CASE_READERS,
+    run: read(`{ craNotification(id: "${ids.cra}") { stages { draft { text } } } }`, (d) =>
+      Boolean(d.craNotification?.stages[0].draft?.text.includes(SECRET_TITLE)),
+    ),
+  },
+  {
+    name: 'craPrompts',
+    allowed: [...PSIRT, 'bot'],
+    run: read('{ craPrompts { caseId } }', (d) => Array.isArray(d.craPrompts)),
+  },
+  {
+    name: 'updateCraNotification',
+    allowed: PSIRT,
+    run: write(
+      `mutation { updateCraNotification(input: { id: "${ids.cra}", rootCause: "Hard-coded credential" }) { id } }`,
+    ),
+  },
+  {
+    name: 'startCraNotification',
+    allowed: PSIRT,
+    run: write(
+      `mutation { startCraNotification(input: { caseId: "${ids.case}", kind: ACTIVELY_EXPLOITED_VULNERABILITY, awareAt: "2026-12-01T00:00:00Z", basis: "" }) { id } }`,
+    ),
+  },
+  {
+    name: 'setProductMarkets',
+    allowed: ['admin'],
+    run: write('mutation { setProductMarkets(product: "gateway", markets: ["DE"]) }'),
   },
   { name: 'acceptReport', allowed: PSIRT, run: write(`mutation { acceptReport(reportId: "${ids.triaged}") { id } }`) },
   {
