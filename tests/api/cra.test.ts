@@ -217,6 +217,20 @@ describe(`CRA Art. 14 notifications (${dialect})`, () => {
     expect(stage(n, 'NOTIFICATION').draft.missing).toEqual([]);
     expect(stage(n, 'FINAL_REPORT').draft.json.fields.severity).toMatchObject({ rating: 'high' });
 
+    // The case lists it; a submission before awareness is a typing mistake, refused.
+    const onCase = await ok(w.analyst, 'query($c: String!) { case(publicId: $c) { craNotifications { handle } } }', {
+      c: caseId,
+    });
+    expect(onCase.case.craNotifications).toEqual([{ handle: s.handle }]);
+    const before = await w.analyst.gql(
+      'mutation($id: String!) { recordCraSubmission(id: $id, stage: EARLY_WARNING, submittedAt: "2020-01-01T00:00:00Z", reference: "SRP-X") { id } }',
+      { id: s.handle },
+    );
+    expect(before.errors?.[0]).toMatchObject({
+      extensions: { code: 'VALIDATION' },
+      message: expect.stringContaining('before the manufacturer became aware'),
+    });
+
     // Submitting the early warning freezes exactly what it said then.
     const sentAt = now();
     await ok(

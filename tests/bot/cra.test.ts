@@ -90,18 +90,24 @@ describe(`CRA reminders in Slack (${dialect})`, () => {
       `:rotating_light: The CRA early warning (Art. 14(2)(a)) of *${handle}* is *overdue*: it was due ${due}`,
     );
 
+    // Still overdue a day later: said again.
+    advance(24 * HOUR);
+    await check();
+    await until('the daily overdue reminder', () => posts().length === 4);
+    expect(posts()[3]).toContain(`of *${handle}* is *1 day overdue*: it was due ${due}`);
+
     // Evidence on another case is put to the PSIRT, not acted on.
     const other = await openCase(s.app, s.w, ['gateway']);
     await s.w.analyst.gql('mutation($i: UpdateCaseInput!) { updateCase(input: $i) { id } }', {
       i: { caseId: other.caseId, exploitationObserved: { value: true, source: 'honeypot' } },
     });
     await check();
-    await until('the prompt', () => posts().length === 4);
-    expect(posts()[3]).toContain(
+    await until('the prompt', () => posts().length === 5);
+    expect(posts()[4]).toContain(
       `:grey_question: *${other.caseId}* may be actively exploited: exploitation is recorded on the case (source: honeypot).`,
     );
     await new Promise((r) => setTimeout(r, 200));
-    expect(posts()).toHaveLength(4);
+    expect(posts()).toHaveLength(5);
 
     // The PSIRT sees the clocks first.
     const cra = (await s.psirt('UANALYST1', 'cra')).text as string;

@@ -86,7 +86,7 @@ export async function checkCraClocks(d: CraCheckDeps): Promise<{ prompts: number
       const dueAt = s.dueAt;
       const sent = n.reminders
         .filter((r) => r.stage === s.stage && r.ordinal === s.ordinal && r.dueAt.getTime() === dueAt.getTime())
-        .map((r) => r.threshold as 'H6' | 'H1' | 'OVERDUE');
+        .map((r) => r.threshold);
       const threshold = reminderDue(s, now, sent);
       if (!threshold) continue;
       await systemUnitOfWork(ctx, async (u) => {

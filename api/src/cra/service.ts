@@ -217,6 +217,13 @@ export async function recordCraSubmission(ctx: Context, raw: z.input<typeof Subm
         `The ${name} of ${notificationHandle(fresh)} was submitted on ${stage.submission.submittedAt.toISOString()} (reference ${stage.submission.reference}); a submitted stage is never edited — follow it with the next stage${fresh.kind === 'SEVERE_INCIDENT' || stage.stage !== 'EARLY_WARNING' ? ' or an intermediate report' : ''}.`,
       );
     }
+    if (input.submittedAt < fresh.awareAt) {
+      throw new DomainError(
+        'VALIDATION',
+        `input.submittedAt: before the manufacturer became aware (${fresh.awareAt.toISOString()})`,
+        'input.submittedAt',
+      );
+    }
     const draft = stage.draft();
     const json = JSON.stringify(draft.json);
     const digest = createHash('sha256').update(json).digest('hex');

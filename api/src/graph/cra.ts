@@ -223,6 +223,13 @@ export const CraNotificationRef = builder.prismaNode('CraNotification', {
   }),
 });
 
+builder.prismaObjectField(AnalysisCase, 'craNotifications', (t) =>
+  t.relation('craNotifications', {
+    description: 'Its CRA Art. 14 notifications (at most one of each kind).',
+    query: { orderBy: { createdAt: 'asc' } },
+  }),
+);
+
 const CraPromptRef = builder.prismaObject('CraPrompt', {
   description: 'Evidence that a case may be actively exploited: the PSIRT decides whether a notification is due.',
   fields: (t) => ({
@@ -446,7 +453,7 @@ const CraDeadlineChangeRef = builder.objectRef<DeadlineChange>('CraDeadlineChang
     }),
     threshold: t.string({
       nullable: true,
-      description: 'Reminders: H6, H1 or OVERDUE.',
+      description: 'Reminders: H6, H1, OVERDUE, then OVERDUE_1D, OVERDUE_2D… daily.',
       resolve: (x) => (x.data.threshold as string | undefined) ?? null,
     }),
     dueAt: t.field({

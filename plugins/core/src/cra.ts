@@ -26,6 +26,11 @@ export function craMessage(e: CraEvent): Reply | null {
   const how = 'Submit it on ENISA’s Single Reporting Platform, then record it: `psirt cra export` gives the text.';
   if (e.threshold === 'OVERDUE')
     return { text: `:rotating_light: The ${what} is *overdue*: it was due ${when}. ${how}` };
+  const days = /^OVERDUE_(\d+)D$/.exec(e.threshold ?? '')?.[1];
+  if (days) {
+    const n = `${days} day${days === '1' ? '' : 's'}`;
+    return { text: `:rotating_light: The ${what} is *${n} overdue*: it was due ${when}. ${how}` };
+  }
   const hours = e.threshold === 'H1' ? '1 hour' : '6 hours';
   return { text: `:alarm_clock: The ${what} is due in ${hours}: ${when}. ${how}` };
 }

@@ -49,7 +49,7 @@ export const TIMELINE_EVENT_TYPES = {
     'A stage was submitted (data.stage, data.submittedAt, data.reference, data.sha256 of what was sent, data.late).',
   'cra.intermediate.requested': 'The CSIRT asked for an intermediate report (data.ordinal, data.dueAt).',
   'cra.reminder':
-    'A stage falls due (data.threshold: H6 and H1 before, or OVERDUE; data.stage, data.dueAt): reminded in Slack.',
+    'A stage falls due (data.threshold: H6 and H1 before, OVERDUE, then OVERDUE_1D… daily; data.stage, data.dueAt): reminded in Slack.',
   'reporter.key.received':
     'A reporter sent a public key by mail (data.accepted; data.fingerprint; data.reason when not taken).',
 } as const;

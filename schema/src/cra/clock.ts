@@ -162,25 +162,31 @@ export const REMINDERS = [
   { threshold: 'H1', before: HOUR },
   { threshold: 'OVERDUE', before: 0 },
 ] as const;
-export type ReminderThreshold = (typeof REMINDERS)[number]['threshold'];
+/** H6, H1, OVERDUE, then OVERDUE_1D, OVERDUE_2D… once a day while a stage stays overdue. */
+export type ReminderThreshold = (typeof REMINDERS)[number]['threshold'] | `OVERDUE_${number}D`;
+
+/** When a threshold falls, relative to the due time (ms; negative before it). */
+export function reminderOffset(threshold: string): number {
+  const fixed = REMINDERS.find((r) => r.threshold === threshold);
+  if (fixed) return -fixed.before;
+  const days = /^OVERDUE_(\d+)D$/.exec(threshold);
+  return days ? Number(days[1]) * DAY : Number.NaN;
+}
 
 /**
  * The reminder a stage is owed now, given those already sent for its current
- * due time: the latest threshold passed (6 h before, 1 h before, overdue), if
- * neither it nor a later one was sent. A clock started late skips the
- * reminders it has missed rather than sending them all at once.
+ * due time: the latest threshold passed (6 h before, 1 h before, overdue, then
+ * each further day overdue), if neither it nor a later one was sent. A clock
+ * started late skips the reminders it has missed rather than sending them all
+ * at once.
  */
-export function reminderDue(
-  stage: StageClock,
-  now: Date,
-  sent: readonly ReminderThreshold[],
-): ReminderThreshold | null {
+export function reminderDue(stage: StageClock, now: Date, sent: readonly string[]): ReminderThreshold | null {
   if (stage.submittedAt !== null || stage.dueAt === null) return null;
-  const due = stage.dueAt.getTime();
-  const passed = REMINDERS.filter((r) => now.getTime() >= due - r.before);
-  const latest = passed.at(-1);
+  const late = now.getTime() - stage.dueAt.getTime();
+  let latest: ReminderThreshold | null = null;
+  if (late >= DAY) latest = `OVERDUE_${Math.floor(late / DAY)}D`;
+  else latest = [...REMINDERS].reverse().find((r) => late >= -r.before)?.threshold ?? null;
   if (!latest) return null;
-  const order = REMINDERS.map((r) => r.threshold);
-  const already = sent.some((s) => order.indexOf(s) >= order.indexOf(latest.threshold));
-  return already ? null : latest.threshold;
+  const at = reminderOffset(latest);
+  return sent.some((x) => reminderOffset(x) >= at) ? null : latest;
 }

@@ -79,6 +79,10 @@ describe('CRA Art. 14 clocks', () => {
     expect(reminderDue(s(at(23 * HOUR)), at(23 * HOUR), ['H6'])).toBe('H1');
     expect(reminderDue(s(at(DAY + 1)), at(DAY + 1), ['H6', 'H1'])).toBe('OVERDUE');
     expect(reminderDue(s(at(DAY + HOUR)), at(DAY + HOUR), ['H6', 'H1', 'OVERDUE'])).toBeNull();
+    // Still overdue: once more each day.
+    expect(reminderDue(s(at(2 * DAY + 1)), at(2 * DAY + 1), ['OVERDUE'])).toBe('OVERDUE_1D');
+    expect(reminderDue(s(at(2 * DAY + HOUR)), at(2 * DAY + HOUR), ['OVERDUE', 'OVERDUE_1D'])).toBeNull();
+    expect(reminderDue(s(at(4 * DAY)), at(4 * DAY), ['OVERDUE_1D'])).toBe('OVERDUE_3D');
     // Started 23.5 h after awareness: only the 1 h reminder, not the 6 h one too.
     expect(reminderDue(s(at(23.5 * HOUR)), at(23.5 * HOUR), [])).toBe('H1');
   });
