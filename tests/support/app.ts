@@ -57,6 +57,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     mail: { quiet: true },
     graphiql: false,
     ...deps,
+    // Nor the CRA clocks' check (tests call checkCraClocks, or ask for an interval).
+    cra: { checkIntervalMs: 0, ...deps.cra },
     db,
     log: createLogger((process.env.PSIRT_TEST_LOG as 'info' | undefined) ?? 'silent'),
     shutdownTimeoutMs: 2000,
