@@ -158,6 +158,17 @@ describe(`CRA Art. 14 notifications (${dialect})`, () => {
     );
     expect(new Date(stage(await stagesOf(incident), 'FINAL_REPORT').dueAt)).toEqual(new Date('2027-01-15T08:30:00Z'));
 
+    // Two analysts starting the same notification at once: one starts it, the other is told why not.
+    const racing = await exploitedCase('CVE-2026-40008');
+    const both = await Promise.all(
+      [w.analyst, w.admin].map((c) =>
+        c.gql(START, {
+          i: { caseId: racing, kind: 'SEVERE_INCIDENT', awareAt: now(), basis: 'Both saw the same alert' },
+        }),
+      ),
+    );
+    expect(both.map(code).sort()).toEqual(['CONFLICT', undefined]);
+
     // Starting the same kind twice is a conflict; the awareness time is never in the future.
     const again = await w.analyst.gql(START, {
       i: { caseId, kind: 'SEVERE_INCIDENT', awareAt: now(), basis: 'Second start of the same notification' },

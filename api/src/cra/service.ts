@@ -94,19 +94,30 @@ export async function startCraNotification(ctx: Context, raw: z.input<typeof Sta
         `${kase.publicId} already has this notification (started ${existing.createdAt.toISOString()}): ${kase.publicId}/${kindWord(input.kind)}`,
       );
     }
-    const n = await u.tx.craNotification.create({
-      data: {
-        caseId: kase.id,
-        kind: input.kind,
-        awareAt: input.awareAt,
-        basis: input.basis,
-        decidedById: user.userId,
-        memberState: settings.memberState?.code ?? null,
-        coordinator: settings.coordinator,
-        createdAt: u.now,
-      },
-      select: { id: true },
-    });
+    const n = await u.tx.craNotification
+      .create({
+        data: {
+          caseId: kase.id,
+          kind: input.kind,
+          awareAt: input.awareAt,
+          basis: input.basis,
+          decidedById: user.userId,
+          memberState: settings.memberState?.code ?? null,
+          coordinator: settings.coordinator,
+          createdAt: u.now,
+        },
+        select: { id: true },
+      })
+      .catch((error: { code?: string }) => {
+        // Two people starting it at the same moment: the unique index decides, the other hears why.
+        if (error.code === 'P2002') {
+          throw new DomainError(
+            'CONFLICT',
+            `${kase.publicId} already has this notification: ${kase.publicId}/${kindWord(input.kind)}`,
+          );
+        }
+        throw error;
+      });
     // An actively exploited vulnerability is exploitation observed: the advisory flow offers an early advisory on it.
     if (input.kind === 'ACTIVELY_EXPLOITED_VULNERABILITY' && !kase.exploitationObserved) {
       const source = `CRA notification: ${input.basis}`.slice(0, 500);
