@@ -39,6 +39,12 @@ export interface Context {
   };
   /** Mail intake settings, for re-processing quarantined mail. */
   mailIntake: { passphrase: string; maxBytes: number };
+  /**
+   * A report arriving through the website's form (set by the site, in-process
+   * only: never from a request): its channel, whether it was encrypted in the
+   * reporter's browser, and its attachments, stored in the submission's unit of work.
+   */
+  webForm?: WebFormSubmission;
   /** Limits anonymous report submissions per client address. */
   submissionLimiter: RateLimiterAbstract;
   /** Limits calls of the public CVSS calculator per caller. */
@@ -65,4 +71,9 @@ export interface Transport {
   buffered(): number;
   /** Ends the connection (WebSocket: with this close code and reason). */
   close(code: number, reason: string): void;
+}
+
+export interface WebFormSubmission {
+  encrypted: boolean;
+  attachments: { filename: string; contentType: string; content: Buffer; encrypted: boolean }[];
 }

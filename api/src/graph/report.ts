@@ -1,8 +1,24 @@
-import { isUuid } from '@psirt/schema';
-import { isPsirt, mayReadReporterMessages, mayReadReportInternals, PSIRT_ROLES, reportVisibility } from '../access.ts';
+import { isUuid, nextUpdateDue } from '@psirt/schema';
+import {
+  isPsirt,
+  mayReadReporterMessages,
+  mayReadReportInternals,
+  PSIRT_ROLES,
+  PUBLIC_ADVISORIES,
+  reportVisibility,
+} from '../access.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
-import { acceptReport, attachReport, rejectReport, reporterReply, submitReport } from '../services/reports.ts';
+import { creditLine } from '../services/advisory-content.ts';
+import {
+  acceptReport,
+  attachReport,
+  rejectReport,
+  reporterReply,
+  requestReporterLink,
+  rotateReporterToken,
+  submitReport,
+} from '../services/reports.ts';
 import {
   ChannelEnum,
   CreditPreferenceEnum,
@@ -64,6 +80,66 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
       authScopes: (_r, _a, ctx) => mayReadReporterMessages(ctx.viewer),
       description: 'The thread with the reporter, oldest first.',
       query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+    }),
+    nextUpdateDue: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When the PSIRT will next write about it at the latest (the update SLA of its case); null before triage and once closed.',
+      select: { case: { select: { state: true, createdAt: true, lastReporterUpdateAt: true } } },
+      resolve: async (r, _a, ctx) => (r.case ? nextUpdateDue(await ctx.sla(), r.case) : null),
+    }),
+    advisories: t.field({
+      type: [PublicAdvisoryLink],
+      description: 'The published, public advisories of its case (what anyone may read on the website).',
+      select: {
+        case: {
+          select: {
+            advisories: {
+              where: { advisory: PUBLIC_ADVISORIES },
+              select: {
+                advisory: {
+                  select: {
+                    publicId: true,
+                    publishedAt: true,
+                    publishedRevision: true,
+                    revisions: { select: { number: true, content: true } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      // The published revision's title: a working title in the next draft is not public yet.
+      resolve: (r) =>
+        (r.case?.advisories ?? []).map(({ advisory: a }) => ({
+          publicId: a.publicId,
+          publishedAt: a.publishedAt,
+          title: String(
+            (a.revisions.find((x) => x.number === a.publishedRevision)?.content as { title?: string } | null)?.title ??
+              a.publicId,
+          ),
+        })),
+    }),
+    credit: t.string({
+      nullable: true,
+      authScopes: (_r, _a, ctx) => ctx.viewer.kind === 'reporter' || isPsirt(ctx.viewer),
+      description:
+        'How the reporter will be credited in advisories, as they chose; null when they will not be named (confidential, anonymous, no credit). The reporter and the PSIRT.',
+      select: {
+        reporter: {
+          select: {
+            kind: true,
+            confidential: true,
+            creditPreference: true,
+            creditAs: true,
+            name: true,
+            organization: true,
+          },
+        },
+      },
+      resolve: (r) => (r.reporter ? creditLine(r.reporter) : null),
     }),
     description: t.exposeString('description', { ...internal, nullable: true }),
     channel: t.expose('channel', { type: ChannelEnum, ...internal, nullable: true }),
@@ -189,6 +265,17 @@ const SubmitReportInput = builder.inputType('SubmitVulnerabilityReportInput', {
   }),
 });
 
+const PublicAdvisoryLink = builder
+  .objectRef<{ publicId: string; title: string; publishedAt: Date | null }>('PublicAdvisoryLink')
+  .implement({
+    description: 'A published advisory, as the website shows it (/advisories/<publicId>).',
+    fields: (t) => ({
+      publicId: t.exposeString('publicId'),
+      title: t.exposeString('title'),
+      publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true }),
+    }),
+  });
+
 const SubmitPayload = builder.simpleObject('SubmitVulnerabilityReportPayload', {
   fields: (t) => ({
     publicId: t.string({ description: 'The report id to quote in any correspondence (VSR-…).' }),
@@ -262,6 +349,17 @@ builder.mutationFields((t) => ({
       const { id } = await rejectReport(ctx, args, supportContact(ctx));
       return ctx.db.vulnerabilityReport.findUniqueOrThrow({ ...query, where: { id } });
     },
+  }),
+  rotateReporterToken: t.string({
+    description:
+      'With a reporter token: a new token for the same reporter, and the one used here stops working at once (a leaked status link).',
+    resolve: (_r, _a, ctx) => rotateReporterToken(ctx),
+  }),
+  requestReporterLink: t.string({
+    description:
+      'Anyone: mail a new private status link for a report to the address the report was submitted with, if it matches. The answer is the same whether or not it does (rate-limited per address).',
+    args: { reportId: t.arg.string({ required: true }), email: t.arg.string({ required: true }) },
+    resolve: (_r, a, ctx) => requestReporterLink(ctx, a),
   }),
   replyToReport: t.prismaField({
     type: VulnerabilityReport,

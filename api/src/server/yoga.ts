@@ -12,7 +12,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { authenticate, SLACK_USER_HEADER, type TokenRow, type Viewer } from '../auth.ts';
 import type { AuthCache } from '../auth-cache.ts';
-import type { Context, Transport } from '../context.ts';
+import type { Context, Transport, WebFormSubmission } from '../context.ts';
 import { createMaskError, domainToGraphQL } from '../errors.ts';
 import { schema } from '../graph/index.ts';
 import type { LiveBus } from '../live/bus.ts';
@@ -30,7 +30,9 @@ import { type OperationLimits, operationLimitPlugins } from './limits.ts';
 /** HTTP requests carry req/res; WebSocket operations carry `ws` (live/ws.ts). */
 export type ServerContext =
   | { req: IncomingMessage; res: ServerResponse }
-  | (WsInitialContext & { req: IncomingMessage });
+  | (WsInitialContext & { req: IncomingMessage })
+  // The website calling in-process (yoga.fetch) for the request it serves.
+  | { req: IncomingMessage; webForm?: WebFormSubmission };
 
 export type ApiYoga = YogaServerInstance<ServerContext, Context>;
 
@@ -119,6 +121,7 @@ export function createApiYoga(deps: YogaDeps): ApiYoga {
             return sla;
           },
           clientIp: initial.req?.socket.remoteAddress ?? 'unknown',
+          ...('webForm' in initial && initial.webForm ? { webForm: initial.webForm } : {}),
           policy: deps.policy,
           mailIntake: deps.mailIntake,
           submissionLimiter: deps.submissionLimiter,

@@ -6,7 +6,7 @@ import type { Tx } from '@psirt/db';
 import type { AdvisoryContent } from '@psirt/schema';
 
 /** Who is credited, as each reporter chose; a confidential or anonymous reporter never is. */
-function creditLine(r: {
+export function creditLine(r: {
   kind: string;
   confidential: boolean;
   creditPreference: string;

@@ -21,7 +21,14 @@ export interface ReportRef {
 export async function messageReporter(
   u: Unit,
   report: ReportRef,
-  msg: { kind: OutboundKind; subject: string; body: string; inReplyTo?: string | null },
+  msg: {
+    kind: OutboundKind;
+    subject: string;
+    body: string;
+    inReplyTo?: string | null;
+    /** Said in the mail only, never on the thread (a private link: whoever reads the thread must not get it). */
+    mailOnly?: string;
+  },
 ): Promise<{ id: string }> {
   const reporter = report.reporterId
     ? await u.tx.reporter.findUnique({ where: { id: report.reporterId }, select: { email: true, pgpPublicKey: true } })
@@ -35,7 +42,7 @@ export async function messageReporter(
         payload: {
           to: reporter.email,
           subject,
-          body: msg.body,
+          body: msg.mailOnly ? `${msg.body}\n\n${msg.mailOnly}` : msg.body,
           // Delivery encrypts to the reporter's key as it is then, and signs.
           encryptTo: reporter.pgpPublicKey ? 'reporter-key' : null,
           reportId: report.id,

@@ -139,7 +139,8 @@ export async function submitReport(ctx: Context, raw: SubmitReportInput): Promis
           publicId,
           title: input.title,
           description: input.description,
-          channel: 'API',
+          channel: ctx.webForm ? 'WEB_FORM' : 'API',
+          encrypted: ctx.webForm?.encrypted ?? false,
           reporterId,
           reportedProducts: input.affectedProducts ?? null,
           reporterCvssVector: input.cvssVector ?? null,
@@ -152,11 +153,39 @@ export async function submitReport(ctx: Context, raw: SubmitReportInput): Promis
         },
         select: { id: true, publicId: true, reporterId: true, caseId: true },
       });
-      u.event('report.received', { reportId: report.id }, { channel: 'API' });
+      const files = ctx.webForm?.attachments ?? [];
+      if (files.length) {
+        await u.tx.attachment.createMany({
+          data: files.map((a) => ({
+            reportId: report.id,
+            filename: a.filename.slice(0, 255),
+            contentType: a.contentType.slice(0, 255),
+            size: a.content.length,
+            sha256: createHash('sha256').update(a.content).digest('hex'),
+            content: new Uint8Array(a.content),
+            encrypted: a.encrypted,
+            createdAt: u.now,
+          })),
+        });
+      }
+      u.event(
+        'report.received',
+        { reportId: report.id },
+        {
+          channel: ctx.webForm ? 'WEB_FORM' : 'API',
+          encrypted: ctx.webForm?.encrypted ?? false,
+          attachments: files.length,
+        },
+      );
+      // The mail carries a private status link of its own (a token only the mail knows); the thread does not.
+      const mailToken = r.email
+        ? await issueReporterToken(u.tx, { reporterId, name: `report ${publicId} (acknowledgement mail link)` })
+        : null;
       await messageReporter(u, report, {
         kind: 'ACKNOWLEDGEMENT',
         subject: 'We received your report',
         body: `Thank you for your report. It is registered as ${publicId}. The PSIRT will review it and keep you informed; you can follow its status with the access token you received.`,
+        ...(mailToken ? { mailOnly: statusLinkText(ctx.policy.publisher.namespace, mailToken.secret) } : {}),
       });
       u.event('report.acknowledged', { reportId: report.id });
       u.audit(
@@ -411,4 +440,68 @@ export async function reporterReply(ctx: Context, raw: z.input<typeof ReporterRe
     u.audit('message.received', { type: 'VulnerabilityReport', id: report.id }, { messageId: message.id });
     return { reportId: report.id };
   });
+}
+
+/** Where a reporter follows a report: the token in the fragment, which browsers never send to a server. */
+export const statusLink = (namespace: string, token: string) =>
+  `${namespace.replace(/\/$/, '')}/report/status#${token}`;
+
+export const statusLinkText = (namespace: string, token: string) =>
+  `Your private link to this report's status and to write to us (keep it to yourself; anyone with it can read the thread):\n${statusLink(namespace, token)}`;
+
+/** A new reporter token for the reporter using this one; this one is revoked in the same transaction. */
+export async function rotateReporterToken(ctx: Context): Promise<string> {
+  const v = ctx.viewer;
+  if (v.kind !== 'reporter') throw new DomainError('FORBIDDEN', 'Only a reporter token can be rotated here.');
+  return unitOfWork(ctx, async (u) => {
+    const { count } = await u.tx.apiToken.updateMany({
+      where: { id: v.tokenId, revokedAt: null },
+      data: { revokedAt: u.now },
+    });
+    if (!count) throw new DomainError('UNAUTHENTICATED', 'This link no longer works.');
+    const token = await issueReporterToken(u.tx, { reporterId: v.reporterId, name: 'rotated status link' });
+    u.audit('reporter.token.rotated', { type: 'Reporter', id: v.reporterId }, { revoked: v.tokenId });
+    return token.secret;
+  });
+}
+
+const LINK_SENT =
+  'If that address is the one the report was submitted with, a new private link is on its way to it. Links already sent keep working.';
+
+/**
+ * Mails a new private status link to the address a report was submitted
+ * with. Anyone may ask (rate-limited per client address, and per report); the
+ * answer never says whether the report or the address exist.
+ */
+export async function requestReporterLink(ctx: Context, raw: { reportId: string; email: string }): Promise<string> {
+  try {
+    await ctx.submissionLimiter.consume(`link:${ctx.clientIp}`);
+    await ctx.submissionLimiter.consume(`link:${raw.reportId.trim().toUpperCase()}`);
+  } catch (e) {
+    if (!(e instanceof RateLimiterRes)) throw e;
+    throw new DomainError(
+      'RATE_LIMITED',
+      `Too many requests; try again in ${Math.ceil(e.msBeforeNext / 60_000)} minute(s).`,
+    );
+  }
+  const input = parseInput(
+    z.object({ reportId: z.string().trim().max(40), email: z.string().trim().toLowerCase().max(320) }),
+    raw,
+  );
+  await unitOfWork(ctx, async (u) => {
+    const report = await u.tx.vulnerabilityReport.findUnique({
+      where: { publicId: input.reportId.toUpperCase() },
+      select: { id: true, publicId: true, reporterId: true, caseId: true, reporter: { select: { email: true } } },
+    });
+    if (!report?.reporterId || !report.reporter?.email || report.reporter.email !== input.email) return;
+    const token = await issueReporterToken(u.tx, { reporterId: report.reporterId, name: 'status link by mail' });
+    await messageReporter(u, report, {
+      kind: 'OTHER',
+      subject: 'Your private status link',
+      body: 'You asked for a new link to follow your report. If you did not, you may ignore this message.',
+      mailOnly: statusLinkText(ctx.policy.publisher.namespace, token.secret),
+    });
+    u.audit('reporter.link.requested', { type: 'VulnerabilityReport', id: report.id });
+  });
+  return LINK_SENT;
 }
