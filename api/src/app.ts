@@ -192,6 +192,25 @@ export function buildApp(deps: AppDeps): App {
     limiter: submissionLimiter,
     keyPassphrase: deps.keys?.passphrase,
     policy: policy.cra.policy,
+    // The reporter's pages act through GraphQL as the reporter, for the request they serve (its address).
+    gql: async (req, o) => {
+      const response = await (
+        yoga.fetch as unknown as (url: string, init: RequestInit, ctx: object) => Promise<Response>
+      )(
+        'http://localhost/graphql',
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+          },
+          body: JSON.stringify({ query: o.query, variables: o.variables ?? {} }),
+        },
+        { req, ...(o.webForm ? { webForm: o.webForm } : {}) },
+      );
+      return { status: response.status, ...((await response.json()) as object) };
+    },
   });
 
   // Mail intake: stored, decrypted, checked, turned into VSRs or replies.

@@ -32,6 +32,8 @@ export interface TestApp {
   queryCount(): number;
   /** The app's live-update bus (subscriptions wait on its listener count). */
   live: App['live'];
+  /** The HTTP server (tests that must see what arrives on the wire listen to its requests). */
+  server: App['server'];
   webSocketCount(): number;
   /** The SMTP intake's port (when started with `intake.smtpPort`). */
   smtpPort(): number | null;
@@ -41,12 +43,14 @@ export interface TestApp {
 let users = 0;
 
 export interface TestAppOptions extends Partial<Omit<AppDeps, 'db' | 'log'>> {
+  /** Where the server logs (default: silent, or PSIRT_TEST_LOG's level on stdout). */
+  log?: AppDeps['log'];
   /** A second instance on another app's database (that app owns and disposes of it). */
   shareDatabaseOf?: TestApp;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const { shareDatabaseOf, ...deps } = options;
+  const { shareDatabaseOf, log, ...deps } = options;
   const db = shareDatabaseOf?.db ?? (await createTestDatabase());
   let offset = 0;
   const app = buildApp({
@@ -60,7 +64,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // Nor the CRA clocks' check (tests call checkCraClocks, or ask for an interval).
     cra: { checkIntervalMs: 0, ...deps.cra },
     db,
-    log: createLogger((process.env.PSIRT_TEST_LOG as 'info' | undefined) ?? 'silent'),
+    log: log ?? createLogger((process.env.PSIRT_TEST_LOG as 'info' | undefined) ?? 'silent'),
     shutdownTimeoutMs: 2000,
   });
   const url = await app.listen(0, '127.0.0.1');
@@ -109,6 +113,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       return n;
     },
     live: app.live,
+    server: app.server,
     webSocketCount: () => app.webSocketCount(),
     smtpPort: () => app.smtpPort(),
     async [Symbol.asyncDispose]() {

@@ -24,6 +24,7 @@ import {
   subscribePage,
   unsubscribePage,
 } from './pages.ts';
+import { type ReporterSiteDeps, reporterSite } from './report.ts';
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -61,8 +62,13 @@ export function createSite(deps: {
   keyPassphrase?: string;
   /** The coordinated vulnerability disclosure policy (Markdown), served at POLICY_PATH (CRA Annex I, Part II). */
   policy?: string;
+  /** GraphQL in-process, for the reporter's pages (report.ts); without it they are not served. */
+  gql?: ReporterSiteDeps['gql'];
 }): Site {
   const site: SiteInfo = { publisher: deps.publisher };
+  const reporter = deps.gql
+    ? reporterSite({ db: deps.db, site, now: deps.now, keyPassphrase: deps.keyPassphrase, gql: deps.gql })
+    : null;
   const policy = policyPage(site, renderPolicy(deps.policy ?? '', deps.publisher));
   const base = deps.publisher.namespace.replace(/\/$/, '');
 
@@ -216,6 +222,7 @@ export function createSite(deps: {
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
       const token = query.get('token') ?? '';
       const ctx = { db: deps.db, now: deps.now, requestId: 'site' };
+      if (reporter && (await reporter.handle(req, res, path))) return true;
       // The mailing list: forms and the links in mails.
       if (path === '/subscribe' || path.startsWith('/subscriptions/')) {
         const products = await deps.db.product.findMany({

@@ -26,10 +26,19 @@ th, td { text-align: left; vertical-align: top; padding: .5rem; border-bottom: 1
 thead th { border-bottom: 2px solid var(--ink); }
 form.filters { display: flex; gap: 1rem; flex-wrap: wrap; align-items: end; margin: 1rem 0; }
 form.filters label { display: flex; flex-direction: column; font-size: .9rem; color: var(--muted); }
-select, button { font: inherit; padding: .35rem .5rem; }
+select, button, input, textarea { font: inherit; padding: .35rem .5rem; max-width: 100%; }
+form.report p { margin: .75rem 0; } form.report label { font-weight: 600; }
+form.report input[type=text], form.report input[type=email], form.report textarea, form.report select { width: 100%; }
+.hint { color: var(--muted); font-size: .9rem; font-weight: 400; }
+.hp { position: absolute; left: -9999px; }
+.ok { border-left: 4px solid #14532d; background: #eefbf1; padding: .75rem 1rem; margin: 1rem 0; overflow-wrap: anywhere; }
+form.report input[type=file] { width: 100%; }
+.secret { overflow-wrap: anywhere; background: #f6f8fa; padding: .5rem; border: 1px solid var(--line); }
+ol.thread { list-style: none; padding: 0; } ol.thread li { border-bottom: 1px solid var(--line); padding: .5rem 0; }
+ol.thread pre { white-space: pre-wrap; font: inherit; margin: .25rem 0; }
 .sev { display: inline-block; padding: 0 .45rem; border-radius: .25rem; font-weight: 600; font-size: .9rem; border: 1px solid currentColor; }
 .sev-CRITICAL { color: #8b0000; } .sev-HIGH { color: #9a3412; } .sev-MEDIUM { color: #7a5c00; } .sev-LOW { color: #14532d; } .sev-NONE { color: var(--muted); }
-.notice { border-left: 4px solid #9a3412; background: #fff4ec; padding: .75rem 1rem; margin: 1rem 0; }
+.notice { border-left: 4px solid #9a3412; background: #fff4ec; padding: .75rem 1rem; margin: 1rem 0; overflow-wrap: anywhere; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 code { font-size: .9em; overflow-wrap: anywhere; }
@@ -86,7 +95,7 @@ function severityBadge(s: { severity: string; score: number } | null) {
   return html`<span class="sev sev-${s.severity}">${label} ${s.score.toFixed(1)}</span>`;
 }
 
-export function layout(site: SiteInfo, title: string, body: SafeHtml): string {
+export function layout(site: SiteInfo, title: string, body: SafeHtml, options: { script?: string } = {}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -95,12 +104,13 @@ export function layout(site: SiteInfo, title: string, body: SafeHtml): string {
 <title>${title} · ${site.publisher.name}</title>
 <link rel="alternate" type="application/atom+xml" title="${site.publisher.name} security advisories" href="/advisories.atom">
 <style>${new SafeHtml(STYLE)}</style>
+${options.script ? html`<script type="module" src="${options.script}"></script>` : ''}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
 <header>
   <a class="site" href="/advisories">${site.publisher.name}</a>
-  <nav aria-label="Site"><a href="/advisories">Security advisories</a> · <a href="/subscribe">Subscribe by e-mail</a> · <a href="/advisories.atom">Atom feed</a> · <a href="/.well-known/csaf/provider-metadata.json">CSAF provider metadata</a> · <a href="/.well-known/security.txt">security.txt</a> · <a href="${POLICY_PATH}">Vulnerability disclosure policy</a></nav>
+  <nav aria-label="Site"><a href="/advisories">Security advisories</a> · <a href="/report">Report a vulnerability</a> · <a href="/subscribe">Subscribe by e-mail</a> · <a href="/advisories.atom">Atom feed</a> · <a href="/.well-known/csaf/provider-metadata.json">CSAF provider metadata</a> · <a href="/.well-known/security.txt">security.txt</a> · <a href="${POLICY_PATH}">Vulnerability disclosure policy</a></nav>
 </header>
 <main id="main">
 ${body}
