@@ -149,6 +149,12 @@ describe.skipIf(!existsSync(CHROMIUM))(`the reporter's side of the website (${di
       document.getElementById('encryption-note')?.textContent?.includes('will be encrypted in this browser'),
     );
     await fill(page, { title: 'Admin without a password (encrypted)' });
+    // The vector is checked by the calculator as it is typed.
+    await page.fill('#cvssVector', 'CVSS:3.1/AV:Q');
+    await page.waitForFunction(() => (document.getElementById('cvss-result')?.textContent ?? '').length > 0);
+    expect(await page.textContent('#cvss-result')).toMatch(/AV:Q|Attack Vector|not a value/i);
+    await page.fill('#cvssVector', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H');
+    await page.waitForFunction(() => document.getElementById('cvss-result')?.textContent === 'CRITICAL 9.8');
     await page.setInputFiles('#attachments', {
       name: 'exploit.py',
       mimeType: 'text/x-python',

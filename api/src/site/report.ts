@@ -82,6 +82,8 @@ const CONTENT_TYPES: Record<string, string> = {
   xml: 'application/xml',
 };
 const FIELD_BYTES = 256 * 1024;
+/** Fields, five sealed files (OpenPGP adds a little) and multipart framing. */
+const MAX_REQUEST_BYTES = 2 * 1024 * 1024 + ATTACHMENT_LIMITS.files * (ATTACHMENT_LIMITS.fileBytes + 64 * 1024);
 const CSRF_MAX_AGE_S = 4 * 3600;
 
 // Scripts from our origin only (openpgp.js is served from here, no CDN); no inline script at all.
@@ -264,6 +266,20 @@ export function reporterSite(deps: ReporterSiteDeps) {
   const orNull = (s: string | undefined) => (s?.trim() ? s.trim() : null);
 
   async function submit(req: IncomingMessage, res: ServerResponse) {
+    // Refused before it is read: more than the form's fields and attachments can hold.
+    if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) {
+      req.resume();
+      return send(
+        req,
+        res,
+        413,
+        await formPage({}, 'The report is too large: attachments may be at most 5 files of 5 MiB.'),
+        undefined,
+        {
+          connection: 'close',
+        },
+      );
+    }
     let form: Form;
     try {
       form = await readForm(req);
