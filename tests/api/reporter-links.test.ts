@@ -35,7 +35,7 @@ describe(`reporter status links (${dialect})`, () => {
         },
       }),
     });
-    const { publicId, reporterToken } = sub.data?.submitVulnerabilityReport;
+    const { publicId, reporterToken } = sub.data?.submitVulnerabilityReport ?? {};
     const wrong = await app.anonymous.gql(ASK, { r: publicId, e: 'mallory@example.net' });
     const unknown = await app.anonymous.gql(ASK, { r: 'VSR-2026-9999', e: 'rhea@example.org' });
     const right = await app.anonymous.gql(ASK, { r: publicId.toLowerCase(), e: 'RHEA@example.org' });
@@ -87,7 +87,7 @@ describe(`reporter status links (${dialect})`, () => {
         },
       }),
     });
-    const { publicId, reporterToken } = sub.data?.submitVulnerabilityReport;
+    const { publicId, reporterToken } = sub.data?.submitVulnerabilityReport ?? {};
     await w.analyst.gql('mutation($r: String!) { acceptReport(reportId: $r, products: ["gateway"]) { id } }', {
       r: publicId,
     });
