@@ -123,7 +123,8 @@ describe(`the public website (${dialect})`, () => {
     const policy = await res.text();
     expect(policy).toContain('<h1>Coordinated vulnerability disclosure policy</h1>');
     expect(policy).toContain('Example Vendor PSIRT takes the security of its products seriously.');
-    expect(policy).toContain('Write to <strong>psirt@example.com</strong>.');
+    expect(policy).toContain('or write to <strong>psirt@example.com</strong>.');
+    expect(policy).toContain('<a href="/report">report form</a>');
     expect(policy).not.toContain('{{');
     expect(await (await get('/advisories')).text()).toContain(
       '<a href="/security/disclosure-policy">coordinated vulnerability disclosure policy</a>',
