@@ -79,8 +79,14 @@ describe.skipIf(!existsSync(CHROMIUM))(`the reporter's side of the website (${di
   it('takes a report without JavaScript, and shows the private link once', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await page.goto(url('/report'));
+    const first = await page.goto(url('/report'));
     expect(await page.textContent('h1')).toBe('Report a vulnerability');
+    // The policy before sending; nothing cached, nothing referred, scripts from here only.
+    expect(await page.textContent('details#policy summary')).toBe('Our coordinated vulnerability disclosure policy');
+    const headers = first?.headers() ?? {};
+    expect(headers['cache-control']).toBe('no-store');
+    expect(headers['referrer-policy']).toBe('no-referrer');
+    expect(headers['content-security-policy']).toContain("script-src 'self';");
     for (const id of [
       'title',
       'description',

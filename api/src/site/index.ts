@@ -66,10 +66,18 @@ export function createSite(deps: {
   gql?: ReporterSiteDeps['gql'];
 }): Site {
   const site: SiteInfo = { publisher: deps.publisher };
+  const policyHtml = renderPolicy(deps.policy ?? '', deps.publisher);
+  const policy = policyPage(site, policyHtml);
   const reporter = deps.gql
-    ? reporterSite({ db: deps.db, site, now: deps.now, keyPassphrase: deps.keyPassphrase, gql: deps.gql })
+    ? reporterSite({
+        db: deps.db,
+        site,
+        now: deps.now,
+        keyPassphrase: deps.keyPassphrase,
+        gql: deps.gql,
+        policy: policyHtml,
+      })
     : null;
-  const policy = policyPage(site, renderPolicy(deps.policy ?? '', deps.publisher));
   const base = deps.publisher.namespace.replace(/\/$/, '');
 
   function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer) {

@@ -51,6 +51,8 @@ export function reportFormPage(
     limits: { files: number; fileBytes: number; types: readonly string[] };
     /** The PSIRT has a key: the browser can encrypt to it. */
     key: { fingerprint: string } | null;
+    /** The disclosure policy, rendered: shown before sending. */
+    policy: SafeHtml;
   },
 ): string {
   const v = o.values ?? {};
@@ -99,6 +101,7 @@ ${o.error ? html`<p class="notice" role="alert" id="form-error">${o.error}</p>` 
   <p><label for="creditAs">Exact credit line <span class="hint">— optional</span></label><br><input id="creditAs" name="creditAs" type="text" maxlength="200" value="${v.creditAs ?? ''}"></p>
   <p><label for="pgpPublicKey">Your OpenPGP public key <span class="hint">— optional: our replies are then encrypted to it</span></label><br>
     <textarea id="pgpPublicKey" name="pgpPublicKey" rows="4">${v.pgpPublicKey ?? ''}</textarea></p>
+  <details id="policy"><summary>Our coordinated vulnerability disclosure policy</summary>${o.policy}</details>
   <p><label><input type="checkbox" name="policy" value="1" required> I have read the <a href="${POLICY_PATH}">disclosure policy</a></label></p>
   <p><button type="submit">Send the report</button></p>
 </form>`;

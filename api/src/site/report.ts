@@ -13,6 +13,7 @@ import type { Db } from '@psirt/db';
 import Busboy from 'busboy';
 import type { WebFormSubmission } from '../context.ts';
 import { currentPublicKey, openForPsirt } from '../services/keys.ts';
+import type { SafeHtml } from './html.ts';
 import type { SiteInfo } from './pages.ts';
 import {
   linkRequestPage,
@@ -36,6 +37,8 @@ export interface ReporterSiteDeps {
   now: () => Date;
   /** The PSIRT keys' passphrase: without it nothing sealed in a browser can be opened. */
   keyPassphrase?: string;
+  /** The disclosure policy, rendered, shown on the form before sending. */
+  policy: SafeHtml;
   /** GraphQL, in-process, for the request being served (its client address counts for rate limits). */
   gql(
     req: IncomingMessage,
@@ -223,6 +226,7 @@ export function reporterSite(deps: ReporterSiteDeps) {
       csrf: csrf(),
       limits: ATTACHMENT_LIMITS,
       key: await keyInfo(),
+      policy: deps.policy,
     });
 
   /** Opens what a browser sealed to the PSIRT key (armoured text or binary). */
