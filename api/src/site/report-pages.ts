@@ -62,7 +62,7 @@ export function reportFormPage(
 <p>Tell us about a security vulnerability in one of our products. Please read our
 <a href="${POLICY_PATH}">coordinated vulnerability disclosure policy</a> first: it says what you can expect from us and what we ask of you.</p>
 ${o.error ? html`<p class="notice" role="alert" id="form-error">${o.error}</p>` : ''}
-<p class="notice" id="encryption-note" data-fingerprint="${o.key?.fingerprint ?? ''}">${
+<p class="${o.key ? 'ok' : 'notice'}" id="encryption-note" data-fingerprint="${o.key?.fingerprint ?? ''}">${
     o.key
       ? 'With JavaScript on, your description and attachments are encrypted in this browser to our OpenPGP key before they are sent. Without it, they are sent over HTTPS only.'
       : 'Your report is sent over HTTPS. (We have no OpenPGP key published yet, so it cannot be encrypted in your browser.)'
