@@ -47,8 +47,6 @@ describe(`psirt CLI (${dialect})`, () => {
       ['cve', 'publish'],
       ['cve', 'reject'],
       ['cve', 'quota'],
-      ['cra', 'list'],
-      ['cra', 'show'],
       ['cra', 'export'],
       ['bot'],
     ];

@@ -385,7 +385,7 @@ export function reporterSite(deps: ReporterSiteDeps) {
       200,
       reportSentPage(site, {
         publicId: r.publicId,
-        link: `${origin(req)}/report/status#${r.reporterToken}`,
+        link: `${origin(req, site.publisher.namespace)}/report/status#${r.reporterToken}`,
         encrypted: Boolean(sealed),
         attachments: attachments.length,
         mailed: Boolean(input.reporter.email),
@@ -480,7 +480,7 @@ export function reporterSite(deps: ReporterSiteDeps) {
             req,
             res,
             fresh,
-            `Your new private link (shown once; the old one no longer works): ${origin(req)}/report/status#${fresh}`,
+            `Your new private link (shown once; the old one no longer works): ${origin(req, site.publisher.namespace)}/report/status#${fresh}`,
           );
         }
         let body = form.fields.get('body') ?? '';
@@ -512,8 +512,16 @@ export function reporterSite(deps: ReporterSiteDeps) {
   };
 }
 
-/** This site's origin as the browser reached it (for the link it shows). */
-function origin(req: IncomingMessage) {
+/**
+ * This site's origin as the browser reached it (for the link it shows): the
+ * published address (PSIRT_PUBLISHER_NAMESPACE) when the browser used its host —
+ * behind a proxy that ends TLS the request itself looks like plain HTTP.
+ */
+function origin(req: IncomingMessage, namespace: string) {
+  try {
+    const published = new URL(namespace);
+    if (published.host === req.headers.host) return published.origin;
+  } catch {}
   const tls = (req.socket as { encrypted?: boolean }).encrypted;
   return `${tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
 }
