@@ -21,6 +21,7 @@ import type { Logger } from './logger.ts';
 import { smtpTransport } from './outbox.ts';
 import { platformPolicy } from './policy.ts';
 import { createHttpServer } from './server/http.ts';
+import { inProcessGraphql } from './server/in-process.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
 import { readinessCheck } from './server/readiness.ts';
 import { type ApiYoga, createApiYoga } from './server/yoga.ts';
@@ -193,24 +194,7 @@ export function buildApp(deps: AppDeps): App {
     keyPassphrase: deps.keys?.passphrase,
     policy: policy.cra.policy,
     // The reporter's pages act through GraphQL as the reporter, for the request they serve (its address).
-    gql: async (req, o) => {
-      const response = await (
-        yoga.fetch as unknown as (url: string, init: RequestInit, ctx: object) => Promise<Response>
-      )(
-        'http://localhost/graphql',
-        {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            accept: 'application/json',
-            ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-          },
-          body: JSON.stringify({ query: o.query, variables: o.variables ?? {} }),
-        },
-        { req, ...(o.webForm ? { webForm: o.webForm } : {}) },
-      );
-      return { status: response.status, ...((await response.json()) as object) };
-    },
+    gql: inProcessGraphql(yoga),
   });
 
   // Mail intake: stored, decrypted, checked, turned into VSRs or replies.
