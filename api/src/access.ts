@@ -96,6 +96,11 @@ export function craNotificationVisibility(viewer: Viewer): Prisma.CraNotificatio
   return NOTHING;
 }
 
+/** The same rule for one notification: batched per request through the membership loader, like mayReadCase. */
+export async function mayReadCraNotification(ctx: Context, n: { caseId: string }): Promise<boolean> {
+  return hasAnyRole(ctx.viewer, AUDIT_READERS) || (await mayReadCase(ctx, n.caseId));
+}
+
 /**
  * The third-party CVE assessments a viewer may read: all for the PSIRT and
  * the Slack bot (which announces new matches where the PSIRT subscribed

@@ -405,6 +405,38 @@ describe(`CRA Art. 14 notifications (${dialect})`, () => {
       expect(await heard.waitFor(1)).toEqual([
         { type: 'CRA_SUBMITTED', caseId, stage: 'NOTIFICATION', notification: { handle: s.handle } },
       ]);
+      // Each delivery reads the clocks as they are then, not as the first one did.
+      const clocks = member2.subscribe(
+        'subscription { craDeadlineChanged { stage notification { stages { stage submittedAt } } } }',
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      for (const [stage, reference] of [
+        ['FINAL_REPORT', 'SRP-11'],
+        ['INTERMEDIATE', 'SRP-12'],
+      ]) {
+        if (stage === 'INTERMEDIATE') {
+          await ok(
+            w.analyst,
+            'mutation($id: String!, $at: DateTime!, $due: DateTime!) { requestCraIntermediateReport(id: $id, requestedAt: $at, dueAt: $due) { id } }',
+            { id: s.handle, at: now(), due: new Date(now().getTime() + DAY) },
+          );
+        }
+        await ok(
+          w.analyst,
+          `mutation($id: String!, $at: DateTime!) { recordCraSubmission(id: $id, stage: ${stage}, submittedAt: $at, reference: "${reference}") { id } }`,
+          { id: s.handle, at: now() },
+        );
+      }
+      const seen = await clocks.waitFor(3).catch((e) => {
+        throw new Error(`${e.message}: ${JSON.stringify(clocks.errors)}`);
+      });
+      const last = seen.at(-1).notification.stages;
+      expect(last.map((x: any) => [x.stage, x.submittedAt !== null])).toEqual([
+        ['EARLY_WARNING', true],
+        ['NOTIFICATION', true],
+        ['INTERMEDIATE', true],
+        ['FINAL_REPORT', true],
+      ]);
       await new Promise((r) => setTimeout(r, 300));
       expect(unheard.items).toEqual([]);
     } finally {

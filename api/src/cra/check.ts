@@ -9,7 +9,7 @@ import { reminderDue } from '@psirt/schema';
 import type { LiveBus } from '../live/bus.ts';
 import type { Logger } from '../logger.ts';
 import { systemUnitOfWork } from '../services/unit.ts';
-import { NOTIFICATION_WITH, viewNotification } from './facts.ts';
+import { NOTIFICATION_WITH, viewNotifications } from './facts.ts';
 import { notificationHandle } from './service.ts';
 import type { CraSettings } from './settings.ts';
 
@@ -79,9 +79,10 @@ export async function checkCraClocks(d: CraCheckDeps): Promise<{ prompts: number
     include: { ...NOTIFICATION_WITH, reminders: true },
   });
   const now = d.now();
-  for (const n of open) {
-    const view = await viewNotification(d.db, n, { ...d.settings, manufacturer: d.manufacturer }, now);
-    for (const s of view.stages) {
+  const views = await viewNotifications(d.db, open, { ...d.settings, manufacturer: d.manufacturer }, now);
+  // In the order given: each view is its notification's.
+  for (const [i, n] of open.entries()) {
+    for (const s of views[i]?.stages ?? []) {
       if (!s.dueAt) continue;
       const dueAt = s.dueAt;
       const sent = n.reminders

@@ -23,10 +23,10 @@ export const NOTIFICATION_WITH = {
 
 export type LoadedNotification = Prisma.CraNotificationGetPayload<{ include: typeof NOTIFICATION_WITH }>;
 
-/** The case's facts a notification needs (one read). */
-async function caseFacts(db: Reader, caseId: string) {
-  const c = await db.analysisCase.findUniqueOrThrow({
-    where: { id: caseId },
+/** The facts of the cases the notifications need: one read of the cases, one of their AVSS, whatever their number. */
+async function casesFacts(db: Reader, caseIds: readonly string[]) {
+  const cases = await db.analysisCase.findMany({
+    where: { id: { in: [...new Set(caseIds)] } },
     select: {
       id: true,
       publicId: true,
@@ -67,15 +67,16 @@ async function caseFacts(db: Reader, caseId: string) {
       advisories: { select: { advisory: { select: { tlp: true, publicId: true, createdAt: true } } } },
     },
   });
-  const avss = await db.score.findMany({
-    where: { caseId, kind: 'AVSS', productId: { in: c.impacts.map((i) => i.productId) } },
+  // Every AVSS of those cases, newest first: the first of a product is its current one.
+  const scores = await db.score.findMany({
+    where: { caseId: { in: cases.map((c) => c.id) }, kind: 'AVSS' },
     orderBy: { createdAt: 'desc' },
-    select: { productId: true, version: true, vector: true, score: true, severity: true },
+    select: { caseId: true, productId: true, version: true, vector: true, score: true, severity: true },
   });
-  return { c, avss };
+  return new Map(cases.map((c) => [c.id, { c, avss: scores.filter((s) => s.caseId === c.id) }]));
 }
 
-type Facts = Awaited<ReturnType<typeof caseFacts>>;
+type Facts = NonNullable<ReturnType<Awaited<ReturnType<typeof casesFacts>>['get']>>;
 
 /**
  * When each measure is (or becomes) available: a fix at its delivery date
@@ -196,14 +197,36 @@ export interface NotificationView {
   next: StageView | null;
 }
 
-/** A notification with its stages' clocks and drafts, as of `now`. */
+/** Notifications with their stages' clocks and drafts, as of `now` (their cases read together). */
+export async function viewNotifications(
+  db: Reader,
+  list: readonly LoadedNotification[],
+  settings: CraSettings & { manufacturer: { name: string; contact: string } },
+  now: Date,
+): Promise<NotificationView[]> {
+  const facts = await casesFacts(
+    db,
+    list.map((n) => n.caseId),
+  );
+  return list.map((n) => view(n, facts.get(n.caseId) as Facts, settings, now));
+}
+
+/** One notification's view (see viewNotifications). */
 export async function viewNotification(
   db: Reader,
   n: LoadedNotification,
   settings: CraSettings & { manufacturer: { name: string; contact: string } },
   now: Date,
 ): Promise<NotificationView> {
-  const f = await caseFacts(db, n.caseId);
+  return (await viewNotifications(db, [n], settings, now))[0] as NotificationView;
+}
+
+function view(
+  n: LoadedNotification,
+  f: Facts,
+  settings: CraSettings & { manufacturer: { name: string; contact: string } },
+  now: Date,
+): NotificationView {
   const zone = n.memberState ? memberState(n.memberState)?.timeZone : undefined;
   const stages = craStages(clockFacts(n, f), now).map((s): StageView => {
     const submission = n.submissions.find((x) => x.stage === s.stage && x.ordinal === s.ordinal) ?? null;
@@ -223,7 +246,7 @@ export async function viewNotification(
   return { n, stages, open: open.length > 0, overdue: stages.some((s) => s.overdue), next };
 }
 
-/** Loads one notification with what its view needs. */
-export function loadNotification(db: Reader, id: string) {
-  return db.craNotification.findUnique({ where: { id }, include: NOTIFICATION_WITH });
+/** Loads notifications with what their views need, in one read. */
+export function loadNotifications(db: Reader, ids: readonly string[]) {
+  return db.craNotification.findMany({ where: { id: { in: [...ids] } }, include: NOTIFICATION_WITH });
 }

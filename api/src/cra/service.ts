@@ -55,7 +55,7 @@ export async function findNotification(
 ) {
   const found = await db.craNotification.findMany({
     where: { AND: [notificationWhere(ref), visibility] },
-    include: NOTIFICATION_WITH,
+    select: { id: true, caseId: true },
     take: 2,
   });
   const n = theOne(ref, found);

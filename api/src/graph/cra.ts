@@ -3,10 +3,19 @@
 // catalogue's markets. The rules are in @psirt/schema (cra/) and cra/service.ts.
 import { CraEvidence, CraKind, CraStage } from '@psirt/db';
 import { CRA_ARTICLE, type CraDraftField, DomainError, isUuid, timelineEnumValue } from '@psirt/schema';
-import { craNotificationVisibility, mayReadCase, PSIRT_ROLES, readsAllCases } from '../access.ts';
+import DataLoader from 'dataloader';
+import {
+  AUDIT_READERS,
+  craNotificationVisibility,
+  mayReadCase,
+  mayReadCraNotification,
+  PSIRT_ROLES,
+  readsAllCases,
+} from '../access.ts';
+import { hasAnyRole } from '../auth.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
-import { loadNotification, type NotificationView, type StageView, viewNotification } from '../cra/facts.ts';
+import { loadNotifications, type NotificationView, type StageView, viewNotifications } from '../cra/facts.ts';
 import {
   dismissCraPrompt,
   manufacturer,
@@ -22,6 +31,7 @@ import {
 import { delivered, type Ending, liveStream } from '../live/stream.ts';
 import { AnalysisCase, TimelineEventTypeEnum } from './case.ts';
 import { registerNodeGuard } from './guards.ts';
+import { mayReadCaseNow } from './live.ts';
 import { TlpEnum } from './tlp.ts';
 
 const CraKindEnum = builder.enumType(CraKind, {
@@ -36,29 +46,42 @@ const CraStageEnum = builder.enumType(CraStage, {
 });
 const CraEvidenceEnum = builder.enumType(CraEvidence, { name: 'CraEvidence' });
 
-/** Each notification's view (clocks, drafts) once per request. */
-const views = new WeakMap<Context, Map<string, Promise<NotificationView | null>>>();
-function viewOf(ctx: Context, id: string): Promise<NotificationView | null> {
-  const mine = views.get(ctx) ?? new Map<string, Promise<NotificationView | null>>();
-  views.set(ctx, mine);
-  let v = mine.get(id);
-  if (!v) {
-    v = loadNotification(ctx.db, id).then((n) =>
-      n ? viewNotification(ctx.db, n, { ...ctx.policy.cra, manufacturer: manufacturer(ctx) }, ctx.now()) : null,
-    );
-    mine.set(id, v);
+/**
+ * Each notification's view (clocks, drafts), once per request and batched: a
+ * list of notifications reads them, their cases and their scores in three
+ * statements. Keyed on the request's loaders, which a live subscription
+ * renews at every event, so each delivery reads the clocks as they are then.
+ */
+const viewLoaders = new WeakMap<object, DataLoader<string, NotificationView | null>>();
+function views(ctx: Context) {
+  let loader = viewLoaders.get(ctx.loaders);
+  if (!loader) {
+    loader = new DataLoader(async (ids: readonly string[]) => {
+      const rows = await loadNotifications(ctx.db, ids);
+      const built = await viewNotifications(
+        ctx.db,
+        rows,
+        { ...ctx.policy.cra, manufacturer: manufacturer(ctx) },
+        ctx.now(),
+      );
+      return ids.map((id) => built.find((v) => v.n.id === id) ?? null);
+    });
+    viewLoaders.set(ctx.loaders, loader);
   }
-  return v;
+  return loader;
 }
 const view = async (ctx: Context, id: string) => {
-  const v = await viewOf(ctx, id);
+  const v = await views(ctx).load(id);
   if (!v) throw new DomainError('NOT_FOUND', 'No such CRA notification.');
   return v;
 };
 
-const mayRead = async (ctx: Context, id: string) =>
-  isUuid(id) &&
-  (await ctx.db.craNotification.count({ where: { AND: [{ id }, craNotificationVisibility(ctx.viewer)] } })) > 0;
+/** node(id:) and deliveries by id: the notification's case decides, as for lists (access.ts). */
+const mayRead = async (ctx: Context, id: string) => {
+  if (!isUuid(id)) return false;
+  const n = await ctx.db.craNotification.findUnique({ where: { id }, select: { caseId: true } });
+  return n !== null && (await mayReadCraNotification(ctx, n));
+};
 registerNodeGuard('CraNotification', mayRead);
 
 const CraDraftFieldRef = builder.objectRef<CraDraftField>('CraDraftField').implement({
@@ -155,7 +178,7 @@ export const CraNotificationRef = builder.prismaNode('CraNotification', {
   description:
     'A notification under the EU Cyber Resilience Act, Art. 14, for one case. ADMIN and ANALYST manage it; the case’s members read it; auditors read it and what was submitted.',
   findUnique: (id) => ({ id }),
-  authScopes: async (n, ctx) => mayRead(ctx, n.id),
+  authScopes: (n, ctx) => mayReadCraNotification(ctx, n),
   fields: (t) => ({
     handle: t.string({
       description: 'Its case and kind: VAR-…/exploited or VAR-…/incident (what the CLI and Slack take).',
@@ -281,8 +304,9 @@ builder.queryFields((t) => ({
         take: 500,
       });
       const picked: { id: string; due: number }[] = [];
-      for (const { id } of rows) {
-        const v = await view(ctx, id);
+      for (const v of await views(ctx).loadMany(rows.map((r) => r.id))) {
+        if (!v || v instanceof Error) continue;
+        const id = v.n.id;
         if (args.open === true && !v.open) continue;
         if (args.open === false && v.open) continue;
         if (args.overdue === true && !v.overdue) continue;
@@ -508,17 +532,25 @@ builder.subscriptionFields((t) => ({
               continue;
             }
             // A measure moves the final report's clock of the case's open notifications.
-            const ids =
+            // Loaded once per event for every subscriber; each then decides by the case's team, read once too.
+            const rows =
               r.type === 'mitigation.added'
-                ? (
-                    await ctx.db.craNotification.findMany({
-                      where: { AND: [{ caseId: p.caseId, closedAt: null }, craNotificationVisibility(ctx.viewer)] },
-                      select: { id: true },
-                    })
-                  ).map((n) => n.id)
-                : typeof data.notificationId === 'string' && (await mayRead(ctx, data.notificationId))
-                  ? [data.notificationId]
+                ? await s.once(`cra-open:${p.caseId}`, () =>
+                    ctx.db.craNotification.findMany({
+                      where: { caseId: p.caseId, closedAt: null },
+                      select: { id: true, caseId: true },
+                    }),
+                  )
+                : typeof data.notificationId === 'string'
+                  ? await s.once(`cra-one:${data.notificationId}`, async () =>
+                      ctx.db.craNotification
+                        .findMany({ where: { id: String(data.notificationId) }, select: { id: true, caseId: true } })
+                        .catch(() => []),
+                    )
                   : [];
+            const visible =
+              rows.length > 0 && (hasAnyRole(ctx.viewer, AUDIT_READERS) || (await mayReadCaseNow(ctx, s, p.caseId)));
+            const ids = visible ? rows.filter((n) => n.caseId === p.caseId).map((n) => n.id) : [];
             for (const id of ids) out.push({ ...base, notificationId: id });
           }
           return out;

@@ -74,7 +74,7 @@ const eventRows = (ctx: Context, s: Shared, ids: readonly string[]) =>
  * on its team. The membership list is read once per event for everyone, and
  * the viewer's roles in the case are primed into their loaders.
  */
-async function mayReadCaseNow(ctx: Context, s: Shared, caseId: string): Promise<boolean> {
+export async function mayReadCaseNow(ctx: Context, s: Shared, caseId: string): Promise<boolean> {
   const viewer = ctx.viewer;
   if (readsAllCases(viewer)) return true;
   if (viewer.kind !== 'user') return false;

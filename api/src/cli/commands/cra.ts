@@ -42,7 +42,7 @@ export function craCommands(program: Command, rt: CliRuntime) {
   const withViews = <T>(fn: (load: (ref?: string) => Promise<NotificationView[]>) => Promise<T>) =>
     rt.withDatabase(async ({ prisma }, config) => {
       const { platformPolicy } = await import('../../policy.ts');
-      const { viewNotification, NOTIFICATION_WITH } = await import('../../cra/facts.ts');
+      const { viewNotifications, NOTIFICATION_WITH } = await import('../../cra/facts.ts');
       const { notificationWhere, theOne } = await import('../../cra/service.ts');
       const policy = platformPolicy(config);
       const settings = {
@@ -58,7 +58,7 @@ export function craCommands(program: Command, rt: CliRuntime) {
         });
         if (ref && !theOne(ref, rows)) throw new DomainError('NOT_FOUND', `No CRA notification ${ref}.`);
         const now = new Date();
-        return Promise.all(rows.map((n) => viewNotification(prisma, n, settings, now)));
+        return viewNotifications(prisma, rows, settings, now);
       });
     });
 
