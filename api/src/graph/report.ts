@@ -9,7 +9,7 @@ import {
 } from '../access.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
-import { creditLine } from '../services/advisory-content.ts';
+import { CREDIT_FIELDS, creditLine } from '../services/advisory-content.ts';
 import {
   acceptReport,
   attachReport,
@@ -128,16 +128,7 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
       description:
         'How the reporter will be credited in advisories, as they chose; null when they will not be named (confidential, anonymous, no credit). The reporter and the PSIRT.',
       select: {
-        reporter: {
-          select: {
-            kind: true,
-            confidential: true,
-            creditPreference: true,
-            creditAs: true,
-            name: true,
-            organization: true,
-          },
-        },
+        reporter: { select: CREDIT_FIELDS },
       },
       resolve: (r) => (r.reporter ? creditLine(r.reporter) : null),
     }),

@@ -5,6 +5,16 @@
 import type { Tx } from '@psirt/db';
 import type { AdvisoryContent } from '@psirt/schema';
 
+/** What creditLine reads of a reporter. */
+export const CREDIT_FIELDS = {
+  kind: true,
+  confidential: true,
+  creditPreference: true,
+  creditAs: true,
+  name: true,
+  organization: true,
+} as const;
+
 /** Who is credited, as each reporter chose; a confidential or anonymous reporter never is. */
 export function creditLine(r: {
   kind: string;
@@ -88,16 +98,7 @@ export async function buildAdvisoryContent(tx: Pick<Tx, 'advisory'>, advisoryId:
               reports: {
                 orderBy: { receivedAt: 'asc' },
                 select: {
-                  reporter: {
-                    select: {
-                      kind: true,
-                      confidential: true,
-                      creditPreference: true,
-                      creditAs: true,
-                      name: true,
-                      organization: true,
-                    },
-                  },
+                  reporter: { select: CREDIT_FIELDS },
                 },
               },
             },
