@@ -76,6 +76,7 @@ export function createSite(deps: {
         keyPassphrase: deps.keyPassphrase,
         gql: deps.gql,
         policy: policyHtml,
+        limiter: deps.limiter,
       })
     : null;
   const base = deps.publisher.namespace.replace(/\/$/, '');

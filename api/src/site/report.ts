@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '@psirt/db';
 import Busboy from 'busboy';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { WebFormSubmission } from '../context.ts';
 import { currentPublicKey, openForPsirt } from '../services/keys.ts';
 import type { SafeHtml } from './html.ts';
@@ -39,6 +40,8 @@ export interface ReporterSiteDeps {
   keyPassphrase?: string;
   /** The disclosure policy, rendered, shown on the form before sending. */
   policy: SafeHtml;
+  /** The API's per-address submission limit (submitVulnerabilityReport consumes it). */
+  limiter: RateLimiterAbstract;
   /** GraphQL, in-process, for the request being served (its client address counts for rate limits). */
   gql(
     req: IncomingMessage,
@@ -110,7 +113,15 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   },
 };
 
-class FormProblem extends Error {}
+class FormProblem extends Error {
+  constructor(
+    message: string,
+    /** What arrived before the problem, when anything did. */
+    readonly form?: Form,
+  ) {
+    super(message);
+  }
+}
 
 interface Form {
   fields: Map<string, string>;
@@ -159,12 +170,9 @@ function readForm(req: IncomingMessage): Promise<Form> {
       problem ??= 'The form has too many fields.';
     });
     bb.on('error', () => reject(new FormProblem('The form did not arrive whole; please send it again.')));
-    bb.on('close', () => resolve({ fields, files, ...(problem ? { problem } : {}) } as Form));
+    // Over a limit: refused, with what did arrive (the form comes back filled in).
+    bb.on('close', () => (problem ? reject(new FormProblem(problem, { fields, files })) : resolve({ fields, files })));
     req.pipe(bb);
-  }).then((f) => {
-    const problem = (f as Form & { problem?: string }).problem;
-    if (problem) throw Object.assign(new FormProblem(problem), { form: f });
-    return f as Form;
   });
 }
 
@@ -289,8 +297,7 @@ export function reporterSite(deps: ReporterSiteDeps) {
       form = await readForm(req);
     } catch (error) {
       if (!(error instanceof FormProblem)) throw error;
-      const partial = (error as FormProblem & { form?: Form }).form;
-      return send(req, res, 400, await formPage(partial ? valuesOf(partial.fields) : {}, error.message));
+      return send(req, res, 400, await formPage(error.form ? valuesOf(error.form.fields) : {}, error.message));
     }
     const f = form.fields;
     const values = valuesOf(f);
@@ -307,6 +314,14 @@ export function reporterSite(deps: ReporterSiteDeps) {
       );
     if (f.get('policy') !== '1') return refuse(400, 'Please confirm that you have read the disclosure policy.');
 
+    // The API's own limit decides; asked here first, so a refused address costs no decryption.
+    const used = await deps.limiter.get(req.socket.remoteAddress ?? 'unknown');
+    if (used && used.remainingPoints <= 0) {
+      return refuse(
+        429,
+        `Too many reports from your address; try again in ${Math.ceil(used.msBeforeNext / 60_000)} minute(s).`,
+      );
+    }
     let description = values.description ?? '';
     const attachments: WebFormSubmission['attachments'] = [];
     try {
