@@ -28,7 +28,7 @@ const check = () =>
 
 beforeAll(async () => {
   s = await startSlackWorld({
-    links: { analyst: 'UANALYST1' },
+    links: { analyst: 'UANALYST1', gridPrime: 'UGRIDPRIME' },
     slack: { channels: { psirt: 'CPRIVPSIRT' } },
     app: { cra: { memberState: 'DE', checkIntervalMs: 0 } },
     // case, assessment, advisory and CRA subscriptions
@@ -115,6 +115,10 @@ describe(`CRA reminders in Slack (${dialect})`, () => {
       `• :rotating_light: *${handle}* — early warning *overdue*, was due ${due.replace(', CERT-Bund', '')}`,
     );
     expect(cra).toContain(`• :grey_question: *${other.caseId}* may be actively exploited`);
+    // A case's Prime sees the notification on their case, and no prompts (those are the PSIRT's).
+    const prime = (await s.psirt('UGRIDPRIME', 'cra')).text as string;
+    expect(prime).toContain(`*${handle}* — early warning *overdue*`);
+    expect(prime).not.toContain(':grey_question:');
     const queue = (await s.psirt('UANALYST1', 'queue')).text as string;
     expect(queue.startsWith('CRA Art. 14 first:\n')).toBe(true);
   });

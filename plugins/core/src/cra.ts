@@ -1,7 +1,7 @@
 // CRA Art. 14 in Slack: reminders and prompts to the PSIRT's private channel,
 // and `/psirt cra`, the open notifications against their clocks. Submitting
 // happens on ENISA's platform; the platform only keeps the clocks and drafts.
-import type { Command, CraEvent, PsirtApi, Reaction, Reply } from '@psirt/plugin-sdk';
+import { ApiError, type Command, type CraEvent, type PsirtApi, type Reaction, type Reply } from '@psirt/plugin-sdk';
 
 const STAGE_NAMES: Record<string, string> = {
   EARLY_WARNING: 'early warning',
@@ -59,13 +59,17 @@ interface OpenNotification {
 
 /** The lines that go first in the queue: overdue and upcoming CRA stages, then prompts. */
 export async function craLines(api: PsirtApi): Promise<string[]> {
-  const data = await api.gql<{
-    craNotifications: OpenNotification[];
-    craPrompts: { caseId: string; detail: string }[];
-  }>(
-    `{ craNotifications(open: true) { handle overdue next { stage ordinal dueAt dueLocal overdue } stages { stage submittedAt notYetDue } }
-       craPrompts { caseId detail } }`,
+  const data = await api.gql<{ craNotifications: OpenNotification[] }>(
+    '{ craNotifications(open: true) { handle overdue next { stage ordinal dueAt dueLocal overdue } stages { stage submittedAt notYetDue } } }',
   );
+  // Prompts are the PSIRT's: a case's team sees its notifications, not the evidence on other cases.
+  const prompts = await api
+    .gql<{ craPrompts: { caseId: string; detail: string }[] }>('{ craPrompts { caseId detail } }')
+    .then((d) => d.craPrompts)
+    .catch((error: unknown) => {
+      if (error instanceof ApiError && error.code === 'FORBIDDEN') return [];
+      throw error;
+    });
   const lines = data.craNotifications.map((n) => {
     if (!n.next) {
       const waiting = n.stages.find((s) => !s.submittedAt && s.notYetDue);
@@ -75,7 +79,7 @@ export async function craLines(api: PsirtApi): Promise<string[]> {
     const name = `${STAGE_NAMES[s.stage] ?? s.stage}${s.stage === 'INTERMEDIATE' ? ` ${s.ordinal}` : ''}`;
     return `• ${s.overdue ? ':rotating_light: ' : ''}*${n.handle}* — ${name} ${s.overdue ? '*overdue*, was due' : 'due'} ${utc(s.dueAt)}${local(s)}`;
   });
-  for (const p of data.craPrompts) lines.push(`• :grey_question: *${p.caseId}* may be actively exploited: ${p.detail}`);
+  for (const p of prompts) lines.push(`• :grey_question: *${p.caseId}* may be actively exploited: ${p.detail}`);
   return lines;
 }
 
