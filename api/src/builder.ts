@@ -4,7 +4,7 @@ import ComplexityPlugin from '@pothos/plugin-complexity';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import ValidationPlugin from '@pothos/plugin-validation';
@@ -83,9 +83,15 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: {
       resolve: async (_root, { id }, ctx, _info, resolveNode) => ((await guardNode(ctx, id)) ? resolveNode(id) : null),
     },
+    // Pothos's own callback resolves every requested id whatever it is given
+    // (it closes over the arguments), so nodes(ids:) calls the relay plugin's
+    // resolveNodes itself, with the ids the viewer may not read taken out: a
+    // refused id is never even loaded, and each slot holds its own id's record.
     nodesQueryOptions: {
-      resolve: (_root, { ids }, ctx, _info, resolveNodes) =>
-        Promise.all(ids.map(async (id) => ((await guardNode(ctx, id)) ? (await resolveNodes([id]))[0] : null))),
+      resolve: async (_root, { ids }, ctx, info): Promise<unknown[]> => {
+        const readable = await Promise.all(ids.map(async (id) => ((await guardNode(ctx, id)) ? id : null)));
+        return resolveNodes(self, ctx, info, readable);
+      },
     },
   },
   errors: {
@@ -104,6 +110,9 @@ export const builder = new SchemaBuilder<{
       ),
   },
 });
+
+// The relay plugin's resolveNodes wants the builder; named apart so its type does not refer to itself.
+const self = builder as unknown as Parameters<typeof resolveNodes>[0];
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('JSON', JSONResolver);

@@ -86,6 +86,38 @@ describe(`access control (${dialect})`, () => {
     expect(await analyst.gql(query, { id: garbage })).toMatchObject({ data: { node: null } });
   });
 
+  it('answers each nodes(ids:) slot with its own id’s record, and a hidden one with null in either order', async () => {
+    const query = 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Reporter { name } ... on Product { key } } }';
+    const line = await app.db.prisma.productLine.create({ data: { key: 'nodes-probe', name: 'Nodes probe' } });
+    const product = await app.db.prisma.product.create({
+      data: { key: 'nodes-probe', name: 'Nodes probe', productLineId: line.id },
+    });
+    const productId = Buffer.from(`Product:${product.id}`).toString('base64');
+    const other = await app.db.prisma.reporter.create({ data: { kind: 'CUSTOMER', name: 'Otto Other' } });
+    const otherId = Buffer.from(`Reporter:${other.id}`).toString('base64');
+    const committee = await app.login('COMMITTEE_MEMBER');
+    // The committee reads products, not reporters: the reporter's slot is null whichever comes first.
+    for (const ids of [
+      [reporterId, productId],
+      [productId, reporterId],
+    ]) {
+      const res = await committee.gql(query, { ids });
+      expect(res.errors).toBeUndefined();
+      expect(res.data?.nodes).toEqual(
+        ids.map((id) => (id === productId ? { id: productId, key: 'nodes-probe' } : null)),
+      );
+    }
+    // Nobody anonymous reads either.
+    expect((await app.anonymous.gql(query, { ids: [reporterId, productId] })).data).toEqual({ nodes: [null, null] });
+    const analyst = await app.login('ANALYST');
+    expect((await analyst.gql(query, { ids: [otherId, reporterId, productId, otherId] })).data?.nodes).toEqual([
+      { id: otherId, name: 'Otto Other' },
+      { id: reporterId, name: 'Rhea Reporter' },
+      { id: productId, key: 'nodes-probe' },
+      { id: otherId, name: 'Otto Other' },
+    ]);
+  });
+
   it('rejects malformed, unknown, revoked and expired tokens alike, with HTTP 401', async () => {
     const user = await app.db.prisma.user.create({
       data: { email: 'tok@test.example', name: 'Tok', roles: ['ANALYST'] },
