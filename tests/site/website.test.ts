@@ -168,6 +168,54 @@ describe(`the public website (${dialect})`, () => {
     expect(xml).not.toMatch(/<category(?![^>]*term=)[^>]*>/);
   });
 
+  it('gives feed readers advisory text as text: a hostile title and summary are shown, never run', async () => {
+    const title = 'Gateway <script>alert(1)</script> & "quotes" ]]> end';
+    const summary = 'Summary <img src=x onerror=alert(2)> <b>bold</b> ]]>';
+    const hostile = await publishedAdvisory(app, w, await readyCase(app, w, { cve: 'CVE-2026-20005' }), {
+      title,
+      summary,
+    });
+    const xml = await (await get('/advisories.atom')).text();
+    const start = xml.indexOf(`<id>${NAMESPACE}/advisories/${hostile}</id>`);
+    const entry = xml.slice(xml.lastIndexOf('<entry>', start), xml.indexOf('</entry>', start));
+    // What an XML parser hands the reader, for an element of type="html" (CDATA or escaped text).
+    const element = (name: string) => {
+      const m = new RegExp(`<${name} type="html">(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([^<]*))</${name}>`).exec(entry);
+      expect(m, `${name} in ${entry}`).not.toBeNull();
+      return m?.[1] ?? (m?.[2] ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    };
+    const decode = (s: string) =>
+      s
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&amp;/g, '&');
+    for (const [name, text] of [
+      ['title', `${hostile}: ${title}`],
+      ['summary', summary],
+    ] as const) {
+      const asHtml = element(name);
+      // HTML with no markup in it: a reader renders exactly the text the page shows.
+      expect(asHtml, name).not.toMatch(/</);
+      expect(decode(asHtml), name).toContain(text);
+    }
+    // The page escapes the same text.
+    const page = await (await get(`/advisories/${hostile}`)).text();
+    expect(page).not.toContain('<script>alert(1)');
+    expect(page).not.toContain('<img src=x');
+  });
+
+  it('has an icon for every page', async () => {
+    const icon = await get('/favicon.ico');
+    expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/x-icon']);
+    const bytes = Buffer.from(await icon.arrayBuffer());
+    // An ICO directory with one 32-px PNG image.
+    expect([bytes.readUInt16LE(0), bytes.readUInt16LE(2), bytes.readUInt16LE(4), bytes[6]]).toEqual([0, 1, 1, 32]);
+    expect(bytes.subarray(22, 26).toString('latin1')).toBe('\x89PNG');
+    expect(await (await get('/advisories')).text()).toContain('<link rel="icon" href="/favicon.ico"');
+  });
+
   it('serves the CSAF provider layout: metadata, ROLIE feed, documents with hashes, index.txt, changes.csv', async () => {
     const meta = await (await get('/.well-known/csaf/provider-metadata.json')).json();
     expect(meta).toMatchObject({

@@ -4,10 +4,13 @@
 // .sha512, index.txt, changes.csv). Everything here is public by construction:
 // it reads only PUBLIC_ADVISORIES.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { Db } from '@psirt/db';
 import { csafFileName, DomainError, SEVERITIES } from '@psirt/schema';
 import { Feed } from 'feed';
+import { escape as escapeHtml } from 'html-escaper';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { currentPublicKey, signDetached } from '../services/keys.ts';
 import { confirmSubscription, subscribe, unsubscribe } from '../services/mailing.ts';
@@ -34,6 +37,8 @@ const SECURITY_HEADERS = {
 };
 
 const CSAF_DIR = '/.well-known/csaf/white';
+/** The site's icon (a shield, 32 px), asked for by every browser on every page. */
+const FAVICON = readFileSync(fileURLToPath(new URL('./assets/favicon.ico', import.meta.url)));
 const FEED_FILE = 'csaf-feed-tlp-white.json';
 
 export interface Site {
@@ -81,13 +86,21 @@ export function createSite(deps: {
     : null;
   const base = deps.publisher.namespace.replace(/\/$/, '');
 
-  function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string | Buffer) {
+  function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string | Buffer,
+    extra: Record<string, string> = {},
+  ) {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     res.writeHead(status, {
       'content-type': type,
       'content-length': bytes.length,
       'cache-control': status === 200 ? 'public, max-age=60' : 'no-store',
       ...SECURITY_HEADERS,
+      ...extra,
     });
     res.end(req.method === 'HEAD' ? undefined : bytes);
     return true;
@@ -196,19 +209,22 @@ export function createSite(deps: {
     // RFC 4287: every entry has an author (the publisher), and each category a term.
     const email = contactEmail();
     const author = [{ name: deps.publisher.name, link: base, ...(email ? { email } : {}) }];
+    // The feed library labels every entry's title and summary type="html" (in CDATA): what we
+    // hand it must be HTML, so advisory text — which staff type and may hold markup — is
+    // escaped here and a feed reader shows it as the page does, as text.
     for (const a of list) {
       const facts = [
         a.severity ? `Severity: ${a.severity.severity} (CVSS ${a.severity.score.toFixed(1)})` : null,
         a.content.cves.length ? `CVE: ${a.content.cves.join(', ')}` : null,
       ].filter(Boolean);
       feed.addItem({
-        title: `${a.publicId}: ${a.content.title}`,
+        title: escapeHtml(`${a.publicId}: ${a.content.title}`),
         id: `${base}/advisories/${a.publicId}`,
         link: `${base}/advisories/${a.publicId}`,
         date: a.lastPublished,
         published: a.firstPublished,
         author,
-        description: [a.content.summary ?? a.content.title, facts.join('. ')].filter(Boolean).join(' — '),
+        description: escapeHtml([a.content.summary ?? a.content.title, facts.join('. ')].filter(Boolean).join(' — ')),
         category: [
           ...(a.severity
             ? [
@@ -284,6 +300,9 @@ export function createSite(deps: {
         }
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+      if (path === '/favicon.ico') {
+        return send(req, res, 200, 'image/x-icon', FAVICON, { 'cache-control': 'public, max-age=86400' });
+      }
       if (path === '/') {
         res.writeHead(302, { location: '/advisories', ...SECURITY_HEADERS });
         res.end();

@@ -102,6 +102,7 @@ export function layout(site: SiteInfo, title: string, body: SafeHtml, options: {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${site.publisher.name}</title>
+<link rel="icon" href="/favicon.ico" sizes="32x32">
 <link rel="alternate" type="application/atom+xml" title="${site.publisher.name} security advisories" href="/advisories.atom">
 <style>${new SafeHtml(STYLE)}</style>
 ${options.script ? html`<script type="module" src="${options.script}"></script>` : ''}
