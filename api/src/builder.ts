@@ -12,10 +12,10 @@ import type PrismaTypes from '@psirt/db/pothos-types';
 import { getDatamodel } from '@psirt/db/pothos-types';
 import { DomainError, type Role } from '@psirt/schema';
 import { type GraphQLField, getNamedType, isListType, isNonNullType } from 'graphql';
-import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { hasAnyRole, hasRole } from './auth.ts';
 import type { Context } from './context.ts';
 import { guardNode } from './graph/guards.ts';
+import { DateTime, JSON } from './scalars.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -114,8 +114,8 @@ export const builder = new SchemaBuilder<{
 // The relay plugin's resolveNodes wants the builder; named apart so its type does not refer to itself.
 const self = builder as unknown as Parameters<typeof resolveNodes>[0];
 
-builder.addScalarType('DateTime', DateTimeResolver);
-builder.addScalarType('JSON', JSONResolver);
+builder.addScalarType('DateTime', DateTime);
+builder.addScalarType('JSON', JSON);
 builder.queryType({});
 builder.mutationType({});
 

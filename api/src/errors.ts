@@ -35,6 +35,13 @@ function isGraphQLError(e: unknown): e is GraphQLError {
  */
 const isPothosValidation = (e: unknown): e is Error => e instanceof Error && e.name === 'PothosValidationError';
 
+/** The error at the bottom of a chain of GraphQL errors (input coercion wraps a scalar's twice). */
+function rootCause(error: GraphQLError): unknown {
+  let cause: unknown = error.originalError;
+  while (isGraphQLError(cause) && cause.originalError) cause = cause.originalError;
+  return cause;
+}
+
 /** A document nested so deeply that a recursive step (parse, validate, coerce) ran out of stack. */
 export const isStackOverflow = (e: unknown) => e instanceof RangeError && /call stack/i.test(e.message);
 export const TOO_DEEP = 'The document nests too deeply.';
@@ -48,8 +55,13 @@ export function createMaskError(log: Logger) {
   return (error: unknown): Error => {
     if (DomainError.is(error)) return domainToGraphQL(error);
     if (isGraphQLError(error)) {
-      const original = error.originalError;
-      if (DomainError.is(original)) return domainToGraphQL(original, error);
+      const original = rootCause(error);
+      if (DomainError.is(original)) {
+        // A scalar's refusal comes wrapped by input coercion, whose message names the variable
+        // ('Variable "$d" got invalid value …; <ours>'): keep that message, with our code.
+        const named = error.originalError !== original && error.message.endsWith(original.message);
+        return domainToGraphQL(named ? new DomainError(original.code, error.message, original.path) : original, error);
+      }
       if (isPothosValidation(original)) {
         return domainToGraphQL(new DomainError('VALIDATION', original.message), error);
       }

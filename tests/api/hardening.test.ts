@@ -233,6 +233,42 @@ describe(`input rules (${dialect})`, () => {
     expect(one.data?.submitVulnerabilityReport.reporterToken).toMatch(/^psirt_/);
   });
 
+  it('refuses a date the database cannot hold (year 0000, 10000, 275760) as VALIDATION, in variables and literals', async () => {
+    const { caseId } = await openCaseFor(w);
+    const bad = ['0000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z'];
+    const paths: [string, (d: string) => Record<string, unknown>][] = [
+      ['query($d: DateTime!) { cases(first: 1, filter: { embargoBefore: $d }) { totalCount } }', (d) => ({ d })],
+      [
+        'mutation($c: String!, $d: DateTime!) { updateCase(input: { caseId: $c, embargoUntil: $d }) { id } }',
+        (d) => ({ c: caseId, d }),
+      ],
+      [
+        'mutation($c: String!, $d: DateTime!) { recordCertNotification(caseId: $c, organization: "CERT-Bund", notifiedAt: $d) { id } }',
+        (d) => ({ c: caseId, d }),
+      ],
+      [
+        'mutation($c: String!, $d: DateTime!) { setProductImpact(input: { caseId: $c, product: "gateway", status: AFFECTED, fixEta: $d }) { id } }',
+        (d) => ({ c: caseId, d }),
+      ],
+    ];
+    for (const [query, vars] of paths) {
+      for (const d of bad) {
+        const r = await w.analyst.gql(query, vars(d));
+        expect(codes(r), `${d}: ${query}: ${r.errors?.[0]?.message}`).toEqual(['VALIDATION']);
+        expect(r.errors?.[0]?.message).toMatch(/\$d.*0001-01-01 to 9999-12-31/);
+      }
+    }
+    const literal = await w.analyst.gql(
+      `mutation { updateCase(input: { caseId: "${caseId}", embargoUntil: "0000-06-01T00:00:00Z" }) { id } }`,
+    );
+    // In the document itself: the document fails GraphQL's validation, with the same words.
+    expect(codes(literal), literal.errors?.[0]?.message).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(literal.errors?.[0]?.message).toMatch(/0001-01-01 to 9999-12-31/);
+    // The bounds themselves are dates.
+    const ok = await w.analyst.gql(paths[0]?.[0] ?? '', { d: '9999-12-31T23:59:59.999Z' });
+    expect(ok.errors).toBeUndefined();
+  });
+
   it('answers an invalid global ID or cursor with VALIDATION', async () => {
     const id = await w.analyst.gql('{ node(id: "not-a-global-id") { id } }');
     expect(codes(id)).toEqual(['VALIDATION']);
