@@ -350,8 +350,21 @@ describe('CVE Services not configured', () => {
     // Publishing the advisory queues nothing; the record is there to read (and to submit by other means).
     await publishedAdvisory(app, w, caseId);
     expect(await app.db.prisma.outboxMessage.count({ where: { topic: { startsWith: 'cve.' } } })).toBe(0);
-    const rec = await w.analyst.gql('query { cveRecord(cveId: "CVE-2026-10001") { json cnaContainer } }');
+    // Reserved by this CNA by other means: its own id, so only the settings stand in the way.
+    await app.db.prisma.cveAssignment.update({
+      where: { cveId: 'CVE-2026-10001' },
+      data: { assigner: 'examplevendor' },
+    });
+    const rec = await w.analyst.gql(
+      'query { cveRecord(cveId: "CVE-2026-10001") { json cnaContainer publishable blockers } }',
+    );
     expect(rec.errors).toBeUndefined();
+    // A record naming the placeholder organisation cannot be sent: not publishable, and it says why.
+    expect(rec.data?.cveRecord.publishable).toBe(false);
+    expect(rec.data?.cveRecord.blockers).toEqual([
+      expect.stringMatching(/organisation UUID is not set \(PSIRT_CVE_ORG_ID\)/),
+      expect.stringMatching(/credentials are not set/),
+    ]);
     expect(rec.data?.cveRecord.cnaContainer.providerMetadata).toMatchObject({
       orgId: '00000000-0000-4000-8000-000000000000',
       shortName: 'examplevendor',

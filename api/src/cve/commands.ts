@@ -3,7 +3,7 @@
 // (and Slack, which calls GraphQL), and for the operator through the CLI.
 import { DomainError } from '@psirt/schema';
 import { z } from 'zod';
-import { caseVisibility, PSIRT_ROLES, readsAdvisories, requireRole, requireUser } from '../access.ts';
+import { caseVisibility, isBotAlone, PSIRT_ROLES, readsAdvisories, requireRole, requireUser } from '../access.ts';
 import type { Context } from '../context.ts';
 import { loadCase } from '../services/cases.ts';
 import { parseInput, systemUnitOfWork, type Unit, type UnitContext, unitOfWork } from '../services/unit.ts';
@@ -16,9 +16,14 @@ const CVE_ID = z
   .toUpperCase()
   .regex(/^CVE-\d{4}-\d{4,19}$/, 'a CVE id such as CVE-2026-12345');
 
-/** The record of a CVE id on a case the viewer may see (ADMIN, ANALYST, the case's team). */
+/**
+ * The record of a CVE id on a case the viewer may see: ADMIN, ANALYST, the case's team. Not
+ * the Slack bot's own account, which reads every case to route notifications and has no use
+ * for a record (acting for a linked person, it is that person).
+ */
 export async function cveRecordFor(ctx: Context, raw: string): Promise<BuiltCveRecord> {
   const viewer = requireUser(ctx);
+  if (isBotAlone(viewer)) throw new DomainError('FORBIDDEN', 'Your roles do not allow this.');
   const cveId = parseInput(CVE_ID, raw, 'cveId');
   const visible = await ctx.db.cveAssignment.findFirst({
     where: { cveId, case: caseVisibility(viewer) },

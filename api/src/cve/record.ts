@@ -67,7 +67,7 @@ export async function buildCveRecord(db: Reader, cveId: string, cna: CnaSettings
   if (!row?.cveId) throw new DomainError('NOT_FOUND', `No CVE ${cveId} on a case that you may see.`, 'cveId');
   const base = { cveId: row.cveId, state: row.state, caseId: row.case.id, casePublicId: row.case.publicId };
   const meta = { cveId: row.cveId, orgId: cna.orgId, shortName: cna.shortName, dateReserved: row.createdAt };
-  const blockers: string[] = [];
+  const blockers = cnaBlockers(cna);
   if (!ownedByCna(row.assigner, cna)) {
     blockers.push(
       `${row.cveId} was assigned by ${row.assigner ?? 'an unnamed assigner'}, not by this CNA (${cna.shortName}): its record is theirs to publish.`,
@@ -181,6 +181,22 @@ export async function recordSource(
  * (CVE Services is off until the UUID is set, see config.ts).
  */
 export const PLACEHOLDER_ORG_ID = '00000000-0000-4000-8000-000000000000';
+
+/** What keeps any record of this CNA from being sent, whatever the record says: its settings. */
+export function cnaBlockers(cna: CnaSettings): string[] {
+  const blockers: string[] = [];
+  if (cna.orgId === PLACEHOLDER_ORG_ID) {
+    blockers.push(
+      "The CNA's organisation UUID is not set (PSIRT_CVE_ORG_ID): the record names a placeholder that CVE Services would refuse.",
+    );
+  }
+  if (!cna.services) {
+    blockers.push(
+      'CVE Services credentials are not set (PSIRT_CVE_ORG, PSIRT_CVE_ORG_ID, PSIRT_CVE_USER, PSIRT_CVE_API_KEY): the platform cannot send it.',
+    );
+  }
+  return blockers;
+}
 
 /** The CNA settings from the configuration: a short name from the publisher when none is set. */
 export function cnaSettings(

@@ -27,7 +27,8 @@ const CveRecord = builder.objectRef<BuiltCveRecord>('CveRecord').implement({
       resolve: (r) => r.cnaContainer,
     }),
     publishable: t.boolean({
-      description: 'Whether it may be sent to CVE Services now.',
+      description:
+        'Whether the platform may send it to CVE Services now: no blockers (the record, its advisory and the CNA settings).',
       resolve: (r) => r.blockers.length === 0,
     }),
     blockers: t.stringList({ description: 'Why it may not be sent now.', resolve: (r) => r.blockers }),
@@ -38,7 +39,7 @@ builder.queryFields((t) => ({
   cveRecord: t.field({
     type: CveRecord,
     description:
-      "The CVE JSON 5 record of a CVE id recorded on a case: ADMIN, ANALYST and the case's team. NOT_FOUND alike for an unknown id and a case you may not see; CONFLICT while the case is in no advisory.",
+      "The CVE JSON 5 record of a CVE id recorded on a case: ADMIN, ANALYST and the case's team (not the Slack bot's own account). NOT_FOUND alike for an unknown id and a case you may not see; CONFLICT while the case is in no advisory.",
     args: { cveId: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) => cveRecordFor(ctx, args.cveId),
   }),
