@@ -1,4 +1,5 @@
 // Intake, acknowledgement and triage, as a reporter and an analyst live them.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
@@ -83,10 +84,28 @@ describe(`intake and triage (${dialect})`, () => {
       expect(r.errors).toBeUndefined();
       expect(r.data?.submitVulnerabilityReport).toMatchObject({ publicId: id, replayed: true });
     }
-    expect(await app.db.prisma.vulnerabilityReport.count({ where: { idempotencyKey: 'retry-key-0001' } })).toBe(1);
-    // The retry's token works too.
-    const token = again[0]?.data?.submitVulnerabilityReport.reporterToken;
+    // A retry is answered exactly as the first request was: the same VSR and the same token.
+    const token = first.data?.submitVulnerabilityReport.reporterToken;
+    for (const r of again) expect(r.data?.submitVulnerabilityReport.reporterToken).toBe(token);
     expect((await app.client(token).gql(MY_REPORTS)).data?.reports.totalCount).toBe(1);
+    // The database keeps neither the key nor the token: a digest of one, the other sealed under the key.
+    const row = await app.db.prisma.vulnerabilityReport.findUniqueOrThrow({
+      where: { publicId: id },
+      select: { idempotencyKey: true, idempotentAnswer: true },
+    });
+    expect(row.idempotencyKey).toBe(createHash('sha256').update('retry-key-0001').digest('hex'));
+    expect(JSON.stringify(row)).not.toContain(token);
+    expect(await app.db.prisma.vulnerabilityReport.count({ where: { idempotencyKey: row.idempotencyKey } })).toBe(1);
+    // After the reporter rotates the token, a retry still answers the first answer (now revoked), never a new one.
+    const rotated = await app.client(token).gql('mutation { rotateReporterToken }');
+    expect(rotated.errors).toBeUndefined();
+    const late = await app.anonymous.gql(SUBMIT, { input });
+    expect(late.data?.submitVulnerabilityReport).toMatchObject({ publicId: id, replayed: true, reporterToken: token });
+    expect((await app.client(token).gql(MY_REPORTS)).status).toBe(401);
+    // The minimum length is said.
+    const short = await app.anonymous.gql(SUBMIT, { input: reportInput({ idempotencyKey: 'short' }) });
+    expect(short.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'input.idempotencyKey' });
+    expect(short.errors?.[0]?.message).toMatch(/at least 8 characters/);
 
     const before = await app.db.prisma.vulnerabilityReport.count();
     const reused = await app.anonymous.gql(SUBMIT, { input: { ...input, title: 'A different report' } });

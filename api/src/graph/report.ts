@@ -251,7 +251,8 @@ const SubmitReportInput = builder.inputType('SubmitVulnerabilityReportInput', {
     reporter: t.field({ type: ReporterInput, required: true }),
     idempotencyKey: t.string({
       required: false,
-      description: 'Any unique string (8–200 chars). Retrying with the same key never creates a second report.',
+      description:
+        'A random string of 8–200 characters (a UUID): a retry with the same key and content creates no second report and is answered exactly as the first request was (the same reporterToken); the same key with other content is a CONFLICT.',
     }),
   }),
 });

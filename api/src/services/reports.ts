@@ -9,6 +9,7 @@ import { hasAnyRole } from '../auth.ts';
 import type { Context } from '../context.ts';
 import { caseRef, reportRef } from '../refs.ts';
 import { openCase } from './cases.ts';
+import { idempotencyDigest, openAnswer, sealAnswer } from './idempotency.ts';
 import { checkReporterKey } from './keys.ts';
 import { messageReporter, triageMessage } from './messages.ts';
 import { recordReporterScore } from './scores.ts';
@@ -66,9 +67,9 @@ export interface SubmitResult {
 /**
  * Receives a report. Anyone may submit (rate-limited per address); staff and
  * integrators may submit on a reporter's behalf. With an idempotency key, a
- * retry of the same submission returns the same VSR (and a fresh reporter
- * token, since only the first response carried the old one); the same key
- * with different content is a CONFLICT.
+ * retry of the same submission answers exactly as the first request did — the
+ * same VSR and the same reporter token (services/idempotency.ts), which a
+ * rotation since has revoked; the same key with different content is a CONFLICT.
  */
 export async function submitReport(ctx: Context, raw: SubmitReportInput): Promise<SubmitResult> {
   const v = ctx.viewer;
@@ -92,12 +93,15 @@ export async function submitReport(ctx: Context, raw: SubmitReportInput): Promis
     .update(JSON.stringify({ ...input, idempotencyKey: undefined }))
     .digest('hex');
 
+  const idempotency = input.idempotencyKey
+    ? { key: input.idempotencyKey, digest: idempotencyDigest(input.idempotencyKey) }
+    : null;
   const attempt = () =>
     unitOfWork(ctx, async (u) => {
-      if (input.idempotencyKey) {
+      if (idempotency) {
         const existing = await u.tx.vulnerabilityReport.findUnique({
-          where: { idempotencyKey: input.idempotencyKey },
-          select: { id: true, publicId: true, reporterId: true, submissionDigest: true },
+          where: { idempotencyKey: idempotency.digest },
+          select: { id: true, publicId: true, reporterId: true, submissionDigest: true, idempotentAnswer: true },
         });
         if (existing) {
           if (existing.submissionDigest !== digest || !existing.reporterId) {
@@ -107,9 +111,21 @@ export async function submitReport(ctx: Context, raw: SubmitReportInput): Promis
               'input.idempotencyKey',
             );
           }
-          const token = await issueReporterToken(u.tx, { reporterId: existing.reporterId, name: 'submission retry' });
-          u.audit('report.submission.replayed', { type: 'VulnerabilityReport', id: existing.id });
-          return { reportId: existing.id, publicId: existing.publicId, reporterToken: token.secret, replayed: true };
+          // The first answer, exactly; a report stored before answers were sealed gets a new token.
+          const first = existing.idempotentAnswer
+            ? openAnswer(idempotency.key, digest, existing.idempotentAnswer)
+            : null;
+          const reporterToken =
+            first?.reporterToken ??
+            (await issueReporterToken(u.tx, { reporterId: existing.reporterId, name: 'submission retry' })).secret;
+          u.audit(
+            'report.submission.replayed',
+            { type: 'VulnerabilityReport', id: existing.id },
+            {
+              sameToken: Boolean(first),
+            },
+          );
+          return { reportId: existing.id, publicId: existing.publicId, reporterToken, replayed: true };
         }
       }
       const r = input.reporter;
@@ -134,6 +150,8 @@ export async function submitReport(ctx: Context, raw: SubmitReportInput): Promis
               })
             ).id;
       const publicId = await allocatePublicId(u.tx, 'VSR', u.now);
+      // The reporter's token, answered once (and sealed for a retry with the same key).
+      const token = await issueReporterToken(u.tx, { reporterId, name: `report ${publicId}` });
       const report = await u.tx.vulnerabilityReport.create({
         data: {
           publicId,
@@ -145,7 +163,8 @@ export async function submitReport(ctx: Context, raw: SubmitReportInput): Promis
           reportedProducts: input.affectedProducts ?? null,
           reporterCvssVector: input.cvssVector ?? null,
           reportedExploited: input.exploited === true,
-          idempotencyKey: input.idempotencyKey ?? null,
+          idempotencyKey: idempotency?.digest ?? null,
+          idempotentAnswer: idempotency ? sealAnswer(idempotency.key, digest, { reporterToken: token.secret }) : null,
           submissionDigest: digest,
           submittedById: v.kind === 'user' ? v.userId : null,
           receivedAt: u.now,
@@ -197,7 +216,6 @@ export async function submitReport(ctx: Context, raw: SubmitReportInput): Promis
           confidentialReporter: r.confidential,
         },
       );
-      const token = await issueReporterToken(u.tx, { reporterId, name: `report ${publicId}` });
       return { reportId: report.id, publicId, reporterToken: token.secret, replayed: false };
     });
 
