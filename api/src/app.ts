@@ -155,6 +155,7 @@ export function buildApp(deps: AppDeps): App {
   const mailIntake = {
     passphrase: deps.keys?.passphrase ?? '',
     maxBytes: deps.intake?.maxBytes ?? DEFAULT_MAIL_MAX_BYTES,
+    publisherNamespace: policy.publisher.namespace,
     ...(deps.intake?.decoder ? { decoder: deps.intake.decoder } : {}),
   };
   // In memory, per instance: a coarse brake on anonymous submissions, not a quota.

@@ -38,7 +38,7 @@ export interface Context {
     cra: CraSettings;
   };
   /** Mail intake settings, for re-processing quarantined mail. */
-  mailIntake: { passphrase: string; maxBytes: number };
+  mailIntake: { passphrase: string; maxBytes: number; publisherNamespace: string };
   /**
    * A report arriving through the website's form (set by the site, in-process
    * only: never from a request): its channel, whether it was encrypted in the

@@ -167,6 +167,15 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
     expect(opened.status).toMatch(/^\[GNUPG:\] GOODSIG /m);
     expect(opened.text).toContain(`Subject: [${vsr.publicId}] We received your report`);
     expect(opened.text).toContain(`registered as ${vsr.publicId}`);
+    // Like every acknowledgement, a private status link — in the mail, never on the thread — that works.
+    const unwrapped = opened.text.replace(/=\r?\n/g, ''); // quoted-printable soft line breaks
+    const link = /\/report\/status#(psirt_[A-Za-z0-9_-]+)/.exec(unwrapped)?.[1] ?? '';
+    expect(link).not.toBe('');
+    const mine = await app.client(link).gql('{ reports(first: 5) { edges { node { publicId } } } }');
+    expect(mine.data?.reports.edges.map((e: { node: { publicId: string } }) => e.node.publicId)).toContain(
+      vsr.publicId,
+    );
+    expect(JSON.stringify(vsr.messages)).not.toContain(link);
 
     // The earlier API report's acknowledgement went the same way.
     const apiAck = await mailTo(ann.email, (m) =>
@@ -417,6 +426,7 @@ describe.skipIf(!gpgAvailable)(`mail intake with GnuPG as the peer (${dialect})`
       requestId: 'test',
       passphrase: policy.passphrase,
       maxBytes: MAX,
+      publisherNamespace: 'https://psirt.example.com',
     };
     expect(await retryStalledMail(deps)).toBe(1);
     expect(await reportBy('Stored before a crash')).toMatchObject({

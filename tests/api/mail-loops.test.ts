@@ -206,6 +206,7 @@ describe(`mail that would exhaust the server (${dialect})`, () => {
       requestId: 'test',
       passphrase: 'test passphrase for the stored keys',
       maxBytes: MAX,
+      publisherNamespace: 'https://psirt.example.com',
       decoder: slow,
     };
     try {
@@ -232,6 +233,7 @@ describe(`mail that would exhaust the server (${dialect})`, () => {
           requestId: 'test',
           passphrase: 'test passphrase for the stored keys',
           maxBytes: 16 * 1024 * 1024,
+          publisherNamespace: 'https://psirt.example.com',
           decoder: small,
         },
         Buffer.from(mail('heavy@example.org', 'Too heavy to decode', [], 'word '.repeat(2_000_000))),

@@ -149,6 +149,7 @@ for (const target of benchTargets(opts.only)) {
       requestId: 'bench',
       passphrase,
       maxBytes: 10 * 1024 * 1024,
+      publisherNamespace: 'https://psirt.example.com',
       log: createLogger('warn'),
     };
     // Warm-up: the key unlock, the JIT.

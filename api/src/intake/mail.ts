@@ -6,12 +6,12 @@
 // acknowledgement through the outbox), a message on the VSR it answers, or a
 // quarantine entry with the reason. One Message-ID, one outcome.
 import { createHash } from 'node:crypto';
-import { allocatePublicId } from '@psirt/db';
+import { allocatePublicId, issueReporterToken } from '@psirt/db';
 import { DomainError } from '@psirt/schema';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import type { Logger } from '../logger.ts';
 import { checkReporterKey, psirtDecryptionKeys, type SignatureCheck } from '../services/keys.ts';
-import { messageReporter } from '../services/messages.ts';
+import { messageReporter, statusLinkText } from '../services/messages.ts';
 import { systemUnitOfWork, type Unit, type UnitContext } from '../services/unit.ts';
 import { MailDecoder, revive } from './decoder.ts';
 import { presentable, type WalkedAttachment } from './parts.ts';
@@ -29,6 +29,8 @@ export interface IntakeDeps extends UnitContext {
   decoder?: MailDecoder;
   /** The passphrase of the stored PSIRT keys. */
   passphrase: string;
+  /** The public site's base URL: the acknowledgement carries a private status link under it. */
+  publisherNamespace: string;
   /** Larger mails are quarantined as OVERSIZED (PSIRT_MAIL_MAX_BYTES). */
   maxBytes: number;
   /** The driver beneath `db`: a mail's bytes are stored through it, past Prisma (see store.ts). */
@@ -443,11 +445,17 @@ async function deliver(deps: IntakeDeps, mailId: string, d: Decoded): Promise<In
     await u.tx.inboundMail.update({ where: { id: mailId }, data: { reportId: report.id } });
     u.event('report.received', { reportId: report.id }, facts);
     if (acknowledge) {
+      // As on the web and through the API: a private status link, in the mail only (never on the thread).
+      const link = await issueReporterToken(u.tx, {
+        reporterId: reporter.id,
+        name: `report ${publicId} (acknowledgement mail link)`,
+      });
       await messageReporter(u, report, {
         kind: 'ACKNOWLEDGEMENT',
         subject: 'We received your report',
         body: `Thank you for your report. It is registered as ${publicId}. The PSIRT will review it and keep you informed.\n\nTo add information, reply to this message (keep ${publicId} in the subject).`,
         inReplyTo: d.messageId,
+        mailOnly: statusLinkText(deps.publisherNamespace, link.secret),
       });
       u.event('report.acknowledged', { reportId: report.id });
     } else {

@@ -82,6 +82,13 @@ export async function messageReporter(
   return message;
 }
 
+/** Where a reporter follows a report: the token in the fragment, which browsers never send to a server. */
+export const statusLink = (namespace: string, token: string) =>
+  `${namespace.replace(/\/$/, '')}/report/status#${token}`;
+
+export const statusLinkText = (namespace: string, token: string) =>
+  `Your private link to this report's status and to write to us (keep it to yourself; anyone with it can read the thread):\n${statusLink(namespace, token)}`;
+
 /** What the reporter is told for each triage outcome (PSIRT policy wording). */
 export function triageMessage(
   outcome: string,

@@ -11,7 +11,7 @@ import { caseRef, reportRef } from '../refs.ts';
 import { openCase } from './cases.ts';
 import { idempotencyDigest, openAnswer, sealAnswer } from './idempotency.ts';
 import { checkReporterKey } from './keys.ts';
-import { messageReporter, triageMessage } from './messages.ts';
+import { messageReporter, statusLinkText, triageMessage } from './messages.ts';
 import { recordReporterScore } from './scores.ts';
 import { addProductImpacts } from './team.ts';
 import { parseInput, type Unit, unitOfWork } from './unit.ts';
@@ -459,13 +459,6 @@ export async function reporterReply(ctx: Context, raw: z.input<typeof ReporterRe
     return { reportId: report.id };
   });
 }
-
-/** Where a reporter follows a report: the token in the fragment, which browsers never send to a server. */
-export const statusLink = (namespace: string, token: string) =>
-  `${namespace.replace(/\/$/, '')}/report/status#${token}`;
-
-export const statusLinkText = (namespace: string, token: string) =>
-  `Your private link to this report's status and to write to us (keep it to yourself; anyone with it can read the thread):\n${statusLink(namespace, token)}`;
 
 /** A new reporter token for the reporter using this one; this one is revoked in the same transaction. */
 export async function rotateReporterToken(ctx: Context): Promise<string> {

@@ -106,6 +106,7 @@ function intakeDeps({ prisma, adapter }: Database, config: ApiConfig): IntakeDep
     requestId: 'cli',
     passphrase: keyPolicy(config).passphrase,
     maxBytes: config.intake.maxBytes,
+    publisherNamespace: config.publisher.namespace,
     log: createLogger('warn'),
   };
 }
