@@ -5,15 +5,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
+import { startSmtp, type TestSmtp } from '../support/smtp.ts';
 import { makeWorld, reportInput, SUBMIT, type World } from '../support/world.ts';
 
 let app: TestApp;
 let w: World;
+let smtp: TestSmtp;
 beforeAll(async () => {
-  app = await startTestApp({ submissionsPerHour: 1000 });
+  smtp = await startSmtp();
+  app = await startTestApp({ submissionsPerHour: 1000, mail: { url: smtp.url, intervalMs: 50, quiet: true } });
   w = await makeWorld(app);
 });
-afterAll(() => app?.[Symbol.asyncDispose]());
+afterAll(async () => {
+  await app?.[Symbol.asyncDispose]();
+  await smtp?.close();
+});
+
+/** Requests for links are resolved by the mail worker (every 50 ms here): wait until none waits. */
+async function resolved() {
+  while ((await app.db.prisma.outboxMessage.count({ where: { topic: 'reporter.link' } })) > 0) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const ASK = 'mutation($r: String!, $e: String!) { requestReporterLink(reportId: $r, email: $e) }';
 const MINE =
@@ -41,6 +54,7 @@ describe(`reporter status links (${dialect})`, () => {
     const right = await app.anonymous.gql(ASK, { r: publicId.toLowerCase(), e: 'RHEA@example.org' });
     expect(wrong.data?.requestReporterLink).toBe(right.data?.requestReporterLink);
     expect(unknown.data?.requestReporterLink).toBe(right.data?.requestReporterLink);
+    await resolved();
     const mails = await linkMails();
     expect(mails).toHaveLength(1);
     const sent = JSON.stringify(mails[0]?.payload);

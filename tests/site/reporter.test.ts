@@ -85,7 +85,8 @@ describe.skipIf(!existsSync(CHROMIUM))(`the reporter's side of the website (${di
     expect(await page.textContent('details#policy summary')).toBe('Our coordinated vulnerability disclosure policy');
     const headers = first?.headers() ?? {};
     expect(headers['cache-control']).toBe('no-store');
-    expect(headers['referrer-policy']).toBe('no-referrer');
+    // Same-origin: our forms carry their real Origin (under no-referrer it would be "null", refused).
+    expect(headers['referrer-policy']).toBe('same-origin');
     expect(headers['content-security-policy']).toContain("script-src 'self';");
     for (const id of [
       'title',
@@ -108,8 +109,9 @@ describe.skipIf(!existsSync(CHROMIUM))(`the reporter's side of the website (${di
       buffer: Buffer.from('curl -b gl_session=…'),
     });
     await Promise.all([page.waitForURL(/\/report$/), page.click('button[type="submit"]')]);
+    // The test server is plain HTTP on 127.0.0.1, and the page says so.
     expect(await page.textContent('#sent')).toContain(
-      'It was sent over HTTPS, not encrypted to our OpenPGP key (with 1 attachment).',
+      'It was sent over plain HTTP (not HTTPS), not encrypted to our OpenPGP key (with 1 attachment).',
     );
     const link = (await page.textContent('#status-link')) ?? '';
     expect(link).toMatch(/\/report\/status#psirt_/);
@@ -299,6 +301,22 @@ describe.skipIf(!existsSync(CHROMIUM))(`the reporter's side of the website (${di
     expect(forged.status).toBe(400);
     expect(await forged.text()).toContain('This form has expired or did not come from our site');
     expect(await limited.db.prisma.vulnerabilityReport.count()).toBe(before);
+
+    // A hostile page that got a valid token and posts it from a frame of its own with no referrer
+    // (the browser then sends "Origin: null"): refused, nothing stored.
+    const html = await (await fetch(new URL('/report', limited.origin))).text();
+    const token = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    const hostile = await browser.newContext();
+    const attacker = await hostile.newPage();
+    await attacker.setContent(`<meta name="referrer" content="no-referrer">
+      <form method="post" action="${new URL('/report', limited.origin).href}">
+        <input name="csrf" value="${token}"><input name="title" value="Forged in a frame">
+        <input name="description" value="Sent from a page that is not the PSIRT's."><input name="policy" value="1">
+        <button type="submit">go</button></form>`);
+    await Promise.all([attacker.waitForURL(/\/report$/), attacker.click('button')]);
+    expect(await attacker.textContent('[role=alert]')).toContain('did not come from our site');
+    expect(await limited.db.prisma.vulnerabilityReport.count({ where: { title: 'Forged in a frame' } })).toBe(0);
+    await hostile.close();
     await context.close();
   });
 });

@@ -13,6 +13,7 @@ import type { LiveBus } from '../live/bus.ts';
 import type { Logger } from '../logger.ts';
 import { drainOutbox } from '../outbox.ts';
 import { releaseDueAdvisories } from '../services/advisories.ts';
+import { resolveLinkRequests } from '../services/reporter-links.ts';
 import { type Job, periodic } from './periodic.ts';
 
 export interface BackgroundDeps {
@@ -49,7 +50,14 @@ export function backgroundJobs(d: BackgroundDeps): Job[] {
   const jobs: Job[] = [];
   if (d.mailer) {
     const mailer = d.mailer;
-    jobs.push(every('outbox delivery', mailer.intervalMs, () => drainOutbox(mailer)));
+    // Requests for a reporter's link are resolved first: the mails they queue go in the same run.
+    const links = { db, now: d.now, live, requestId: 'outbox', publisherNamespace: d.publisher.namespace };
+    jobs.push(
+      every('outbox delivery', mailer.intervalMs, async () => {
+        await resolveLinkRequests(links);
+        return drainOutbox(mailer);
+      }),
+    );
   }
   const cve = d.cve;
   if (cve) {

@@ -10,15 +10,8 @@ import {
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { CREDIT_FIELDS, creditLine } from '../services/advisory-content.ts';
-import {
-  acceptReport,
-  attachReport,
-  rejectReport,
-  reporterReply,
-  requestReporterLink,
-  rotateReporterToken,
-  submitReport,
-} from '../services/reports.ts';
+import { requestReporterLink, rotateReporterToken } from '../services/reporter-links.ts';
+import { acceptReport, attachReport, rejectReport, reporterReply, submitReport } from '../services/reports.ts';
 import {
   ChannelEnum,
   CreditPreferenceEnum,

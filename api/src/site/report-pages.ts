@@ -53,6 +53,8 @@ export function reportFormPage(
     key: { fingerprint: string } | null;
     /** The disclosure policy, rendered: shown before sending. */
     policy: SafeHtml;
+    /** The page was reached over TLS (or through the published https address): only then is HTTPS promised. */
+    tls: boolean;
   },
 ): string {
   const v = o.values ?? {};
@@ -64,8 +66,8 @@ export function reportFormPage(
 ${o.error ? html`<p class="notice" role="alert" id="form-error">${o.error}</p>` : ''}
 <p class="${o.key ? 'ok' : 'notice'}" id="encryption-note" data-fingerprint="${o.key?.fingerprint ?? ''}">${
     o.key
-      ? 'With JavaScript on, your description and attachments are encrypted in this browser to our OpenPGP key before they are sent. Without it, they are sent over HTTPS only.'
-      : 'Your report is sent over HTTPS. (We have no OpenPGP key published yet, so it cannot be encrypted in your browser.)'
+      ? `With JavaScript on, your description and attachments are encrypted in this browser to our OpenPGP key before they are sent. Without it, ${o.tls ? 'they are sent over HTTPS only' : 'they are sent as they are: this page was opened over plain HTTP, not HTTPS'}.`
+      : `${o.tls ? 'Your report is sent over HTTPS.' : 'Your report is sent as it is: this page was opened over plain HTTP, not HTTPS.'} (We have no OpenPGP key published yet, so it cannot be encrypted in your browser.)`
   }</p>
 <form class="report" id="report" method="post" action="/report" enctype="multipart/form-data">
   <input type="hidden" name="csrf" value="${o.csrf}">
@@ -110,14 +112,14 @@ ${o.error ? html`<p class="notice" role="alert" id="form-error">${o.error}</p>` 
 
 export function reportSentPage(
   site: SiteInfo,
-  o: { publicId: string; link: string; encrypted: boolean; attachments: number; mailed: boolean },
+  o: { publicId: string; link: string; encrypted: boolean; tls: boolean; attachments: number; mailed: boolean },
 ): string {
   const body = html`
 <h1>Thank you: ${o.publicId}</h1>
 <p class="ok" role="status" id="sent">We received your report as <strong>${o.publicId}</strong>. ${
     o.encrypted
       ? `Your description${o.attachments ? ` and ${o.attachments} attachment${o.attachments === 1 ? '' : 's'}` : ''} were encrypted in your browser to our OpenPGP key before they were sent.`
-      : `It was sent over HTTPS, not encrypted to our OpenPGP key${o.attachments ? ` (with ${o.attachments} attachment${o.attachments === 1 ? '' : 's'})` : ''}.`
+      : `It was sent ${o.tls ? 'over HTTPS' : 'over plain HTTP (not HTTPS)'}, not encrypted to our OpenPGP key${o.attachments ? ` (with ${o.attachments} attachment${o.attachments === 1 ? '' : 's'})` : ''}.`
   }</p>
 <h2>Your private link</h2>
 <p>Follow your report and write to us here. <strong>This link is shown once</strong>: keep it to yourself — anyone who has it can read the thread.${

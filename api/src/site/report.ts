@@ -5,15 +5,23 @@
 // read there — no wider — and submissions meet the API's limits and rules.
 // The token travels in POST bodies and URL fragments only: never in a URL a
 // server, a log or a Referer would see.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '@psirt/db';
-import Busboy from 'busboy';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { WebFormSubmission } from '../context.ts';
 import { currentPublicKey, openForPsirt } from '../services/keys.ts';
+import {
+  ATTACHMENT_LIMITS,
+  CONTENT_TYPES,
+  extension,
+  type Form,
+  FormProblem,
+  MAX_REQUEST_BYTES,
+  readForm,
+} from './form.ts';
+import { formTokens } from './form-tokens.ts';
 import type { SafeHtml } from './html.ts';
 import type { SiteInfo } from './pages.ts';
 import {
@@ -25,6 +33,7 @@ import {
   statusEntryPage,
   statusPage,
 } from './report-pages.ts';
+import { overTls, siteOrigin } from './transport.ts';
 
 export interface GqlAnswer {
   status: number;
@@ -49,53 +58,14 @@ export interface ReporterSiteDeps {
   ): Promise<GqlAnswer>;
 }
 
-export const ATTACHMENT_LIMITS = {
-  files: 5,
-  fileBytes: 5 * 1024 * 1024,
-  types: [
-    'txt',
-    'log',
-    'md',
-    'pdf',
-    'png',
-    'jpg',
-    'jpeg',
-    'gif',
-    'zip',
-    'gz',
-    'json',
-    'xml',
-    'pcap',
-    'pcapng',
-    'har',
-    'py',
-    'c',
-    'sh',
-  ],
-} as const;
-const CONTENT_TYPES: Record<string, string> = {
-  txt: 'text/plain',
-  log: 'text/plain',
-  md: 'text/markdown',
-  pdf: 'application/pdf',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  zip: 'application/zip',
-  gz: 'application/gzip',
-  json: 'application/json',
-  xml: 'application/xml',
-};
-const FIELD_BYTES = 256 * 1024;
-/** Fields, five sealed files (OpenPGP adds a little) and multipart framing. */
-const MAX_REQUEST_BYTES = 2 * 1024 * 1024 + ATTACHMENT_LIMITS.files * (ATTACHMENT_LIMITS.fileBytes + 64 * 1024);
-const CSRF_MAX_AGE_S = 4 * 3600;
-
 // Scripts from our origin only (openpgp.js is served from here, no CDN); no inline script at all.
+// Referrer-Policy same-origin, not no-referrer: under no-referrer a browser posts our own forms
+// with "Origin: null" — exactly what a hostile page sends by choosing that policy for itself — so
+// only with the real Origin can a forged post be told apart. No other site ever gets a Referer,
+// and the token is only ever in the fragment, which no Referer carries.
 const HEADERS = {
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
   'content-security-policy':
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -113,99 +83,11 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   },
 };
 
-class FormProblem extends Error {
-  constructor(
-    message: string,
-    /** What arrived before the problem, when anything did. */
-    readonly form?: Form,
-  ) {
-    super(message);
-  }
-}
-
-interface Form {
-  fields: Map<string, string>;
-  files: { filename: string; mimeType: string; content: Buffer }[];
-}
-
-/** Reads a urlencoded or multipart form within limits; over them, a FormProblem saying which. */
-function readForm(req: IncomingMessage): Promise<Form> {
-  return new Promise((resolve, reject) => {
-    const fields = new Map<string, string>();
-    const files: Form['files'] = [];
-    let problem: string | null = null;
-    let bb: Busboy.Busboy;
-    try {
-      bb = Busboy({
-        headers: req.headers,
-        limits: {
-          fileSize: ATTACHMENT_LIMITS.fileBytes,
-          files: ATTACHMENT_LIMITS.files,
-          fieldSize: FIELD_BYTES,
-          fields: 40,
-        },
-      });
-    } catch {
-      return reject(new FormProblem('This is not a form we can read.'));
-    }
-    bb.on('field', (name, value, info) => {
-      if (info.valueTruncated) problem ??= `The field “${name}” is too long.`;
-      fields.set(name, value);
-    });
-    bb.on('file', (_name, stream, info) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('limit', () => {
-        problem ??= `“${info.filename}” is larger than ${ATTACHMENT_LIMITS.fileBytes / 1048576} MiB.`;
-      });
-      stream.on('close', () => {
-        if (info.filename)
-          files.push({ filename: info.filename, mimeType: info.mimeType, content: Buffer.concat(chunks) });
-      });
-    });
-    bb.on('filesLimit', () => {
-      problem ??= `At most ${ATTACHMENT_LIMITS.files} attachments.`;
-    });
-    bb.on('fieldsLimit', () => {
-      problem ??= 'The form has too many fields.';
-    });
-    bb.on('error', () => reject(new FormProblem('The form did not arrive whole; please send it again.')));
-    // Over a limit: refused, with what did arrive (the form comes back filled in).
-    bb.on('close', () => (problem ? reject(new FormProblem(problem, { fields, files })) : resolve({ fields, files })));
-    req.pipe(bb);
-  });
-}
-
-const extension = (name: string) => /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() ?? '';
-
 export function reporterSite(deps: ReporterSiteDeps) {
   const { site } = deps;
-  // Stateless CSRF tokens (no cookie for anonymous reporters): a time and its HMAC. Instances sharing
-  // the keys' passphrase accept each other's; without one, each process has its own secret.
-  const secret = deps.keyPassphrase
-    ? createHmac('sha256', deps.keyPassphrase).update('psirt site csrf v1').digest()
-    : randomBytes(32);
-  const sign = (ts: string) => createHmac('sha256', secret).update(ts).digest('base64url');
-  const csrf = () => {
-    const ts = String(Math.floor(deps.now().getTime() / 1000));
-    return `${ts}.${sign(ts)}`;
-  };
-  const csrfOk = (req: IncomingMessage, token: string | undefined) => {
-    // A form posted from another site carries its Origin: refused whatever the token.
-    const origin = req.headers.origin;
-    if (origin && origin !== 'null') {
-      try {
-        if (new URL(origin).host !== req.headers.host) return false;
-      } catch {
-        return false;
-      }
-    }
-    const [ts = '', mac = ''] = (token ?? '').split('.');
-    const want = Buffer.from(sign(ts));
-    const got = Buffer.from(mac);
-    const age = deps.now().getTime() / 1000 - Number(ts);
-    return got.length === want.length && timingSafeEqual(got, want) && age >= -300 && age <= CSRF_MAX_AGE_S;
-  };
+  const tokens = formTokens({ db: deps.db, now: deps.now, keyPassphrase: deps.keyPassphrase });
+  const csrf = () => tokens.issue();
+  const csrfOk = (req: IncomingMessage, token: string | undefined) => tokens.consume(req, token);
 
   function send(
     req: IncomingMessage,
@@ -226,7 +108,7 @@ export function reporterSite(deps: ReporterSiteDeps) {
     const k = await currentPublicKey(deps.db);
     return k ? { fingerprint: k.fingerprint } : null;
   };
-  const formPage = async (values: ReportValues, error?: string) =>
+  const formPage = async (req: IncomingMessage, values: ReportValues, error?: string) =>
     reportFormPage(site, {
       products: await products(),
       values,
@@ -235,6 +117,7 @@ export function reporterSite(deps: ReporterSiteDeps) {
       limits: ATTACHMENT_LIMITS,
       key: await keyInfo(),
       policy: deps.policy,
+      tls: overTls(req, site.publisher.namespace),
     });
 
   /** Opens what a browser sealed to the PSIRT key (armoured text or binary). */
@@ -285,7 +168,7 @@ export function reporterSite(deps: ReporterSiteDeps) {
         req,
         res,
         413,
-        await formPage({}, 'The report is too large: attachments may be at most 5 files of 5 MiB.'),
+        await formPage(req, {}, 'The report is too large: attachments may be at most 5 files of 5 MiB.'),
         undefined,
         {
           connection: 'close',
@@ -297,17 +180,18 @@ export function reporterSite(deps: ReporterSiteDeps) {
       form = await readForm(req);
     } catch (error) {
       if (!(error instanceof FormProblem)) throw error;
-      return send(req, res, 400, await formPage(error.form ? valuesOf(error.form.fields) : {}, error.message));
+      return send(req, res, 400, await formPage(req, error.form ? valuesOf(error.form.fields) : {}, error.message));
     }
     const f = form.fields;
     const values = valuesOf(f);
     const sealed = f.get('sealed')?.trim() ?? '';
     // What a browser sealed comes back empty: the script keeps the plaintext in the tab and puts it back.
     const refill = sealed ? { ...values, description: '' } : values;
-    const refuse = async (status: number, message: string) => send(req, res, status, await formPage(refill, message));
+    const refuse = async (status: number, message: string) =>
+      send(req, res, status, await formPage(req, refill, message));
     if (f.get('website'))
       return refuse(400, 'The form has a field filled in that people leave empty; please send it again.');
-    if (!csrfOk(req, f.get('csrf')))
+    if (!(await csrfOk(req, f.get('csrf'))))
       return refuse(
         400,
         'This form has expired or did not come from our site; it is filled in again below: please send it again.',
@@ -400,8 +284,9 @@ export function reporterSite(deps: ReporterSiteDeps) {
       200,
       reportSentPage(site, {
         publicId: r.publicId,
-        link: `${origin(req, site.publisher.namespace)}/report/status#${r.reporterToken}`,
+        link: `${siteOrigin(req, site.publisher.namespace)}/report/status#${r.reporterToken}`,
         encrypted: Boolean(sealed),
+        tls: overTls(req, site.publisher.namespace),
         attachments: attachments.length,
         mailed: Boolean(input.reporter.email),
       }),
@@ -449,7 +334,7 @@ export function reporterSite(deps: ReporterSiteDeps) {
       const post = req.method === 'POST';
       if (path === '/report') {
         if (post) return submit(req, res);
-        return send(req, res, 200, await formPage({}));
+        return send(req, res, 200, await formPage(req, {}));
       }
       if (path === '/report/status') {
         if (!post) return send(req, res, 200, statusEntryPage(site, {}));
@@ -460,7 +345,7 @@ export function reporterSite(deps: ReporterSiteDeps) {
         if (!post) return send(req, res, 200, linkRequestPage(site, { csrf: csrf() }));
         const form = await simpleForm(req, res);
         if (!form) return true;
-        if (!csrfOk(req, form.fields.get('csrf'))) {
+        if (!(await csrfOk(req, form.fields.get('csrf')))) {
           return send(
             req,
             res,
@@ -485,7 +370,7 @@ export function reporterSite(deps: ReporterSiteDeps) {
         const form = await simpleForm(req, res);
         if (!form) return true;
         const token = tokenOf(form.fields.get('token'));
-        if (!csrfOk(req, form.fields.get('csrf')))
+        if (!(await csrfOk(req, form.fields.get('csrf'))))
           return showStatus(req, res, token, 'The page had expired: nothing was sent. Please try again.');
         if (path === '/report/rotate') {
           const answer = await deps.gql(req, { token, query: 'mutation { rotateReporterToken }' });
@@ -495,7 +380,7 @@ export function reporterSite(deps: ReporterSiteDeps) {
             req,
             res,
             fresh,
-            `Your new private link (shown once; the old one no longer works): ${origin(req, site.publisher.namespace)}/report/status#${fresh}`,
+            `Your new private link (shown once; the old one no longer works): ${siteOrigin(req, site.publisher.namespace)}/report/status#${fresh}`,
           );
         }
         let body = form.fields.get('body') ?? '';
@@ -525,18 +410,4 @@ export function reporterSite(deps: ReporterSiteDeps) {
       return false;
     },
   };
-}
-
-/**
- * This site's origin as the browser reached it (for the link it shows): the
- * published address (PSIRT_PUBLISHER_NAMESPACE) when the browser used its host —
- * behind a proxy that ends TLS the request itself looks like plain HTTP.
- */
-function origin(req: IncomingMessage, namespace: string) {
-  try {
-    const published = new URL(namespace);
-    if (published.host === req.headers.host) return published.origin;
-  } catch {}
-  const tls = (req.socket as { encrypted?: boolean }).encrypted;
-  return `${tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
 }
