@@ -11,6 +11,8 @@ import {
   type Correspondent,
   correspondent,
   encryptedMail,
+  encryptedSinglePartMail,
+  htmlArmouredMail,
   listWrappedSignedMail,
   partlyEncryptedMail,
   plainMail,
@@ -219,5 +221,94 @@ describe.skipIf(!gpgAvailable)(`mail authenticity, part by part (${dialect})`, (
       signatureStatus: 'VALID',
       attachments: [{ filename: 'message.html', contentType: 'text/html', encrypted: true, signatureStatus: 'VALID' }],
     });
+  });
+
+  it('keeps the body of an encrypted single text/plain part with protected headers, in every transfer encoding, signed or not', async () => {
+    const text =
+      'The diag page passes the host field to a shell: host=127.0.0.1;id returns uid=0(root). Café, naïve — a line long enough to be folded by quoted-printable encoders at seventy-six.';
+    for (const encoding of ['8bit', 'quoted-printable', 'base64'] as const) {
+      for (const signing of ['none', 'inside', 'layered'] as const) {
+        const subject = `Single part ${encoding} ${signing}`;
+        await send(await encryptedSinglePartMail(ann, psirtFpr, { subject, text }, { encoding, signing }));
+        const vsr = await reportBy(subject);
+        expect(vsr, subject).toMatchObject({
+          title: subject,
+          description: text,
+          encrypted: true,
+          signatureStatus: signing === 'none' ? 'UNSIGNED' : 'VALID',
+          attachments: [],
+        });
+      }
+    }
+  });
+
+  it('keeps the outer subject when the part carrying a protected one has a signature that does not verify', async () => {
+    const raw = await signedMail(
+      ann,
+      { subject: 'Forged protected subject', text: 'Signed words, then altered.' },
+      {
+        protectedSubject: true,
+        outerSubject: 'The subject the mail came with',
+        tamper: (part) => part.replace('then altered', 'THEN ALTERED'),
+      },
+    );
+    await send(raw);
+    expect(await reportBy('Forged protected subject')).toBeUndefined();
+    const vsr = await reportBy('The subject the mail came with');
+    expect(vsr).toMatchObject({ signatureStatus: 'BAD', encrypted: false });
+  });
+
+  it('decrypts an inline block sent as HTML lines with &nbsp; separators (Outlook, Thunderbird’s test mail)', async () => {
+    const armored = await ann.gpg.run(
+      ['--armor', '--encrypt', '--sign', '--local-user', ann.email, '--recipient', psirtFpr],
+      'Inline in HTML: the backup endpoint takes any password.',
+    );
+    await send(htmlArmouredMail(ann, { subject: 'Armour in HTML with nbsp', text: '' }, armored));
+    const vsr = await reportBy('Armour in HTML with nbsp');
+    expect(vsr).toMatchObject({
+      description: 'Inline in HTML: the backup endpoint takes any password.',
+      encrypted: true,
+      signatureStatus: 'VALID',
+    });
+    expect(JSON.stringify(vsr)).not.toContain('BEGIN PGP MESSAGE');
+  });
+
+  it('takes a Subject with a NUL and other control characters, dropping them, instead of failing', async () => {
+    const raw = plainMail(ann, {
+      subject: 'Subject with a \u0000NUL and a \u0007bell',
+      text: 'Body\u0000 with a NUL too.',
+    });
+    expect(await send(raw)).toMatch(/^250/);
+    const vsr = await reportBy('Subject with a NUL and a bell');
+    expect(vsr).toMatchObject({ description: 'Body with a NUL too.' });
+    const mail = await app.db.prisma.inboundMail.findFirstOrThrow({
+      where: { subject: 'Subject with a NUL and a bell' },
+    });
+    expect(mail.status).toBe('PROCESSED');
+  });
+
+  it('tells analysts what went wrong with a mail in words, never our source, when the failure is ours', async () => {
+    // A real failure inside the database while the report is stored.
+    await app.db.prisma.$executeRawUnsafe(`
+      CREATE FUNCTION psirt_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.title = 'Refused by the database' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$`);
+    await app.db.prisma.$executeRawUnsafe(
+      'CREATE TRIGGER psirt_test_refuse BEFORE INSERT ON vulnerability_report FOR EACH ROW EXECUTE FUNCTION psirt_test_refuse()',
+    );
+    try {
+      expect(await send(plainMail(ann, { subject: 'Refused by the database', text: 'Anything.' }))).toMatch(/^250/);
+      const q = await w.analyst.gql(
+        '{ inboundMails(first: 20, status: [QUARANTINED]) { edges { node { subject reason detail } } } }',
+      );
+      const entry = q.data?.inboundMails.edges
+        .map((e: { node: unknown }) => e.node)
+        .find((n: { subject: string }) => n.subject === 'Refused by the database');
+      expect(entry).toMatchObject({ reason: 'PROCESSING_ERROR' });
+      expect(entry.detail).toMatch(/^an unexpected error while processing it \(the server's log has the details/);
+      expect(entry.detail).not.toMatch(/\.ts|invocation|prisma|refused for the test|\/work\//i);
+    } finally {
+      await app.db.prisma.$executeRawUnsafe('DROP TRIGGER psirt_test_refuse ON vulnerability_report');
+      await app.db.prisma.$executeRawUnsafe('DROP FUNCTION psirt_test_refuse()');
+    }
   });
 });

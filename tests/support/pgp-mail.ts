@@ -128,6 +128,132 @@ export async function encryptedMail(
   return lines(...headers(from, m, '...'), encryptedEntityOf(armored));
 }
 
+export type TransferEncoding = '7bit' | '8bit' | 'quoted-printable' | 'base64';
+
+/**
+ * The text as one text/plain entity carrying the protected Subject itself
+ * (`protected-headers="v1"` on the part), in the transfer encoding asked for:
+ * what several clients — and psirt's own outbox — encrypt when a mail is text only.
+ */
+export function protectedTextEntity(text: string, subject: string, encoding: TransferEncoding): string {
+  const utf8 = Buffer.from(text, 'utf8');
+  const body =
+    encoding === 'base64'
+      ? wrap76(utf8.toString('base64')).replace(/\r\n$/, '')
+      : encoding === 'quoted-printable'
+        ? quotedPrintable(utf8)
+        : text;
+  return lines(
+    'Content-Type: text/plain; charset=utf-8; protected-headers="v1"',
+    `Subject: ${subject}`,
+    `Content-Transfer-Encoding: ${encoding}`,
+    '',
+    body,
+  );
+}
+
+/** RFC 2045 quoted-printable, with soft line breaks at 76 characters. */
+function quotedPrintable(bytes: Buffer): string {
+  const out: string[] = [];
+  let line = '';
+  for (const b of bytes) {
+    const ch =
+      b === 0x0a
+        ? '\n'
+        : (b >= 33 && b <= 126 && b !== 61) || b === 32
+          ? String.fromCharCode(b)
+          : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    if (ch === '\n') {
+      out.push(line);
+      line = '';
+      continue;
+    }
+    if (line.length + ch.length > 75) {
+      out.push(`${line}=`);
+      line = '';
+    }
+    line += ch;
+  }
+  out.push(line);
+  return out.join(CRLF);
+}
+
+/**
+ * A PGP/MIME encrypted mail whose payload is one text/plain part with its
+ * protected Subject: encrypted only, signed and encrypted at once, or signed as
+ * its own multipart/signed layer inside the encryption.
+ */
+export async function encryptedSinglePartMail(
+  from: Correspondent,
+  recipient: string,
+  m: MailParts,
+  options: { encoding: TransferEncoding; signing: 'none' | 'inside' | 'layered' },
+): Promise<string> {
+  let payload = protectedTextEntity(m.text, m.subject, options.encoding);
+  if (options.signing === 'layered') {
+    const signature = await from.gpg.run(['--armor', '--detach-sign', '--local-user', from.email], payload);
+    const boundary = `sig-${randomUUID()}`;
+    payload = lines(
+      `Content-Type: multipart/signed; micalg=pgp-sha512; protocol="application/pgp-signature"; boundary="${boundary}"`,
+      '',
+      `--${boundary}`,
+      payload,
+      `--${boundary}`,
+      'Content-Type: application/pgp-signature; name="signature.asc"',
+      '',
+      signature.replace(/\r?\n/g, CRLF),
+      `--${boundary}--`,
+      '',
+    );
+  }
+  const armored = await from.gpg.run(
+    [
+      '--armor',
+      '--encrypt',
+      ...(options.signing === 'inside' ? ['--sign', '--local-user', from.email] : []),
+      '--recipient',
+      recipient,
+    ],
+    payload,
+  );
+  return lines(...headers(from, m, '...'), encryptedEntityOf(armored));
+}
+
+/**
+ * An inline armoured block as Outlook-style HTML sends it (one <div> per line,
+ * an &nbsp; line where the blank separator was), quoted-printable: Thunderbird's
+ * test mail bob-enc-html-nbsp.eml has this shape.
+ */
+export function htmlArmouredMail(from: { name: string; email: string }, m: MailParts, armored: string): string {
+  const rows = armored
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => `<div>${l === '' ? '&nbsp;' : l.replace(/\+/g, '&#43;')}</div><br>`);
+  const html = [
+    '<html>',
+    '<body>',
+    '<font face="Arial" size="2"><span style="font-size:10pt;">',
+    ...rows,
+    '<div>&nbsp;</div>',
+    '</span></font>',
+    '</body>',
+    '</html>',
+  ].join('\n');
+  const boundary = `html-${randomUUID()}`;
+  return lines(
+    ...headers(from, m, m.subject),
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/html; charset="us-ascii"',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    quotedPrintable(Buffer.from(html, 'utf8')),
+    `--${boundary}--`,
+    '',
+  );
+}
+
 /** A multipart/encrypted entity (its Content-Type header and body) around an armoured message. */
 function encryptedEntityOf(armored: string): string {
   const boundary = `enc-${randomUUID()}`;
@@ -183,13 +309,19 @@ export async function signedEntity(
 export async function signedMail(
   from: Correspondent,
   m: MailParts,
-  options: { tamper?: (signedPart: string) => string; protectedSubject?: boolean } = {},
+  options: {
+    tamper?: (signedPart: string) => string;
+    protectedSubject?: boolean;
+    /** The Subject outside, when the protected one is m.subject (default "..."). */
+    outerSubject?: string;
+  } = {},
 ): Promise<string> {
   const signed = await signedEntity(from, m, {
     tamper: options.tamper,
     protectedSubject: options.protectedSubject ? m.subject : undefined,
   });
-  return lines(...headers(from, m, options.protectedSubject ? '...' : m.subject), signed);
+  const outer = options.protectedSubject ? (options.outerSubject ?? '...') : m.subject;
+  return lines(...headers(from, m, outer), signed);
 }
 
 /** A signed part inside multipart/mixed with an unsigned footer after it, as mailing-list servers send it. */

@@ -141,10 +141,15 @@ export async function processMail(deps: IntakeDeps, mailId: string, stored?: Buf
     return await deliver(deps, mail.id, decoded);
   } catch (error) {
     if (error instanceof AlreadyHandled) return processMail(deps, mailId);
+    // A failure of ours, not the mail's: analysts read the detail, so it names what happened and
+    // where to look — never our source (a database error's message quotes files and code).
     const refused =
       error instanceof Refused
         ? error
-        : new Refused('PROCESSING_ERROR', error instanceof Error ? error.message : String(error));
+        : new Refused(
+            'PROCESSING_ERROR',
+            `an unexpected error while processing it (the server's log has the details under mail ${mailId}); re-process it once that is fixed`,
+          );
     if (!(error instanceof Refused)) deps.log?.error({ err: error, mailId }, 'mail processing failed; quarantined');
     await quarantine(deps, mail.id, refused);
     return { outcome: 'QUARANTINED', mailId, reason: refused.reason };
@@ -249,12 +254,17 @@ function parseHead(raw: Buffer): Promise<ParsedMail> {
   });
 }
 
+/** A header value as a line of text: no control characters (NUL, which PostgreSQL refuses in text, among them). */
+const oneLine = (s: string | null | undefined) => s?.replace(/\p{Cc}/gu, (c) => (c === '\t' ? ' ' : '')) ?? '';
+/** Text for a text column: everything but NUL. */
+const storable = (s: string) => s.replace(/\0/g, '');
+
 /** Message-ID, sender and subject, for the stored row. */
 async function headerInfo(raw: Buffer) {
   const parsed = await parseHead(raw).catch(() => null);
   // Stored as text: PostgreSQL takes no NUL, and a mail whose header holds one must be
   // quarantined like any other, not answered 451 on every retry for days.
-  const clean = (s: string | undefined) => s?.replace(/\p{Cc}/gu, (c) => (c === '\t' ? c : '')) || null;
+  const clean = (s: string | undefined) => oneLine(s) || null;
   return {
     messageId: clean(parsed?.messageId?.trim().slice(0, 998)),
     sender: clean(parsed?.from?.value[0]?.address?.toLowerCase().slice(0, 254)),
@@ -265,7 +275,8 @@ async function headerInfo(raw: Buffer) {
 async function decode(deps: IntakeDeps, raw: Buffer, outer: ParsedMail): Promise<Decoded> {
   const from = outer.from?.value[0];
   if (!from?.address) throw new Refused('MALFORMED_MIME', 'no sender address (From)');
-  const sender = { address: from.address.toLowerCase(), name: from.name || null };
+  const sender = { address: oneLine(from.address).toLowerCase(), name: oneLine(from.name) || null };
+  if (!sender.address) throw new Refused('MALFORMED_MIME', 'no sender address (From)');
   const keyRows = await deps.db.reporter.findMany({
     where: { email: sender.address, pgpPublicKey: { not: null } },
     select: { pgpPublicKey: true },
@@ -275,7 +286,9 @@ async function decode(deps: IntakeDeps, raw: Buffer, outer: ParsedMail): Promise
   const refs = [
     ...(outer.inReplyTo ? [outer.inReplyTo] : []),
     ...(Array.isArray(outer.references) ? [...outer.references].reverse() : outer.references ? [outer.references] : []),
-  ];
+  ]
+    .map(oneLine)
+    .filter(Boolean);
 
   // Decrypted, parsed and walked in the decoder's worker thread, off the API's event loop.
   const keys = await psirtDecryptionKeys(deps.db, deps.passphrase, now);
@@ -304,15 +317,20 @@ async function decode(deps: IntakeDeps, raw: Buffer, outer: ParsedMail): Promise
   // The mail's flags are its text's; each attachment keeps its own. A mail with no text but an
   // encrypted attachment (inline OpenPGP's way of sending files) counts as encrypted.
   const encrypted = shown.status.encrypted || (!shown.text && walked.attachments.some((a) => a.encrypted));
+  // Everything below is stored as text: header values as single lines, the rest without NUL.
   return {
     sender,
-    messageId: outer.messageId ?? null,
+    messageId: oneLine(outer.messageId) || null,
     refs,
-    // Protected headers: the real subject travels inside the signature or the encryption.
-    subject: walked.protectedSubject ?? outer.subject ?? null,
-    text: shown.text,
-    unverifiedText: shown.unverified,
-    attachments: walked.attachments,
+    // Protected headers: the real subject travels inside the encryption or a valid signature.
+    subject: oneLine(walked.protectedSubject ?? outer.subject) || null,
+    text: storable(shown.text),
+    unverifiedText: shown.unverified === null ? null : storable(shown.unverified),
+    attachments: walked.attachments.map((a) => ({
+      ...a,
+      filename: oneLine(a.filename) || 'attachment',
+      contentType: oneLine(a.contentType) || 'application/octet-stream',
+    })),
     encrypted,
     signature: shown.status.signature,
     offeredKeys: walked.offeredKeys,

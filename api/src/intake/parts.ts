@@ -102,8 +102,10 @@ export async function walkMail(raw: Buffer, pgp: PgpOps): Promise<Walked> {
     }
     const { header, body } = splitEntity(entity);
     const h = await headerOf(header);
-    // Protected headers: the Subject on the entity the signature or encryption covers.
-    if (top && h.subject && !out.protectedSubject) out.protectedSubject = h.subject.replace(/\0/g, '');
+    // Protected headers: the Subject on the entity the encryption or a valid signature covers.
+    // Under a signature that does not verify it is anyone's words, and the outer Subject stays.
+    const vouched = ctx.encrypted || ctx.signature.status === 'VALID';
+    if (top && vouched && h.subject && !out.protectedSubject) out.protectedSubject = h.subject;
     const { value: type, params } = h.type;
 
     if (type === 'multipart/encrypted') {
@@ -161,21 +163,27 @@ export async function walkMail(raw: Buffer, pgp: PgpOps): Promise<Walked> {
       for (const child of children) await walk(child, ctx, depth + 1, false);
       return;
     }
-    await leaf(entity, h, ctx);
+    await leaf(entity, h, ctx, top);
   }
 
-  async function leaf(entity: string, h: Header, ctx: Provenance): Promise<void> {
+  async function leaf(entity: string, h: Header, ctx: Provenance, top: boolean): Promise<void> {
     const type = h.type.value;
-    // Thunderbird's legacy display of protected headers: a copy of the Subject, not the reporter's words.
-    if (h.type.params['protected-headers'] && (type === 'text/rfc822-headers' || type === 'text/plain')) return;
+    // A legacy display of protected headers (Enigmail's and Thunderbird's text/rfc822-headers or
+    // text/plain marked protected-headers, RFC 9788's hp-legacy-display): a copy of the Subject
+    // beside the body, not the reporter's words. Only ever a part beside the body: the protected
+    // payload's own top entity carries the same marker and is the body itself.
+    const legacyDisplay =
+      h.type.params['hp-legacy-display'] === '1' ||
+      (h.type.params['protected-headers'] && (type === 'text/rfc822-headers' || type === 'text/plain'));
+    if (legacyDisplay && !top) return;
     if (type === 'application/pgp-signature' || type === 'application/pgp-encrypted') return;
     const parsed = await simpleParser(Buffer.from(entity, 'latin1'));
     const attachment = h.disposition === 'attachment' || !(type === 'text/plain' || type === 'text/html');
     if (!attachment) {
       if (type === 'text/html') {
-        // An HTML body: its text (mailparser converts with html-to-text), the original kept as an attachment.
-        const text = parsed.text ?? '';
-        if (text.trim()) out.segments.push({ ...ctx, text });
+        // An HTML body: its text (mailparser converts with html-to-text), read for inline OpenPGP as
+        // plain text is (Outlook and Thunderbird send armour as HTML lines), the original kept as an attachment.
+        await inlineText(parsed.text ?? '', ctx);
         out.attachments.push({
           filename: h.filename ?? 'message.html',
           contentType: 'text/html',
@@ -225,7 +233,7 @@ export async function walkMail(raw: Buffer, pgp: PgpOps): Promise<Walked> {
     for (const b of armouredBlocks(text)) {
       push(text.slice(at, b.index), ctx);
       if (b.kind === 'message') {
-        const opened = await pgp.open(b.text);
+        const opened = await pgp.open(tidyArmour(b.text));
         const inner = new TextDecoder().decode(opened.data);
         // Encrypted and clear-signed inside: the clear signature speaks for its text.
         const clear = armouredBlocks(inner).some((x) => x.kind === 'signed');
@@ -249,6 +257,25 @@ export async function walkMail(raw: Buffer, pgp: PgpOps): Promise<Walked> {
 
   await walk(raw.toString('latin1'), PLAIN, 0, false);
   return out;
+}
+
+/**
+ * An armoured message as mail clients mangle it — lines padded with spaces or
+ * no-break spaces (an HTML `&nbsp;` line, a quoted-printable `=C2=A0`), blank
+ * lines doubled by an HTML conversion — put back in shape: the BEGIN line, its
+ * headers, one blank line, the base64 and checksum lines, the END line. Only
+ * the framing moves; a byte of the data that is wrong stays wrong (the
+ * checksum and the decryption still fail). Hand-written: openpgp.js reads only
+ * well-formed armour, and no library repairs it.
+ */
+export function tidyArmour(block: string): string {
+  const lines = block.split(/\r?\n/).map((l) => l.replace(/^[\s\u00a0]+|[\s\u00a0]+$/gu, ''));
+  const [begin = '', ...rest] = lines;
+  const end = rest.pop() ?? '';
+  const inner = rest.filter(Boolean);
+  const headers: string[] = [];
+  while (inner.length && /^[A-Za-z][A-Za-z-]*: /.test(inner[0] as string)) headers.push(inner.shift() as string);
+  return [begin, ...headers, '', ...inner, end].join('\n');
 }
 
 const armouredOrBinary = (content: Buffer) => {
