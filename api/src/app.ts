@@ -37,7 +37,7 @@ export interface AppDeps {
   limits?: Partial<OperationLimits>;
   /** Browser origins allowed to call /graphql (CORS); none by default. */
   corsOrigins?: readonly string[];
-  /** Introspection for anonymous callers and reporters (staff always); default: on unless NODE_ENV=production. */
+  /** Introspection for anonymous callers and reporters too (staff always); default off. */
   introspection?: boolean;
   /** How long in-flight requests may take to finish on stop (default 10 s). */
   shutdownTimeoutMs?: number;
@@ -182,7 +182,7 @@ export function buildApp(deps: AppDeps): App {
     liveLimits,
     limits: { ...DEFAULT_OPERATION_LIMITS, ...deps.limits },
     corsOrigins: deps.corsOrigins ?? [],
-    introspection: deps.introspection ?? process.env.NODE_ENV !== 'production',
+    introspection: deps.introspection ?? false,
   });
 
   const ready = readinessCheck({ db, log, draining: () => draining });
@@ -265,7 +265,15 @@ export function buildApp(deps: AppDeps): App {
   });
 
   let bot: Bot | undefined;
-  const server = createHttpServer({ log, draining: () => draining, ready, bot: () => bot, site, yoga });
+  const server = createHttpServer({
+    log,
+    draining: () => draining,
+    ready,
+    bot: () => bot,
+    site,
+    yoga,
+    bodyBytes: deps.limits?.bodyBytes ?? DEFAULT_OPERATION_LIMITS.bodyBytes,
+  });
 
   const sockets = attachWebSockets({
     authCache,

@@ -22,10 +22,12 @@ describe('configuration from the environment', () => {
   it('reads the operation limits, CORS origins and introspection, with safe defaults', () => {
     const c = configFromEnv({});
     expect(c.corsOrigins).toEqual([]);
-    expect(c.introspection).toBe(true);
-    expect(c.limits).toMatchObject({ aliases: 30, depth: 15, complexity: 50_000 });
+    // Anonymous introspection is off unless asked for (staff always have it).
+    expect(c.introspection).toBe(false);
+    expect(c.limits).toMatchObject({ aliases: 30, depth: 15, complexity: 50_000, bodyBytes: 1024 * 1024 });
     expect(configFromEnv({ NODE_ENV: 'production' }).introspection).toBe(false);
-    expect(configFromEnv({ NODE_ENV: 'production', PSIRT_INTROSPECTION: 'on' }).introspection).toBe(true);
+    expect(configFromEnv({ PSIRT_INTROSPECTION: 'on' }).introspection).toBe(true);
+    expect(configFromEnv({ PSIRT_MAX_BODY_BYTES: '65536' }).limits.bodyBytes).toBe(65536);
     const set = configFromEnv({
       PSIRT_CORS_ORIGINS: 'https://dash.example.com/, http://localhost:5173',
       PSIRT_MAX_ALIASES: '5',

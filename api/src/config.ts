@@ -127,6 +127,7 @@ export const envSchema = z.object({
   PSIRT_MAX_TOKENS: z.coerce.number().int().min(100).default(DEFAULT_OPERATION_LIMITS.tokens),
   PSIRT_MAX_DIRECTIVES: z.coerce.number().int().min(1).default(DEFAULT_OPERATION_LIMITS.directives),
   PSIRT_MAX_COMPLEXITY: z.coerce.number().int().min(100).default(DEFAULT_OPERATION_LIMITS.complexity),
+  PSIRT_MAX_BODY_BYTES: z.coerce.number().int().min(16_384).default(DEFAULT_OPERATION_LIMITS.bodyBytes),
   PSIRT_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_OPERATION_LIMITS.timeoutMs),
   PSIRT_SUPPORT_CONTACT: z
     .string()
@@ -292,10 +293,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logLevel: e.LOG_LEVEL,
     demo: e.PSIRT_DEMO,
     graphiql: e.PSIRT_GRAPHIQL,
-    introspection:
-      e.PSIRT_INTROSPECTION === undefined
-        ? env.NODE_ENV !== 'production'
-        : ['1', 'true', 'yes', 'on'].includes(e.PSIRT_INTROSPECTION),
+    // Staff always introspect; anonymous callers and reporters only when this turns it on.
+    introspection: ['1', 'true', 'yes', 'on'].includes(e.PSIRT_INTROSPECTION ?? 'off'),
     corsOrigins: e.PSIRT_CORS_ORIGINS,
     limits: {
       aliases: e.PSIRT_MAX_ALIASES,
@@ -304,6 +303,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       directives: e.PSIRT_MAX_DIRECTIVES,
       complexity: e.PSIRT_MAX_COMPLEXITY,
       timeoutMs: e.PSIRT_QUERY_TIMEOUT_MS,
+      bodyBytes: e.PSIRT_MAX_BODY_BYTES,
     },
     shutdownTimeoutMs: e.PSIRT_SHUTDOWN_TIMEOUT_MS,
     submissionsPerHour: e.PSIRT_SUBMISSIONS_PER_HOUR,

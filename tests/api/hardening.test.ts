@@ -3,6 +3,7 @@
 // field suggestions are for those allowed them, browsers cannot post forms to
 // it cross-site, and bad input is a typed VALIDATION error that stores nothing.
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -65,6 +66,39 @@ describe(`operation limits (${dialect})`, () => {
     expect(dashboard.data?.cases.totalCount).toBeGreaterThanOrEqual(0);
   });
 
+  it('refuses a request body over 1 MiB with 413 before reading it, declared or streamed', async () => {
+    const pad = 'x'.repeat(20 * 1024 * 1024);
+    const big = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', variables: { pad } }),
+    });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/over 1048576 bytes/), extensions: { code: 'OPERATION_LIMIT' } }],
+    });
+    // Without a Content-Length (chunked): refused once it goes past the limit.
+    const chunks = async function* () {
+      yield Buffer.from(`{"query":"{ __typename }","variables":{"pad":"`);
+      for (let i = 0; i < 40; i++) yield Buffer.alloc(64 * 1024, 120);
+      yield Buffer.from('"}}');
+    };
+    const streamed = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Readable.toWeb(Readable.from(chunks())),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    // Just under the limit is an operation like any other.
+    const fine = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', extensions: { pad: 'x'.repeat(1000 * 1024) } }),
+    });
+    expect([fine.status, await fine.json()]).toEqual([200, { data: { __typename: 'Query' } }]);
+  });
+
   it('answers a 5,000-deep list literal as a client error, never INTERNAL', async () => {
     for (const depth of [5000, 2400, 1200]) {
       const r = await app.anonymous.gql(`{ cvss(vector: ${'['.repeat(depth)}"x"${']'.repeat(depth)}) { score } }`);
@@ -105,6 +139,45 @@ describe(`introspection and suggestions (${dialect})`, () => {
 
     const typo = await app.anonymous.gql('{ advisorie(publicId: "x") { id } }');
     expect(typo.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+
+  it('counts and costs introspection: one __schema an operation, a few __type, nothing nested without end', async () => {
+    // Twenty aliased __schema answered 930 KB; now refused before anything runs, for staff too.
+    const aliased = `{ ${Array.from({ length: 20 }, (_, i) => `s${i}: __schema { types { name fields { name } } }`).join(' ')} }`;
+    const many = await w.committee.gql(aliased);
+
+    expect(codes(many)).toEqual(['OPERATION_LIMIT']);
+    expect(many.errors?.[0]?.message).toMatch(/20 __schema fields in one operation/);
+    const types = `{ ${Array.from({ length: 21 }, (_, i) => `t${i}: __type(name: "AnalysisCase") { name }`).join(' ')} }`;
+    expect((await w.committee.gql(types)).errors?.[0]?.message).toMatch(/21 __type fields in one operation/);
+    // Nested lists: graphql-js's own rule stops a fourth level of fields.
+    let chain = 'name';
+    for (let i = 0; i < 4; i++) chain = `name fields { name type { ${chain} } }`;
+    expect(codes(await w.committee.gql(`{ __schema { types { ${chain} } } }`))).toContain('GRAPHQL_VALIDATION_FAILED');
+    // Wide instead of deep: every type's fields asked for 25 times over, in one __schema.
+    const wide = Array.from({ length: 25 }, (_, i) => `f${i}: fields { name args { name } type { name kind } }`);
+    const deep = await w.committee.gql(`{ __schema { types { name ${wide.join(' ')} } } }`);
+    expect(codes(deep)).toEqual(['OPERATION_LIMIT']);
+    expect(deep.errors?.[0]?.message).toMatch(
+      /estimated at \d+, over the limit of \d+ \(twice GraphiQL's whole query\)/,
+    );
+    // GraphiQL's own query, and a code generator's handful of types, still go through.
+    expect((await w.committee.gql(getIntrospectionQuery())).errors).toBeUndefined();
+    const few = await w.committee.gql(
+      '{ a: __type(name: "AnalysisCase") { fields { name } } b: __type(name: "Advisory") { name } }',
+    );
+    expect(few.errors).toBeUndefined();
+  });
+
+  it('keeps introspection for staff when no setting turns it on for everyone', async () => {
+    await using plain = await startTestApp();
+    expect(codes(await plain.anonymous.gql('{ __schema { queryType { name } } }'))).toEqual(['FORBIDDEN']);
+    const staff = await plain.login('AUDITOR');
+    expect((await staff.gql('{ __schema { queryType { name } } }')).data).toEqual({
+      __schema: { queryType: { name: 'Query' } },
+    });
+    await using open = await startTestApp({ introspection: true });
+    expect((await open.anonymous.gql('{ __schema { queryType { name } } }')).errors).toBeUndefined();
   });
 });
 

@@ -1,9 +1,15 @@
 // Benchmark: does abuse of the GraphQL endpoint reach anyone else? `{ __typename }`
-// latency measured alone, then while clients send the operations that froze the
-// process before the operation limits (2,000 aliased CSAF documents in 100 KB,
-// 500 aliased `cases(first: 50)`, 50-deep nesting, a 5,000-deep list literal)
-// and the costliest operation the limits still allow, in a loop — same run,
-// same server (its own process, so its event loop is its own).
+// latency measured alone, then in two phases, each against the same server (its
+// own process, so its event loop is its own):
+//   abuse  — anonymous and staff clients loop what froze the process before the
+//            limits: 2,000 aliased CSAF documents in 100 KB, 500 aliased
+//            cases(first: 50), 50-deep nesting, a 5,000-deep list literal, a 20 MB
+//            body, 20 aliased __schema and an introspection three lists deep;
+//   at the limits — staff clients loop pages the limits allow (6 aliased
+//            cases(first: 50) with reporters and timelines): load, not abuse, but
+//            what one heavy client costs everyone else.
+// Prints p50/p99 of each phase, its ratio to the quiet one, and what each
+// client got back (codes), so a phase's INTERNAL answers are seen.
 import { parseArgs } from 'node:util';
 import { forkBenchServer } from '../support/bench-targets.ts';
 
@@ -13,29 +19,40 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '10' },
     abusers: { type: 'string', default: '4' },
     only: { type: 'string', default: 'pglite' },
-    'at-limit': { type: 'boolean', default: false },
+    phases: { type: 'string', default: 'abuse,limits' },
+    cases: { type: 'string', default: '200' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
-  process.stdout.write(`usage: npm run bench -- abuse [--duration s] [--abusers n] [--only pglite|postgres] [--at-limit]
+  process.stdout.write(`usage: npm run bench -- abuse [--duration s] [--abusers n] [--only pglite|postgres] [--phases abuse,limits] [--cases n]
 
-Measures { __typename } p50/p99 alone, then while n clients send abusive
-operations in a loop; prints both, the ratio, and what the abusers got back.
---at-limit adds the costliest operation the limits still allow (30 aliased
-cases(first: 50) with their timelines): load, not abuse, but it shows what a
-client at the limits costs everyone else.
+Measures { __typename } p50/p99 alone, then while n clients loop the abusive
+operations (abuse), then while n staff clients loop the heaviest pages the
+limits allow (limits); prints each phase's p99 over the quiet one's (aim:
+within 3×) and what the clients got back. --cases: cases seeded (default 200).
 PostgreSQL: DATABASE_URL, or postgresql://postgres@127.0.0.1:5432/postgres (a throwaway database).
 `);
   process.exit(0);
 }
 const duration = Number(opts.duration) * 1000;
-const abusers = Number(opts.abusers);
+const clients = Number(opts.abusers);
+const phases = String(opts.phases).split(',');
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const aliases = (n: number, field: string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 let nested = 'key';
 for (let i = 0; i < 25; i++) nested = `products { productLine { ${nested} } }`;
-const ABUSE: { name: string; query: string; staff: boolean }[] = [
+let typeChain = 'name';
+for (let i = 0; i < 3; i++) typeChain = `name fields { name type { ${typeChain} } }`;
+
+interface Op {
+  name: string;
+  staff: boolean;
+  query?: string;
+  /** A raw body instead of a query (sent as application/json). */
+  body?: string;
+}
+const ABUSE: Op[] = [
   {
     name: '2,000 aliased csaf (100 KB)',
     query: aliases(2000, 'advisory(publicId: "SA-2026-0001") { csaf }'),
@@ -52,30 +69,50 @@ const ABUSE: { name: string; query: string; staff: boolean }[] = [
     query: `{ cvss(vector: ${'['.repeat(5000)}"x"${']'.repeat(5000)}) { score } }`,
     staff: false,
   },
-];
-const AT_LIMIT = [
+  // 20 MB of JSON: one query padded with a variable nobody reads.
   {
-    name: 'at the limits: 30 aliased cases(first: 50)',
-    query: aliases(30, 'cases(first: 50) { edges { node { publicId title timeline { type } } } }'),
+    name: '20 MB body (anonymous)',
+    body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(20 * 1024 * 1024) } }),
+    staff: false,
+  },
+  {
+    name: '20 aliased __schema (anonymous)',
+    query: aliases(20, '__schema { types { name fields { name } } }'),
+    staff: false,
+  },
+  { name: 'introspection 3 lists deep (anonymous)', query: `{ __schema { types { ${typeChain} } } }`, staff: false },
+];
+const AT_LIMIT: Op[] = [
+  {
+    name: '6 aliased cases(first: 50) with reporters and timelines',
+    query: aliases(
+      6,
+      'cases(first: 50) { edges { node { publicId title reports { publicId reporter { name confidential } } timeline { type } } } }',
+    ),
     staff: true,
   },
 ];
 
-async function post(url: string, query: string, token?: string) {
+async function post(url: string, op: Op, token?: string) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query }),
+    body: op.body ?? JSON.stringify({ query: op.query }),
   });
-  const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
-  return body.errors?.[0]?.extensions?.code ?? `HTTP ${res.status}`;
+  const text = await res.text();
+  try {
+    const body = JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] };
+    return body.errors?.[0]?.extensions?.code ?? `HTTP ${res.status}${body.errors ? '' : ' ok'}`;
+  } catch {
+    return `HTTP ${res.status}`;
+  }
 }
 
 async function probe(url: string, until: number) {
   const ms: number[] = [];
   while (Date.now() < until) {
     const t = performance.now();
-    await post(url, '{ __typename }');
+    await post(url, { name: 'probe', query: '{ __typename }', staff: false });
     ms.push(performance.now() - t);
   }
   ms.sort((a, b) => a - b);
@@ -83,43 +120,52 @@ async function probe(url: string, until: number) {
   return { n: ms.length, p50: at(0.5), p99: at(0.99) };
 }
 
-const bench = await forkBenchServer<{ url: string; token: string }>(opts.only as string, { seed: true });
+const bench = await forkBenchServer<{ url: string; token: string }>(opts.only as string, {
+  seed: true,
+  dashboardCases: Number(opts.cases),
+});
 const server = { child: bench.child, ...bench.ready };
+const f = (x: number) => `${x.toFixed(1)} ms`;
 try {
-  log(`server on ${server.url} (${opts.only}); warming up…`);
+  log(`server on ${server.url} (${opts.only}, ${opts.cases} cases); warming up…`);
   await probe(server.url, Date.now() + 1000);
   log(`{ __typename } alone for ${duration / 1000} s…`);
   const alone = await probe(server.url, Date.now() + duration);
-
-  log(`{ __typename } while ${abusers} clients loop the abusive operations…`);
-  // BENCH_PROFILE=<file>: a CPU profile of the server during the abuse phase.
-  server.child.send('profile-start');
-  const until = Date.now() + duration;
-  const answers = new Map<string, Map<string, number>>();
-  const abuse = Array.from({ length: abusers }, async (_, k) => {
-    for (let i = k; Date.now() < until; i++) {
-      const ops = opts['at-limit'] ? [...ABUSE, ...AT_LIMIT] : ABUSE;
-      const op = ops[i % ops.length] as (typeof ABUSE)[number];
-      const code = await post(server.url, op.query, op.staff ? server.token : undefined).catch((e: Error) => e.message);
-      const per = answers.get(op.name) ?? new Map<string, number>();
-      per.set(code, (per.get(code) ?? 0) + 1);
-      answers.set(op.name, per);
-    }
-  });
-  const [underAbuse] = await Promise.all([probe(server.url, until), ...abuse]);
-  server.child.send('profile-stop');
-
-  const f = (x: number) => `${x.toFixed(1)} ms`;
-  process.stdout.write(`
-abuse benchmark (${opts.only}, ${abusers} abusers, ${duration / 1000} s each phase)
-  { __typename } alone        n=${alone.n}  p50 ${f(alone.p50)}  p99 ${f(alone.p99)}
-  { __typename } under abuse  n=${underAbuse.n}  p50 ${f(underAbuse.p50)}  p99 ${f(underAbuse.p99)}
-  ratio p99 under abuse / alone: ${(underAbuse.p99 / alone.p99).toFixed(2)}×  (aim: within 3×)
-  what the abusers got back:
-${[...answers]
-  .map(([name, codes]) => `    ${name.padEnd(44)} ${[...codes].map(([c, n]) => `${c} ×${n}`).join(', ')}`)
-  .join('\n')}
-`);
+  const lines = [
+    `abuse benchmark (${opts.only}, ${clients} clients, ${duration / 1000} s each phase)`,
+    `  { __typename } alone              n=${alone.n}  p50 ${f(alone.p50)}  p99 ${f(alone.p99)}`,
+  ];
+  for (const [phase, ops] of [
+    ['abuse', ABUSE],
+    ['limits', AT_LIMIT],
+  ] as const) {
+    if (!phases.includes(phase)) continue;
+    log(
+      `{ __typename } while ${clients} clients loop the ${phase === 'abuse' ? 'abusive operations' : 'pages at the limits'}…`,
+    );
+    // BENCH_PROFILE=<file>: a CPU profile of the server during the first measured phase.
+    server.child.send('profile-start');
+    const until = Date.now() + duration;
+    const answers = new Map<string, Map<string, number>>();
+    const loops = Array.from({ length: clients }, async (_, k) => {
+      for (let i = k; Date.now() < until; i++) {
+        const op = ops[i % ops.length] as Op;
+        const code = await post(server.url, op, op.staff ? server.token : undefined).catch((e: Error) => e.message);
+        const per = answers.get(op.name) ?? new Map<string, number>();
+        per.set(code, (per.get(code) ?? 0) + 1);
+        answers.set(op.name, per);
+      }
+    });
+    const [during] = await Promise.all([probe(server.url, until), ...loops]);
+    server.child.send('profile-stop');
+    lines.push(
+      `  { __typename } during ${phase.padEnd(7)}     n=${during.n}  p50 ${f(during.p50)}  p99 ${f(during.p99)}  ratio p99 ${(during.p99 / alone.p99).toFixed(2)}×  (aim: within 3×)`,
+      ...[...answers].map(
+        ([name, codes]) => `      ${name.padEnd(58)} ${[...codes].map(([c, n]) => `${c} ×${n}`).join(', ')}`,
+      ),
+    );
+  }
+  process.stdout.write(`\n${lines.join('\n')}\n`);
 } finally {
   await bench.stop();
 }

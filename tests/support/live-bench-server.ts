@@ -10,6 +10,8 @@ interface Config {
   database: DatabaseConfig;
   /** Migrate and create the bench's analyst, product and case. */
   seed: boolean;
+  /** That many more cases, with reports from (some confidential) reporters, impacts, scores and teams. */
+  dashboardCases?: number;
   redisUrl?: string;
   channelPrefix?: string;
   /** Mail intake over SMTP, with a PSIRT key (for `npm run bench -- mail-abuse`). */
@@ -31,6 +33,10 @@ if (config.seed) {
     data: { publicId: 'VAR-2026-0001', title: 'Bench case', state: 'ANALYSIS', createdById: analyst.id },
   });
   seeded = { token: secret, caseId: kase.publicId };
+  if (config.dashboardCases) {
+    const { seedDashboard } = await import('./dashboard.ts');
+    await seedDashboard(db.prisma, config.dashboardCases);
+  }
 }
 
 const passphrase = 'bench passphrase for the stored keys';

@@ -1,13 +1,9 @@
 // What the HTTP surface of /graphql accepts from browsers: CORS by an
 // allow-list, no request a browser could send cross-site without a preflight,
-// GraphiQL (where people paste tokens) under a strict Content-Security-Policy,
-// and introspection only for those allowed it.
+// and GraphiQL (where people paste tokens) under a strict Content-Security-Policy.
 import { createHash } from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { NoSchemaIntrospectionCustomRule, validate } from 'graphql';
 import { type CORSOptions, createGraphQLError, type Plugin } from 'graphql-yoga';
-import type { Context } from '../context.ts';
-import type { OperationHook } from './limits.ts';
 
 /**
  * CORS by allow-list (PSIRT_CORS_ORIGINS): an origin on the list may call the
@@ -109,30 +105,4 @@ function cspWith(scriptHashes: string[]) {
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
-}
-
-/**
- * Introspection (`__schema`, `__type`) for authenticated staff always; for
- * anyone else (anonymous callers, reporter tokens) only when PSIRT_INTROSPECTION
- * allows it. Checked when the operation executes, with the viewer known, over
- * HTTP, SSE and WebSockets alike; graphql-js's own rule finds the fields.
- */
-export function useIntrospectionPolicy(forEveryone: boolean): Plugin<Context> {
-  const check = ({ args, setResultAndStopExecution }: OperationHook<Context>) => {
-    if (forEveryone || args.contextValue.viewer?.kind === 'user') return;
-    // Most documents never name an introspection field: skip the validation pass for them.
-    const text = args.document.loc?.source.body;
-    if (text !== undefined && !/__schema|__type\b/.test(text)) return;
-    const found = validate(args.schema, args.document, [NoSchemaIntrospectionCustomRule]);
-    if (!found.length) return;
-    setResultAndStopExecution({
-      errors: [
-        createGraphQLError('Introspection is for signed-in staff here (PSIRT_INTROSPECTION).', {
-          nodes: found[0]?.nodes,
-          extensions: { code: 'FORBIDDEN' },
-        }),
-      ],
-    });
-  };
-  return { onExecute: check as never, onSubscribe: check as never };
 }

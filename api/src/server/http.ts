@@ -14,6 +14,44 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(JSON.stringify(body));
 };
 
+/** What a GraphQL client is told when its request body is over the limit (the body is not read). */
+function tooLarge(res: ServerResponse, limit: number) {
+  res.writeHead(413, {
+    'content-type': 'application/json; charset=utf-8',
+    connection: 'close',
+    'cache-control': 'no-store',
+  });
+  res.end(
+    JSON.stringify({
+      errors: [
+        {
+          message: `The request body is over ${limit} bytes (PSIRT_MAX_BODY_BYTES): a GraphQL operation needs far less.`,
+          extensions: { code: 'OPERATION_LIMIT' },
+        },
+      ],
+    }),
+  );
+}
+
+/**
+ * The body of a request for GraphQL, read whole up to `limit` bytes — refused
+ * at once by its Content-Length, or as soon as a body without one goes past
+ * the limit. Yoga then takes it as the request's body (whatwg-node reads a
+ * pre-read `req.body`), so nothing bigger is ever buffered or parsed.
+ */
+async function boundedBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (declared > limit) return null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
 export function createHttpServer(o: {
   log: Logger;
   draining: () => boolean;
@@ -22,6 +60,8 @@ export function createHttpServer(o: {
   bot: () => Bot | undefined;
   site: ReturnType<typeof createSite>;
   yoga: ApiYoga;
+  /** Largest GraphQL request body, in bytes. */
+  bodyBytes: number;
 }): Server {
   const { log } = o;
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -47,6 +87,16 @@ export function createHttpServer(o: {
     const bot = o.bot();
     if (path === SLACK_EVENTS_PATH && bot) return bot.requestListener(req, res);
     if (await o.site.handle(req, res, path ?? '/')) return;
+    if (req.method === 'POST') {
+      const body = await boundedBody(req, o.bodyBytes);
+      if (body === null) {
+        tooLarge(res, o.bodyBytes);
+        // What is left of the body is not read: the connection goes once the answer is out.
+        res.on('finish', () => req.destroy());
+        return;
+      }
+      (req as IncomingMessage & { body?: Buffer }).body = body;
+    }
     return o.yoga(req, res);
   }
 

@@ -25,6 +25,8 @@ export interface OperationLimits {
   complexity: number;
   /** Wall-clock budget of a query, in ms (mutations finish what they started). */
   timeoutMs: number;
+  /** Largest request body on /graphql, in bytes: an operation needs kilobytes; uploads have their own routes. */
+  bodyBytes: number;
 }
 
 /**
@@ -39,6 +41,7 @@ export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
   directives: 50,
   complexity: 50_000,
   timeoutMs: 15_000,
+  bodyBytes: 1024 * 1024,
 };
 
 /** Marks an error from a limit with the platform's code (Armor's rules leave `extensions` empty). */

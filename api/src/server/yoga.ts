@@ -23,8 +23,9 @@ import { createLoaders } from '../loaders.ts';
 import type { Logger } from '../logger.ts';
 import { readSla } from '../services/settings.ts';
 import { useBotAccountReadOnly } from './bot-account.ts';
-import { corsPolicy, graphiqlSecurity, useIntrospectionPolicy, useJsonOnlyPosts } from './http-rules.ts';
+import { corsPolicy, graphiqlSecurity, useJsonOnlyPosts } from './http-rules.ts';
 import { useInputRules } from './input-rules.ts';
+import { useIntrospectionPolicy } from './introspection.ts';
 import { type OperationLimits, operationLimitPlugins } from './limits.ts';
 
 /** HTTP requests carry req/res; WebSocket operations carry `ws` (live/ws.ts). */
