@@ -20,6 +20,7 @@ import { attachWebSockets } from './live/ws.ts';
 import type { Logger } from './logger.ts';
 import { smtpTransport } from './outbox.ts';
 import { platformPolicy } from './policy.ts';
+import { type ClientBudgetLimits, ClientGate, DEFAULT_CLIENT_BUDGET } from './server/budget.ts';
 import { createHttpServer } from './server/http.ts';
 import { inProcessGraphql } from './server/in-process.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
@@ -35,6 +36,8 @@ export interface AppDeps {
   graphiql?: boolean;
   /** What one operation may ask for (defaults: DEFAULT_OPERATION_LIMITS). */
   limits?: Partial<OperationLimits>;
+  /** Each client's share of the instance (defaults: DEFAULT_CLIENT_BUDGET). */
+  clientBudget?: Partial<ClientBudgetLimits>;
   /** Browser origins allowed to call /graphql (CORS); none by default. */
   corsOrigins?: readonly string[];
   /** Introspection for anonymous callers and reporters too (staff always); default off. */
@@ -144,6 +147,8 @@ export interface App {
   live: LiveBus;
   /** Open WebSocket connections. */
   webSocketCount(): number;
+  /** Each client's share of the instance: what runs and what waits. */
+  gate: ClientGate;
 }
 
 /** Builds the HTTP application around a database. main.ts and the tests both use it. */
@@ -159,7 +164,8 @@ export function buildApp(deps: AppDeps): App {
     ...(deps.intake?.decoder ? { decoder: deps.intake.decoder } : {}),
   };
   // In memory, per instance: a coarse brake on anonymous submissions, not a quota.
-  const auditBatcher = createAuditBatcher(db.prisma);
+  // Audit entries of reads go through a connection of their own (PostgreSQL): never starved by the reads.
+  const auditBatcher = createAuditBatcher(db.audit);
   const submissionLimiter = new RateLimiterMemory({ points: deps.submissionsPerHour ?? 20, duration: 3600 });
   const calculatorLimiter = new RateLimiterMemory({ points: deps.cvssPerMinute ?? 600, duration: 60 });
   const live = createLiveBus({ redisUrl: deps.live?.redisUrl, channelPrefix: deps.live?.channelPrefix, log });
@@ -167,6 +173,8 @@ export function buildApp(deps: AppDeps): App {
 
   // Tokens verified recently; kept only on the embedded database, which announces changes at once.
   const authCache = new AuthCache<TokenRow>();
+  const operationLimits = { ...DEFAULT_OPERATION_LIMITS, ...deps.limits };
+  const gate = new ClientGate({ ...DEFAULT_CLIENT_BUDGET, maxWaitMs: operationLimits.timeoutMs, ...deps.clientBudget });
   const yoga = createApiYoga({
     authCache,
     db,
@@ -180,9 +188,10 @@ export function buildApp(deps: AppDeps): App {
     calculatorLimiter,
     live,
     liveLimits,
-    limits: { ...DEFAULT_OPERATION_LIMITS, ...deps.limits },
+    limits: operationLimits,
     corsOrigins: deps.corsOrigins ?? [],
     introspection: deps.introspection ?? false,
+    gate,
   });
 
   const ready = readinessCheck({ db, log, draining: () => draining });
@@ -272,7 +281,7 @@ export function buildApp(deps: AppDeps): App {
     bot: () => bot,
     site,
     yoga,
-    bodyBytes: deps.limits?.bodyBytes ?? DEFAULT_OPERATION_LIMITS.bodyBytes,
+    bodyBytes: operationLimits.bodyBytes,
   });
 
   const sockets = attachWebSockets({
@@ -292,6 +301,7 @@ export function buildApp(deps: AppDeps): App {
     ready,
     live,
     webSocketCount: () => sockets.count(),
+    gate,
     smtpPort: () => smtpPort,
     intake,
     async listen(port, host = '127.0.0.1') {

@@ -15,7 +15,7 @@ import { type GraphQLField, getNamedType, isListType, isNonNullType } from 'grap
 import { hasAnyRole, hasRole } from './auth.ts';
 import type { Context } from './context.ts';
 import { guardNode } from './graph/guards.ts';
-import { DateTime, JSON } from './scalars.ts';
+import { DateTimeScalar, JsonScalar } from './scalars.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -114,8 +114,8 @@ export const builder = new SchemaBuilder<{
 // The relay plugin's resolveNodes wants the builder; named apart so its type does not refer to itself.
 const self = builder as unknown as Parameters<typeof resolveNodes>[0];
 
-builder.addScalarType('DateTime', DateTime);
-builder.addScalarType('JSON', JSON);
+builder.addScalarType('DateTime', DateTimeScalar);
+builder.addScalarType('JSON', JsonScalar);
 builder.queryType({});
 builder.mutationType({});
 

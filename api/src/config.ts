@@ -6,6 +6,7 @@ import { memberState, parseMarkets } from '@psirt/schema';
 import { z } from 'zod';
 import type { CraOptions } from './cra/settings.ts';
 import { CVE_SERVICES_TEST_URL } from './cve/client.ts';
+import { DEFAULT_CLIENT_BUDGET } from './server/budget.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/limits.ts';
 import type { KeyPolicy } from './services/keys.ts';
 
@@ -128,6 +129,8 @@ export const envSchema = z.object({
   PSIRT_MAX_DIRECTIVES: z.coerce.number().int().min(1).default(DEFAULT_OPERATION_LIMITS.directives),
   PSIRT_MAX_COMPLEXITY: z.coerce.number().int().min(100).default(DEFAULT_OPERATION_LIMITS.complexity),
   PSIRT_MAX_BODY_BYTES: z.coerce.number().int().min(16_384).default(DEFAULT_OPERATION_LIMITS.bodyBytes),
+  PSIRT_CLIENT_BUDGET: z.coerce.number().int().min(1000).default(DEFAULT_CLIENT_BUDGET.perClient),
+  PSIRT_INSTANCE_BUDGET: z.coerce.number().int().min(1000).default(DEFAULT_CLIENT_BUDGET.total),
   PSIRT_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_OPERATION_LIMITS.timeoutMs),
   PSIRT_SUPPORT_CONTACT: z
     .string()
@@ -177,6 +180,8 @@ export interface ApiConfig {
   corsOrigins: string[];
   /** What one operation may ask for. */
   limits: OperationLimits;
+  /** Estimated cost executing at once: per client, and for the instance (server/budget.ts). */
+  clientBudget: { perClient: number; total: number };
   shutdownTimeoutMs: number;
   /** Anonymous report submissions allowed per client address per hour. */
   submissionsPerHour: number;
@@ -305,6 +310,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       timeoutMs: e.PSIRT_QUERY_TIMEOUT_MS,
       bodyBytes: e.PSIRT_MAX_BODY_BYTES,
     },
+    clientBudget: { perClient: e.PSIRT_CLIENT_BUDGET, total: e.PSIRT_INSTANCE_BUDGET },
     shutdownTimeoutMs: e.PSIRT_SHUTDOWN_TIMEOUT_MS,
     submissionsPerHour: e.PSIRT_SUBMISSIONS_PER_HOUR,
     cvssPerMinute: e.PSIRT_CVSS_PER_MINUTE,

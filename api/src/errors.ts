@@ -2,11 +2,18 @@ import { DomainError } from '@psirt/schema';
 import { GraphQLError } from 'graphql';
 import type { Logger } from './logger.ts';
 
-const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
+const HTTP_STATUS: Partial<Record<DomainError['code'], number>> = {
+  UNAUTHENTICATED: 401,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+};
 
 /** A deliberate error as GraphQL sends it: its message, and its code in `extensions`. */
 export function domainToGraphQL(error: DomainError, from?: GraphQLError): GraphQLError {
-  const status = HTTP_STATUS[error.code];
+  // Only errors raised outside a field (a bad token, a full queue) change the HTTP status;
+  // when to try again is said in any case.
+  const status = from?.path ? undefined : HTTP_STATUS[error.code];
+  const headers = error.retryAfterSeconds ? { 'retry-after': String(Math.ceil(error.retryAfterSeconds)) } : undefined;
   return new GraphQLError(error.message, {
     nodes: from?.nodes,
     source: from?.source,
@@ -15,11 +22,26 @@ export function domainToGraphQL(error: DomainError, from?: GraphQLError): GraphQ
     extensions: {
       code: error.code,
       ...(error.path ? { field: error.path } : {}),
-      // Only errors raised before execution (bad token) change the HTTP status.
-      ...(status && !from?.path ? { http: { status } } : {}),
+      ...(error.retryAfterSeconds ? { retryAfter: Math.ceil(error.retryAfterSeconds) } : {}),
+      ...(status || headers ? { http: { ...(status ? { status } : {}), ...(headers ? { headers } : {}) } } : {}),
     },
   });
 }
+
+/**
+ * The database could not give the request a connection or a transaction in
+ * time (Prisma P2028, a pool's acquisition timeout): the request fails closed,
+ * as UNAVAILABLE with when to try again, not as a masked INTERNAL.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    code === 'P2028' ||
+    /timeout exceeded when trying to connect|Unable to start a transaction in the given time/i.test(error.message)
+  );
+}
+export const BUSY = () => new DomainError('UNAVAILABLE', 'The database is busy; try again in a moment.', undefined, 2);
 
 /**
  * Class checks by name, not instanceof: under some loaders (vitest's) `graphql`
@@ -62,6 +84,10 @@ export function createMaskError(log: Logger) {
         const named = error.originalError !== original && error.message.endsWith(original.message);
         return domainToGraphQL(named ? new DomainError(original.code, error.message, original.path) : original, error);
       }
+      if (isDatabaseBusy(original)) {
+        log.warn({ path: error.path }, 'database busy: answered UNAVAILABLE');
+        return domainToGraphQL(BUSY(), error);
+      }
       if (isPothosValidation(original)) {
         return domainToGraphQL(new DomainError('VALIDATION', original.message), error);
       }
@@ -77,6 +103,10 @@ export function createMaskError(log: Logger) {
         path: error.path,
         extensions: { code: 'INTERNAL' },
       });
+    }
+    if (isDatabaseBusy(error)) {
+      log.warn('database busy outside a resolver: answered UNAVAILABLE');
+      return domainToGraphQL(BUSY());
     }
     if (isStackOverflow(error)) {
       log.warn('stack overflow outside a resolver: answered as a document nested too deeply');

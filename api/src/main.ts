@@ -62,6 +62,7 @@ export async function startPlatform(
       introspection: config.introspection,
       corsOrigins: config.corsOrigins,
       limits: config.limits,
+      clientBudget: config.clientBudget,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       submissionsPerHour: config.submissionsPerHour,
       cvssPerMinute: config.cvssPerMinute,

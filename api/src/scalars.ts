@@ -26,10 +26,10 @@ function inRange(parse: () => unknown): Date {
 }
 
 const base = DateTimeResolver.toConfig();
-export const DateTime = new GraphQLScalarType<Date, Date | string>({
+export const DateTimeScalar = new GraphQLScalarType<Date, Date | string>({
   ...base,
   parseValue: (value) => inRange(() => base.parseValue?.(value)),
   parseLiteral: (ast, variables) => inRange(() => base.parseLiteral?.(ast, variables)),
 });
 
-export { JSONResolver as JSON };
+export { JSONResolver as JsonScalar };

@@ -14,6 +14,12 @@ export interface OpenAdapter {
   pglite?: PGlite;
   /** A pg pool (PostgreSQL) — for raw access in tools and tests. */
   pool?: pg.Pool;
+  /**
+   * On PostgreSQL, a connection of its own for the audit entries of reads
+   * (createAuditBatcher): under read load every pooled connection can be busy
+   * for seconds, and a read of confidential data waits for its audit entry.
+   */
+  auditFactory?: SqlMigrationAwareDriverAdapterFactory;
   /** The data directory's lock (PGlite in a directory): this process is its one writer. */
   lock?: DataDirLock;
   close(): Promise<void>;
@@ -39,7 +45,17 @@ export async function openAdapter(config: DatabaseConfig, opts: OpenAdapterOptio
     pool.on('error', () => {});
     await probe(pool, config.url);
     const factory = new PrismaPg(pool);
-    return { config, factory, pool, close: () => pool.end() };
+    const auditPool = new pg.Pool({ connectionString: config.url, max: 1, connectionTimeoutMillis: 15_000 });
+    auditPool.on('error', () => {});
+    return {
+      config,
+      factory,
+      pool,
+      auditFactory: new PrismaPg(auditPool),
+      close: async () => {
+        await Promise.all([pool.end(), auditPool.end()]);
+      },
+    };
   }
   let db = opts.pglite;
   let lock: DataDirLock | undefined;

@@ -87,7 +87,8 @@ export async function appendAudit(tx: Tx, entries: AuditEntry | AuditEntry[], at
 
 /** Appends in a transaction of its own (for reads, which have no transaction). */
 export function appendAuditNow(db: Db, entries: AuditEntry | AuditEntry[], at = new Date()): Promise<void> {
-  return db.$transaction((tx) => appendAudit(tx, entries, at));
+  // The chain's lock may be held by a change committing its own entries: wait for it as a change would.
+  return db.$transaction((tx) => appendAudit(tx, entries, at), { maxWait: 10_000, timeout: 15_000 });
 }
 
 export interface AuditVerification {

@@ -8,6 +8,8 @@ export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 export interface Database {
   prisma: Db;
+  /** Where the audit entries of reads are written: a connection of its own on PostgreSQL, `prisma` on PGlite. */
+  audit: Db;
   adapter: OpenAdapter;
   config: DatabaseConfig;
   close(): Promise<void>;
@@ -24,22 +26,26 @@ export async function openDatabase(
   options: OpenDatabaseOptions & { adapter?: OpenAdapter; holder?: OpenAdapterOptions['holder'] } = {},
 ): Promise<Database> {
   const adapter = options.adapter ?? (await openAdapter(config, { holder: options.holder }));
-  const prisma = new PrismaClient({
-    adapter: adapter.factory,
-    log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
-  });
-  if (options.onQuery) {
-    const onQuery = options.onQuery;
-    (prisma as unknown as { $on(e: 'query', cb: (ev: { query: string }) => void): void }).$on('query', (ev) =>
-      onQuery(ev.query),
-    );
-  }
+  const client = (factory: OpenAdapter['factory']) => {
+    const c = new PrismaClient({ adapter: factory, log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [] });
+    if (options.onQuery) {
+      const onQuery = options.onQuery;
+      (c as unknown as { $on(e: 'query', cb: (ev: { query: string }) => void): void }).$on('query', (ev) =>
+        onQuery(ev.query),
+      );
+    }
+    return c;
+  };
+  const prisma = client(adapter.factory);
+  const audit = adapter.auditFactory ? client(adapter.auditFactory) : prisma;
   return {
     prisma,
+    audit,
     adapter,
     config,
     async close() {
       await prisma.$disconnect();
+      if (audit !== prisma) await audit.$disconnect();
       await adapter.close();
     },
   };

@@ -26,6 +26,8 @@ export class DomainError extends Error {
     message: string,
     /** Where the problem is, e.g. "input.vector" (for VALIDATION). */
     readonly path?: string,
+    /** For RATE_LIMITED and UNAVAILABLE: when to try again, in seconds (HTTP Retry-After). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

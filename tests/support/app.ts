@@ -35,6 +35,8 @@ export interface TestApp {
   /** The HTTP server (tests that must see what arrives on the wire listen to its requests). */
   server: App['server'];
   webSocketCount(): number;
+  /** Each client's share of the instance (what runs, what waits). */
+  gate: App['gate'];
   /** The SMTP intake's port (when started with `intake.smtpPort`). */
   smtpPort(): number | null;
   [Symbol.asyncDispose](): Promise<void>;
@@ -115,6 +117,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     live: app.live,
     server: app.server,
     webSocketCount: () => app.webSocketCount(),
+    gate: app.gate,
     smtpPort: () => app.smtpPort(),
     async [Symbol.asyncDispose]() {
       await app.stop();

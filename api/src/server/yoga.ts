@@ -23,6 +23,7 @@ import { createLoaders } from '../loaders.ts';
 import type { Logger } from '../logger.ts';
 import { readSla } from '../services/settings.ts';
 import { useBotAccountReadOnly } from './bot-account.ts';
+import { type ClientGate, useClientBudget } from './budget.ts';
 import { corsPolicy, graphiqlSecurity, useJsonOnlyPosts } from './http-rules.ts';
 import { useInputRules } from './input-rules.ts';
 import { useIntrospectionPolicy } from './introspection.ts';
@@ -56,6 +57,8 @@ export interface YogaDeps {
   introspection: boolean;
   /** Tokens verified recently (auth-cache.ts). */
   authCache?: AuthCache<TokenRow>;
+  /** Each client's share of the instance (budget.ts). */
+  gate: ClientGate;
 }
 
 const GRAPHIQL_TITLE = 'psirt GraphQL API';
@@ -77,6 +80,8 @@ export function createApiYoga(deps: YogaDeps): ApiYoga {
       useInputRules(),
       useIntrospectionPolicy(deps.introspection),
       useBotAccountReadOnly(),
+      // Last of the refusals: what reaches it is an operation that will run, and waits for its share.
+      useClientBudget(deps.gate),
       useSharedLiveExecution(),
       // "Did you mean …?" spells out the schema to whoever may not introspect it.
       ...(deps.introspection ? [] : [blockFieldSuggestionsPlugin({ mask: '' }) as Plugin]),
