@@ -145,6 +145,8 @@ const tasks = {
   test: (args) => handOver(bin('vitest'), ['run', ...args]),
   /** `bench <name> [options]`: a benchmark from tests/bench (e.g. `api`). */
   bench: (args) => handOver(process.execPath, [path.join(root, 'tests', 'bench', 'run.mjs'), ...args]),
+  /** `docs [--check]`: the README's generated sections (the need-to-know table). */
+  docs: (args) => handOver(process.execPath, [path.join(root, 'api', 'bin', 'docs.mjs'), ...args]),
   lint: (args) => run(bin('biome'), ['check', ...args, '.']),
   format: (args) => run(bin('biome'), ['check', '--write', ...args, '.']),
   typecheck: () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']),

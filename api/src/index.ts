@@ -21,6 +21,18 @@ export { type IntakeDeps, type IntakeResult, processMail, receiveMail, retryStal
 export { CLOSE as LIVE_CLOSE_CODES } from './live/stream.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { banner, type RunningPlatform, startPlatform } from './main.ts';
+export {
+  type Audience,
+  type FieldRule,
+  MUTATION_RULES,
+  QUERY_RULES,
+  type RootRule,
+  renderNeedToKnow,
+  ruleFields,
+  SUBSCRIPTION_RULES,
+  TYPE_RULES,
+  type TypeRule,
+} from './need-to-know.ts';
 export { backoffMs, drainOutbox, smtpTransport } from './outbox.ts';
 export {
   currentPublicKey,

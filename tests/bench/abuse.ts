@@ -10,8 +10,10 @@
 //            what one heavy client costs everyone else.
 // Prints p50/p99 of each phase, its ratio to the quiet one, and what each
 // client got back (codes), so a phase's INTERNAL answers are seen.
+import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { forkBenchServer } from '../support/bench-targets.ts';
+import type { AbuseOp } from '../support/graphql-abusers.ts';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2),
@@ -21,6 +23,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string', default: 'pglite' },
     phases: { type: 'string', default: 'abuse,limits' },
     cases: { type: 'string', default: '200' },
+    'instance-budget': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -31,6 +34,7 @@ Measures { __typename } p50/p99 alone, then while n clients loop the abusive
 operations (abuse), then while n staff clients loop the heaviest pages the
 limits allow (limits); prints each phase's p99 over the quiet one's (aim:
 within 3×) and what the clients got back. --cases: cases seeded (default 200).
+--instance-budget: the estimated cost running at once (PSIRT_INSTANCE_BUDGET).
 PostgreSQL: DATABASE_URL, or postgresql://postgres@127.0.0.1:5432/postgres (a throwaway database).
 `);
   process.exit(0);
@@ -45,14 +49,7 @@ for (let i = 0; i < 25; i++) nested = `products { productLine { ${nested} } }`;
 let typeChain = 'name';
 for (let i = 0; i < 3; i++) typeChain = `name fields { name type { ${typeChain} } }`;
 
-interface Op {
-  name: string;
-  staff: boolean;
-  query?: string;
-  /** A raw body instead of a query (sent as application/json). */
-  body?: string;
-}
-const ABUSE: Op[] = [
+const ABUSE: AbuseOp[] = [
   {
     name: '2,000 aliased csaf (100 KB)',
     query: aliases(2000, 'advisory(publicId: "SA-2026-0001") { csaf }'),
@@ -69,12 +66,7 @@ const ABUSE: Op[] = [
     query: `{ cvss(vector: ${'['.repeat(5000)}"x"${']'.repeat(5000)}) { score } }`,
     staff: false,
   },
-  // 20 MB of JSON: one query padded with a variable nobody reads.
-  {
-    name: '20 MB body (anonymous)',
-    body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(20 * 1024 * 1024) } }),
-    staff: false,
-  },
+  { name: '20 MB body (anonymous)', padBytes: 20 * 1024 * 1024, staff: false },
   {
     name: '20 aliased __schema (anonymous)',
     query: aliases(20, '__schema { types { name fields { name } } }'),
@@ -82,7 +74,7 @@ const ABUSE: Op[] = [
   },
   { name: 'introspection 3 lists deep (anonymous)', query: `{ __schema { types { ${typeChain} } } }`, staff: false },
 ];
-const AT_LIMIT: Op[] = [
+const AT_LIMIT: AbuseOp[] = [
   {
     name: '6 aliased cases(first: 50) with reporters and timelines',
     query: aliases(
@@ -93,26 +85,34 @@ const AT_LIMIT: Op[] = [
   },
 ];
 
-async function post(url: string, op: Op, token?: string) {
+async function post(url: string, query: string) {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: op.body ?? JSON.stringify({ query: op.query }),
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
   });
-  const text = await res.text();
-  try {
-    const body = JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] };
-    return body.errors?.[0]?.extensions?.code ?? `HTTP ${res.status}${body.errors ? '' : ' ok'}`;
-  } catch {
-    return `HTTP ${res.status}`;
-  }
+  await res.text();
+}
+
+/** The clients, in a process of their own: their event loop is busy, the prober's must not be. */
+function runClients(job: { url: string; token: string; clients: number; until: number; ops: AbuseOp[] }) {
+  const child = fork(new URL('../support/graphql-abusers.ts', import.meta.url), [], {
+    execArgv: ['--import', import.meta.resolve('tsx/esm')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const answers = new Promise<Record<string, Record<string, number>>>((resolve, reject) => {
+    child.once('message', (m: { answers: Record<string, Record<string, number>> }) => resolve(m.answers));
+    child.once('exit', (code) => reject(new Error(`the clients exited (${code})`)));
+  });
+  child.send(job);
+  return answers;
 }
 
 async function probe(url: string, until: number) {
   const ms: number[] = [];
   while (Date.now() < until) {
     const t = performance.now();
-    await post(url, { name: 'probe', query: '{ __typename }', staff: false });
+    await post(url, '{ __typename }');
     ms.push(performance.now() - t);
   }
   ms.sort((a, b) => a - b);
@@ -123,6 +123,7 @@ async function probe(url: string, until: number) {
 const bench = await forkBenchServer<{ url: string; token: string }>(opts.only as string, {
   seed: true,
   dashboardCases: Number(opts.cases),
+  ...(opts['instance-budget'] ? { clientBudget: { total: Number(opts['instance-budget']) } } : {}),
 });
 const server = { child: bench.child, ...bench.ready };
 const f = (x: number) => `${x.toFixed(1)} ms`;
@@ -146,22 +147,16 @@ try {
     // BENCH_PROFILE=<file>: a CPU profile of the server during the first measured phase.
     server.child.send('profile-start');
     const until = Date.now() + duration;
-    const answers = new Map<string, Map<string, number>>();
-    const loops = Array.from({ length: clients }, async (_, k) => {
-      for (let i = k; Date.now() < until; i++) {
-        const op = ops[i % ops.length] as Op;
-        const code = await post(server.url, op, op.staff ? server.token : undefined).catch((e: Error) => e.message);
-        const per = answers.get(op.name) ?? new Map<string, number>();
-        per.set(code, (per.get(code) ?? 0) + 1);
-        answers.set(op.name, per);
-      }
-    });
-    const [during] = await Promise.all([probe(server.url, until), ...loops]);
+    const answers = runClients({ url: server.url, token: server.token, clients, until, ops: [...ops] });
+    const [during, got] = await Promise.all([probe(server.url, until), answers]);
     server.child.send('profile-stop');
     lines.push(
       `  { __typename } during ${phase.padEnd(7)}     n=${during.n}  p50 ${f(during.p50)}  p99 ${f(during.p99)}  ratio p99 ${(during.p99 / alone.p99).toFixed(2)}×  (aim: within 3×)`,
-      ...[...answers].map(
-        ([name, codes]) => `      ${name.padEnd(58)} ${[...codes].map(([c, n]) => `${c} ×${n}`).join(', ')}`,
+      ...Object.entries(got).map(
+        ([name, codes]) =>
+          `      ${name.padEnd(58)} ${Object.entries(codes)
+            .map(([c, n]) => `${c} ×${n}`)
+            .join(', ')}`,
       ),
     );
   }

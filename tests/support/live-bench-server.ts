@@ -12,6 +12,8 @@ interface Config {
   seed: boolean;
   /** That many more cases, with reports from (some confidential) reporters, impacts, scores and teams. */
   dashboardCases?: number;
+  /** Each client's share of the instance (server/budget.ts), when not the defaults. */
+  clientBudget?: { perClient?: number; total?: number; cheap?: number };
   redisUrl?: string;
   channelPrefix?: string;
   /** Mail intake over SMTP, with a PSIRT key (for `npm run bench -- mail-abuse`). */
@@ -54,6 +56,7 @@ const app = buildApp({
   graphiql: false,
   releaseIntervalMs: 0,
   mail: { quiet: true },
+  ...(config.clientBudget ? { clientBudget: config.clientBudget } : {}),
   ...(config.intake
     ? {
         keys: { passphrase },

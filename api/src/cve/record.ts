@@ -109,7 +109,8 @@ export async function buildCveRecord(db: Reader, cveId: string, cna: CnaSettings
   if (!publicTlp) {
     blockers.push(`${advisory.publicId} is TLP:${content.tlp}, not public: a CVE record is public.`);
   }
-  const dateUpdated = history[history.length - 1]?.date ?? now;
+  // A preview is dated by its draft's last change, so the same draft always gives the same record.
+  const dateUpdated = history[history.length - 1]?.date ?? advisory.updatedAt ?? now;
   const cnaContainer = cnaPublishedContainer(content, {
     cveId: row.cveId,
     case: row.case.publicId,
@@ -144,7 +145,7 @@ export async function recordSource(
   db: Reader,
   caseId: string,
 ): Promise<{
-  advisory: { id: string; publicId: string; published: boolean };
+  advisory: { id: string; publicId: string; published: boolean; updatedAt: Date };
   content: AdvisoryContent;
   history: { date: Date; summary: string }[];
 } | null> {
@@ -158,18 +159,26 @@ export async function recordSource(
       publishedRevision: true,
       publishedAt: true,
       currentRevision: true,
+      updatedAt: true,
     },
   });
+  // Published: it has a published revision — also while its next revision is in work (DRAFT,
+  // IN_REVIEW, APPROVED), when the public still reads the published one. A superseded one only
+  // if nothing else was published.
   const published = advisories
-    .filter((a) => a.state === 'PUBLISHED' && a.publishedRevision !== null)
-    .sort((a, b) => (b.publishedAt?.getTime() ?? 0) - (a.publishedAt?.getTime() ?? 0))[0];
+    .filter((a) => a.publishedRevision !== null)
+    .sort(
+      (a, b) =>
+        Number(a.state === 'SUPERSEDED') - Number(b.state === 'SUPERSEDED') ||
+        (b.publishedAt?.getTime() ?? 0) - (a.publishedAt?.getTime() ?? 0),
+    )[0];
   const a = published ?? advisories[0];
   if (!a) return null;
   const revision = a.publishedRevision ?? (a.currentRevision > 0 ? a.currentRevision : null);
   const { contentOf, history } = await advisoryRevisions(db, a.id);
   const content = contentOf(revision) ?? (await buildAdvisoryContent(db, a.id));
   return {
-    advisory: { id: a.id, publicId: a.publicId, published: Boolean(published) },
+    advisory: { id: a.id, publicId: a.publicId, published: Boolean(published), updatedAt: a.updatedAt },
     content,
     history: published ? history : [],
   };

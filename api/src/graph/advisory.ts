@@ -17,6 +17,7 @@ import {
   ADVISORY_READERS,
   advisoryVisibility,
   caseVisibility,
+  PUBLIC_ADVISORIES,
   publicAdvisoryState,
   readsAdvisories,
   storedStatesForPublic,
@@ -71,7 +72,18 @@ registerNodeGuard('Advisory', async (ctx, id) => {
   if (!isUuid(id)) return false;
   return (await ctx.db.advisory.count({ where: { AND: [{ id }, advisoryVisibility(ctx.viewer)] } })) === 1;
 });
-registerNodeGuard('AdvisoryRevision', async (ctx, id) => isUuid(id) && readsAdvisories(ctx.viewer));
+// A revision is for the advisory's readers; the revision the public reads (published, public) for anyone.
+registerNodeGuard('AdvisoryRevision', async (ctx, id) => {
+  if (!isUuid(id)) return false;
+  if (readsAdvisories(ctx.viewer)) return true;
+  const r = await ctx.db.advisoryRevision.findUnique({ where: { id }, select: { number: true, advisoryId: true } });
+  if (!r) return false;
+  return (
+    (await ctx.db.advisory.count({
+      where: { AND: [{ id: r.advisoryId, publishedRevision: r.number }, PUBLIC_ADVISORIES] },
+    })) === 1
+  );
+});
 
 const Tally = builder.simpleObject('CommitteeTally', {
   description: 'The votes on one revision and, once the quorum is reached, the decision.',

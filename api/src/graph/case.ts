@@ -12,7 +12,7 @@ import {
   transitionsFrom,
   updateOverdue,
 } from '@psirt/schema';
-import { isPsirt, mayReadCase, mayReadReporterMessages, workflowRoles } from '../access.ts';
+import { isPsirt, mayReadCase, mayReadReporterMessages, readsAdvisories, workflowRoles } from '../access.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { CvssAssessment } from './cvss.ts';
@@ -65,16 +65,20 @@ registerNodeGuard(
   'CertNotification',
   partOfCase((ctx, id) => ctx.db.certNotification.findUnique({ where: { id }, ...caseIdOnly })),
 );
-registerNodeGuard(
-  'TimelineEvent',
-  partOfCase(async (ctx, id) => {
-    const e = await ctx.db.timelineEvent.findUnique({
-      where: { id },
-      select: { caseId: true, report: { select: { caseId: true } } },
-    });
-    return e ? { caseId: e.caseId ?? e.report?.caseId ?? null } : null;
-  }),
-);
+// An event is read as its case (or its report's case); an advisory's events by the advisory's
+// readers (Advisory.timeline); a report's before it has a case, by the PSIRT.
+registerNodeGuard('TimelineEvent', async (ctx, id) => {
+  if (!isUuid(id)) return false;
+  const e = await ctx.db.timelineEvent.findUnique({
+    where: { id },
+    select: { caseId: true, advisoryId: true, report: { select: { caseId: true } } },
+  });
+  if (!e) return false;
+  const caseId = e.caseId ?? e.report?.caseId ?? null;
+  if (caseId) return mayReadCase(ctx, caseId);
+  if (e.advisoryId) return readsAdvisories(ctx.viewer);
+  return isPsirt(ctx.viewer);
+});
 
 // ── The workflow, as data ────────────────────────────────────────────────
 
@@ -185,6 +189,8 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
     closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
     createdBy: t.relation('createdBy', { nullable: true }),
     reports: t.relation('reports', {
+      // What reporters wrote: the case team's and the PSIRT's, not the bot's own account's.
+      authScopes: (_c, _a, ctx) => mayReadReporterMessages(ctx.viewer),
       query: { orderBy: { receivedAt: 'asc' } },
       description: 'The VSRs behind this case.',
     }),

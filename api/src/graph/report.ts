@@ -1,6 +1,8 @@
 import { isUuid, nextUpdateDue } from '@psirt/schema';
 import {
+  isBotAlone,
   isPsirt,
+  mayReadCase,
   mayReadReporterMessages,
   mayReadReportInternals,
   PSIRT_ROLES,
@@ -31,6 +33,19 @@ async function mayReadReport(ctx: Context, id: string) {
   return (await ctx.db.vulnerabilityReport.count({ where: { AND: [{ id }, reportVisibility(ctx.viewer)] } })) > 0;
 }
 registerNodeGuard('VulnerabilityReport', mayReadReport);
+
+/** The same rule on a loaded row: the PSIRT, its reporter, its submitter, its case's team (not the bot's own account). */
+async function mayReadReportRow(
+  ctx: Context,
+  r: { caseId: string | null; reporterId: string | null; submittedById: string | null },
+): Promise<boolean> {
+  const v = ctx.viewer;
+  if (isPsirt(v)) return true;
+  if (v.kind === 'reporter') return r.reporterId === v.reporterId;
+  if (v.kind !== 'user') return false;
+  if (r.submittedById === v.userId) return true;
+  return r.caseId !== null && !isBotAlone(v) && (await mayReadCase(ctx, r.caseId));
+}
 // A message is readable by whoever may read its report's thread (internal-only messages do not exist).
 registerNodeGuard('ReporterMessage', async (ctx, id) => {
   if (!isUuid(id)) return false;
@@ -49,7 +64,9 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
   id: { field: 'id' },
   findUnique: (id) => ({ id }),
   // Select mode: descriptions can be long; read them only when asked for.
-  select: { id: true, caseId: true, receivedAt: true },
+  select: { id: true, caseId: true, receivedAt: true, reporterId: true, submittedById: true },
+  // Behind every path to a report (lists filter by reportVisibility first; this holds for any other).
+  authScopes: (r, ctx) => mayReadReportRow(ctx, r),
   fields: (t) => ({
     publicId: t.exposeString('publicId', { description: 'VSR-<year>-<nnnn>' }),
     title: t.exposeString('title'),
