@@ -7,11 +7,12 @@
 // root field without a rule fails that test, so nothing new ships without a
 // decision. The README's "Need to know" section is rendered from it.
 import type { Role } from '@psirt/schema';
-import { ADVISORY_READERS, AUDIT_READERS, PSIRT_ROLES, REPORTER_READERS } from './access.ts';
+import { ADVISORY_READERS, AUDIT_READERS, PSIRT_ROLES, REPORTER_READERS, SUBMITTERS } from './access.ts';
 
 /**
  * Who, in words the test evaluates:
  * - `anyone`: anonymous callers included;
+ * - `anonymous`: a caller without a token; `reporters`: any reporter token;
  * - `staff`: any signed-in staff account (the Slack bot's own included);
  * - a role: staff holding it (`CHAT_OPS`: the Slack bot's own account, acting for nobody —
  *   acting for a linked person, the bot is that person);
@@ -29,6 +30,8 @@ import { ADVISORY_READERS, AUDIT_READERS, PSIRT_ROLES, REPORTER_READERS } from '
  */
 export type Audience =
   | 'anyone'
+  | 'anonymous'
+  | 'reporters'
   | 'staff'
   | Role
   | 'case team'
@@ -355,10 +358,15 @@ export const SUBSCRIPTION_RULES: Readonly<Record<string, RootRule>> = {
   craDeadlineChanged: { call: ['staff'], note: 'The notifications the viewer may read (prompts: the PSIRT).' },
 };
 
+/**
+ * Who may change what. Over every rule: the Slack bot's own account, acting for
+ * nobody, changes nothing (server/bot-account.ts) — acting for a linked person,
+ * it is that person.
+ */
 export const MUTATION_RULES: Readonly<Record<string, RootRule>> = {
   submitVulnerabilityReport: {
-    call: ['anyone'],
-    note: 'Anyone (rate-limited); staff submitting for a reporter: ADMIN, ANALYST, INTEGRATOR.',
+    call: ['anonymous', 'reporters', ...SUBMITTERS],
+    note: 'Reporters and the anonymous (rate-limited); staff submit for a reporter.',
   },
   replyToReport: { call: [...PSIRT, 'its reporter'] },
   rotateReporterToken: { call: ['its reporter'] },
@@ -471,6 +479,10 @@ export function renderNeedToKnow(): string {
   roots('Query', QUERY_RULES);
   roots('Subscription', SUBSCRIPTION_RULES);
   roots('Mutation', MUTATION_RULES);
+  lines.push(
+    '',
+    'The Slack bot’s own account, acting for nobody, changes nothing; acting for a linked person, it is that person.',
+  );
   lines.push(
     '',
     'Types read through a field only (payloads, clocks, tallies, CVSS metrics, connections) are read by whoever reads the field; they are not listed unless some of their fields are read by fewer.',

@@ -22,7 +22,16 @@ import {
   schema,
   TYPE_RULES,
 } from '@psirt/api';
-import { type GraphQLObjectType, isObjectType } from 'graphql';
+import {
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLObjectType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GqlResult } from '../support/app.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -59,13 +68,7 @@ beforeAll(async () => {
   });
   world = await seedNeedToKnowWorld(app);
   factsOf = factLoader(app.db.prisma);
-  const members = await app.db.prisma.caseMember.findMany({ select: { caseId: true, userId: true } });
-  const lineMembers = await app.db.prisma.productLineMember.findMany({ select: { productLineId: true, userId: true } });
-  const cases = new Map<string, Set<string>>();
-  for (const m of members) cases.set(m.userId, (cases.get(m.userId) ?? new Set()).add(m.caseId));
-  const lines = new Map<string, Set<string>>();
-  for (const m of lineMembers) lines.set(m.userId, (lines.get(m.userId) ?? new Set()).add(m.productLineId));
-  J = judge({ cases, lines }, factsOf);
+  J = await currentJudge();
   records = await probedRecords(app.db.prisma);
   admin = world.viewers.find((v) => v.name === 'admin') as Viewer;
   direct = world.viewers.filter((v) => !v.actingFor);
@@ -144,13 +147,24 @@ async function checkObject(
 }
 
 /** Every record id in a value must be one the viewer may read. */
-async function checkIds(value: unknown, v: Viewer, where: string, out: Finding[]) {
+async function checkIds(value: unknown, v: Viewer, where: string, out: Finding[], by: Judge = J) {
   for (const id of idsIn(value)) {
     const f = await factsOf(id);
     const rule = TYPE_RULES[f.type];
     if (!rule || rule.read === 'parent') continue;
-    if (!(await J.readable(v, f))) out.push(`LEAK ${where} reaches ${f.type} ${id} for ${v.name}`);
+    if (!(await by.readable(v, f))) out.push(`LEAK ${where} reaches ${f.type} ${id} for ${v.name}`);
   }
+}
+
+/** The rules' judge with the teams and product lines as they are now. */
+async function currentJudge(): Promise<Judge> {
+  const members = await app.db.prisma.caseMember.findMany({ select: { caseId: true, userId: true } });
+  const lineMembers = await app.db.prisma.productLineMember.findMany({ select: { productLineId: true, userId: true } });
+  const cases = new Map<string, Set<string>>();
+  for (const m of members) cases.set(m.userId, (cases.get(m.userId) ?? new Set()).add(m.caseId));
+  const lines = new Map<string, Set<string>>();
+  for (const m of lineMembers) lines.set(m.userId, (lines.get(m.userId) ?? new Set()).add(m.productLineId));
+  return judge({ cases, lines }, factsOf);
 }
 
 describe(`need-to-know, generated from the schema (${dialect})`, () => {
@@ -456,6 +470,302 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
     expect(findings).toEqual([]);
   });
 
+  it('delivers every subscription only as the rules say, over graphql-ws and SSE, and to everyone they name', async () => {
+    const findings: Finding[] = [];
+    const k = world.keys;
+    const caseA = await app.db.prisma.analysisCase.findUniqueOrThrow({ where: { publicId: k.secretCase } });
+    const caseFacts = await factsOf(globalId('AnalysisCase', caseA.id));
+    const sub = schema.getSubscriptionType() as GraphQLObjectType;
+    const probes: Record<string, { args?: Record<string, string>; facts?: Facts }> = {
+      caseEvents: { args: { caseId: k.secretCase }, facts: caseFacts },
+    };
+    const documents = Object.values(sub.getFields()).map((f) => {
+      const p = probes[f.name] ?? {};
+      const args = p.args
+        ? `(${Object.entries(p.args)
+            .map(([a, x]) => `${a}: ${JSON.stringify(x)}`)
+            .join(', ')})`
+        : '';
+      return {
+        name: f.name,
+        field: f,
+        doc: `subscription { ${f.name}${args} ${selectionFor(schema, f.type)} }`,
+        facts: p.facts ?? null,
+      };
+    });
+    for (const d of documents)
+      if (requiredArgs(d.field).length && !probes[d.name]?.args) findings.push(`no probe for Subscription.${d.name}`);
+    // A case every staff member is on: the last event, which every staff subscriber of caseUpdated must receive.
+    const sentinel = await world.analyst.gql(
+      'mutation($r: String!) { acceptReport(reportId: $r, title: "Sentinel case", products: ["bms"]) { id publicId } }',
+      { r: k.triageReport },
+    );
+    const sentinelCase = sentinel.data?.acceptReport as { id: string; publicId: string };
+    for (const v of direct) {
+      if (v.kind !== 'user') continue;
+      const added = await world.analyst.gql(
+        'mutation($c: String!, $u: ID!) { addCaseMember(caseId: $c, userId: $u) { id } }',
+        { c: sentinelCase.publicId, u: v.userId },
+      );
+      expect(added.errors).toBeUndefined();
+    }
+    let judged = await currentJudge();
+
+    const { liveWs, liveSse } = await import('../support/live.ts');
+    const open: {
+      v: Viewer;
+      name: string;
+      got: ReturnType<ReturnType<typeof liveWs>['subscribe']>;
+      allowed: boolean;
+    }[] = [];
+    const sse: { v: Viewer; got: ReturnType<typeof liveSse> }[] = [];
+    const clients = new Map<string, ReturnType<typeof liveWs>>();
+    const listenersBefore = app.live.listeners();
+    let expected = 0;
+    try {
+      for (const v of direct) {
+        const ws = liveWs(app, v.client.token);
+        clients.set(v.name, ws);
+        for (const d of documents) {
+          const allowed = await judged.admits((SUBSCRIPTION_RULES[d.name] as RootRule).call, v, d.facts);
+          if (allowed) expected += 1;
+          open.push({ v, name: d.name, got: ws.subscribe(d.doc), allowed });
+        }
+        if (v.kind === 'user') {
+          sse.push({ v, got: liveSse(app, v.client.token, 'subscription { caseUpdated { id } }') });
+          expected += 1;
+        }
+      }
+      // Refused at once, or listening: no other way.
+      for (const o of open.filter((x) => !x.allowed)) {
+        await o.got.ended(5_000).catch(() => findings.push(`${o.name} for ${o.v.name}: neither refused nor ended`));
+        const codes = o.got.errors.map((e) => String(e.extensions?.code));
+        if (!codes.some((c) => DENIED.has(c)))
+          findings.push(`${o.name} for ${o.v.name}: not refused (${JSON.stringify(o.got.errors)})`);
+      }
+      const deadline = Date.now() + 60_000;
+      while (app.live.listeners() < listenersBefore + expected && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(app.live.listeners(), 'every allowed subscription listening').toBeGreaterThanOrEqual(
+        listenersBefore + expected,
+      );
+
+      // The changes: on the embargoed case (a note, a mitigation that moves a CRA clock), a report
+      // arriving, a draft advisory edited, an advisory published, new third-party matches.
+      const topics = ['case', 'report', 'advisory', 'assessment'] as const;
+      const base = {
+        handled: app.live.handled(),
+        published: Object.fromEntries(topics.map((t) => [t, app.live.published(t)])),
+      };
+      const note = await world.gridPrime.gql(
+        'mutation($c: String!) { addCaseNote(caseId: $c, text: "A live note (secret 77f0).") { id } }',
+        {
+          c: k.secretCase,
+        },
+      );
+      const mitigation = await world.gridSpecialist.gql(
+        'mutation($i: MitigationInput!) { addMitigation(input: $i) { id } }',
+        {
+          i: { caseId: k.secretCase, product: 'gateway', kind: 'WORKAROUND', description: 'Block port 8443 (secret).' },
+        },
+      );
+      const report = await app.anonymous.gql(SUBMIT_LIVE, {
+        input: { title: 'Live report', description: 'Arrived while subscribed.', reporter: {} },
+      });
+      const draft = await world.analyst.gql(
+        'mutation($a: String!) { updateAdvisory(advisoryId: $a, summary: "Edited live (secret)") { id } }',
+        {
+          a: k.draftAdvisory,
+        },
+      );
+      const published = await publishLive();
+      const { importSbom, matchInventory } = await import('@psirt/api');
+      const rtu = await importSbom(app.db.prisma, 'rtu', '2.0', fixture('sbom/rtu-2.0.cdx.json'));
+      await matchInventory(app.db.prisma, { productVersionIds: [rtu.productVersionId] }, { live: app.live });
+      for (const r of [note, mitigation, report, draft]) expect(r.errors).toBeUndefined();
+      // The sentinel, then every subscription is done with every payload, and every socket has flushed.
+      await world.analyst.gql('mutation($c: String!) { addCaseNote(caseId: $c, text: "Sentinel") { id } }', {
+        c: sentinelCase.publicId,
+      });
+      const target = () =>
+        base.handled +
+        topics.reduce((n, t) => n + (app.live.published(t) - (base.published[t] ?? 0)) * app.live.listeners(t), 0);
+      while (app.live.handled() < target() && Date.now() < deadline + 60_000)
+        await new Promise((r) => setTimeout(r, 20));
+      for (const ws of clients.values()) {
+        await new Promise<void>((resolve, reject) =>
+          ws.client.subscribe({ query: '{ __typename }' }, { next: () => {}, error: reject, complete: resolve }),
+        );
+      }
+      for (const s of sse) {
+        await s.got.waitFor(1, 30_000).catch(() => {});
+        const deadlineSse = Date.now() + 30_000;
+        while (!idsIn(s.got.items).includes(sentinelCase.id) && Date.now() < deadlineSse)
+          await new Promise((r) => setTimeout(r, 20));
+        if (!idsIn(s.got.items).includes(sentinelCase.id))
+          findings.push(`SSE caseUpdated for ${s.v.name}: the sentinel never came`);
+      }
+
+      // Teams as they now are (the changes opened cases), for what follows.
+      judged = await currentJudge();
+      // Nothing a subscriber may not read; everything the rules name them for.
+      const shouldReach: [string, string | null][] = [
+        ['caseUpdated', globalId('AnalysisCase', caseA.id)],
+        ['caseEvents', null],
+        ['triageQueueChanged', null],
+        ['advisoryChanged', published],
+        ['assessmentsMatched', null],
+        ['craDeadlineChanged', null],
+      ];
+      for (const o of open.filter((x) => x.allowed)) {
+        const field = sub.getFields()[o.name];
+        const where = `${o.name} to ${o.v.name}`;
+        await checkIds(o.got.items, o.v, where, findings, judged);
+        const inner = field ? namedType(field.type) : null;
+        if (inner && isObjectType(inner) && !isNodeType(schema, inner)) {
+          for (const item of o.got.items) await checkObject(inner.name, item, item, o.v, caseFacts, where, findings);
+        }
+        for (const e of o.got.errors)
+          if (!DENIED.has(String(e.extensions?.code))) findings.push(`${where}: ${e.extensions?.code} ${e.message}`);
+        const record = shouldReach.find(([n]) => n === o.name)?.[1];
+        if (record && (await judged.readable(o.v, await factsOf(record))) && !idsIn(o.got.items).includes(record)) {
+          findings.push(`${where}: never received ${record}, which they may read`);
+        }
+      }
+      // The reach of each change, by kind of viewer.
+      const got = (name: string, v: Viewer) => open.find((o) => o.name === name && o.v === v)?.got.items ?? [];
+      const rtuLine = await app.db.prisma.product.findUniqueOrThrow({
+        where: { key: 'rtu' },
+        select: { productLineId: true },
+      });
+      const rtuFacts: Facts = { type: 'ComponentAssessment', id: '', lineIds: [rtuLine.productLineId], conditions: {} };
+      const assessmentReaders = TYPE_RULES.ComponentAssessment?.read as readonly never[];
+      const craReaders = TYPE_RULES.CraNotification?.read as readonly never[];
+      for (const v of direct) {
+        const reads = await judged.readable(v, caseFacts);
+        if (reads && v.kind === 'user' && !got('caseEvents', v).length)
+          findings.push(`caseEvents: ${v.name} heard nothing of the case`);
+        const psirt = v.roles.some((r) => r === 'ADMIN' || r === 'ANALYST') && !v.botAlone;
+        if (psirt && !got('triageQueueChanged', v).length) findings.push(`triageQueueChanged: ${v.name} heard nothing`);
+        if ((await judged.admits(assessmentReaders, v, rtuFacts)) && !got('assessmentsMatched', v).length)
+          findings.push(`assessmentsMatched: ${v.name} heard nothing`);
+        if ((await judged.admits(craReaders, v, caseFacts)) && !got('craDeadlineChanged', v).length)
+          findings.push(`craDeadlineChanged: ${v.name} heard nothing`);
+      }
+      for (const s of sse) await checkIds(s.got.items, s.v, `SSE caseUpdated to ${s.v.name}`, findings, judged);
+    } finally {
+      for (const o of open) o.got.unsubscribe();
+      for (const s of sse) s.got.dispose();
+      for (const ws of clients.values()) await ws.dispose();
+    }
+    dump('subscriptions', findings);
+    expect(findings).toEqual([]);
+  });
+
+  it('keeps every confidential word off the website, its feeds and files, and each reporter’s page', async () => {
+    const findings: Finding[] = [];
+    const get = async (p: string, init?: RequestInit) => {
+      const res = await fetch(new URL(p, app.origin), { redirect: 'manual', ...init });
+      return { status: res.status, body: await res.text() };
+    };
+    const index = await get('/.well-known/csaf/white/index.txt');
+    const pages = [
+      '/advisories',
+      '/advisories.atom',
+      '/.well-known/security.txt',
+      '/.well-known/csaf/provider-metadata.json',
+      '/.well-known/csaf/white/csaf-feed-tlp-white.json',
+      '/.well-known/csaf/white/index.txt',
+      '/.well-known/csaf/white/changes.csv',
+      '/report',
+      '/report/status',
+      '/report/link',
+      '/subscribe',
+      ...index.body
+        .split('\n')
+        .filter(Boolean)
+        .map((f) => `/.well-known/csaf/white/${f}`),
+    ];
+    const advisories = await app.db.prisma.advisory.findMany({ select: { publicId: true, id: true } });
+    for (const a of advisories) {
+      const readable = await J.readable(world.viewers[0] as Viewer, await factsOf(globalId('Advisory', a.id)));
+      const page = await get(`/advisories/${a.publicId}`);
+      if (page.status !== (readable ? 200 : 404))
+        findings.push(`/advisories/${a.publicId}: ${page.status} (public: ${readable})`);
+      pages.push(`/advisories/${a.publicId}`);
+    }
+    // What only a reporter reads (their thread) may be on their own page, never on anyone else's.
+    const own = new Set<string>([SECRETS.message]);
+    for (const p of pages) {
+      const { body } = await get(p);
+      for (const [name, secret] of Object.entries(SECRETS))
+        if (body.includes(secret)) findings.push(`${p} shows ${name}`);
+    }
+    const status = async (token: string) =>
+      (
+        await get('/report/status', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: app.origin },
+          body: new URLSearchParams({ token }),
+        })
+      ).body;
+    const mine = await status(world.keys.reporterToken);
+    const theirs = await status(world.keys.otherReporterToken);
+    if (!mine.includes(world.keys.secretReport)) findings.push('the reporter’s page lacks their report');
+    for (const other of [world.keys.triageReport, world.keys.duplicateReport])
+      if (mine.includes(other)) findings.push(`the reporter’s page shows ${other}`);
+    if (theirs.includes(world.keys.secretReport)) findings.push('the other reporter’s page shows the secret report');
+    for (const [name, secret] of Object.entries(SECRETS)) {
+      if (theirs.includes(secret)) findings.push(`the other reporter’s page shows ${name}`);
+      if (!own.has(secret) && mine.includes(secret)) findings.push(`the reporter’s page shows ${name}`);
+    }
+    dump('pages', findings);
+    expect(pages.length).toBeGreaterThan(15);
+    expect(findings).toEqual([]);
+  });
+
+  it('refuses every mutation to whoever its rule names for no record at all, and the bot acting for someone as that person', async () => {
+    const findings: Finding[] = [];
+    const mutation = schema.getMutationType() as GraphQLObjectType;
+    // Reporter tokens rotate last: rotating one ends it.
+    const names = Object.keys(mutation.getFields()).sort(
+      (a, b) => Number(a === 'rotateReporterToken') - Number(b === 'rotateReporterToken'),
+    );
+    const relations = new Set(['case team', 'line staff', 'its reporter', 'its submitter', 'readers of its record']);
+    for (const name of names) {
+      const field = mutation.getFields()[name] as GraphQLField<unknown, unknown>;
+      const rule = MUTATION_RULES[name] as RootRule;
+      const args = requiredArgs(field);
+      const doc = `mutation${args.length ? `(${args.map((a) => `$${a.name}: ${a.type.toString()}`).join(', ')})` : ''} {
+        r: ${name}${args.length ? `(${args.map((a) => `${a.name}: $${a.name}`).join(', ')})` : ''} ${selectionFor(schema, field.type).replace(/\{ .* \}/s, '{ __typename }')}
+      }`;
+      const vars = Object.fromEntries(args.map((a) => [a.name, placeholder(a.type)]));
+      const byName = new Map<string, string>();
+      for (const v of world.viewers) {
+        const r = await v.client.gql(doc, vars);
+        const code = String(r.errors?.[0]?.extensions?.code ?? 'ok');
+        byName.set(v.name, code);
+        if (v.actingFor) continue;
+        // Over every rule: the bot's own account changes nothing.
+        const admitted = !v.botAlone && (await J.admits(rule.call, v, null));
+        const byRelation = rule.call.some((a) => typeof a === 'string' && relations.has(a)) && v.kind !== 'anonymous';
+        if (admitted && (code === 'FORBIDDEN' || code === 'UNAUTHENTICATED'))
+          findings.push(`${name} refused ${v.name} (${code}), whom the rule names`);
+        if (!admitted && !byRelation && !DENIED.has(code)) findings.push(`${name} not refused to ${v.name}: ${code}`);
+        for (const e of r.errors ?? [])
+          if (e.extensions?.code === 'INTERNAL') findings.push(`${name} to ${v.name}: INTERNAL`);
+      }
+      for (const v of world.viewers) {
+        if (v.actingFor && name !== 'rotateReporterToken' && byName.get(v.name) !== byName.get(v.actingFor)) {
+          findings.push(`${name}: ${v.name} got ${byName.get(v.name)}, ${v.actingFor} ${byName.get(v.actingFor)}`);
+        }
+      }
+    }
+    dump('mutations', findings);
+    expect(findings).toEqual([]);
+  });
+
   it('renders the README’s need-to-know section from the same table', () => {
     const readme = readFileSync(
       path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'README.md'),
@@ -491,6 +801,55 @@ function contentOf(name: string, value: unknown): unknown[] {
     return doc?.vulnerabilities ?? [];
   }
   return Array.isArray(value) ? value : value ? [value] : [];
+}
+
+/**
+ * A value of an input type that passes GraphQL's coercion and names nothing
+ * that exists: what a mutation probe sends, so that the answer is its
+ * authorization (or a NOT_FOUND / VALIDATION after it), never a change.
+ */
+function placeholder(type: GraphQLInputType): unknown {
+  if (isNonNullType(type)) return placeholder(type.ofType);
+  if (isListType(type)) return [placeholder(type.ofType)];
+  if (isEnumType(type)) return type.getValues()[0]?.value;
+  if (isInputObjectType(type)) {
+    return Object.fromEntries(
+      Object.values(type.getFields())
+        .filter((f) => isNonNullType(f.type) && f.defaultValue === undefined)
+        .map((f) => [f.name, placeholder(f.type)]),
+    );
+  }
+  switch (type.name) {
+    case 'Int':
+    case 'Float':
+      return 1;
+    case 'Boolean':
+      return false;
+    case 'DateTime':
+      return '2026-01-01T00:00:00Z';
+    case 'JSON':
+      return {};
+    case 'ID':
+      return globalId('User', '00000000-0000-7000-8000-000000000000');
+    default:
+      return 'x';
+  }
+}
+
+const SUBMIT_LIVE = `mutation($input: SubmitVulnerabilityReportInput!) { submitVulnerabilityReport(input: $input) { publicId } }`;
+const fixture = (name: string) =>
+  JSON.parse(
+    readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', name), 'utf8'),
+  ) as unknown;
+
+/** An advisory taken to publication while the subscriptions listen; its node id. */
+async function publishLive(): Promise<string> {
+  const { publishedAdvisory, readyCase } = await import('../support/advisories.ts');
+  const publicId = await publishedAdvisory(app, world, await readyCase(app, world, { cve: 'CVE-2026-31009' }), {
+    title: 'Published while listening',
+  });
+  const row = await app.db.prisma.advisory.findUniqueOrThrow({ where: { publicId } });
+  return globalId('Advisory', row.id);
 }
 
 /** The record a root lookup's answer names, for its rule (a CVE record: its case; the advisory's publicity). */

@@ -11,6 +11,7 @@ import {
   mayReadCraNotification,
   PSIRT_ROLES,
   readsAllCases,
+  requireUser,
 } from '../access.ts';
 import { hasAnyRole } from '../auth.ts';
 import { builder } from '../builder.ts';
@@ -509,8 +510,10 @@ builder.subscriptionFields((t) => ({
     description:
       'CRA clocks as they move, for the notifications you may read (prompts: the PSIRT). The Slack bot posts reminders from here.',
     authScopes: { staff: true },
-    subscribe: (_root, _args, ctx) =>
-      liveStream(
+    subscribe: (_root, _args, ctx) => {
+      // Who may start listening is checked here (authScopes guard what is resolved).
+      requireUser(ctx);
+      return liveStream(
         ctx,
         'case',
         (p) => p.events.some((e) => DEADLINE_EVENTS.has(e.type)),
@@ -555,7 +558,8 @@ builder.subscriptionFields((t) => ({
           }
           return out;
         },
-      ),
+      );
+    },
     resolve: (item: DeadlineChange | Ending) => delivered(item),
   }),
 }));

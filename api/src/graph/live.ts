@@ -196,14 +196,17 @@ builder.subscriptionFields((t) => ({
     description:
       'Third-party CVEs newly matched to components of the products the viewer answers for (the PSIRT: all; Primes and Specialists: their product lines).',
     authScopes: { staff: true },
-    subscribe: (_root, _args, ctx) =>
-      liveStream(ctx, 'assessment', everyEvent, async (p) => {
+    subscribe: (_root, _args, ctx) => {
+      // Who may start listening is checked here (authScopes guard what is resolved).
+      requireUser(ctx);
+      return liveStream(ctx, 'assessment', everyEvent, async (p) => {
         const assessments = await ctx.db.componentAssessment.findMany({
           where: { AND: [{ id: { in: p.assessmentIds } }, assessmentVisibility(ctx.viewer)] },
           orderBy: [...EXPLOIT_FIRST, { id: 'asc' }],
         });
         return assessments.length ? [{ assessments }] : [];
-      }),
+      });
+    },
     resolve: (item: { assessments: ComponentAssessmentRow[] } | Ending) => delivered(item),
   }),
 

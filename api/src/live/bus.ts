@@ -30,8 +30,18 @@ export interface LiveBus {
   publish<T extends LiveTopic>(topic: T, payload: LiveEvent[T]): void;
   /** Calls `fn` with every payload of the topic until the returned function is called. */
   listen<T extends LiveTopic>(topic: T, fn: (payload: LiveEvent[T]) => void): () => void;
-  /** Listeners in this process (live subscriptions being served here). */
-  listeners(): number;
+  /** Listeners in this process (live subscriptions being served here), in all or of one topic. */
+  listeners(topic?: LiveTopic): number;
+  /**
+   * Payloads that subscriptions in this process are done with — delivered,
+   * found not for them, or dropped — since the start. A test or a metric can
+   * wait for every listener of an event to be done with it.
+   */
+  handled(): number;
+  /** A subscription is done with one payload (live/stream.ts). */
+  markHandled(): void;
+  /** Payloads published from this process since the start, in all or of one topic. */
+  published(topic?: LiveTopic): number;
   /** Resolves once the bus delivers (Redis: connected and subscribed). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -51,7 +61,9 @@ export function createLiveBus(options: LiveBusOptions): LiveBus {
   const log = options.log;
 
   let target: EventTarget;
-  let listening = 0;
+  const listening = new Map<LiveTopic, number>();
+  const publishedCount = new Map<LiveTopic, number>();
+  let handled = 0;
   let ready: () => Promise<void> = async () => {};
   let close: () => Promise<void> = async () => {};
   if (options.redisUrl) {
@@ -89,6 +101,7 @@ export function createLiveBus(options: LiveBusOptions): LiveBus {
   return {
     kind: options.redisUrl ? 'redis' : 'memory',
     publish(topic, payload) {
+      publishedCount.set(topic, (publishedCount.get(topic) ?? 0) + 1);
       target.dispatchEvent(new CustomEvent(channel(topic), { detail: payload }));
     },
     listen(topic, fn) {
@@ -96,16 +109,23 @@ export function createLiveBus(options: LiveBusOptions): LiveBus {
       // targets do so): live/stream.ts keys its per-event caches on it.
       const listener = (event: Event) => fn((event as CustomEvent).detail);
       target.addEventListener(channel(topic), listener);
-      listening += 1;
+      listening.set(topic, (listening.get(topic) ?? 0) + 1);
       let listened = true;
       return () => {
         if (!listened) return;
         listened = false;
-        listening -= 1;
+        listening.set(topic, (listening.get(topic) ?? 1) - 1);
         target.removeEventListener(channel(topic), listener);
       };
     },
-    listeners: () => listening,
+    listeners: (topic) =>
+      topic ? (listening.get(topic) ?? 0) : [...listening.values()].reduce((n, count) => n + count, 0),
+    handled: () => handled,
+    published: (topic) =>
+      topic ? (publishedCount.get(topic) ?? 0) : [...publishedCount.values()].reduce((n, count) => n + count, 0),
+    markHandled: () => {
+      handled += 1;
+    },
     ready: () => ready(),
     close: () => close(),
   };

@@ -114,8 +114,12 @@ export function liveStream<T extends LiveTopic, R>(
     let overflowed = false;
     let stopped = false;
     const unlisten = ctx.live.listen(topic, (payload) => {
-      if (stopped || overflowed || !wanted(payload)) return;
+      if (stopped || overflowed || !wanted(payload)) {
+        ctx.live.markHandled();
+        return;
+      }
       if (queue.length >= limits.queue || ctx.transport.buffered() > limits.bufferedBytes) {
+        ctx.live.markHandled();
         overflowed = true;
         ctx.log.warn(
           { waiting: queue.length, unsentBytes: ctx.transport.buffered() },
@@ -169,6 +173,8 @@ export function liveStream<T extends LiveTopic, R>(
       } catch (error) {
         // A failed reload loses this one delivery, not the subscription.
         ctx.log.error({ err: error, topic }, 'live delivery failed');
+      } finally {
+        ctx.live.markHandled();
       }
     }
     unlisten();

@@ -332,6 +332,8 @@ export const ComponentInput = z
 
 /** Adds one component to a product version by hand, then matches it. */
 export async function addComponent(ctx: Context, raw: z.input<typeof ComponentInput>) {
+  // Who asks, before what they sent: a stranger hears UNAUTHENTICATED, not how to fix the input.
+  requireUser(ctx);
   const input = parseInput(ComponentInput, raw);
   const product = await answerableProduct(ctx, input.product);
   const created = await unitOfWork(ctx, async (u) => {

@@ -49,6 +49,12 @@ export function judge(membership: Membership, factsOf: (id: string) => Promise<F
           case 'staff':
             if (v.kind === 'user') return true;
             break;
+          case 'anonymous':
+            if (v.kind === 'anonymous') return true;
+            break;
+          case 'reporters':
+            if (v.kind === 'reporter') return true;
+            break;
           case 'CHAT_OPS':
             if (v.botAlone) return true;
             break;
