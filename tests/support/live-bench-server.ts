@@ -14,6 +14,8 @@ interface Config {
   dashboardCases?: number;
   /** Each client's share of the instance (server/budget.ts), when not the defaults. */
   clientBudget?: { perClient?: number; total?: number; cheap?: number };
+  /** Anonymous submissions (and link requests) per address per hour, when not the default. */
+  submissionsPerHour?: number;
   redisUrl?: string;
   channelPrefix?: string;
   /** Mail intake over SMTP, with a PSIRT key (for `npm run bench -- mail-abuse`). */
@@ -57,6 +59,7 @@ const app = buildApp({
   releaseIntervalMs: 0,
   mail: { quiet: true },
   ...(config.clientBudget ? { clientBudget: config.clientBudget } : {}),
+  ...(config.submissionsPerHour ? { submissionsPerHour: config.submissionsPerHour } : {}),
   ...(config.intake
     ? {
         keys: { passphrase },
