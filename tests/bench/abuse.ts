@@ -10,9 +10,8 @@
 //            what one heavy client costs everyone else.
 // Prints p50/p99 of each phase, its ratio to the quiet one, and what each
 // client got back (codes), so a phase's INTERNAL answers are seen.
-import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { forkBenchServer } from '../support/bench-targets.ts';
+import { forkBenchServer, runInOwnProcess } from '../support/bench-targets.ts';
 import type { AbuseOp } from '../support/graphql-abusers.ts';
 
 const { values: opts } = parseArgs({
@@ -95,18 +94,11 @@ async function post(url: string, query: string) {
 }
 
 /** The clients, in a process of their own: their event loop is busy, the prober's must not be. */
-function runClients(job: { url: string; token: string; clients: number; until: number; ops: AbuseOp[] }) {
-  const child = fork(new URL('../support/graphql-abusers.ts', import.meta.url), [], {
-    execArgv: ['--import', import.meta.resolve('tsx/esm')],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const answers = new Promise<Record<string, Record<string, number>>>((resolve, reject) => {
-    child.once('message', (m: { answers: Record<string, Record<string, number>> }) => resolve(m.answers));
-    child.once('exit', (code) => reject(new Error(`the clients exited (${code})`)));
-  });
-  child.send(job);
-  return answers;
-}
+const runClients = (job: { url: string; token: string; clients: number; until: number; ops: AbuseOp[] }) =>
+  runInOwnProcess<Record<string, Record<string, number>>>(
+    new URL('../support/graphql-abusers.ts', import.meta.url),
+    job,
+  );
 
 async function probe(url: string, until: number) {
   const ms: number[] = [];

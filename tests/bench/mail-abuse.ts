@@ -5,11 +5,10 @@
 // same run, same server (its own process, so its event loop and memory are its
 // own). Prints both latencies, their ratio, the server's resident memory before
 // and at its peak, and what became of the mails.
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import * as openpgp from 'openpgp';
-import { forkBenchServer } from '../support/bench-targets.ts';
+import { forkBenchServer, runInOwnProcess } from '../support/bench-targets.ts';
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(2),
@@ -141,15 +140,10 @@ try {
   server.child.send('profile-start');
   const until = Date.now() + duration;
   // The senders in a process of their own: their event loop is busy, the prober's must not be.
-  const sender = fork(new URL('../support/abuse-senders.ts', import.meta.url), [], {
-    execArgv: ['--import', import.meta.resolve('tsx/esm')],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const sent = new Promise<Record<string, Record<string, number>>>((resolve, reject) => {
-    sender.once('message', (m: { answers: Record<string, Record<string, number>> }) => resolve(m.answers));
-    sender.once('exit', (code) => reject(new Error(`the senders exited (${code})`)));
-  });
-  sender.send({ port: server.smtpPort, recipient: RECIPIENT, mails, until, kinds });
+  const sent = runInOwnProcess<Record<string, Record<string, number>>>(
+    new URL('../support/abuse-senders.ts', import.meta.url),
+    { port: server.smtpPort, recipient: RECIPIENT, mails, until, kinds },
+  );
   const [underAbuse, answers] = await Promise.all([probe(server.url, until), sent]);
   server.child.send('profile-stop');
   // What is still being decoded finishes; the peak includes it.

@@ -5,19 +5,15 @@
 // that must not lock the real reporter out, and pages that promise only what is
 // true of the connection.
 import { request } from 'node:http';
-import { generatePsirtKey, type KeyPolicy } from '@psirt/api';
+import { generatePsirtKey } from '@psirt/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
+import { TEST_KEY_POLICY } from '../support/keys.ts';
 import { startSmtp, type TestSmtp } from '../support/smtp.ts';
 import { makeWorld, reportInput, SUBMIT } from '../support/world.ts';
 
-const policy: KeyPolicy = {
-  passphrase: 'test passphrase for the stored keys',
-  name: 'Example PSIRT',
-  email: 'psirt@example.com',
-  overlapDays: 30,
-};
+const policy = TEST_KEY_POLICY;
 
 let app: TestApp;
 let smtp: TestSmtp;

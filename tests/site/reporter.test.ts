@@ -7,21 +7,17 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger, generatePsirtKey, type KeyPolicy } from '@psirt/api';
+import { createLogger, generatePsirtKey } from '@psirt/api';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
+import { TEST_KEY_POLICY } from '../support/keys.ts';
 import { makeWorld, type World } from '../support/world.ts';
 
 const CHROMIUM = process.env.PSIRT_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../.ci-results/artifacts');
-const policy: KeyPolicy = {
-  passphrase: 'test passphrase for the stored keys',
-  name: 'Example PSIRT',
-  email: 'psirt@example.com',
-  overlapDays: 30,
-};
+const policy = TEST_KEY_POLICY;
 
 let app: TestApp;
 let w: World;

@@ -137,3 +137,22 @@ export function replyFrom<T>(child: ChildProcess, key: string): Promise<T> {
     child.once('exit', onExit);
   });
 }
+
+/**
+ * A benchmark's load in a process of its own (a module of tests/support/): its
+ * event loop is busy, the prober's must not be. Sends it `job` and resolves with
+ * the `answers` it sends back when done.
+ */
+export async function runInOwnProcess<A>(module: URL, job: unknown): Promise<A> {
+  const { fork } = await import('node:child_process');
+  const child = fork(module, [], {
+    execArgv: ['--import', import.meta.resolve('tsx/esm')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const answers = new Promise<A>((resolve, reject) => {
+    child.once('message', (m: { answers: A }) => resolve(m.answers));
+    child.once('exit', (code) => reject(new Error(`${module.pathname} exited (${code})`)));
+  });
+  child.send(job as never);
+  return answers;
+}
