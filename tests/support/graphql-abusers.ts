@@ -19,7 +19,7 @@ interface Job {
   ops: AbuseOp[];
 }
 
-async function post(url: string, body: string, token?: string): Promise<string> {
+async function post(url: string, body: Uint8Array<ArrayBuffer>, token?: string): Promise<string> {
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -40,10 +40,13 @@ async function post(url: string, body: string, token?: string): Promise<string> 
 }
 
 process.once('message', async (job: Job) => {
+  // Encoded once: sending is the load, not building 20 MB of JSON again for every request.
   const bodies = job.ops.map((op) =>
-    op.padBytes
-      ? JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(op.padBytes) } })
-      : JSON.stringify({ query: op.query }),
+    new TextEncoder().encode(
+      op.padBytes
+        ? JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(op.padBytes) } })
+        : JSON.stringify({ query: op.query }),
+    ),
   );
   const answers: Record<string, Record<string, number>> = {};
   await Promise.all(
@@ -51,7 +54,7 @@ process.once('message', async (job: Job) => {
       for (let i = k; Date.now() < job.until; i++) {
         const at = i % job.ops.length;
         const op = job.ops[at] as AbuseOp;
-        const code = await post(job.url, bodies[at] as string, op.staff ? job.token : undefined);
+        const code = await post(job.url, bodies[at] as Uint8Array<ArrayBuffer>, op.staff ? job.token : undefined);
         const per = answers[op.name] ?? {};
         per[code] = (per[code] ?? 0) + 1;
         answers[op.name] = per;
