@@ -290,6 +290,13 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
       }
     });
     expect(probes).toBeGreaterThan(records.length * direct.length);
+    const fieldCount = (await Promise.all(records.map(factsOf))).reduce(
+      (n, f) => n + Object.keys(typeOf(f.type).getFields()).length,
+      0,
+    );
+    dump('summary', [
+      `${records.length} records, ${world.viewers.length} viewers, ${probes} requests, ${fieldCount * world.viewers.length} field reads (+ node and nodes in two orders each)`,
+    ]);
     dump('fields', findings);
     expect(findings).toEqual([]);
   });
