@@ -8,7 +8,7 @@
 // unreadable ids in both orders), each field, one level into what it returns,
 // lists and their counts, lookups, the website. Hand-written probes follow in
 // need-to-know-examples.test.ts.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -22,20 +22,23 @@ import {
   schema,
   TYPE_RULES,
 } from '@psirt/api';
-import {
-  type GraphQLField,
-  type GraphQLInputType,
-  type GraphQLObjectType,
-  isEnumType,
-  isInputObjectType,
-  isListType,
-  isNonNullType,
-  isObjectType,
-} from 'graphql';
+import { type GraphQLField, type GraphQLObjectType, isObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GqlResult } from '../support/app.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { dialect } from '../support/db.ts';
+import {
+  checkIds,
+  checkObject,
+  currentJudge,
+  dump,
+  errorsAt,
+  type Finding,
+  pool,
+  shape,
+  typeOf,
+  VARIES,
+} from '../support/need-to-know/checks.ts';
 import { type Facts, factLoader, globalId, probedRecords } from '../support/need-to-know/facts.ts';
 import {
   DENIED,
@@ -44,11 +47,21 @@ import {
   isEmpty,
   isNodeType,
   type Judge,
-  judge,
   namedType,
   requiredArgs,
   selectionFor,
 } from '../support/need-to-know/matrix.ts';
+import {
+  contentOf,
+  fixture,
+  nodeTypeOfConnection,
+  placeholder,
+  publishLive,
+  rootProbes,
+  rootRecord,
+  SUBMIT_LIVE,
+  stable,
+} from '../support/need-to-know/probes.ts';
 import { type NeedToKnowWorld, SECRETS, seedNeedToKnowWorld, type Viewer } from '../support/need-to-know/world.ts';
 
 let app: TestApp;
@@ -68,104 +81,12 @@ beforeAll(async () => {
   });
   world = await seedNeedToKnowWorld(app);
   factsOf = factLoader(app.db.prisma);
-  J = await currentJudge();
+  J = await currentJudge(app.db.prisma, factsOf);
   records = await probedRecords(app.db.prisma);
   admin = world.viewers.find((v) => v.name === 'admin') as Viewer;
   direct = world.viewers.filter((v) => !v.actingFor);
 }, 300_000);
 afterAll(() => app?.[Symbol.asyncDispose]());
-
-/** Runs `fn` over `items`, `n` at a time. */
-async function pool<T, R>(items: readonly T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i] as T);
-      }
-    }),
-  );
-  return out;
-}
-
-/** Fields whose value depends on who asks (or when): compared for presence, not equality. */
-const VARIES = new Set([
-  'AnalysisCase.allowedTransitions',
-  'Advisory.title',
-  'Advisory.state',
-  'Advisory.cases',
-  'VulnerabilityReport.ageHours',
-  'CraNotification.stages',
-  'CraNotification.next',
-]);
-
-const errorsAt = (r: GqlResult, alias: string) => (r.errors ?? []).filter((e) => e.path?.[0] === alias);
-const shape = (r: GqlResult) => ({
-  data: r.data ?? null,
-  errors: (r.errors ?? []).map((e) => `${(e.path ?? []).join('.')}:${e.extensions?.code}`).sort(),
-});
-
-/** NTK_DUMP=<dir>: the findings of each test as a file too (they can be long). */
-const dump = (name: string, findings: string[]) => {
-  if (process.env.NTK_DUMP) writeFileSync(path.join(process.env.NTK_DUMP, `${name}.txt`), findings.join('\n'));
-};
-
-/** A leak or a wrong answer, in words: what, to whom, through which path. */
-type Finding = string;
-
-const typeOf = (name: string) => schema.getType(name) as GraphQLObjectType;
-
-/** The rules of the fields of a value without identity, checked item by item against the oracle's. */
-async function checkObject(
-  typeName: string,
-  value: unknown,
-  oracle: unknown,
-  v: Viewer,
-  facts: Facts,
-  where: string,
-  out: Finding[],
-) {
-  const items = Array.isArray(value) ? value : [value];
-  const oracles = Array.isArray(oracle) ? oracle : [oracle];
-  const t = typeOf(typeName);
-  for (const [i, item] of items.entries()) {
-    if (!item || typeof item !== 'object') continue;
-    const o = (oracles[i] ?? {}) as Record<string, unknown>;
-    const conditions = { ...facts.conditions, submitted: o.submittedAt !== null && o.submittedAt !== undefined };
-    for (const field of Object.keys(t.getFields())) {
-      if (!(field in (item as object))) continue;
-      const { field: rule } = fieldRule(typeName, field);
-      if (rule === 'same') continue;
-      const ok = await J.admits(rule, v, { ...facts, conditions });
-      if (!ok && !isEmpty((item as Record<string, unknown>)[field])) {
-        out.push(`LEAK ${where}[${i}].${field} to ${v.name}`);
-      }
-    }
-  }
-}
-
-/** Every record id in a value must be one the viewer may read. */
-async function checkIds(value: unknown, v: Viewer, where: string, out: Finding[], by: Judge = J) {
-  for (const id of idsIn(value)) {
-    const f = await factsOf(id);
-    const rule = TYPE_RULES[f.type];
-    if (!rule || rule.read === 'parent') continue;
-    if (!(await by.readable(v, f))) out.push(`LEAK ${where} reaches ${f.type} ${id} for ${v.name}`);
-  }
-}
-
-/** The rules' judge with the teams and product lines as they are now. */
-async function currentJudge(): Promise<Judge> {
-  const members = await app.db.prisma.caseMember.findMany({ select: { caseId: true, userId: true } });
-  const lineMembers = await app.db.prisma.productLineMember.findMany({ select: { productLineId: true, userId: true } });
-  const cases = new Map<string, Set<string>>();
-  for (const m of members) cases.set(m.userId, (cases.get(m.userId) ?? new Set()).add(m.caseId));
-  const lines = new Map<string, Set<string>>();
-  for (const m of lineMembers) lines.set(m.userId, (lines.get(m.userId) ?? new Set()).add(m.productLineId));
-  return judge({ cases, lines }, factsOf);
-}
 
 describe(`need-to-know, generated from the schema (${dialect})`, () => {
   it('has a rule for every type, every field and every root field the schema offers', () => {
@@ -277,8 +198,8 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
           }
           const inner = namedType(field.type);
           if (isObjectType(inner) && !isNodeType(schema, inner))
-            await checkObject(inner.name, value, oracleValue, v, facts, where, findings);
-          await checkIds(value, v, `${where} of ${id}`, findings);
+            await checkObject(J, inner.name, value, oracleValue, v, facts, where, findings);
+          await checkIds(J, factsOf, value, v, `${where} of ${id}`, findings);
         }
       }
       // The bot acting for someone answers exactly as that person.
@@ -301,56 +222,9 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
     expect(findings).toEqual([]);
   });
 
-  /** Each root query, with the arguments it is probed with and the record they name (for its rule). */
-  const ROOT_PROBES = async (): Promise<
-    Record<string, { args: Record<string, unknown>; record?: string; facts?: Partial<Facts> }[]>
-  > => {
-    const k = world.keys;
-    const grid = await app.db.prisma.product.findUniqueOrThrow({
-      where: { key: 'gateway' },
-      select: { productLineId: true },
-    });
-    const gateway = { lineIds: [grid.productLineId] };
-    const list = [{ args: { first: 100 } }];
-    return {
-      viewer: [{ args: {} }],
-      varWorkflow: [{ args: {} }],
-      advisoryWorkflow: [{ args: {} }],
-      pgpKey: [{ args: {} }],
-      slaPolicy: [{ args: {} }],
-      committeePolicy: [{ args: {} }],
-      slackChannelSubscriptions: [{ args: {} }],
-      productLines: [{ args: {} }],
-      earlyAdvisories: [{ args: {} }],
-      craPrompts: [{ args: {} }],
-      cvss: [{ args: { vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' } }],
-      advisories: list,
-      reports: list,
-      cases: list,
-      componentAssessments: list,
-      products: list,
-      reporters: list,
-      triageQueue: list,
-      inboundMails: [
-        { args: { first: 100, status: ['RECEIVED', 'PROCESSED', 'QUARANTINED', 'IGNORED', 'DISMISSED'] } },
-      ],
-      auditLog: [{ args: { first: 5 } }],
-      craNotifications: [{ args: { open: null } }],
-      productComponents: [{ args: { product: 'gateway', version: '4.2.0' }, facts: gateway }],
-      productVex: [{ args: { product: 'gateway' }, facts: gateway }],
-      case: [k.secretCase, 'VAR-2026-9999'].map((publicId) => ({ args: { publicId } })),
-      report: [k.secretReport, k.triageReport, k.duplicateReport].map((publicId) => ({ args: { publicId } })),
-      advisory: [k.publicAdvisory, k.draftAdvisory, k.greenAdvisory, k.reviewAdvisory, k.withdrawnAdvisory].map(
-        (publicId) => ({ args: { publicId } }),
-      ),
-      craNotification: [{ args: { id: k.craHandle } }],
-      cveRecord: [k.secretCve, k.publicCve].map((cveId) => ({ args: { cveId } })),
-    };
-  };
-
   it('answers every root query as the rules say: who may call it, what lookups find, what lists hold and count', async () => {
     const findings: Finding[] = [];
-    const probes = await ROOT_PROBES();
+    const probes = await rootProbes(app, world);
     const query = schema.getQueryType() as GraphQLObjectType;
     for (const [name, field] of Object.entries(query.getFields())) {
       if (name === 'node' || name === 'nodes') continue;
@@ -374,7 +248,7 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
           : selectionFor(schema, field.type);
         const doc = `query${argDecl ? `(${argDecl})` : ''} { r: ${name}${argUse ? `(${argUse})` : ''} ${selection} }`;
         const oracle = await admin.client.gql(doc, probe.args);
-        const record = await rootRecord(name, probe.args, oracle);
+        const record = await rootRecord(app, factsOf, name, probe.args, oracle);
         for (const v of world.viewers) {
           const r = await v.client.gql(doc, probe.args);
           if (v.actingFor) {
@@ -421,7 +295,7 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
             if (sees && !content.length)
               findings.push(`${where} to ${v.name} is empty, though the rule lets them see it`);
           }
-          await checkIds(value, v, where, findings);
+          await checkIds(J, factsOf, value, v, where, findings);
           if (connection && value) {
             const c = value as { totalCount?: number; edges: unknown[]; pageInfo: { hasNextPage: boolean } };
             if (c.totalCount !== undefined && !c.pageInfo.hasNextPage && c.totalCount !== c.edges.length)
@@ -448,6 +322,7 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
           // The root's own shape (non-record values): their fields' rules.
           if (isObjectType(inner) && !isNodeType(schema, inner) && !connection) {
             await checkObject(
+              J,
               inner.name,
               value,
               (oracle.data as Record<string, unknown> | null)?.r,
@@ -516,7 +391,7 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
       );
       expect(added.errors).toBeUndefined();
     }
-    let judged = await currentJudge();
+    let judged = await currentJudge(app.db.prisma, factsOf);
 
     const { liveWs, liveSse } = await import('../support/live.ts');
     const open: {
@@ -586,7 +461,7 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
           a: k.draftAdvisory,
         },
       );
-      const published = await publishLive();
+      const published = await publishLive(app, world);
       const { importSbom, matchInventory } = await import('@psirt/api');
       const rtu = await importSbom(app.db.prisma, 'rtu', '2.0', fixture('sbom/rtu-2.0.cdx.json'));
       await matchInventory(app.db.prisma, { productVersionIds: [rtu.productVersionId] }, { live: app.live });
@@ -615,7 +490,7 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
       }
 
       // Teams as they now are (the changes opened cases), for what follows.
-      judged = await currentJudge();
+      judged = await currentJudge(app.db.prisma, factsOf);
       // Nothing a subscriber may not read; everything the rules name them for.
       const shouldReach: [string, string | null][] = [
         ['caseUpdated', globalId('AnalysisCase', caseA.id)],
@@ -628,10 +503,10 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
       for (const o of open.filter((x) => x.allowed)) {
         const field = sub.getFields()[o.name];
         const where = `${o.name} to ${o.v.name}`;
-        await checkIds(o.got.items, o.v, where, findings, judged);
+        await checkIds(judged, factsOf, o.got.items, o.v, where, findings);
         const inner = field ? namedType(field.type) : null;
         if (inner && isObjectType(inner) && !isNodeType(schema, inner)) {
-          for (const item of o.got.items) await checkObject(inner.name, item, item, o.v, caseFacts, where, findings);
+          for (const item of o.got.items) await checkObject(J, inner.name, item, item, o.v, caseFacts, where, findings);
         }
         for (const e of o.got.errors)
           if (!DENIED.has(String(e.extensions?.code))) findings.push(`${where}: ${e.extensions?.code} ${e.message}`);
@@ -660,7 +535,8 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
         if ((await judged.admits(craReaders, v, caseFacts)) && !got('craDeadlineChanged', v).length)
           findings.push(`craDeadlineChanged: ${v.name} heard nothing`);
       }
-      for (const s of sse) await checkIds(s.got.items, s.v, `SSE caseUpdated to ${s.v.name}`, findings, judged);
+      for (const s of sse)
+        await checkIds(judged, factsOf, s.got.items, s.v, `SSE caseUpdated to ${s.v.name}`, findings);
     } finally {
       for (const o of open) o.got.unsubscribe();
       for (const s of sse) s.got.dispose();
@@ -794,99 +670,3 @@ describe(`need-to-know, generated from the schema (${dialect})`, () => {
     );
   });
 });
-
-/** An answer without what varies between two identical requests (a fresh VEX's id and date). */
-function stable(name: string, s: ReturnType<typeof shape>) {
-  if (name !== 'productVex') return s;
-  return { ...s, data: contentOf(name, (s.data as Record<string, unknown> | null)?.r) };
-}
-
-/** The items of an answer that is a document or a list: a VEX's statements, an inventory's components. */
-function contentOf(name: string, value: unknown): unknown[] {
-  if (name === 'productVex') {
-    const doc = value as { vulnerabilities?: unknown[] } | null;
-    return doc?.vulnerabilities ?? [];
-  }
-  return Array.isArray(value) ? value : value ? [value] : [];
-}
-
-/**
- * A value of an input type that passes GraphQL's coercion and names nothing
- * that exists: what a mutation probe sends, so that the answer is its
- * authorization (or a NOT_FOUND / VALIDATION after it), never a change.
- */
-function placeholder(type: GraphQLInputType): unknown {
-  if (isNonNullType(type)) return placeholder(type.ofType);
-  if (isListType(type)) return [placeholder(type.ofType)];
-  if (isEnumType(type)) return type.getValues()[0]?.value;
-  if (isInputObjectType(type)) {
-    return Object.fromEntries(
-      Object.values(type.getFields())
-        .filter((f) => isNonNullType(f.type) && f.defaultValue === undefined)
-        .map((f) => [f.name, placeholder(f.type)]),
-    );
-  }
-  switch (type.name) {
-    case 'Int':
-    case 'Float':
-      return 1;
-    case 'Boolean':
-      return false;
-    case 'DateTime':
-      return '2026-01-01T00:00:00Z';
-    case 'JSON':
-      return {};
-    case 'ID':
-      return globalId('User', '00000000-0000-7000-8000-000000000000');
-    default:
-      return 'x';
-  }
-}
-
-const SUBMIT_LIVE = `mutation($input: SubmitVulnerabilityReportInput!) { submitVulnerabilityReport(input: $input) { publicId } }`;
-const fixture = (name: string) =>
-  JSON.parse(
-    readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', name), 'utf8'),
-  ) as unknown;
-
-/** An advisory taken to publication while the subscriptions listen; its node id. */
-async function publishLive(): Promise<string> {
-  const { publishedAdvisory, readyCase } = await import('../support/advisories.ts');
-  const publicId = await publishedAdvisory(app, world, await readyCase(app, world, { cve: 'CVE-2026-31009' }), {
-    title: 'Published while listening',
-  });
-  const row = await app.db.prisma.advisory.findUniqueOrThrow({ where: { publicId } });
-  return globalId('Advisory', row.id);
-}
-
-/** The record a root lookup's answer names, for its rule (a CVE record: its case; the advisory's publicity). */
-async function rootRecord(name: string, args: Record<string, unknown>, oracle: GqlResult): Promise<Facts | null> {
-  const value = (oracle.data as Record<string, any> | null)?.r;
-  if (name === 'cveRecord') {
-    const row = await app.db.prisma.cveAssignment.findFirst({
-      where: { cveId: String(args.cveId) },
-      select: { caseId: true },
-    });
-    const published = await app.db.prisma.advisory.count({
-      where: {
-        cases: { some: { caseId: row?.caseId ?? '' } },
-        publishedRevision: { not: null },
-        tlp: 'CLEAR',
-        state: { not: 'WITHDRAWN' },
-      },
-    });
-    return { type: 'none', id: '', caseId: row?.caseId ?? null, conditions: { public: published > 0 } };
-  }
-  if (value && typeof value === 'object' && typeof value.id === 'string' && !Array.isArray(value))
-    return factsOf(value.id);
-  return null;
-}
-
-function nodeTypeOfConnection(c: GraphQLObjectType): string {
-  const edges = c.getFields().edges;
-  if (!edges) throw new Error(`${c.name} has no edges`);
-  const edge = namedType(edges.type) as GraphQLObjectType;
-  const node = edge.getFields().node;
-  if (!node) throw new Error(`${edge.name} has no node`);
-  return namedType(node.type).name;
-}
