@@ -1,8 +1,7 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { DatabaseConfig } from './config.ts';
 import { acquireDataDirLock, type DataDirLock, ensurePrivateDir, type LockHolder } from './lock.ts';
 
@@ -12,6 +11,12 @@ export interface OpenAdapter {
   factory: SqlMigrationAwareDriverAdapterFactory;
   /** A PGlite handle (embedded) — for raw access in tools and tests. */
   pglite?: PGlite;
+  /**
+   * The same PGlite as the application's statements reach it: each starts on a
+   * later turn of the event loop (`yielding`). Prisma's adapter and the typed
+   * SQL reader (sql.ts) share it.
+   */
+  statements?: PGlite;
   /** A pg pool (PostgreSQL) — for raw access in tools and tests. */
   pool?: pg.Pool;
   /**
@@ -19,7 +24,7 @@ export interface OpenAdapter {
    * (createAuditBatcher): under read load every pooled connection can be busy
    * for seconds, and a read of confidential data waits for its audit entry.
    */
-  auditFactory?: SqlMigrationAwareDriverAdapterFactory;
+  auditPool?: pg.Pool;
   /** The data directory's lock (PGlite in a directory): this process is its one writer. */
   lock?: DataDirLock;
   close(): Promise<void>;
@@ -51,7 +56,7 @@ export async function openAdapter(config: DatabaseConfig, opts: OpenAdapterOptio
       config,
       factory,
       pool,
-      auditFactory: new PrismaPg(auditPool),
+      auditPool,
       close: async () => {
         await Promise.all([pool.end(), auditPool.end()]);
       },
@@ -71,6 +76,8 @@ export async function openAdapter(config: DatabaseConfig, opts: OpenAdapterOptio
       }
     }
     try {
+      // Loaded only for the embedded database: on PostgreSQL its ~40 MB are not needed.
+      const { PGlite } = await import('@electric-sql/pglite');
       db = await PGlite.create({ dataDir: config.dataDir });
     } catch (error) {
       lock?.release();
@@ -78,10 +85,13 @@ export async function openAdapter(config: DatabaseConfig, opts: OpenAdapterOptio
     }
   }
   const pglite = db;
+  const statements = yielding(pglite);
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
   return {
     config,
-    factory: new PrismaPGlite(yielding(pglite)),
+    factory: new PrismaPGlite(statements),
     pglite,
+    statements,
     lock,
     close: async () => {
       try {

@@ -91,6 +91,61 @@ export function appendAuditNow(db: Db, entries: AuditEntry | AuditEntry[], at = 
   return db.$transaction((tx) => appendAudit(tx, entries, at), { maxWait: 10_000, timeout: 15_000 });
 }
 
+/** A statement on the audit connection, inside its transaction. */
+export type AuditQuery = <R = Record<string, unknown>>(text: string, values?: unknown[]) => Promise<R[]>;
+/** Runs `work` in one transaction on the connection the audit entries of reads are written through (sql.ts). */
+export type AuditTransaction = <T>(work: (query: AuditQuery) => Promise<T>) => Promise<T>;
+
+/**
+ * appendAudit for the batcher, in SQL written here rather than through Prisma:
+ * the entries of every confidential read go through it (25 for one dashboard
+ * page), and Prisma's client spent more CPU building their INSERT than the
+ * page's own reads. One statement inserts the batch, in order (WITH ORDINALITY).
+ */
+async function appendAuditSql(query: AuditQuery, list: AuditEntry[], at: Date): Promise<void> {
+  // A change holding the chain's lock for this long is stuck: answer UNAVAILABLE rather than wait on.
+  await query("SET LOCAL lock_timeout = '10s'");
+  await query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_LOCK]);
+  const [last] = await query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  let prevHash: string | null = last?.hash ?? null;
+  const when = new Date(Math.floor(at.getTime()));
+  const columns: (string | null)[][] = [[], [], [], [], [], [], [], []];
+  for (const e of list) {
+    const fields: HashedFields = {
+      prevHash,
+      at: when,
+      actorKind: e.actorKind,
+      actorId: e.actorId ?? null,
+      action: e.action,
+      subjectType: e.subjectType ?? null,
+      subjectId: e.subjectId ?? null,
+      data: JSON.parse(JSON.stringify(e.data ?? {})),
+    };
+    const hash = entryHash(fields);
+    const row = [
+      fields.actorKind,
+      fields.actorId,
+      fields.action,
+      fields.subjectType,
+      fields.subjectId,
+      JSON.stringify(fields.data),
+      prevHash,
+      hash,
+    ];
+    for (const [i, v] of row.entries()) columns[i]?.push(v);
+    prevHash = hash;
+  }
+  await query(
+    `INSERT INTO audit_log (at, actor_kind, actor_id, action, subject_type, subject_id, data, prev_hash, hash)
+     SELECT $1::timestamptz, u.actor_kind::"ActorKind", u.actor_id, u.action, u.subject_type, u.subject_id,
+            u.data::jsonb, u.prev_hash, u.hash
+     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+          WITH ORDINALITY AS u(actor_kind, actor_id, action, subject_type, subject_id, data, prev_hash, hash, ord)
+     ORDER BY u.ord`,
+    [when, ...columns],
+  );
+}
+
 export interface AuditVerification {
   ok: boolean;
   entries: number;
@@ -158,7 +213,7 @@ export interface AuditBatcher {
  * the chain's lock is taken once per batch instead of once per request. Each
  * caller still waits for its own entries to be committed.
  */
-export function createAuditBatcher(db: Db): AuditBatcher {
+export function createAuditBatcher(transact: AuditTransaction): AuditBatcher {
   let queue: { entries: AuditEntry[]; at: Date; done: (e?: unknown) => void }[] = [];
   let running = false;
 
@@ -169,11 +224,8 @@ export function createAuditBatcher(db: Db): AuditBatcher {
       queue = [];
       const at = new Date(Math.max(...batch.map((b) => b.at.getTime())));
       try {
-        await appendAuditNow(
-          db,
-          batch.flatMap((b) => b.entries),
-          at,
-        );
+        const entries = batch.flatMap((b) => b.entries);
+        await transact((query) => appendAuditSql(query, entries, at));
         for (const b of batch) b.done();
       } catch (error) {
         for (const b of batch) b.done(error);

@@ -1,6 +1,8 @@
 import { PrismaClient } from '../generated/client/client.ts';
 import { type OpenAdapter, type OpenAdapterOptions, openAdapter } from './adapters.ts';
+import type { AuditTransaction } from './audit.ts';
 import { type DatabaseConfig, databaseConfigFromEnv } from './config.ts';
+import { openAuditTransactions, openPrepared, openSqlReader, type Prepared, type SqlReader } from './sql.ts';
 
 export type Db = InstanceType<typeof PrismaClient>;
 /** What a `db.$transaction(async (tx) => …)` callback receives. */
@@ -8,8 +10,12 @@ export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 export interface Database {
   prisma: Db;
-  /** Where the audit entries of reads are written: a connection of its own on PostgreSQL, `prisma` on PGlite. */
-  audit: Db;
+  /** Where the audit entries of reads are written: a connection of its own on PostgreSQL (sql.ts). */
+  audit: AuditTransaction;
+  /** Typed SQL for the hot read paths, on the same connections (sql.ts). */
+  sql: SqlReader;
+  /** One statement by name, prepared once per connection (the token check). */
+  prepared: Prepared;
   adapter: OpenAdapter;
   config: DatabaseConfig;
   close(): Promise<void>;
@@ -37,15 +43,16 @@ export async function openDatabase(
     return c;
   };
   const prisma = client(adapter.factory);
-  const audit = adapter.auditFactory ? client(adapter.auditFactory) : prisma;
+  const connections = { pool: adapter.pool, pglite: adapter.statements };
   return {
     prisma,
-    audit,
+    audit: openAuditTransactions({ ...connections, auditPool: adapter.auditPool }, options.onQuery),
+    sql: openSqlReader(connections, options.onQuery),
+    prepared: openPrepared(connections, options.onQuery),
     adapter,
     config,
     async close() {
       await prisma.$disconnect();
-      if (audit !== prisma) await audit.$disconnect();
       await adapter.close();
     },
   };

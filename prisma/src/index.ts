@@ -14,6 +14,7 @@ export {
   type AuditActorKind,
   type AuditBatcher,
   type AuditEntry,
+  type AuditTransaction,
   type AuditVerification,
   appendAudit,
   appendAuditNow,
@@ -54,6 +55,7 @@ export {
   pendingSchemaChange,
 } from './migrate.ts';
 export { type DemoDataset, ensureDemoTokens, seedDemo } from './seed.ts';
+export type { DB, Prepared, SqlReader } from './sql.ts';
 export { hashToken, type IssuedToken, issueReporterToken, issueUserToken, looksLikeToken } from './tokens.ts';
 
 import { Prisma as PrismaNamespace } from '../generated/client/client.ts';

@@ -6,7 +6,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
@@ -199,6 +198,7 @@ export async function migrationStatus(adapter: OpenAdapter): Promise<MigrationSt
  * database: nothing to install, nothing touched.
  */
 export async function pendingSchemaChange(dir = migrationsDir): Promise<string | null> {
+  const { PGlite } = await import('@electric-sql/pglite');
   const pglite = await PGlite.create({ dataDir: 'memory://' });
   const adapter = await openAdapter({ kind: 'pglite', dataDir: 'memory://' }, { pglite });
   try {
