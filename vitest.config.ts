@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 // loads (graphql-yoga, graphql-ws) get its CommonJS one, and then a GraphQLError
 // from one copy is not an instance of the other's (Yoga answers SSE errors 500).
 const graphqlMain = createRequire(new URL('./api/package.json', import.meta.url)).resolve('graphql');
+const resolve = { alias: [{ find: /^graphql$/, replacement: graphqlMain }] };
 
 // One root config; each package is a project. Integration suites live in tests/.
 export default defineConfig({
@@ -17,9 +18,9 @@ export default defineConfig({
     projects: [
       { test: { name: 'schema', root: 'schema', include: ['src/**/*.test.ts'] } },
       { test: { name: 'db', root: 'prisma', include: ['src/**/*.test.ts'], testTimeout: 60_000 } },
-      { test: { name: 'api', root: 'api', include: ['src/**/*.test.ts'], testTimeout: 60_000 } },
+      { resolve, test: { name: 'api', root: 'api', include: ['src/**/*.test.ts'], testTimeout: 60_000 } },
       {
-        resolve: { alias: [{ find: /^graphql$/, replacement: graphqlMain }] },
+        resolve,
         test: {
           name: 'e2e',
           root: 'tests',

@@ -1,7 +1,8 @@
 // Who may see and do what: the platform's need-to-know rules, in one place.
 // Graph types, list queries and services all ask here; nothing else decides.
-import type { Prisma } from '@psirt/db';
+import type { DB, Prisma } from '@psirt/db';
 import { DomainError, NIL_UUID, type Role } from '@psirt/schema';
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { hasAnyRole, type Viewer } from './auth.ts';
 import type { Context } from './context.ts';
 
@@ -74,6 +75,17 @@ export const PUBLIC_ADVISORIES = {
   tlp: 'CLEAR',
 } as const satisfies Prisma.AdvisoryWhereInput;
 
+/** The same rule in SQL, on the advisory row `alias` (read paths: a report's public advisories). */
+export function publicAdvisorySql(alias: string) {
+  // biome-ignore lint/suspicious/noExplicitAny: the builder of whichever statement the advisory row is in
+  return (eb: ExpressionBuilder<DB & Record<string, any>, any>): Expression<SqlBool> =>
+    eb.and([
+      eb(`${alias}.publishedRevision`, 'is not', null),
+      eb(`${alias}.state`, '<>', PUBLIC_ADVISORIES.state.not),
+      eb(`${alias}.tlp`, '=', PUBLIC_ADVISORIES.tlp),
+    ]);
+}
+
 /** Matches no row: for viewers who may see none of a kind. */
 const NOTHING = { id: NIL_UUID } as const;
 
@@ -82,6 +94,25 @@ export function caseVisibility(viewer: Viewer): Prisma.AnalysisCaseWhereInput {
   if (readsAllCases(viewer)) return {};
   if (viewer.kind === 'user') return { members: { some: { userId: viewer.userId } } };
   return NOTHING;
+}
+
+/**
+ * The same rule in SQL, on the case row `alias`: the read path's case list,
+ * its count and its cursor apply it in the statement (read/cases.ts).
+ */
+export function caseVisibilitySql(viewer: Viewer, alias = 'c') {
+  // biome-ignore lint/suspicious/noExplicitAny: the builder of whichever statement the case row is in
+  return (eb: ExpressionBuilder<DB & Record<string, any>, any>): Expression<SqlBool> => {
+    if (readsAllCases(viewer)) return sql<SqlBool>`true`;
+    if (viewer.kind !== 'user') return sql<SqlBool>`false`;
+    return eb.exists(
+      eb
+        .selectFrom('caseMember as vm')
+        .select(sql.lit(1).as('one'))
+        .where('vm.userId', '=', viewer.userId)
+        .whereRef('vm.caseId', '=', `${alias}.id`),
+    );
+  };
 }
 
 /**
@@ -97,8 +128,8 @@ export function craNotificationVisibility(viewer: Viewer): Prisma.CraNotificatio
 }
 
 /** The same rule for one notification: batched per request through the membership loader, like mayReadCase. */
-export async function mayReadCraNotification(ctx: Context, n: { caseId: string }): Promise<boolean> {
-  return hasAnyRole(ctx.viewer, AUDIT_READERS) || (await mayReadCase(ctx, n.caseId));
+export function mayReadCraNotification(ctx: Context, n: { caseId: string }): boolean | Promise<boolean> {
+  return hasAnyRole(ctx.viewer, AUDIT_READERS) || mayReadCase(ctx, n.caseId);
 }
 
 /**
@@ -144,11 +175,15 @@ export function reportVisibility(viewer: Viewer): Prisma.VulnerabilityReportWher
   return NOTHING;
 }
 
-/** May the viewer read this case? Batched per request through the membership loader. */
-export async function mayReadCase(ctx: Context, caseId: string): Promise<boolean> {
+/**
+ * May the viewer read this case? Answered at once when the viewer's roles
+ * decide it (every field of fifty cases then resolves without a promise);
+ * otherwise from the membership loader, one statement per request.
+ */
+export function mayReadCase(ctx: Context, caseId: string): boolean | Promise<boolean> {
   if (readsAllCases(ctx.viewer)) return true;
   if (ctx.viewer.kind !== 'user') return false;
-  return (await ctx.loaders.caseRoles.load(caseId)).length > 0;
+  return ctx.loaders.caseRoles.load(caseId).then((roles) => roles.length > 0);
 }
 
 /**
@@ -157,10 +192,10 @@ export async function mayReadCase(ctx: Context, caseId: string): Promise<boolean
  * own account, though it reads every case. Reporters and integrators see its
  * status and messages only.
  */
-export async function mayReadReportInternals(ctx: Context, report: { caseId: string | null }): Promise<boolean> {
+export function mayReadReportInternals(ctx: Context, report: { caseId: string | null }): boolean | Promise<boolean> {
   if (isPsirt(ctx.viewer)) return true;
   if (isBotAlone(ctx.viewer)) return false;
-  return report.caseId !== null && (await mayReadCase(ctx, report.caseId));
+  return report.caseId !== null && mayReadCase(ctx, report.caseId);
 }
 
 /**

@@ -3,8 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { Bot } from '@psirt/bot';
 import { createAuditBatcher, type Database, redactUrl } from '@psirt/db';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { TokenRow } from './auth.ts';
-import { AuthCache } from './auth-cache.ts';
 import { backgroundJobs } from './background/index.ts';
 import { startChatOps } from './chatops.ts';
 import { contactAddress } from './config.ts';
@@ -171,12 +169,9 @@ export function buildApp(deps: AppDeps): App {
   const live = createLiveBus({ redisUrl: deps.live?.redisUrl, channelPrefix: deps.live?.channelPrefix, log });
   const liveLimits: LiveLimits = { ...DEFAULT_LIVE_LIMITS, ...deps.live?.limits };
 
-  // Tokens verified recently; kept only on the embedded database, which announces changes at once.
-  const authCache = new AuthCache<TokenRow>();
   const operationLimits = { ...DEFAULT_OPERATION_LIMITS, ...deps.limits };
   const gate = new ClientGate({ ...DEFAULT_CLIENT_BUDGET, maxWaitMs: operationLimits.timeoutMs, ...deps.clientBudget });
   const yoga = createApiYoga({
-    authCache,
     db,
     log,
     now,
@@ -285,7 +280,6 @@ export function buildApp(deps: AppDeps): App {
   });
 
   const sockets = attachWebSockets({
-    authCache,
     server,
     yoga,
     db,
@@ -306,7 +300,6 @@ export function buildApp(deps: AppDeps): App {
     intake,
     async listen(port, host = '127.0.0.1') {
       await readyWithin(live, 10_000, deps.live?.redisUrl);
-      await authCache.listen(db.adapter);
       if (smtp) {
         smtpPort = await smtp.listen(deps.intake?.smtpPort ?? 0, deps.intake?.smtpHost ?? host);
         log.info({ port: smtpPort, recipients: deps.intake?.recipients }, 'mail intake listening (SMTP)');
@@ -367,7 +360,6 @@ export function buildApp(deps: AppDeps): App {
       await smtp?.close();
       mailer?.transport.close();
       await sockets.close();
-      await authCache.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timeout = deps.shutdownTimeoutMs ?? 10_000;

@@ -1,6 +1,5 @@
-import { type Db, hashToken, looksLikeToken } from '@psirt/db';
+import { type Database, type Db, hashToken, looksLikeToken } from '@psirt/db';
 import { DomainError, type Role } from '@psirt/schema';
-import type { AuthCache } from './auth-cache.ts';
 
 /** Who is asking. Everything the API decides about access starts here. */
 export type Viewer =
@@ -32,17 +31,22 @@ export function bearerToken(header: string | null | undefined): string | undefin
   return m[1];
 }
 
+/** What the token check needs of the database: its prepared statements, and Prisma for the rest. */
+export type AuthDb = Pick<Database, 'prisma' | 'prepared'>;
+
 /**
  * Resolves a bearer token to a viewer. No token: anonymous. A token that is
  * malformed, unknown, revoked, expired, or whose user is disabled: one and the
  * same UNAUTHENTICATED error, so a caller learns nothing about which it was.
+ * The database is asked on every request (one prepared statement), so a
+ * revocation, an expiry or a disabled user applies to the next request on
+ * every instance: nothing about tokens is kept in memory.
  */
 export async function authenticate(
-  db: Db,
+  db: AuthDb,
   header: string | null | undefined,
   now = new Date(),
   slackUser?: string | null,
-  cache?: AuthCache<TokenRow>,
 ): Promise<Viewer> {
   const secret = bearerToken(header);
   if (secret === undefined) {
@@ -52,18 +56,11 @@ export async function authenticate(
   // Made only when needed: an error (and its stack) per valid request was measurable.
   const invalid = () => new DomainError('UNAUTHENTICATED', 'The API token is invalid, expired or revoked.');
   if (!looksLikeToken(secret)) throw invalid();
-  const hash = hashToken(secret);
-  let row = cache?.get(hash, now.getTime());
-  if (!row) {
-    const mark = cache?.mark() ?? 0;
-    [row] = await tokenRows(db, { hashes: [hash] });
-    // Unknown tokens are not kept: guessing must not fill this instance's memory.
-    if (row) cache?.set(hash, row, mark, now.getTime());
-  }
+  const [row] = await db.prepared<TokenRow>('psirt_token_by_hash', TOKEN_BY_HASH, [hashToken(secret)]);
   const viewer = row && viewerOf(row, now);
   if (!row || !viewer) throw invalid();
-  touch(db, row, now);
-  return slackUser ? actForSlackUser(db, viewer, slackUser) : viewer;
+  touch(db.prisma, row, now);
+  return slackUser ? actForSlackUser(db.prisma, viewer, slackUser) : viewer;
 }
 
 /** The header by which the chat-ops service account names the Slack user it acts for. */
@@ -105,24 +102,30 @@ async function actForSlackUser(db: Db, bot: Viewer, slackUserId: string): Promis
  * every event, all subscribers' tokens in one statement.
  */
 export async function viewersByTokenId(
-  db: Db,
+  db: Pick<Database, 'prepared'>,
   tokenIds: readonly string[],
   now: Date,
 ): Promise<Map<string, Viewer | null>> {
-  const rows = tokenIds.length ? await tokenRows(db, { ids: [...tokenIds] }) : [];
+  const rows = tokenIds.length
+    ? await db.prepared<TokenRow>('psirt_tokens_by_id', TOKENS_BY_ID, [tokenIds.filter(isUuidText)])
+    : [];
   const found = new Map(rows.map((r) => [r.id, viewerOf(r, now)]));
   return new Map(tokenIds.map((id) => [id, found.get(id) ?? null]));
 }
 
-// One statement (a relation include would be two): this runs on every request.
-function tokenRows(db: Db, by: { hashes?: string[]; ids?: string[] }) {
-  return db.$queryRaw<TokenRow[]>`
-    SELECT t."id", t."expires_at" AS "expiresAt", t."revoked_at" AS "revokedAt", t."last_used_at" AS "lastUsedAt",
-           t."reporter_id" AS "reporterId", u."id" AS "userId", u."email", u."name", u."roles"::text[] AS "roles",
-           u."disabled_at" AS "disabledAt"
-    FROM "api_token" t LEFT JOIN "user" u ON u."id" = t."user_id"
-    WHERE t."token_hash" = ANY(${by.hashes ?? []}::text[]) OR t."id" = ANY(${by.ids ?? []}::uuid[])`;
-}
+// The token check runs on every request: one statement, prepared once per
+// connection and sent by name (sql.ts), not built by a query builder each time.
+// Written as SQL because that is what is prepared; its columns are TokenRow's.
+const TOKEN_COLUMNS = `
+  SELECT t."id", t."expires_at" AS "expiresAt", t."revoked_at" AS "revokedAt", t."last_used_at" AS "lastUsedAt",
+         t."reporter_id" AS "reporterId", u."id" AS "userId", u."email", u."name", u."roles"::text[] AS "roles",
+         u."disabled_at" AS "disabledAt"
+  FROM "api_token" t LEFT JOIN "user" u ON u."id" = t."user_id"`;
+const TOKEN_BY_HASH = `${TOKEN_COLUMNS} WHERE t."token_hash" = $1`;
+const TOKENS_BY_ID = `${TOKEN_COLUMNS} WHERE t."id" = ANY($1::uuid[])`;
+
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuidText = (s: string) => UUID_TEXT.test(s);
 
 /** A valid token's viewer; null when revoked, expired, or its user disabled. */
 function viewerOf(row: TokenRow, now: Date): Viewer | null {
@@ -155,13 +158,25 @@ function viewerOf(row: TokenRow, now: Date): Viewer | null {
   };
 }
 
+/**
+ * When this process last wrote each token's last use: requests that arrive
+ * before that write commits read the old value, and must not each write again.
+ * It decides nothing about access; entries older than a minute are dropped.
+ */
+const touched = new Map<string, number>();
+const TOUCH_EVERY_MS = 60_000;
+
 function touch(db: Db, token: { id: string; lastUsedAt: Date | null }, now: Date) {
-  // Coarse last-use tracking (at most once a minute), off the request's path.
-  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
-    // The row may be the cached one: the next request within the minute need not write again.
-    token.lastUsedAt = now;
-    void db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => {});
+  // Coarse last-use tracking (at most once a minute per token), off the request's path.
+  const t = now.getTime();
+  if (token.lastUsedAt && t - token.lastUsedAt.getTime() <= TOUCH_EVERY_MS) return;
+  const last = touched.get(token.id);
+  if (last !== undefined && t - last <= TOUCH_EVERY_MS) return;
+  if (touched.size >= 10_000) {
+    for (const [id, at] of touched) if (t - at > TOUCH_EVERY_MS) touched.delete(id);
   }
+  touched.set(token.id, t);
+  void db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => {});
 }
 
 export function hasRole(viewer: Viewer, role: Role): boolean {

@@ -1,4 +1,4 @@
-import type { Db } from '@psirt/db';
+import type { Db, Prepared, SqlReader } from '@psirt/db';
 import type { SlaPolicy } from '@psirt/schema';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Viewer } from './auth.ts';
@@ -18,6 +18,10 @@ import type { OperationLimits } from './server/limits.ts';
 export interface Context {
   viewer: Viewer;
   db: Db;
+  /** Typed SQL for the read path (read/), on the same connections as `db`. */
+  sql: SqlReader;
+  /** Statements prepared once per connection (the token check, live/stream.ts's re-check). */
+  prepared: Prepared;
   log: Logger;
   requestId: string;
   loaders: Loaders;
@@ -25,6 +29,8 @@ export interface Context {
   now(): Date;
   /** The reporter-communication SLA in force (read once per request). */
   sla(): Promise<SlaPolicy>;
+  /** The same once it has been read in this request (fields of a list then answer without a promise). */
+  slaNow(): SlaPolicy | undefined;
   /** The caller's address, for rate limits. */
   clientIp: string;
   /** Policy wording and contacts used in messages to reporters. */

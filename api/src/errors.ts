@@ -30,7 +30,8 @@ export function domainToGraphQL(error: DomainError, from?: GraphQLError): GraphQ
 
 /**
  * The database could not give the request a connection or a transaction in
- * time (Prisma P2028, a pool's acquisition timeout): the request fails closed,
+ * time (Prisma P2028, a pool's acquisition timeout, PostgreSQL's lock_timeout
+ * 55P03 as the audit writer sets it): the request fails closed,
  * as UNAVAILABLE with when to try again, not as a masked INTERNAL.
  */
 export function isDatabaseBusy(error: unknown): boolean {
@@ -38,6 +39,7 @@ export function isDatabaseBusy(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return (
     code === 'P2028' ||
+    code === '55P03' ||
     /timeout exceeded when trying to connect|Unable to start a transaction in the given time/i.test(error.message)
   );
 }

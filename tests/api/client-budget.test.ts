@@ -2,6 +2,8 @@
 // wait behind each other, its queue has an end (RATE_LIMITED, 429, Retry-After),
 // and another client is not held up by them. The first page is held in the
 // database (a table lock taken by the test) so that what waits is known.
+import type { DB } from '@psirt/db';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { seedDashboard } from '../support/dashboard.ts';
@@ -25,20 +27,28 @@ describe(`each client's share (${dialect})`, () => {
   it('queues one client’s heavy pages behind each other, refuses past its queue, and lets others through', async () => {
     const analyst = await app.login('ANALYST');
     const other = await app.login('ANALYST');
-    // Tokens checked once before the lock (on PGlite the lock holds the one session, and a verified
-    // token is remembered for a few seconds, so these requests need the database only for the page).
     for (const c of [analyst, other]) expect((await c.gql('{ viewer { id } }')).errors).toBeUndefined();
     let release!: () => void;
     let locked!: () => void;
     const isLocked = new Promise<void>((r) => (locked = r));
-    const hold = app.db.prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRawUnsafe('LOCK TABLE analysis_case IN ACCESS EXCLUSIVE MODE');
-        locked();
-        await new Promise<void>((r) => (release = r));
-      },
-      { timeout: 60_000, maxWait: 60_000 },
-    );
+    const released = new Promise<void>((r) => (release = r));
+    // The pages' reads are held, not the token checks before them. PostgreSQL: a lock on the cases'
+    // table. PGlite (one session, where a transaction would hold every statement): the typed SQL
+    // reader's one connection, which the read path queues on and the token check does not use.
+    const hold =
+      app.db.config.kind === 'postgres'
+        ? app.db.prisma.$transaction(
+            async (tx) => {
+              await tx.$executeRawUnsafe('LOCK TABLE analysis_case IN ACCESS EXCLUSIVE MODE');
+              locked();
+              await released;
+            },
+            { timeout: 60_000, maxWait: 60_000 },
+          )
+        : (app.db.sql as unknown as Kysely<DB>).connection().execute(async () => {
+            locked();
+            await released;
+          });
     await isLocked;
     try {
       const first = analyst.gql(PAGE);

@@ -116,7 +116,7 @@ describe(`psirt CLI (${dialect})`, () => {
     const migrate = await psirt(['db', 'migrate'], env);
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toMatch(
-      /applied 23: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle, \d+_mailing_list, \d+_chat_ops_role, \d+_psirt_keys, \d+_mail_intake, \d+_third_party_feeds, \d+_supplier_advisories, \d+_slack_deliveries, \d+_unverified_text, \d+_ignored_mail, \d+_attachment_signature, \d+_mail_chunks, \d+_case_order_indexes, \d+_auth_change_notify, \d+_cve_services, \d+_exploit_signals, \d+_vex_history, \d+_cra_art14, \d+_idempotent_answer, \d+_used_form_token/,
+      /applied 24: \d+_init, \d+_case_workflow, \d+_case_severity, \d+_advisory_lifecycle, \d+_mailing_list, \d+_chat_ops_role, \d+_psirt_keys, \d+_mail_intake, \d+_third_party_feeds, \d+_supplier_advisories, \d+_slack_deliveries, \d+_unverified_text, \d+_ignored_mail, \d+_attachment_signature, \d+_mail_chunks, \d+_case_order_indexes, \d+_auth_change_notify, \d+_cve_services, \d+_exploit_signals, \d+_vex_history, \d+_cra_art14, \d+_idempotent_answer, \d+_used_form_token, \d+_drop_auth_change_notify/,
     );
     expect((await psirt(['db', 'migrate'], env)).stdout).toContain('already up to date');
     const status = await psirt(['db', 'status'], env);

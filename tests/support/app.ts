@@ -2,12 +2,17 @@
 import { type App, type AppDeps, buildApp, createLogger } from '@psirt/api';
 import { issueUserToken } from '@psirt/db';
 import type { Role } from '@psirt/schema';
-import { createTestDatabase, type TestDatabase } from './db.ts';
+import { createTestDatabase, reopenDatabase, type TestDatabase } from './db.ts';
 
 export interface GqlResult<T = Record<string, any>> {
   status: number;
   data?: T | null;
-  errors?: { message: string; path?: string[]; extensions?: { code?: string; [k: string]: unknown } }[];
+  errors?: {
+    message: string;
+    path?: string[];
+    locations?: { line: number; column: number }[];
+    extensions?: { code?: string; [k: string]: unknown };
+  }[];
 }
 
 export interface Client {
@@ -49,11 +54,15 @@ export interface TestAppOptions extends Partial<Omit<AppDeps, 'db' | 'log'>> {
   log?: AppDeps['log'];
   /** A second instance on another app's database (that app owns and disposes of it). */
   shareDatabaseOf?: TestApp;
+  /** A second instance as another process would run it: the same PostgreSQL database, its own connections. */
+  secondInstanceOf?: TestApp;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const { shareDatabaseOf, log, ...deps } = options;
-  const db = shareDatabaseOf?.db ?? (await createTestDatabase());
+  const { shareDatabaseOf, secondInstanceOf, log, ...deps } = options;
+  const db = secondInstanceOf
+    ? await reopenDatabase(secondInstanceOf.db)
+    : (shareDatabaseOf?.db ?? (await createTestDatabase()));
   let offset = 0;
   const app = buildApp({
     clock: () => new Date(Date.now() + offset),

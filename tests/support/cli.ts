@@ -61,7 +61,12 @@ export interface RunningServer {
 /** `psirt start` on port 0; resolves once it listens, with what it printed. */
 export function startServer(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<RunningServer> {
   const started = Date.now();
-  const child = spawn(process.execPath, [bin, 'start'], { cwd: repoRoot, env: childEnv({ PORT: '0', ...env }) });
+  // The server stops when this test process is gone, however it ends (a failed assertion, a killed run):
+  // an orphan would hold its port and database and the memory of a whole instance.
+  const child = spawn(process.execPath, [bin, 'start'], {
+    cwd: repoRoot,
+    env: childEnv({ PORT: '0', PSIRT_EXIT_WITH_PARENT: String(process.pid), ...env }),
+  });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

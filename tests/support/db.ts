@@ -41,6 +41,17 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
+/**
+ * The same PostgreSQL database through connections of its own: what a second
+ * API instance (another process) would have. Closing it leaves the database.
+ */
+export async function reopenDatabase(db: TestDatabase): Promise<TestDatabase> {
+  if (db.config.kind !== 'postgres') throw new Error('reopenDatabase: PostgreSQL only (PGlite is one process)');
+  const queries: string[] = [];
+  const again = await openDatabase(db.config, { onQuery: (sql) => queries.push(sql) });
+  return Object.assign(again, { queries, [Symbol.asyncDispose]: () => again.close() });
+}
+
 /** A migrated database, copied from the template made by global-setup. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const queries: string[] = [];

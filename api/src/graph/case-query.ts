@@ -1,18 +1,11 @@
 // The case queries: `cases` (filtered, ordered, paged) and `case`, and the
 // workflow they describe.
-import type { Prisma } from '@psirt/db';
-import {
-  CASE_STATE_DESCRIPTIONS,
-  CASE_STATES,
-  CASE_TRANSITIONS,
-  NIL_UUID,
-  overdueCutoff,
-  severitiesAtLeast,
-} from '@psirt/schema';
-import { caseVisibility } from '../access.ts';
+import { formatPrismaCursor, parsePrismaCursor } from '@pothos/plugin-prisma';
+import { resolveCursorConnection } from '@pothos/plugin-relay';
+import type { AnalysisCase as CaseRow } from '@psirt/db';
+import { CASE_STATE_DESCRIPTIONS, CASE_STATES, CASE_TRANSITIONS, DomainError, isUuid } from '@psirt/schema';
 import { builder } from '../builder.ts';
-import type { Context } from '../context.ts';
-import { decodeId } from '../refs.ts';
+import { caseByPublicId, caseCount, casePage } from '../read/cases.ts';
 import { AnalysisCase, asTransition, VarWorkflow } from './case.ts';
 import { CaseStateEnum, SeverityEnum } from './enums.ts';
 
@@ -45,53 +38,24 @@ const CaseOrder = builder.enumType('CaseOrder', {
   values: ['CREATED_DESC', 'CREATED_ASC', 'UPDATED_DESC', 'EMBARGO_ASC', 'SEVERITY_DESC'] as const,
 });
 
-async function caseWhere(ctx: Context, filter: CaseFilterInput | null | undefined) {
-  return { AND: [caseVisibility(ctx.viewer), ...(await caseFilterConditions(ctx, filter))] };
-}
-
 export type CaseFilterInput = typeof CaseFilter.$inferInput;
 
-/** The conditions of a case filter (without the viewer's visibility, which callers add). */
-export async function caseFilterConditions(
-  ctx: Context,
-  filter: CaseFilterInput | null | undefined,
-): Promise<Prisma.AnalysisCaseWhereInput[]> {
-  const and: Prisma.AnalysisCaseWhereInput[] = [];
-  const f = filter ?? {};
-  if (f.states?.length) and.push({ state: { in: f.states } });
-  if (f.minSeverity) and.push({ severity: { in: severitiesAtLeast(f.minSeverity) } });
-  if (f.products?.length) and.push({ impacts: { some: { product: { key: { in: f.products } } } } });
-  if (f.productLine) and.push({ impacts: { some: { product: { productLine: { key: f.productLine } } } } });
-  if (f.assignee) and.push({ members: { some: { userId: decodeId(f.assignee, 'User') ?? NIL_UUID } } });
-  if (f.embargoBefore) and.push({ embargoUntil: { lt: f.embargoBefore } });
-  if (f.search?.trim()) {
-    const q = f.search.trim();
-    and.push({
-      OR: [
-        { title: { contains: q, mode: 'insensitive' } },
-        { summary: { contains: q, mode: 'insensitive' } },
-        { publicId: { contains: q, mode: 'insensitive' } },
-      ],
-    });
+/** A cursor this list gave out: the case's id (the format Pothos's Prisma connections use). */
+function cursorId(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  let id: unknown;
+  try {
+    id = parsePrismaCursor(cursor);
+  } catch {}
+  if (typeof id !== 'string' || !isUuid(id)) {
+    throw new DomainError('VALIDATION', "'after'/'before' is not a cursor this list gave out.");
   }
-  if (f.overdue != null) {
-    const cutoff = overdueCutoff(await ctx.sla(), ctx.now());
-    const overdue: Prisma.AnalysisCaseWhereInput = {
-      state: { not: 'CLOSED' },
-      OR: [{ lastReporterUpdateAt: { lt: cutoff } }, { lastReporterUpdateAt: null, createdAt: { lt: cutoff } }],
-    };
-    and.push(f.overdue ? overdue : { NOT: overdue });
-  }
-  return and;
+  return id;
 }
 
-const ORDER: Record<string, Prisma.AnalysisCaseOrderByWithRelationInput[]> = {
-  CREATED_DESC: [{ createdAt: 'desc' }, { id: 'desc' }],
-  CREATED_ASC: [{ createdAt: 'asc' }, { id: 'asc' }],
-  UPDATED_DESC: [{ updatedAt: 'desc' }, { id: 'desc' }],
-  EMBARGO_ASC: [{ embargoUntil: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
-  // Highest score first; unscored cases last.
-  SEVERITY_DESC: [{ severityScore: { sort: 'desc', nulls: 'last' } }, { id: 'desc' }],
+type CasePage = {
+  edges: { cursor: string; node: CaseRow }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string };
 };
 
 builder.queryFields((t) => ({
@@ -104,33 +68,47 @@ builder.queryFields((t) => ({
       transitions: CASE_TRANSITIONS.map(asTransition),
     }),
   }),
-  cases: t.prismaConnection({
-    type: AnalysisCase,
-    cursor: 'id',
-    description: 'Cases the viewer may see (PSIRT: all; others: those they are a member of), filtered and sorted.',
-    authScopes: { staff: true },
-    args: {
-      filter: t.arg({ type: CaseFilter, required: false }),
-      orderBy: t.arg({ type: CaseOrder, required: false, defaultValue: 'CREATED_DESC' }),
+  cases: t.connection(
+    {
+      type: AnalysisCase,
+      description: 'Cases the viewer may see (PSIRT: all; others: those they are a member of), filtered and sorted.',
+      authScopes: { staff: true },
+      args: {
+        filter: t.arg({ type: CaseFilter, required: false }),
+        orderBy: t.arg({ type: CaseOrder, required: false, defaultValue: 'CREATED_DESC' }),
+      },
+      // Typed SQL (read/cases.ts): the viewer's need-to-know is in the statement, for the page and its count.
+      resolve: async (_root, args, ctx, info) => {
+        if (args.before != null && args.after != null) {
+          throw new DomainError('VALIDATION', "'before' and 'after' cannot be used together.");
+        }
+        const connection = await resolveCursorConnection(
+          { args, toCursor: (c) => formatPrismaCursor(c as CaseRow, 'id') },
+          ({ after, before, limit, inverted }) =>
+            casePage(ctx, info, {
+              filter: args.filter,
+              orderBy: args.orderBy,
+              after: cursorId(after),
+              before: cursorId(before),
+              limit,
+              inverted,
+            }) as Promise<CaseRow[]>,
+        );
+        return { ...(connection as unknown as CasePage), count: () => caseCount(ctx, args.filter) };
+      },
     },
-    totalCount: async (_c, args, ctx) => ctx.db.analysisCase.count({ where: await caseWhere(ctx, args.filter) }),
-    resolve: async (query, _root, args, ctx) =>
-      ctx.db.analysisCase.findMany({
-        ...query,
-        where: await caseWhere(ctx, args.filter),
-        orderBy: ORDER[args.orderBy ?? 'CREATED_DESC'],
+    {
+      fields: (c) => ({
+        totalCount: c.int({ resolve: (connection) => connection.count() }),
       }),
-  }),
-  case: t.prismaField({
+    },
+  ),
+  case: t.field({
     type: AnalysisCase,
     nullable: true,
     description: 'One case by its public id (VAR-…); null if it does not exist or you may not see it.',
     authScopes: { staff: true },
     args: { publicId: t.arg.string({ required: true }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.analysisCase.findFirst({
-        ...query,
-        where: { AND: [{ publicId: args.publicId.toUpperCase() }, caseVisibility(ctx.viewer)] },
-      }),
+    resolve: (_root, args, ctx, info) => caseByPublicId(ctx, info, args.publicId) as Promise<CaseRow | null>,
   }),
 }));

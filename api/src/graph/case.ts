@@ -15,6 +15,22 @@ import {
 import { isPsirt, mayReadCase, mayReadReporterMessages, readsAdvisories, workflowRoles } from '../access.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
+import {
+  CASE,
+  CASE_CERT_NOTIFICATIONS,
+  CASE_CVE_ASSIGNMENTS,
+  CASE_IMPACTS,
+  CASE_MEMBERS,
+  CASE_MESSAGES,
+  CASE_MITIGATIONS,
+  CASE_REPORTS,
+  CASE_SCORES,
+  CASE_TIMELINE,
+  PRODUCT,
+  USER,
+} from '../read/catalogue.ts';
+import { joined, one, oneOrThrow } from '../read/rows.ts';
+import { withSla } from '../services/settings.ts';
 import { CvssAssessment } from './cvss.ts';
 import {
   CaseMemberRoleEnum,
@@ -29,6 +45,9 @@ import {
   VexJustificationEnum,
 } from './enums.ts';
 import { registerNodeGuard } from './guards.ts';
+import { Product } from './product.ts';
+import { internal, ReporterMessage, VulnerabilityReport } from './report.ts';
+import { User } from './user.ts';
 
 registerNodeGuard('AnalysisCase', async (ctx, id) => isUuid(id) && (await mayReadCase(ctx, id)));
 
@@ -124,9 +143,8 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
     'A Vulnerability Analysis Report (VAR): the case file from triage to closure. Visible to PSIRT analysts, admins and its need-to-know members only.',
   id: { field: 'id' },
   findUnique: (id) => ({ id }),
-  // Select mode: only the columns a query asks for are read (summaries and
-  // plans can be long), plus what the workflow and SLA fields compute from.
-  select: { id: true, state: true, createdAt: true, lastReporterUpdateAt: true },
+  // Rows come from the read path (read/cases.ts) with the columns the query
+  // asks for (read/catalogue.ts), or whole from Prisma (a mutation's answer).
   authScopes: (kase, ctx) => mayReadCase(ctx, kase.id),
   fields: (t) => ({
     publicId: t.exposeString('publicId', { description: 'VAR-<year>-<nnnn>' }),
@@ -170,7 +188,6 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
     severityScore: t.float({
       nullable: true,
       description: 'The score behind severity.',
-      select: { severityScore: true },
       resolve: (c) => (c.severityScore === null ? null : Number(c.severityScore)),
     }),
     lastReporterUpdateAt: t.expose('lastReporterUpdateAt', { type: 'DateTime', nullable: true }),
@@ -178,47 +195,71 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
       type: 'DateTime',
       nullable: true,
       description: 'When the reporters are next owed an update (SLA); null once closed.',
-      resolve: async (c, _a, ctx) => nextUpdateDue(await ctx.sla(), c),
+      resolve: (c, _a, ctx) => withSla(ctx, (sla) => nextUpdateDue(sla, c)),
     }),
     updateOverdue: t.boolean({
       description: 'The reporters are owed an update now.',
-      resolve: async (c, _a, ctx) => updateOverdue(await ctx.sla(), c, ctx.now()),
+      resolve: (c, _a, ctx) => withSla(ctx, (sla) => updateOverdue(sla, c, ctx.now())),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
-    createdBy: t.relation('createdBy', { nullable: true }),
-    reports: t.relation('reports', {
+    // Relations: one statement per relation and place in the operation, whatever the page
+    // size, joining the one-row relations asked of them (read/rows.ts).
+    createdBy: t.field({
+      type: User,
+      nullable: true,
+      resolve: (c, _a, ctx, info) => one(ctx, info, USER, c.createdById),
+    }),
+    reports: t.field({
+      type: [VulnerabilityReport],
       // What reporters wrote: the case team's and the PSIRT's, not the bot's own account's.
       authScopes: (_c, _a, ctx) => mayReadReporterMessages(ctx.viewer),
-      query: { orderBy: { receivedAt: 'asc' } },
       description: 'The VSRs behind this case.',
+      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_REPORTS, info, c.id),
     }),
-    members: t.relation('members', {
+    members: t.field({
+      type: [CaseMember],
       description: 'The Vulnerability Analysis Team and need-to-know members.',
-      query: { orderBy: [{ addedAt: 'asc' }, { userId: 'asc' }] },
+      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_MEMBERS, info, c.id),
     }),
-    impacts: t.relation('impacts', { query: { orderBy: { createdAt: 'asc' } }, description: 'Per-product impact.' }),
-    mitigations: t.relation('mitigations', { query: { orderBy: { createdAt: 'asc' } } }),
-    scores: t.relation('scores', {
+    impacts: t.field({
+      type: [ProductImpact],
+      description: 'Per-product impact.',
+      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_IMPACTS, info, c.id),
+    }),
+    mitigations: t.field({
+      type: [Mitigation],
+      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_MITIGATIONS, info, c.id),
+    }),
+    scores: t.field({
+      type: [Score],
       description: 'Every score recorded on the case, newest first (the history is the list).',
-      query: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] },
+      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_SCORES, info, c.id),
     }),
-    cveAssignments: t.relation('cveAssignments', { query: { orderBy: { createdAt: 'asc' } } }),
-    certNotifications: t.relation('certNotifications', { query: { orderBy: { notifiedAt: 'asc' } } }),
-    messages: t.relation('messages', {
+    cveAssignments: t.field({
+      type: [CveAssignment],
+      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_CVE_ASSIGNMENTS, info, c.id),
+    }),
+    certNotifications: t.field({
+      type: [CertNotification],
+      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_CERT_NOTIFICATIONS, info, c.id),
+    }),
+    messages: t.field({
+      type: [ReporterMessage],
       authScopes: (_c, _a, ctx) => mayReadReporterMessages(ctx.viewer),
       description: 'Every message with the reporters of this case, oldest first.',
-      query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_MESSAGES, info, c.id),
     }),
-    timeline: t.relation('events', {
+    timeline: t.field({
+      type: [TimelineEvent],
       description: 'Everything that happened to the case, oldest first.',
-      query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_TIMELINE, info, c.id),
     }),
   }),
 });
 
-builder.prismaNode('CaseMember', {
+const CaseMember = builder.prismaNode('CaseMember', {
   description: 'A member of a case team.',
   // A compound key: the node id carries "<caseId>:<userId>".
   id: { resolve: (m) => `${m.caseId}:${m.userId}` },
@@ -228,20 +269,26 @@ builder.prismaNode('CaseMember', {
     return { caseId_userId: { caseId, userId } };
   },
   fields: (t) => ({
-    user: t.relation('user'),
+    user: t.field({
+      type: User,
+      resolve: (m, _a, ctx, info) => joined(m, 'user') ?? oneOrThrow(ctx, info, USER, m.userId),
+    }),
     role: t.expose('role', { type: CaseMemberRoleEnum }),
     addedAt: t.expose('addedAt', { type: 'DateTime' }),
-    addedBy: t.relation('addedBy', { nullable: true }),
+    addedBy: t.field({ type: User, nullable: true, resolve: (m, _a, ctx, info) => one(ctx, info, USER, m.addedById) }),
   }),
 });
 
-builder.prismaNode('ProductImpact', {
+const ProductImpact = builder.prismaNode('ProductImpact', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id) => ({ id }),
   description: 'How one product is affected by a case (VEX-style).',
   fields: (t) => ({
-    product: t.relation('product'),
+    product: t.field({
+      type: Product,
+      resolve: (i, _a, ctx, info) => joined(i, 'product') ?? oneOrThrow(ctx, info, PRODUCT, i.productId),
+    }),
     status: t.expose('status', { type: ImpactStatusEnum }),
     justification: t.expose('justification', { type: VexJustificationEnum, nullable: true }),
     justificationText: t.exposeString('justificationText', { nullable: true }),
@@ -262,11 +309,15 @@ builder.prismaNode('ProductImpact', {
         (await ctx.loaders.caseAvss.load(i.caseId)).filter((sc) => sc.productId === i.productId),
     }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    updatedBy: t.relation('updatedBy', { nullable: true }),
+    updatedBy: t.field({
+      type: User,
+      nullable: true,
+      resolve: (i, _a, ctx, info) => one(ctx, info, USER, i.updatedById),
+    }),
   }),
 });
 
-builder.prismaNode('Mitigation', {
+const Mitigation = builder.prismaNode('Mitigation', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id) => ({ id }),
@@ -274,11 +325,20 @@ builder.prismaNode('Mitigation', {
   fields: (t) => ({
     kind: t.expose('kind', { type: MitigationKindEnum }),
     description: t.exposeString('description'),
-    product: t.relation('product', { nullable: true, description: 'Null: applies to the whole case.' }),
+    product: t.field({
+      type: Product,
+      nullable: true,
+      description: 'Null: applies to the whole case.',
+      resolve: (m, _a, ctx, info) => one(ctx, info, PRODUCT, m.productId),
+    }),
     fixVersion: t.exposeString('fixVersion', { nullable: true }),
     availableAt: t.expose('availableAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    createdBy: t.relation('createdBy', { nullable: true }),
+    createdBy: t.field({
+      type: User,
+      nullable: true,
+      resolve: (m, _a, ctx, info) => one(ctx, info, USER, m.createdById),
+    }),
   }),
 });
 
@@ -313,13 +373,23 @@ const Score = builder.prismaNode('Score', {
     }),
     rationale: t.exposeString('rationale', { nullable: true, description: 'Why (required for an AVSS).' }),
     source: t.exposeString('source', { nullable: true, description: 'For a third-party score: who published it.' }),
-    product: t.relation('product', { nullable: true, description: 'For an AVSS: the product it is for.' }),
+    product: t.field({
+      type: Product,
+      nullable: true,
+      description: 'For an AVSS: the product it is for.',
+      resolve: (s, _a, ctx, info) => joined(s, 'product') ?? one(ctx, info, PRODUCT, s.productId),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    createdBy: t.relation('createdBy', { nullable: true, description: "Null for the reporter's own score." }),
+    createdBy: t.field({
+      type: User,
+      nullable: true,
+      description: "Null for the reporter's own score.",
+      resolve: (s, _a, ctx, info) => one(ctx, info, USER, s.createdById),
+    }),
   }),
 });
 
-builder.prismaNode('CveAssignment', {
+const CveAssignment = builder.prismaNode('CveAssignment', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id) => ({ id }),
@@ -333,7 +403,7 @@ builder.prismaNode('CveAssignment', {
   }),
 });
 
-builder.prismaNode('CertNotification', {
+const CertNotification = builder.prismaNode('CertNotification', {
   id: { field: 'id' },
   nullable: true,
   findUnique: (id) => ({ id }),
@@ -353,7 +423,12 @@ export const TimelineEvent = builder.prismaNode('TimelineEvent', {
   fields: (t) => ({
     type: t.field({ type: TimelineEventTypeEnum, resolve: (e) => timelineEnumValue(e.type) as never }),
     at: t.expose('createdAt', { type: 'DateTime' }),
-    actor: t.relation('actor', { nullable: true, description: 'Null for the reporter or the system.' }),
+    actor: t.field({
+      type: User,
+      nullable: true,
+      description: 'Null for the reporter or the system.',
+      resolve: (e, _a, ctx, info) => one(ctx, info, USER, e.actorId),
+    }),
     data: t.expose('data', { type: 'JSON', description: 'What changed (type-specific).' }),
   }),
 });
@@ -363,5 +438,15 @@ export const TimelineEventTypeEnum = builder.enumType('TimelineEventType', {
     Object.entries(TIMELINE_EVENT_TYPES).map(([type, description]) => [timelineEnumValue(type), { description }]),
   ),
 });
+
+builder.prismaObjectFields(VulnerabilityReport, (t) => ({
+  case: t.field({
+    type: AnalysisCase,
+    ...internal,
+    nullable: true,
+    description: 'The case (VAR) it was accepted into.',
+    resolve: (r, _a, ctx, info) => one(ctx, info, CASE, r.caseId),
+  }),
+}));
 
 // ── Lists ────────────────────────────────────────────────────────────────

@@ -103,7 +103,6 @@ builder.prismaObjectFields(VulnerabilityReport, (t) => ({
     type: SignatureStatusEnum,
     ...internal,
     nullable: true,
-    select: { signatureStatus: true },
     resolve: (r) => r.signatureStatus as SignatureStatus | null,
   }),
   attachments: t.relation('attachments', {

@@ -23,10 +23,11 @@ import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import type { LiveEvent } from '../live/bus.ts';
 import { delivered, type Ending, liveStream, type Shared } from '../live/stream.ts';
+import { caseMatches, filters } from '../read/cases.ts';
 import { caseRef } from '../refs.ts';
 import { Advisory } from './advisory.ts';
 import { AnalysisCase, TimelineEvent, TimelineEventTypeEnum } from './case.ts';
-import { CaseFilter, caseFilterConditions } from './case-query.ts';
+import { CaseFilter } from './case-query.ts';
 import { VulnerabilityReport } from './report.ts';
 import { ComponentAssessment, EXPLOIT_FIRST } from './thirdparty.ts';
 
@@ -113,13 +114,12 @@ builder.subscriptionFields((t) => ({
       requireUser(ctx);
       return liveStream(ctx, 'case', everyEvent, async (p, s): Promise<Delivery[]> => {
         if (!(await mayReadCaseNow(ctx, s, p.caseId))) return [];
-        const conditions = await caseFilterConditions(ctx, args.filter);
-        if (conditions.length) {
-          const key = `match:${p.caseId}:${JSON.stringify(conditions)}`;
-          const matches = await s.once(key, async () =>
-            ctx.db.analysisCase.count({ where: { AND: [{ id: p.caseId }, ...conditions] } }),
-          );
-          if (!matches) return [];
+        if (args.filter && filters(args.filter)) {
+          // The filter's meaning can depend on the viewer (overdue: now; assignee), not on who asks:
+          // subscribers with the same filter share the answer for this event.
+          const key = `match:${p.caseId}:${JSON.stringify(args.filter)}`;
+          const filter = args.filter;
+          if (!(await s.once(key, () => caseMatches(ctx, p.caseId, filter)))) return [];
         }
         return [{ id: p.caseId, shared: s }];
       });

@@ -6,14 +6,16 @@ import {
   mayReadReporterMessages,
   mayReadReportInternals,
   PSIRT_ROLES,
-  PUBLIC_ADVISORIES,
   reportVisibility,
 } from '../access.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
+import { CASE, REPORT, REPORT_MESSAGES, REPORTER, USER } from '../read/catalogue.ts';
+import { joined, one } from '../read/rows.ts';
 import { CREDIT_FIELDS, creditLine } from '../services/advisory-content.ts';
 import { requestReporterLink, rotateReporterToken } from '../services/reporter-links.ts';
 import { acceptReport, attachReport, rejectReport, reporterReply, submitReport } from '../services/reports.ts';
+import { withSla } from '../services/settings.ts';
 import {
   ChannelEnum,
   CreditPreferenceEnum,
@@ -25,6 +27,19 @@ import {
   TriageOutcomeEnum,
 } from './enums.ts';
 import { registerNodeGuard } from './guards.ts';
+import { Reporter } from './reporter.ts';
+import { User } from './user.ts';
+
+type CreditFields = Parameters<typeof creditLine>[0];
+const CREDIT_COLUMNS = Object.keys(CREDIT_FIELDS);
+
+/** What a report's status and SLA fields read of its case. */
+const caseOf = (ctx: Context, r: { caseId: string | null }) =>
+  ctx.loaders.rows.row<{ state: string; createdAt: Date; lastReporterUpdateAt: Date | null }>(
+    CASE,
+    ['state', 'createdAt', 'lastReporterUpdateAt'],
+    r.caseId,
+  );
 
 async function mayReadReport(ctx: Context, id: string) {
   if (!isUuid(id)) return false;
@@ -35,16 +50,16 @@ async function mayReadReport(ctx: Context, id: string) {
 registerNodeGuard('VulnerabilityReport', mayReadReport);
 
 /** The same rule on a loaded row: the PSIRT, its reporter, its submitter, its case's team (not the bot's own account). */
-async function mayReadReportRow(
+function mayReadReportRow(
   ctx: Context,
   r: { caseId: string | null; reporterId: string | null; submittedById: string | null },
-): Promise<boolean> {
+): boolean | Promise<boolean> {
   const v = ctx.viewer;
   if (isPsirt(v)) return true;
   if (v.kind === 'reporter') return r.reporterId === v.reporterId;
   if (v.kind !== 'user') return false;
   if (r.submittedById === v.userId) return true;
-  return r.caseId !== null && !isBotAlone(v) && (await mayReadCase(ctx, r.caseId));
+  return r.caseId !== null && !isBotAlone(v) && mayReadCase(ctx, r.caseId);
 }
 // A message is readable by whoever may read its report's thread (internal-only messages do not exist).
 registerNodeGuard('ReporterMessage', async (ctx, id) => {
@@ -63,8 +78,8 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
     'A Vulnerability Summary Report (VSR): what a reporter sent, as received. Its reporter (own reports), an integrator (reports it submitted), the PSIRT and the case team may read it; internal fields are for the PSIRT and the case team only.',
   id: { field: 'id' },
   findUnique: (id) => ({ id }),
-  // Select mode: descriptions can be long; read them only when asked for.
-  select: { id: true, caseId: true, receivedAt: true, reporterId: true, submittedById: true },
+  // Rows come from the read path with the columns the query asks for (read/catalogue.ts):
+  // descriptions can be long, and are read only when asked for.
   // Behind every path to a report (lists filter by reportVisibility first; this holds for any other).
   authScopes: (r, ctx) => mayReadReportRow(ctx, r),
   fields: (t) => ({
@@ -73,11 +88,10 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
     status: t.field({
       type: ReportStatusEnum,
       description: "The report's status as its reporter sees it.",
-      select: { triageOutcome: true, acknowledgedAt: true, case: { select: { state: true } } },
-      resolve: (r) => {
+      resolve: async (r, _a, ctx) => {
         if (!r.triageOutcome) return r.acknowledgedAt ? 'ACKNOWLEDGED' : 'RECEIVED';
         if (r.triageOutcome !== 'ACCEPTED') return 'REJECTED';
-        return r.case?.state === 'CLOSED' ? 'CLOSED' : 'IN_ANALYSIS';
+        return (await caseOf(ctx, r))?.state === 'CLOSED' ? 'CLOSED' : 'IN_ANALYSIS';
       },
     }),
     receivedAt: t.expose('receivedAt', { type: 'DateTime' }),
@@ -86,61 +100,36 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
       description: 'Hours since the report was received (for the triage queue).',
       resolve: (r, _a, ctx) => Math.round(((ctx.now().getTime() - r.receivedAt.getTime()) / 3_600_000) * 10) / 10,
     }),
-    messages: t.relation('messages', {
+    messages: t.field({
+      type: [ReporterMessage],
       authScopes: (_r, _a, ctx) => mayReadReporterMessages(ctx.viewer),
       description: 'The thread with the reporter, oldest first.',
-      query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+      resolve: (r, _a, ctx, info) => ctx.loaders.rows.many(REPORT_MESSAGES, info, r.id),
     }),
     nextUpdateDue: t.field({
       type: 'DateTime',
       nullable: true,
       description:
         'When the PSIRT will next write about it at the latest (the update SLA of its case); null before triage and once closed.',
-      select: { case: { select: { state: true, createdAt: true, lastReporterUpdateAt: true } } },
-      resolve: async (r, _a, ctx) => (r.case ? nextUpdateDue(await ctx.sla(), r.case) : null),
+      resolve: async (r, _a, ctx) => {
+        const kase = await caseOf(ctx, r);
+        return kase ? withSla(ctx, (sla) => nextUpdateDue(sla, kase)) : null;
+      },
     }),
     advisories: t.field({
       type: [PublicAdvisoryLink],
       description: 'The published, public advisories of its case (what anyone may read on the website).',
-      select: {
-        case: {
-          select: {
-            advisories: {
-              where: { advisory: PUBLIC_ADVISORIES },
-              select: {
-                advisory: {
-                  select: {
-                    publicId: true,
-                    publishedAt: true,
-                    publishedRevision: true,
-                    revisions: { select: { number: true, content: true } },
-                  },
-                },
-              },
-            },
-          },
-        },
-      },
-      // The published revision's title: a working title in the next draft is not public yet.
-      resolve: (r) =>
-        (r.case?.advisories ?? []).map(({ advisory: a }) => ({
-          publicId: a.publicId,
-          publishedAt: a.publishedAt,
-          title: String(
-            (a.revisions.find((x) => x.number === a.publishedRevision)?.content as { title?: string } | null)?.title ??
-              a.publicId,
-          ),
-        })),
+      resolve: async (r, _a, ctx) => (r.caseId ? ctx.loaders.publicAdvisories.load(r.caseId) : []),
     }),
     credit: t.string({
       nullable: true,
       authScopes: (_r, _a, ctx) => ctx.viewer.kind === 'reporter' || isPsirt(ctx.viewer),
       description:
         'How the reporter will be credited in advisories, as they chose; null when they will not be named (confidential, anonymous, no credit). The reporter and the PSIRT.',
-      select: {
-        reporter: { select: CREDIT_FIELDS },
+      resolve: async (r, _a, ctx) => {
+        const reporter = await ctx.loaders.rows.row<CreditFields>(REPORTER, CREDIT_COLUMNS, r.reporterId);
+        return reporter ? creditLine(reporter) : null;
       },
-      resolve: (r) => (r.reporter ? creditLine(r.reporter) : null),
     }),
     description: t.exposeString('description', { ...internal, nullable: true }),
     channel: t.expose('channel', { type: ChannelEnum, ...internal, nullable: true }),
@@ -154,22 +143,42 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
       ...internal,
       description: 'The reporter says it is being exploited.',
     }),
-    reporter: t.relation('reporter', { ...internal, nullable: true }),
+    reporter: t.field({
+      type: Reporter,
+      ...internal,
+      nullable: true,
+      resolve: (r, _a, ctx, info) => joined(r, 'reporter') ?? one(ctx, info, REPORTER, r.reporterId),
+    }),
     triageOutcome: t.expose('triageOutcome', { type: TriageOutcomeEnum, ...internal, nullable: true }),
     triageNote: t.exposeString('triageNote', { ...internal, nullable: true }),
     triagedAt: t.expose('triagedAt', { type: 'DateTime', ...internal, nullable: true }),
-    triagedBy: t.relation('triagedBy', { ...internal, nullable: true }),
-    case: t.relation('case', { ...internal, nullable: true, description: 'The case (VAR) it was accepted into.' }),
-    duplicateOf: t.relation('duplicateOf', { ...internal, nullable: true }),
-    submittedBy: t.relation('submittedBy', {
+    triagedBy: t.field({
+      type: User,
+      ...internal,
+      nullable: true,
+      resolve: (r, _a, ctx, info) => one(ctx, info, USER, r.triagedById),
+    }),
+    submittedBy: t.field({
+      type: User,
       ...internal,
       nullable: true,
       description: 'The staff member or integrator who submitted it for the reporter.',
+      resolve: (r, _a, ctx, info) => one(ctx, info, USER, r.submittedById),
     }),
   }),
 });
 
-builder.prismaNode('ReporterMessage', {
+// Its relations to reports (itself) and cases (case.ts) are added beside the types they name.
+builder.prismaObjectFields(VulnerabilityReport, (t) => ({
+  duplicateOf: t.field({
+    type: VulnerabilityReport,
+    ...internal,
+    nullable: true,
+    resolve: (r, _a, ctx, info) => one(ctx, info, REPORT, r.duplicateOfId),
+  }),
+}));
+
+export const ReporterMessage = builder.prismaNode('ReporterMessage', {
   id: { field: 'id' },
   nullable: true,
   // Behind every path to a message (report, case, node, subscriptions).

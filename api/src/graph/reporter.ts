@@ -15,11 +15,11 @@ type ReporterRow = { id: string; confidential: boolean };
 function identity<K extends 'name' | 'organization' | 'email' | 'phone' | 'pgpFingerprint' | 'creditAs'>(key: K) {
   return {
     nullable: true as const,
-    select: { [key]: true } as Record<K, true>,
     authScopes: (r: ReporterRow, _a: unknown, ctx: Context) => mayReadReporterIdentity(ctx.viewer, r),
-    resolve: async (r: ReporterRow & Record<K, string | null>, _a: unknown, ctx: Context) => {
-      if (r.confidential && r[key] !== null) await ctx.loaders.identityRead.load(r.id);
-      return r[key];
+    resolve: (r: ReporterRow & Record<K, string | null>, _a: unknown, ctx: Context) => {
+      const value = r[key];
+      // Served once its audit entry is committed; nothing to audit for a reporter who is not confidential.
+      return r.confidential && value !== null ? ctx.loaders.identityRead.load(r.id).then(() => value) : value;
     },
   };
 }
@@ -28,7 +28,6 @@ export const Reporter = builder.prismaNode('Reporter', {
   description:
     "Someone outside the PSIRT who reports vulnerabilities. Readable by PSIRT analysts, admins and auditors; a confidential reporter's identity by analysts and admins only (audited).",
   ...readableBy((ctx) => hasAnyRole(ctx.viewer, REPORTER_READERS)),
-  select: { id: true, confidential: true },
   fields: (t) => ({
     kind: t.expose('kind', { type: ReporterKindEnum }),
     name: t.string(identity('name')),

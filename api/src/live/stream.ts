@@ -62,7 +62,7 @@ function sharedFor(payload: object, ctx: Context): Shared {
   if (!s) {
     const cache = new Map<string, Promise<unknown>>();
     const viewers = new DataLoader<string, Viewer | null>(async (ids) => {
-      const found = await viewersByTokenId(ctx.db, ids, ctx.now());
+      const found = await viewersByTokenId(ctx, ids, ctx.now());
       return ids.map((id) => found.get(id) ?? null);
     });
     s = {

@@ -8,8 +8,7 @@ import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { authenticate, type TokenRow } from '../auth.ts';
-import type { AuthCache } from '../auth-cache.ts';
+import { authenticate } from '../auth.ts';
 import type { Context, Transport } from '../context.ts';
 import type { Logger } from '../logger.ts';
 
@@ -39,7 +38,6 @@ export function attachWebSockets(opts: {
   now: () => Date;
   keepAliveMs: number;
   draining: () => boolean;
-  authCache?: AuthCache<TokenRow>;
 }): WebSockets {
   const { yoga, log } = opts;
   // Frames from clients are GraphQL operations: a megabyte is generous.
@@ -66,13 +64,7 @@ export function attachWebSockets(opts: {
       // A connection with a bad token is refused at once (4403), not at its first operation.
       onConnect: async (ctx) => {
         try {
-          await authenticate(
-            opts.db.prisma,
-            authorizationOf(ctx.connectionParams, ctx.extra.request),
-            opts.now(),
-            undefined,
-            opts.authCache,
-          );
+          await authenticate(opts.db, authorizationOf(ctx.connectionParams, ctx.extra.request), opts.now());
           return true;
         } catch {
           return false;

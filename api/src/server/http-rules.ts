@@ -2,7 +2,7 @@
 // allow-list, no request a browser could send cross-site without a preflight,
 // and GraphiQL (where people paste tokens) under a strict Content-Security-Policy.
 import { createHash } from 'node:crypto';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { type CORSOptions, createGraphQLError, type Plugin } from 'graphql-yoga';
 
 /**
@@ -60,10 +60,12 @@ export function useJsonOnlyPosts(): Plugin {
 export function graphiqlSecurity() {
   const rendered = new Map<string, { html: string; csp: string }>();
   let current: string | undefined;
-  const render: typeof renderGraphiQL = (options) => {
+  const render = async (options: Parameters<typeof renderGraphiQL>[0]) => {
     const key = JSON.stringify(options ?? {});
     let page = rendered.get(key);
     if (!page) {
+      // Loaded when someone first opens GraphiQL: its bundle is ~30 MB of strings an API need not hold.
+      const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
       const html = renderGraphiQL(options);
       const hashes = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
         (m) =>

@@ -10,8 +10,7 @@ import type { AuditBatcher, Database } from '@psirt/db';
 import { DomainError, type SlaPolicy } from '@psirt/schema';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { authenticate, SLACK_USER_HEADER, type TokenRow, type Viewer } from '../auth.ts';
-import type { AuthCache } from '../auth-cache.ts';
+import { authenticate, SLACK_USER_HEADER, type Viewer } from '../auth.ts';
 import type { Context, Transport, WebFormSubmission } from '../context.ts';
 import { createMaskError, domainToGraphQL } from '../errors.ts';
 import { schema } from '../graph/index.ts';
@@ -21,9 +20,10 @@ import type { LiveLimits } from '../live/stream.ts';
 import type { WsInitialContext } from '../live/ws.ts';
 import { createLoaders } from '../loaders.ts';
 import type { Logger } from '../logger.ts';
-import { readSla } from '../services/settings.ts';
+import { SLA_KEY, slaFrom } from '../services/settings.ts';
 import { useBotAccountReadOnly } from './bot-account.ts';
 import { type ClientGate, useClientBudget } from './budget.ts';
+import { useCompiledQueries } from './compiled.ts';
 import { corsPolicy, graphiqlSecurity, useJsonOnlyPosts } from './http-rules.ts';
 import { useInputRules } from './input-rules.ts';
 import { useIntrospectionPolicy } from './introspection.ts';
@@ -55,8 +55,6 @@ export interface YogaDeps {
   corsOrigins: readonly string[];
   /** Introspection (and field suggestions in errors) for anonymous callers and reporters too. */
   introspection: boolean;
-  /** Tokens verified recently (auth-cache.ts). */
-  authCache?: AuthCache<TokenRow>;
   /** Each client's share of the instance (budget.ts). */
   gate: ClientGate;
 }
@@ -80,6 +78,8 @@ export function createApiYoga(deps: YogaDeps): ApiYoga {
       useInputRules(),
       useIntrospectionPolicy(deps.introspection),
       useBotAccountReadOnly(),
+      // What runs a query (compiled, or interpreted) is decided before the budget wraps it.
+      useCompiledQueries({ onCompile: (operation) => log.debug({ operation }, 'query compiled') }),
       // Last of the refusals: what reaches it is an operation that will run, and waits for its share.
       useClientBudget(deps.gate),
       useSharedLiveExecution(),
@@ -107,25 +107,31 @@ export function createApiYoga(deps: YogaDeps): ApiYoga {
       };
       try {
         const viewer = await authenticate(
-          db.prisma,
+          db,
           ws ? ws.authorization : request?.headers.get('authorization'),
           now(),
           // Acting for a Slack user is for requests, not for long-lived subscriptions.
           ws ? undefined : request?.headers.get(SLACK_USER_HEADER),
-          deps.authCache,
         );
         let sla: Promise<SlaPolicy> | undefined;
+        let slaRead: SlaPolicy | undefined;
         const context: Context = {
           viewer,
           db: db.prisma,
           log: log.child({ requestId }),
           requestId,
-          loaders: createLoaders(db.prisma, auditBatcher, viewer, requestId, now),
+          sql: db.sql,
+          prepared: db.prepared,
+          loaders: createLoaders(db.sql, auditBatcher, viewer, requestId, now),
           now,
-          sla: () => {
-            sla ??= readSla(db.prisma);
+          sla() {
+            sla ??= this.loaders.setting.load(SLA_KEY).then((value) => {
+              slaRead = slaFrom(value);
+              return slaRead;
+            });
             return sla;
           },
+          slaNow: () => slaRead,
           clientIp: initial.req?.socket.remoteAddress ?? 'unknown',
           ...('webForm' in initial && initial.webForm ? { webForm: initial.webForm } : {}),
           policy: deps.policy,
@@ -139,8 +145,9 @@ export function createApiYoga(deps: YogaDeps): ApiYoga {
           // `this`, not `context`: Yoga merges this object into the one resolvers get.
           renew(this: Context, fresh: Viewer) {
             this.viewer = fresh;
-            this.loaders = createLoaders(db.prisma, auditBatcher, fresh, requestId, now);
+            this.loaders = createLoaders(db.sql, auditBatcher, fresh, requestId, now);
             sla = undefined;
+            slaRead = undefined;
             // Pothos keeps per-request caches (authScopes results, selection
             // mappings) keyed on this: a new key makes each delivery a new request.
             Object.assign(this, initContextCache());

@@ -1,15 +1,20 @@
-// Run-time settings kept in the database (changed by admins through the API).
-import type { Db } from '@psirt/db';
 import { DEFAULT_SLA, type SlaPolicy, validateSlaPolicy } from '@psirt/schema';
 import { requireRole } from '../access.ts';
 import type { Context } from '../context.ts';
 import { changes, unitOfWork } from './unit.ts';
 
-const SLA_KEY = 'sla';
+export const SLA_KEY = 'sla';
 
-export async function readSla(db: Db): Promise<SlaPolicy> {
-  const row = await db.setting.findUnique({ where: { key: SLA_KEY } });
-  return { ...DEFAULT_SLA, ...((row?.value as Partial<SlaPolicy> | undefined) ?? {}) };
+/** The policy in force, from the setting's stored value (undefined: the defaults). */
+export const slaFrom = (value: unknown): SlaPolicy => ({
+  ...DEFAULT_SLA,
+  ...((value as Partial<SlaPolicy> | undefined) ?? {}),
+});
+
+/** Computes from the SLA in force: at once when this request has read it (the case list reads it first). */
+export function withSla<T>(ctx: Context, f: (sla: SlaPolicy) => T): T | Promise<T> {
+  const sla = ctx.slaNow();
+  return sla ? f(sla) : ctx.sla().then(f);
 }
 
 export async function setSla(ctx: Context, input: Partial<SlaPolicy>): Promise<SlaPolicy> {
