@@ -56,87 +56,121 @@ export function createLoaders(
   requestId: string,
   now: () => Date,
 ): Loaders {
+  // Made when first used: a subscription renews its context at every event,
+  // and most deliveries use none of them (live/stream.ts).
+  let rows: Loaders['rows'] | undefined;
+  let caseRoles: Loaders['caseRoles'] | undefined;
+  let identityRead: Loaders['identityRead'] | undefined;
+  let caseAvss: Loaders['caseAvss'] | undefined;
+  let advisoryRevision: Loaders['advisoryRevision'] | undefined;
+  let setting: Loaders['setting'] | undefined;
+  let revisionVotes: Loaders['revisionVotes'] | undefined;
+  let publicAdvisories: Loaders['publicAdvisories'] | undefined;
   return {
-    rows: new RowLoaders(sqlReader),
-    caseRoles: new DataLoader(async (caseIds) => {
-      if (viewer.kind !== 'user') return caseIds.map(() => []);
-      const rows = await sqlReader
-        .selectFrom('caseMember')
-        .select(['caseId', 'role'])
-        .where('userId', '=', viewer.userId)
-        .where(sql<boolean>`${sql.ref('caseId')} = any(${uuids(caseIds)})`)
-        .execute();
-      return caseIds.map((id) => rows.filter((r) => r.caseId === id).map((r) => r.role));
-    }),
-    identityRead: new DataLoader(async (reporterIds) => {
-      await audit.append(
-        reporterIds.map((id) => ({
-          actorKind: viewer.kind === 'user' ? 'USER' : viewer.kind === 'reporter' ? 'REPORTER' : 'ANONYMOUS',
-          actorId: viewer.kind === 'user' ? viewer.userId : viewer.kind === 'reporter' ? viewer.reporterId : null,
-          action: 'reporter.identity.read',
-          subjectType: 'Reporter',
-          subjectId: id,
-          data: { requestId },
-        })),
-        now(),
-      );
-      return reporterIds.map(() => true as const);
-    }),
-    caseAvss: new DataLoader(async (caseIds) => {
-      const rows = (await sqlReader
-        .selectFrom('score')
-        .selectAll()
-        .where('kind', '=', 'AVSS')
-        .where(sql<boolean>`${sql.ref('caseId')} = any(${uuids(caseIds)})`)
-        .orderBy('createdAt', 'desc')
-        .orderBy('id', 'desc')
-        .execute()) as unknown as Score[];
-      return caseIds.map((id) => rows.filter((r) => r.caseId === id));
-    }),
-    advisoryRevision: new DataLoader(async (keys) => {
-      const rows = (await sqlReader
-        .selectFrom('advisoryRevision as r')
-        .selectAll()
-        .where(anyRevision(keys, 'r'))
-        .execute()) as unknown as AdvisoryRevision[];
-      return keys.map((k) => rows.find((r) => `${r.advisoryId}:${r.number}` === k) ?? null);
-    }),
-    setting: new DataLoader(async (keys) => {
-      const rows = await sqlReader
-        .selectFrom('setting')
-        .select(['key', 'value'])
-        .where('key', 'in', [...keys])
-        .execute();
-      return keys.map((k) => rows.find((r) => r.key === k)?.value);
-    }),
-    revisionVotes: new DataLoader(async (keys) => {
-      const rows = await sqlReader
-        .selectFrom('committeeVote as v')
-        .innerJoin('advisoryRevision as r', 'r.id', 'v.revisionId')
-        .select(['v.decision', 'r.advisoryId', 'r.number'])
-        .where(anyRevision(keys, 'r'))
-        .execute();
-      return keys.map((k) => rows.filter((r) => `${r.advisoryId}:${r.number}` === k));
-    }),
-    publicAdvisories: new DataLoader(async (caseIds) => {
-      const rows = await sqlReader
-        .selectFrom('advisoryCase as ac')
-        .innerJoin('advisory as a', 'a.id', 'ac.advisoryId')
-        // The published revision's title: a working title in the next draft is not public yet.
-        .leftJoin('advisoryRevision as r', (j) =>
-          j.onRef('r.advisoryId', '=', 'a.id').onRef('r.number', '=', 'a.publishedRevision'),
-        )
-        .select(['ac.caseId', 'a.publicId', 'a.publishedAt', sql<string | null>`r.content->>'title'`.as('title')])
-        .where(sql<boolean>`${sql.ref('ac.caseId')} = any(${uuids(caseIds)})`)
-        .where(publicAdvisorySql('a'))
-        .orderBy('a.publishedAt')
-        .orderBy('a.publicId')
-        .execute();
-      return caseIds.map((id) =>
-        rows
-          .filter((r) => r.caseId === id)
-          .map((r) => ({ publicId: r.publicId, publishedAt: r.publishedAt, title: r.title ?? r.publicId })),
-      );
-    }),
+    get rows() {
+      rows ??= new RowLoaders(sqlReader);
+      return rows;
+    },
+    get caseRoles() {
+      caseRoles ??= new DataLoader(async (caseIds) => {
+        if (viewer.kind !== 'user') return caseIds.map(() => []);
+        const rows = await sqlReader
+          .selectFrom('caseMember')
+          .select(['caseId', 'role'])
+          .where('userId', '=', viewer.userId)
+          .where(sql<boolean>`${sql.ref('caseId')} = any(${uuids(caseIds)})`)
+          .execute();
+        return caseIds.map((id) => rows.filter((r) => r.caseId === id).map((r) => r.role));
+      });
+      return caseRoles;
+    },
+    get identityRead() {
+      identityRead ??= new DataLoader(async (reporterIds) => {
+        await audit.append(
+          reporterIds.map((id) => ({
+            actorKind: viewer.kind === 'user' ? 'USER' : viewer.kind === 'reporter' ? 'REPORTER' : 'ANONYMOUS',
+            actorId: viewer.kind === 'user' ? viewer.userId : viewer.kind === 'reporter' ? viewer.reporterId : null,
+            action: 'reporter.identity.read',
+            subjectType: 'Reporter',
+            subjectId: id,
+            data: { requestId },
+          })),
+          now(),
+        );
+        return reporterIds.map(() => true as const);
+      });
+      return identityRead;
+    },
+    get caseAvss() {
+      caseAvss ??= new DataLoader(async (caseIds) => {
+        const rows = (await sqlReader
+          .selectFrom('score')
+          .selectAll()
+          .where('kind', '=', 'AVSS')
+          .where(sql<boolean>`${sql.ref('caseId')} = any(${uuids(caseIds)})`)
+          .orderBy('createdAt', 'desc')
+          .orderBy('id', 'desc')
+          .execute()) as unknown as Score[];
+        return caseIds.map((id) => rows.filter((r) => r.caseId === id));
+      });
+      return caseAvss;
+    },
+    get advisoryRevision() {
+      advisoryRevision ??= new DataLoader(async (keys) => {
+        const rows = (await sqlReader
+          .selectFrom('advisoryRevision as r')
+          .selectAll()
+          .where(anyRevision(keys, 'r'))
+          .execute()) as unknown as AdvisoryRevision[];
+        return keys.map((k) => rows.find((r) => `${r.advisoryId}:${r.number}` === k) ?? null);
+      });
+      return advisoryRevision;
+    },
+    get setting() {
+      setting ??= new DataLoader(async (keys) => {
+        const rows = await sqlReader
+          .selectFrom('setting')
+          .select(['key', 'value'])
+          .where('key', 'in', [...keys])
+          .execute();
+        return keys.map((k) => rows.find((r) => r.key === k)?.value);
+      });
+      return setting;
+    },
+    get revisionVotes() {
+      revisionVotes ??= new DataLoader(async (keys) => {
+        const rows = await sqlReader
+          .selectFrom('committeeVote as v')
+          .innerJoin('advisoryRevision as r', 'r.id', 'v.revisionId')
+          .select(['v.decision', 'r.advisoryId', 'r.number'])
+          .where(anyRevision(keys, 'r'))
+          .execute();
+        return keys.map((k) => rows.filter((r) => `${r.advisoryId}:${r.number}` === k));
+      });
+      return revisionVotes;
+    },
+    get publicAdvisories() {
+      publicAdvisories ??= new DataLoader(async (caseIds) => {
+        const rows = await sqlReader
+          .selectFrom('advisoryCase as ac')
+          .innerJoin('advisory as a', 'a.id', 'ac.advisoryId')
+          // The published revision's title: a working title in the next draft is not public yet.
+          .leftJoin('advisoryRevision as r', (j) =>
+            j.onRef('r.advisoryId', '=', 'a.id').onRef('r.number', '=', 'a.publishedRevision'),
+          )
+          .select(['ac.caseId', 'a.publicId', 'a.publishedAt', sql<string | null>`r.content->>'title'`.as('title')])
+          .where(sql<boolean>`${sql.ref('ac.caseId')} = any(${uuids(caseIds)})`)
+          .where(publicAdvisorySql('a'))
+          .orderBy('a.publishedAt')
+          .orderBy('a.publicId')
+          .execute();
+        return caseIds.map((id) =>
+          rows
+            .filter((r) => r.caseId === id)
+            .map((r) => ({ publicId: r.publicId, publishedAt: r.publishedAt, title: r.title ?? r.publicId })),
+        );
+      });
+      return publicAdvisories;
+    },
   };
 }

@@ -2,16 +2,22 @@
 // scores, team, next update due) under concurrent load, against a bare
 // graphql-yoga `{ hello }` server and a trivial `{ __typename }` (without and
 // with a token) on our server, same run, on PGlite and on PostgreSQL, for each
-// case count asked. The load generator runs in its own process. Prints
-// throughput, latency, SQL statements per request and the ratios.
+// case count asked. The load generators run in processes of their own; the
+// dashboard is several analysts' (`--clients`), each with a token of their own,
+// as the instance's per-client budget (server/budget.ts) holds one client to
+// one dashboard page at a time. Prints throughput, latency, SQL statements and
+// Node CPU per request, the ratios; with --soak, CPU/request and RSS minute by
+// minute under constant load; and the idle RSS of `psirt start`.
 import { fork } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { buildApp, createLogger } from '@psirt/api';
-import { applyMigrations, issueUserToken } from '@psirt/db';
+import { applyMigrations, type Database, issueUserToken } from '@psirt/db';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { benchTargets, type Target } from '../support/bench-targets.ts';
+import { benchTargets, type Target, throwawayPgDatabase } from '../support/bench-targets.ts';
+import { startServer } from '../support/cli.ts';
 import { DASHBOARD_QUERY, seedDashboard } from '../support/dashboard.ts';
 import type { LoadResult } from '../support/load.ts';
 
@@ -22,18 +28,26 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '16' },
     cases: { type: 'string', default: '200' },
     page: { type: 'string', default: '50' },
+    clients: { type: 'string', default: '8' },
+    soak: { type: 'string', default: '0' },
+    idle: { type: 'string', default: '20' },
     only: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
-  process.stdout.write(`usage: npm run bench -- api [--duration s] [--connections n] [--cases n[,n…]] [--page n] [--only pglite|postgres]
+  process.stdout.write(`usage: npm run bench -- api [--duration s] [--connections n] [--clients n] [--cases n[,n…]]
+                            [--page n] [--soak s] [--idle s] [--only pglite|postgres]
 
 Runs a bare graphql-yoga { hello }, then on one server per database and case
-count: { __typename } without and with a token, and the dashboard query.
-Prints requests/s, latency p50/p99, SQL statements per request, and the ratios
-to bare yoga. --cases 200,20000 runs both sizes (20,000 takes a minute to load).
-PostgreSQL: DATABASE_URL, or postgresql://postgres@127.0.0.1:5432/postgres.
+count: { __typename } without and with a token, and the dashboard query of
+--clients analysts (default 8) sharing --connections (default 16). Prints
+requests/s, latency p50/p99, SQL statements and Node CPU per request, and the
+ratios to bare yoga. --cases 200,20000 runs both sizes (20,000 takes a minute
+to load). --soak 600 then loads the dashboard for 600 s and prints CPU/request
+and RSS minute by minute. --idle s: the RSS of \`psirt start\` (demo data) after
+s seconds idle (default 20; 0 skips it). Runs with NODE_ENV=production unless
+set. PostgreSQL: DATABASE_URL, or postgresql://postgres@127.0.0.1:5432/postgres.
 `);
   process.exit(0);
 }
@@ -41,6 +55,9 @@ const duration = Number(opts.duration);
 const connections = Number(opts.connections);
 const page = Number(opts.page);
 const caseCounts = String(opts.cases).split(',').map(Number);
+const clients = Math.max(1, Math.min(Number(opts.clients), connections));
+const soak = Number(opts.soak);
+const idleSeconds = Number(opts.idle);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 let statements = 0;
@@ -49,7 +66,7 @@ const onQuery = () => {
 };
 
 /** autocannon in a child process, so the server measured has its event loop to itself. */
-function load(url: string, body: string, token?: string): Promise<LoadResult> {
+function load(url: string, body: string, token?: string, conns = connections, seconds = duration): Promise<LoadResult> {
   const child = fork(new URL('../support/load.ts', import.meta.url), [], {
     execArgv: ['--import', import.meta.resolve('tsx/esm')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -60,13 +77,45 @@ function load(url: string, body: string, token?: string): Promise<LoadResult> {
     child.send({
       url,
       method: 'POST',
-      connections,
-      duration,
+      connections: conns,
+      duration: seconds,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body,
     });
   });
 }
+
+/**
+ * The same body from each client's token at once, the connections shared out; the figures summed
+ * (p50: the mean of the clients' weighted by requests; p99: the worst client's).
+ */
+async function loadAll(url: string, body: string, tokens: string[], seconds = duration): Promise<LoadResult> {
+  const results = await Promise.all(
+    tokens.map((t, i) =>
+      load(url, body, t, Math.floor(connections / tokens.length) + (i < connections % tokens.length ? 1 : 0), seconds),
+    ),
+  );
+  const total = results.reduce((n, r) => n + r.total, 0);
+  return {
+    rps: results.reduce((n, r) => n + r.rps, 0),
+    total,
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    p50: Math.round(results.reduce((n, r) => n + r.p50 * r.total, 0) / Math.max(1, total)),
+    p99: Math.max(...results.map((r) => r.p99)),
+  };
+}
+
+/** Node CPU (this process: the server's) and SQL statements per request while `run` loads it. */
+async function measured(run: () => Promise<LoadResult>) {
+  const before = statements;
+  const cpu = process.cpuUsage();
+  const r = await run();
+  const used = process.cpuUsage(cpu);
+  const n = Math.max(1, r.total);
+  return { ...r, sqlPerRequest: (statements - before) / n, cpuMs: (used.user + used.system) / 1000 / n };
+}
+
+const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 
 const fmt = (r: LoadResult) =>
   `${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(5)} ms  errors ${r.errors}`;
@@ -102,10 +151,7 @@ for (const target of targets) {
   try {
     log(`${target.name}: migrating…`);
     await applyMigrations(db.adapter);
-    const analyst = await db.prisma.user.create({
-      data: { email: 'bench-analyst@bench.example', name: 'Bench', roles: ['ANALYST'] },
-    });
-    const { secret } = await issueUserToken(db.prisma, { userId: analyst.id, name: 'bench' });
+    const tokens = await analystTokens(db, clients);
     let loaded = 0;
     for (const cases of caseCounts) {
       log(`${target.name}: loading cases up to ${cases}…`);
@@ -114,35 +160,129 @@ for (const target of targets) {
       const app = buildApp({ db, log: createLogger('silent'), graphiql: false });
       const url = await app.listen(0, '127.0.0.1');
       const dashboardBody = JSON.stringify({ query: DASHBOARD_QUERY, variables: { first: page } });
-      const check = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
-        body: dashboardBody,
-      });
-      const checked = (await check.json()) as { errors?: unknown; data?: { cases: { edges: unknown[] } } };
-      if (checked.errors || checked.data?.cases.edges.length !== page) {
-        throw new Error(`the dashboard query failed: ${JSON.stringify(checked.errors)}`);
-      }
+      await checkDashboard(url, dashboardBody, tokens[0] as string);
       const trivialBody = JSON.stringify({ query: '{ __typename }' });
       log(`${target.name} (${cases} cases): { __typename } without and with a token, then the dashboard…`);
       const anonymous = await load(url, trivialBody);
-      const trivial = await load(url, trivialBody, secret);
-      const before = statements;
-      const dash = await load(url, dashboardBody, secret);
-      const perRequest = dash.total ? (statements - before) / dash.total : 0;
-      await app.stop();
+      const trivial = await measured(() => load(url, trivialBody, tokens[0]));
+      const dash = await measured(() => loadAll(url, dashboardBody, tokens));
       const name = `${target.name} ${cases}`.padEnd(16);
       rows.push(`${name} { __typename }          ${fmt(anonymous)}  ${ofBare(anonymous)}`);
-      rows.push(`${name} { __typename } + token  ${fmt(trivial)}  ${ofBare(trivial)}`);
-      rows.push(`${name} dashboard               ${fmt(dash)}  ${ofBare(dash)}  SQL/request ${perRequest.toFixed(1)}`);
-      rows.push(`${name} ratio dashboard / { __typename } + token: ${(dash.rps / trivial.rps).toFixed(3)}`);
+      rows.push(
+        `${name} { __typename } + token  ${fmt(trivial)}  ${ofBare(trivial)}  SQL/request ${trivial.sqlPerRequest.toFixed(1)}`,
+      );
+      rows.push(
+        `${name} dashboard               ${fmt(dash)}  ${ofBare(dash)}  SQL/request ${dash.sqlPerRequest.toFixed(1)}  CPU/request ${dash.cpuMs.toFixed(1)} ms`,
+      );
+      rows.push(`${name} ratio { __typename } + token / bare yoga: ${(trivial.rps / bare.rps).toFixed(3)}`);
+      rows.push(`${name} ratio dashboard / bare yoga: ${(dash.rps / bare.rps).toFixed(4)}`);
+      if (soak > 0 && cases === caseCounts.at(-1)) rows.push(...(await soakRun(name, url, dashboardBody, tokens)));
+      await app.stop();
     }
   } finally {
     await drop();
     await db.close().catch(() => {});
   }
 }
-process.stdout.write(`\napi benchmark — ${connections} connections, ${duration}s per run, page of ${page} cases\n`);
+if (idleSeconds > 0) rows.push(...(await idleRss()));
+process.stdout.write(
+  `\napi benchmark — ${connections} connections, ${clients} clients for the dashboard, ${duration}s per run, page of ${page} cases, NODE_ENV=${process.env.NODE_ENV}\n`,
+);
 process.stdout.write(`bare graphql-yoga { hello }      ${fmt(bare)}\n`);
 for (const r of rows) process.stdout.write(`${r}\n`);
 process.exit(0);
+
+async function analystTokens(db: Database, n: number): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const analyst = await db.prisma.user.create({
+      data: { email: `bench-analyst-${i}@bench.example`, name: `Bench ${i}`, roles: ['ANALYST'] },
+    });
+    tokens.push((await issueUserToken(db.prisma, { userId: analyst.id, name: 'bench' })).secret);
+  }
+  return tokens;
+}
+
+async function checkDashboard(url: string, body: string, token: string) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body,
+  });
+  const checked = (await res.json()) as { errors?: unknown; data?: { cases: { edges: unknown[] } } };
+  if (checked.errors || checked.data?.cases.edges.length !== page) {
+    throw new Error(`the dashboard query failed: ${JSON.stringify(checked.errors)}`);
+  }
+}
+
+/**
+ * The dashboard under constant load for `soak` seconds, minute by minute: does
+ * CPU per request or RSS grow? (The first minute includes warming up: the
+ * compiled queries, V8's optimisations, the pools.)
+ */
+async function soakRun(name: string, url: string, body: string, tokens: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  const minutes = Math.max(1, Math.round(soak / 60));
+  log(`${name.trim()}: soak, ${minutes} × 60 s of dashboard load…`);
+  const perMinute: { cpuMs: number; rps: number; rss: number }[] = [];
+  for (let m = 0; m < minutes; m++) {
+    const r = await measured(() => loadAll(url, body, tokens, 60));
+    perMinute.push({ cpuMs: r.cpuMs, rps: r.rps, rss: rssMb() });
+    log(
+      `  minute ${m + 1}: ${r.rps.toFixed(1)} req/s, CPU/request ${r.cpuMs.toFixed(1)} ms, RSS ${rssMb().toFixed(0)} MB`,
+    );
+  }
+  for (const [i, m] of perMinute.entries()) {
+    lines.push(
+      `${name} soak minute ${String(i + 1).padStart(2)}: ${m.rps.toFixed(1).padStart(6)} req/s  CPU/request ${m.cpuMs.toFixed(1)} ms  RSS ${m.rss.toFixed(0)} MB`,
+    );
+  }
+  const first = perMinute[0];
+  const last = perMinute.at(-1);
+  if (first && last && perMinute.length > 1) {
+    const second = perMinute[1] ?? first;
+    const pct = (a: number, b: number) => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(0)} %`;
+    lines.push(
+      `${name} soak first → last minute: CPU/request ${first.cpuMs.toFixed(1)} → ${last.cpuMs.toFixed(1)} ms (${pct(first.cpuMs, last.cpuMs)}), RSS ${first.rss.toFixed(0)} → ${last.rss.toFixed(0)} MB (${pct(first.rss, last.rss)}); after the first minute: CPU/request ${pct(second.cpuMs, last.cpuMs)}, RSS ${pct(second.rss, last.rss)}`,
+    );
+  }
+  return lines;
+}
+
+/** `psirt start` with its demo data, as `npm start` runs it: its RSS once it has been idle for a while. */
+async function idleRss(): Promise<string[]> {
+  const lines: string[] = [];
+  for (const target of targets) {
+    let database: { env: Record<string, string>; drop(): Promise<void> };
+    if (target.name === 'PostgreSQL') {
+      const pgdb = await throwawayPgDatabase().catch(() => null);
+      if (!pgdb) continue;
+      database = { env: { DATABASE_URL: pgdb.url }, drop: pgdb.drop };
+    } else {
+      const { mkdtemp, rm } = await import('node:fs/promises');
+      const { tmpdir } = await import('node:os');
+      const { join } = await import('node:path');
+      const dir = await mkdtemp(join(tmpdir(), 'psirt-bench-idle-'));
+      database = { env: { PSIRT_DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
+    }
+    log(`${target.name}: psirt start, idle for ${idleSeconds}s…`);
+    const server = await startServer({ ...database.env, NODE_ENV: process.env.NODE_ENV });
+    try {
+      const atReady = await processRss(server.child.pid);
+      await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+      const idle = await processRss(server.child.pid);
+      lines.push(
+        `${target.name.padEnd(16)} psirt start idle RSS: ${idle.toFixed(0)} MB after ${idleSeconds}s (${atReady.toFixed(0)} MB when it listened)`,
+      );
+    } finally {
+      await server.stop();
+      await database.drop();
+    }
+  }
+  return lines;
+}
+
+async function processRss(pid: number | undefined): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}

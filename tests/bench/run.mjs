@@ -17,5 +17,7 @@ if (!name || name === '--help' || !existsSync(path.join(here, `${name}.ts`))) {
   process.exit(name === '--help' ? 0 : 2);
 }
 process.argv = [process.argv[0], name, ...rest];
+// Measured as it is deployed: graphql-js skips its development checks, Pothos its warnings.
+process.env.NODE_ENV ??= 'production';
 register();
 await import(`./${name}.ts`);
