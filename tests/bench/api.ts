@@ -155,7 +155,7 @@ for (const target of targets) {
     let loaded = 0;
     for (const cases of caseCounts) {
       log(`${target.name}: loading cases up to ${cases}…`);
-      await seedDashboard(db.prisma, cases - loaded);
+      await seed(db, cases - loaded);
       loaded = cases;
       const app = buildApp({ db, log: createLogger('silent'), graphiql: false });
       const url = await app.listen(0, '127.0.0.1');
@@ -191,6 +191,21 @@ process.stdout.write(
 process.stdout.write(`bare graphql-yoga { hello }      ${fmt(bare)}\n`);
 for (const r of rows) process.stdout.write(`${r}\n`);
 process.exit(0);
+
+/**
+ * The dashboard's cases, written from another process on PostgreSQL, so the
+ * server's RSS (the soak's figure) is its own, not the seeding's.
+ */
+async function seed(db: Database, cases: number): Promise<void> {
+  const config = db.adapter.config;
+  if (config.kind !== 'postgres') return seedDashboard(db.prisma, cases);
+  const child = fork(new URL('../support/seed-dashboard-child.ts', import.meta.url), [config.url, String(cases)], {
+    execArgv: ['--import', import.meta.resolve('tsx/esm')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`seeding ${cases} cases failed (exit ${code})`);
+}
 
 async function analystTokens(db: Database, n: number): Promise<string[]> {
   const tokens: string[] = [];
