@@ -30,7 +30,7 @@ const { values: opts } = parseArgs({
     page: { type: 'string', default: '50' },
     clients: { type: 'string', default: '8' },
     soak: { type: 'string', default: '0' },
-    idle: { type: 'string', default: '20' },
+    idle: { type: 'string', default: '60' },
     only: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -45,8 +45,9 @@ count: { __typename } without and with a token, and the dashboard query of
 requests/s, latency p50/p99, SQL statements and Node CPU per request, and the
 ratios to bare yoga. --cases 200,20000 runs both sizes (20,000 takes a minute
 to load). --soak 600 then loads the dashboard for 600 s and prints CPU/request
-and RSS minute by minute. --idle s: the RSS of \`psirt start\` (demo data) after
-s seconds idle (default 20; 0 skips it). Runs with NODE_ENV=production unless
+and RSS minute by minute. --idle s: the RSS of \`psirt start\` (demo data) over
+s seconds idle, every 10 s (default 60; 0 skips it): V8 gives memory back
+some 20-30 s after the start's work. Runs with NODE_ENV=production unless
 set. PostgreSQL: DATABASE_URL, or postgresql://postgres@127.0.0.1:5432/postgres.
 `);
   process.exit(0);
@@ -283,11 +284,13 @@ async function idleRss(): Promise<string[]> {
     log(`${target.name}: psirt start, idle for ${idleSeconds}s…`);
     const server = await startServer({ ...database.env, NODE_ENV: process.env.NODE_ENV });
     try {
-      const atReady = await processRss(server.child.pid);
-      await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-      const idle = await processRss(server.child.pid);
+      const samples = [await processRss(server.child.pid)];
+      for (let t = 10; t <= idleSeconds; t += 10) {
+        await new Promise((r) => setTimeout(r, 10_000));
+        samples.push(await processRss(server.child.pid));
+      }
       lines.push(
-        `${target.name.padEnd(16)} psirt start idle RSS: ${idle.toFixed(0)} MB after ${idleSeconds}s (${atReady.toFixed(0)} MB when it listened)`,
+        `${target.name.padEnd(16)} psirt start idle RSS: ${samples.at(-1)?.toFixed(0)} MB after ${idleSeconds}s (every 10 s from listening: ${samples.map((m) => m.toFixed(0)).join(', ')} MB)`,
       );
     } finally {
       await server.stop();
