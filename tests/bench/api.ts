@@ -240,17 +240,18 @@ async function soakRun(name: string, url: string, body: string, tokens: string[]
   const lines: string[] = [];
   const minutes = Math.max(1, Math.round(soak / 60));
   log(`${name.trim()}: soak, ${minutes} × 60 s of dashboard load…`);
-  const perMinute: { cpuMs: number; rps: number; rss: number }[] = [];
+  const perMinute: { cpuMs: number; rps: number; rss: number; heap: number }[] = [];
   for (let m = 0; m < minutes; m++) {
     const r = await measured(() => loadAll(url, body, tokens, 60));
-    perMinute.push({ cpuMs: r.cpuMs, rps: r.rps, rss: rssMb() });
+    // The JS heap in use (not collected first: the figure moves with the collector's rhythm).
+    perMinute.push({ cpuMs: r.cpuMs, rps: r.rps, rss: rssMb(), heap: process.memoryUsage().heapUsed / 2 ** 20 });
     log(
       `  minute ${m + 1}: ${r.rps.toFixed(1)} req/s, CPU/request ${r.cpuMs.toFixed(1)} ms, RSS ${rssMb().toFixed(0)} MB`,
     );
   }
   for (const [i, m] of perMinute.entries()) {
     lines.push(
-      `${name} soak minute ${String(i + 1).padStart(2)}: ${m.rps.toFixed(1).padStart(6)} req/s  CPU/request ${m.cpuMs.toFixed(1)} ms  RSS ${m.rss.toFixed(0)} MB`,
+      `${name} soak minute ${String(i + 1).padStart(2)}: ${m.rps.toFixed(1).padStart(6)} req/s  CPU/request ${m.cpuMs.toFixed(1)} ms  RSS ${m.rss.toFixed(0)} MB  JS heap ${m.heap.toFixed(0)} MB`,
     );
   }
   const first = perMinute[0];
