@@ -63,12 +63,19 @@ export async function appendAudit(tx: Tx, entries: AuditEntry | AuditEntry[], at
   if (list.length === 0) return;
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK}::bigint)`;
   const last = await tx.auditLog.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true } });
-  let prevHash = last?.hash ?? null;
+  const rows = chained(list, last?.hash ?? null, at);
+  // One statement however many entries; seq follows the array order.
+  await tx.auditLog.createMany({ data: rows.map((r) => ({ ...r, data: r.data as object })) });
+}
+
+/** The entries as rows of the chain after `prevHash`: each hashed over its content and its predecessor's hash. */
+function chained(list: AuditEntry[], prevHash: string | null, at: Date): (HashedFields & { hash: string })[] {
   // Millisecond precision, as stored (timestamptz(3)).
   const when = new Date(Math.floor(at.getTime()));
-  const rows = list.map((e) => {
+  let prev = prevHash;
+  return list.map((e) => {
     const fields: HashedFields = {
-      prevHash,
+      prevHash: prev,
       at: when,
       actorKind: e.actorKind,
       actorId: e.actorId ?? null,
@@ -78,11 +85,9 @@ export async function appendAudit(tx: Tx, entries: AuditEntry | AuditEntry[], at
       data: JSON.parse(JSON.stringify(e.data ?? {})),
     };
     const hash = entryHash(fields);
-    prevHash = hash;
-    return { ...fields, data: fields.data as object, hash };
+    prev = hash;
+    return { ...fields, hash };
   });
-  // One statement however many entries; seq follows the array order.
-  await tx.auditLog.createMany({ data: rows });
 }
 
 /** Appends in a transaction of its own (for reads, which have no transaction). */
@@ -107,33 +112,20 @@ async function appendAuditSql(query: AuditQuery, list: AuditEntry[], at: Date): 
   await query("SET LOCAL lock_timeout = '10s'");
   await query('SELECT pg_advisory_xact_lock($1::bigint)', [AUDIT_LOCK]);
   const [last] = await query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-  let prevHash: string | null = last?.hash ?? null;
-  const when = new Date(Math.floor(at.getTime()));
+  const rows = chained(list, last?.hash ?? null, at);
   const columns: (string | null)[][] = [[], [], [], [], [], [], [], []];
-  for (const e of list) {
-    const fields: HashedFields = {
-      prevHash,
-      at: when,
-      actorKind: e.actorKind,
-      actorId: e.actorId ?? null,
-      action: e.action,
-      subjectType: e.subjectType ?? null,
-      subjectId: e.subjectId ?? null,
-      data: JSON.parse(JSON.stringify(e.data ?? {})),
-    };
-    const hash = entryHash(fields);
+  for (const r of rows) {
     const row = [
-      fields.actorKind,
-      fields.actorId,
-      fields.action,
-      fields.subjectType,
-      fields.subjectId,
-      JSON.stringify(fields.data),
-      prevHash,
-      hash,
+      r.actorKind,
+      r.actorId,
+      r.action,
+      r.subjectType,
+      r.subjectId,
+      JSON.stringify(r.data),
+      r.prevHash,
+      r.hash,
     ];
     for (const [i, v] of row.entries()) columns[i]?.push(v);
-    prevHash = hash;
   }
   await query(
     `INSERT INTO audit_log (at, actor_kind, actor_id, action, subject_type, subject_id, data, prev_hash, hash)
@@ -142,7 +134,7 @@ async function appendAuditSql(query: AuditQuery, list: AuditEntry[], at: Date): 
      FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
           WITH ORDINALITY AS u(actor_kind, actor_id, action, subject_type, subject_id, data, prev_hash, hash, ord)
      ORDER BY u.ord`,
-    [when, ...columns],
+    [rows[0]?.at ?? at, ...columns],
   );
 }
 
