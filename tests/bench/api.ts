@@ -13,8 +13,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { buildApp, createLogger } from '@psirt/api';
+import { buildApp, createLogger, schema } from '@psirt/api';
 import { applyMigrations, type Database, issueUserToken } from '@psirt/db';
+import { printSchema } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { benchTargets, type Target, throwawayPgDatabase } from '../support/bench-targets.ts';
 import { startServer } from '../support/cli.ts';
@@ -31,13 +32,14 @@ const { values: opts } = parseArgs({
     clients: { type: 'string', default: '8' },
     soak: { type: 'string', default: '0' },
     idle: { type: 'string', default: '60' },
+    floor: { type: 'boolean', default: false },
     only: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
   process.stdout.write(`usage: npm run bench -- api [--duration s] [--connections n] [--clients n] [--cases n[,n…]]
-                            [--page n] [--soak s] [--idle s] [--only pglite|postgres]
+                            [--page n] [--soak s] [--idle s] [--floor] [--only pglite|postgres]
 
 Runs a bare graphql-yoga { hello }, then on one server per database and case
 count: { __typename } without and with a token, and the dashboard query of
@@ -47,7 +49,9 @@ ratios to bare yoga. --cases 200,20000 runs both sizes (20,000 takes a minute
 to load). --soak 600 then loads the dashboard for 600 s and prints CPU/request
 and RSS minute by minute. --idle s: the RSS of \`psirt start\` (demo data) over
 s seconds idle, every 10 s (default 60; 0 skips it): V8 gives memory back
-some 20-30 s after the start's work. Runs with NODE_ENV=production unless
+some 20-30 s after the start's work. --floor: the same page from a graphql-yoga
+on psirt's schema that holds the answer in memory (execution and serialization
+only), and the ratio of the dashboard to it. Runs with NODE_ENV=production unless
 set. PostgreSQL: DATABASE_URL, or postgresql://postgres@127.0.0.1:5432/postgres.
 `);
   process.exit(0);
@@ -59,6 +63,7 @@ const caseCounts = String(opts.cases).split(',').map(Number);
 const clients = Math.max(1, Math.min(Number(opts.clients), connections));
 const soak = Number(opts.soak);
 const idleSeconds = Number(opts.idle);
+const floor = opts.floor;
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 let statements = 0;
@@ -161,7 +166,7 @@ for (const target of targets) {
       const app = buildApp({ db, log: createLogger('silent'), graphiql: false });
       const url = await app.listen(0, '127.0.0.1');
       const dashboardBody = JSON.stringify({ query: DASHBOARD_QUERY, variables: { first: page } });
-      await checkDashboard(url, dashboardBody, tokens[0] as string);
+      const pageData = await checkDashboard(url, dashboardBody, tokens[0] as string);
       const trivialBody = JSON.stringify({ query: '{ __typename }' });
       log(`${target.name} (${cases} cases): { __typename } without and with a token, then the dashboard…`);
       const anonymous = await load(url, trivialBody);
@@ -177,6 +182,13 @@ for (const target of targets) {
       );
       rows.push(`${name} ratio { __typename } + token / bare yoga: ${(trivial.rps / bare.rps).toFixed(3)}`);
       rows.push(`${name} ratio dashboard / bare yoga: ${(dash.rps / bare.rps).toFixed(4)}`);
+      if (floor) {
+        const f = await floorRun(dashboardBody, pageData, tokens);
+        rows.push(
+          `${name} floor: yoga executing this page from memory ${fmt(f)}  ${ofBare(f)}  CPU/request ${f.cpuMs.toFixed(2)} ms`,
+        );
+        rows.push(`${name} ratio dashboard / floor: ${(dash.rps / f.rps).toFixed(3)}`);
+      }
       if (soak > 0 && cases === caseCounts.at(-1)) rows.push(...(await soakRun(name, url, dashboardBody, tokens)));
       await app.stop();
     }
@@ -226,8 +238,35 @@ async function checkDashboard(url: string, body: string, token: string) {
     body,
   });
   const checked = (await res.json()) as { errors?: unknown; data?: { cases: { edges: unknown[] } } };
-  if (checked.errors || checked.data?.cases.edges.length !== page) {
+  if (checked.errors || !checked.data || checked.data.cases.edges.length !== page) {
     throw new Error(`the dashboard query failed: ${JSON.stringify(checked.errors)}`);
+  }
+  return checked.data;
+}
+
+/**
+ * The floor under the dashboard: graphql-yoga with psirt's schema (its SDL,
+ * default resolvers), answering the same document with the page psirt gave,
+ * held in memory — GraphQL execution and serialization of the 83 KB answer,
+ * without data access, authorization or audit. Same load, same process.
+ */
+async function floorRun(body: string, data: unknown, tokens: string[]) {
+  const floorYoga = createYoga({
+    schema: createSchema({
+      typeDefs: printSchema(schema),
+      resolvers: { Query: { cases: () => (data as { cases: unknown }).cases } },
+    }),
+    logging: false,
+    graphiql: false,
+  });
+  const server = createServer(floorYoga);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    return await measured(() =>
+      loadAll(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, body, tokens),
+    );
+  } finally {
+    await new Promise((r) => server.close(r));
   }
 }
 
