@@ -51,10 +51,16 @@ function engine(options: Parameters<typeof useCompiledQueries>[0] = {}) {
       useCompiledQueries({ ...options, onCompile: (name) => compiled.push(name) }),
     ],
   });
-  const run = async (source: string, variableValues: Record<string, unknown> = {}, signal?: AbortSignal) => {
+  const run = async (
+    source: string,
+    variableValues: Record<string, unknown> = {},
+    signal?: AbortSignal,
+    operationName?: string,
+  ) => {
     const { parse: p, execute: e, contextFactory, schema: s } = getEnveloped();
     const document = p(source);
-    return e({ schema: s, document, rootValue, contextValue: await contextFactory(), variableValues, signal } as never);
+    const contextValue = await contextFactory();
+    return e({ schema: s, document, operationName, rootValue, contextValue, variableValues, signal } as never);
   };
   return { run, compiled, release: () => releaseSlow() };
 }
@@ -70,6 +76,16 @@ describe('compiled queries', () => {
     expect(second).toEqual(first);
     await run(q, { n: 2 });
     expect(compiled).toEqual(['Hi']);
+  });
+
+  it('compiles each operation of a document for itself', async () => {
+    const { run, compiled } = engine({ compileAfter: 1 });
+    const doc = 'query A { a: hello(n: 1) } query B { b: hello(n: 2) }';
+    const runAs = (operationName: string) => run(doc, {}, undefined, operationName);
+    expect(await runAs('A')).toEqual({ data: { a: 'hello 1' } });
+    expect(await runAs('B')).toEqual({ data: { b: 'hello 2' } });
+    expect(await runAs('A')).toEqual({ data: { a: 'hello 1' } });
+    expect(compiled).toEqual(['A', 'B']);
   });
 
   it('keeps at most `max` compiled documents, the least recently used going first', async () => {

@@ -53,9 +53,10 @@ export function useCompiledQueries(options: CompiledQueryOptions = {}): Plugin {
   const max = options.max ?? 200;
   const compileAfter = options.compileAfter ?? 2;
   // Insertion order is recency: an entry is deleted and set again when used.
-  const entries = new Map<string | DocumentNode, Entry>();
+  // Keyed by operation and document: a document may hold several operations, each compiled for itself.
+  const entries = new Map<string, Entry>();
 
-  const entryFor = (key: string | DocumentNode): Entry => {
+  const entryFor = (key: string): Entry => {
     let entry = entries.get(key);
     if (entry) entries.delete(key);
     else entry = { seen: 0 };
@@ -72,7 +73,10 @@ export function useCompiledQueries(options: CompiledQueryOptions = {}): Plugin {
       const document = args.document as DocumentNode;
       const operation = getOperationAST(document, args.operationName);
       if (operation?.operation !== 'query') return;
-      const entry = entryFor(getDocumentString(document) ?? document);
+      // A document Yoga did not parse from text (none today) has no string to key on: interpreted.
+      const text = getDocumentString(document);
+      if (text === undefined) return;
+      const entry = entryFor(`${operation.name?.value ?? ''}\n${text}`);
       entry.seen += 1;
       if (entry.failed || entry.seen < compileAfter) return;
       if (!entry.compiled) {
