@@ -20,7 +20,13 @@ describe(`batching (${dialect})`, () => {
     const analyst = await app.login('ANALYST');
     // A member (not the PSIRT) exercises the per-case need-to-know checks too.
     const member = await app.db.prisma.user.findUniqueOrThrow({ where: { email: 'bench-1@bench.example' } });
-    const memberClient = app.client((await issueUserToken(app.db.prisma, { userId: member.id, name: 't' })).secret);
+    const memberClient = {
+      ...app.client((await issueUserToken(app.db.prisma, { userId: member.id, name: 't' })).secret),
+      userId: member.id,
+    };
+    // A token's first use records when (at most once a minute, off the request's path): wait for that write.
+    const used = async (userId: string) =>
+      (await app.db.prisma.apiToken.findFirstOrThrow({ where: { userId } })).lastUsedAt !== null;
 
     for (const [n, client] of [analyst, memberClient].entries()) {
       // A document of its own per client, so that each one's first run is interpreted.
@@ -34,7 +40,7 @@ describe(`batching (${dialect})`, () => {
         // The first run of a document is interpreted by graphql-js, the next ones run
         // compiled (server/compiled.ts): the answers must be the same.
         const interpreted = await client.gql(query, { first });
-        await new Promise((r) => setTimeout(r, 100));
+        await expect.poll(() => used(client.userId)).toBe(true);
         app.queryCount();
         const from = app.db.queries.length;
         const res = await client.gql(query, { first });
