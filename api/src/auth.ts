@@ -1,5 +1,5 @@
 import { type Database, type Db, hashToken, looksLikeToken } from '@psirt/db';
-import { DomainError, type Role } from '@psirt/schema';
+import { DomainError, isUuid, type Role } from '@psirt/schema';
 
 /** Who is asking. Everything the API decides about access starts here. */
 export type Viewer =
@@ -107,7 +107,7 @@ export async function viewersByTokenId(
   now: Date,
 ): Promise<Map<string, Viewer | null>> {
   const rows = tokenIds.length
-    ? await db.prepared<TokenRow>('psirt_tokens_by_id', TOKENS_BY_ID, [tokenIds.filter(isUuidText)])
+    ? await db.prepared<TokenRow>('psirt_tokens_by_id', TOKENS_BY_ID, [tokenIds.filter(isUuid)])
     : [];
   const found = new Map(rows.map((r) => [r.id, viewerOf(r, now)]));
   return new Map(tokenIds.map((id) => [id, found.get(id) ?? null]));
@@ -123,9 +123,6 @@ const TOKEN_COLUMNS = `
   FROM "api_token" t LEFT JOIN "user" u ON u."id" = t."user_id"`;
 const TOKEN_BY_HASH = `${TOKEN_COLUMNS} WHERE t."token_hash" = $1`;
 const TOKENS_BY_ID = `${TOKEN_COLUMNS} WHERE t."id" = ANY($1::uuid[])`;
-
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuidText = (s: string) => UUID_TEXT.test(s);
 
 /** A valid token's viewer; null when revoked, expired, or its user disabled. */
 function viewerOf(row: TokenRow, now: Date): Viewer | null {

@@ -57,9 +57,10 @@ export const builder = new SchemaBuilder<{
       ),
   },
   scopeAuth: {
-    // A type's own rule (a case's need-to-know, a report's readers) is checked once per object, as
-    // graphql-js completes it (isTypeOf), not again in every one of its fields: on the dashboard's
-    // page that was thousands of checks and wrappers per request.
+    // Off, and it must stay off: a type's own rule (a case's need-to-know, a report's readers) is
+    // checked in each of its fields, its answer cached per object for the request. On, scope-auth
+    // would check it in isTypeOf, which graphql-jit (server/compiled.ts) calls with the value alone
+    // and whose promise it takes for true.
     runScopesOnType: false,
     authScopes: (ctx) => ({
       staff: ctx.viewer.kind === 'user',

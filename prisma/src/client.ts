@@ -32,17 +32,16 @@ export async function openDatabase(
   options: OpenDatabaseOptions & { adapter?: OpenAdapter; holder?: OpenAdapterOptions['holder'] } = {},
 ): Promise<Database> {
   const adapter = options.adapter ?? (await openAdapter(config, { holder: options.holder }));
-  const client = (factory: OpenAdapter['factory']) => {
-    const c = new PrismaClient({ adapter: factory, log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [] });
-    if (options.onQuery) {
-      const onQuery = options.onQuery;
-      (c as unknown as { $on(e: 'query', cb: (ev: { query: string }) => void): void }).$on('query', (ev) =>
-        onQuery(ev.query),
-      );
-    }
-    return c;
-  };
-  const prisma = client(adapter.factory);
+  const prisma = new PrismaClient({
+    adapter: adapter.factory,
+    log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
+  });
+  if (options.onQuery) {
+    const onQuery = options.onQuery;
+    (prisma as unknown as { $on(e: 'query', cb: (ev: { query: string }) => void): void }).$on('query', (ev) =>
+      onQuery(ev.query),
+    );
+  }
   const connections = { pool: adapter.pool, pglite: adapter.statements };
   return {
     prisma,

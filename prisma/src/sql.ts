@@ -1,10 +1,10 @@
-// Typed SQL for the read paths that Prisma's client makes slow (the case list
-// and what hangs off it, the token check on every request). Kysely builds the
-// statements, with table and column types generated from schema.prisma
-// (prisma-kysely), and runs them on the connections Prisma uses: the same
-// pg.Pool, the same PGlite instance (through the same yielding wrapper, so a
-// request's statements still let other requests in between). Prisma stays for
-// writes, transactions and migrations.
+// SQL for the read paths that Prisma's client makes slow, on the connections
+// Prisma uses: the same pg.Pool, the same PGlite instance (through the same
+// yielding wrapper, so a request's statements still let other requests in
+// between). Three parts: the typed reader (Kysely, with table and column types
+// generated from schema.prisma by prisma-kysely) for the case list and what
+// hangs off it; named prepared statements (the token check on every request);
+// the audit writer's transactions. Prisma stays for writes and migrations.
 import type { PGlite } from '@electric-sql/pglite';
 import { CamelCasePlugin, type Dialect, Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';

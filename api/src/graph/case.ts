@@ -29,7 +29,7 @@ import {
   PRODUCT,
   USER,
 } from '../read/catalogue.ts';
-import { joined, one, oneOrThrow } from '../read/rows.ts';
+import { joined, manyOf, one, oneOrThrow } from '../read/rows.ts';
 import { withSla } from '../services/settings.ts';
 import { CvssAssessment } from './cvss.ts';
 import {
@@ -216,45 +216,45 @@ export const AnalysisCase = builder.prismaNode('AnalysisCase', {
       // What reporters wrote: the case team's and the PSIRT's, not the bot's own account's.
       authScopes: (_c, _a, ctx) => mayReadReporterMessages(ctx.viewer),
       description: 'The VSRs behind this case.',
-      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_REPORTS, info, c.id),
+      resolve: manyOf(CASE_REPORTS),
     }),
     members: t.field({
       type: [CaseMember],
       description: 'The Vulnerability Analysis Team and need-to-know members.',
-      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_MEMBERS, info, c.id),
+      resolve: manyOf(CASE_MEMBERS),
     }),
     impacts: t.field({
       type: [ProductImpact],
       description: 'Per-product impact.',
-      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_IMPACTS, info, c.id),
+      resolve: manyOf(CASE_IMPACTS),
     }),
     mitigations: t.field({
       type: [Mitigation],
-      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_MITIGATIONS, info, c.id),
+      resolve: manyOf(CASE_MITIGATIONS),
     }),
     scores: t.field({
       type: [Score],
       description: 'Every score recorded on the case, newest first (the history is the list).',
-      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_SCORES, info, c.id),
+      resolve: manyOf(CASE_SCORES),
     }),
     cveAssignments: t.field({
       type: [CveAssignment],
-      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_CVE_ASSIGNMENTS, info, c.id),
+      resolve: manyOf(CASE_CVE_ASSIGNMENTS),
     }),
     certNotifications: t.field({
       type: [CertNotification],
-      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_CERT_NOTIFICATIONS, info, c.id),
+      resolve: manyOf(CASE_CERT_NOTIFICATIONS),
     }),
     messages: t.field({
       type: [ReporterMessage],
       authScopes: (_c, _a, ctx) => mayReadReporterMessages(ctx.viewer),
       description: 'Every message with the reporters of this case, oldest first.',
-      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_MESSAGES, info, c.id),
+      resolve: manyOf(CASE_MESSAGES),
     }),
     timeline: t.field({
       type: [TimelineEvent],
       description: 'Everything that happened to the case, oldest first.',
-      resolve: (c, _a, ctx, info) => ctx.loaders.rows.many(CASE_TIMELINE, info, c.id),
+      resolve: manyOf(CASE_TIMELINE),
     }),
   }),
 });

@@ -115,8 +115,8 @@ builder.subscriptionFields((t) => ({
       return liveStream(ctx, 'case', everyEvent, async (p, s): Promise<Delivery[]> => {
         if (!(await mayReadCaseNow(ctx, s, p.caseId))) return [];
         if (args.filter && filters(args.filter)) {
-          // The filter's meaning can depend on the viewer (overdue: now; assignee), not on who asks:
-          // subscribers with the same filter share the answer for this event.
+          // What a filter matches does not depend on who asks (the assignee is named, overdue is
+          // against the event's now): subscribers with the same filter share the answer for this event.
           const key = `match:${p.caseId}:${JSON.stringify(args.filter)}`;
           const filter = args.filter;
           if (!(await s.once(key, () => caseMatches(ctx, p.caseId, filter)))) return [];

@@ -11,7 +11,7 @@ import {
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { CASE, REPORT, REPORT_MESSAGES, REPORTER, USER } from '../read/catalogue.ts';
-import { joined, one } from '../read/rows.ts';
+import { joined, manyOf, one } from '../read/rows.ts';
 import { CREDIT_FIELDS, creditLine } from '../services/advisory-content.ts';
 import { requestReporterLink, rotateReporterToken } from '../services/reporter-links.ts';
 import { acceptReport, attachReport, rejectReport, reporterReply, submitReport } from '../services/reports.ts';
@@ -104,7 +104,7 @@ export const VulnerabilityReport = builder.prismaNode('VulnerabilityReport', {
       type: [ReporterMessage],
       authScopes: (_r, _a, ctx) => mayReadReporterMessages(ctx.viewer),
       description: 'The thread with the reporter, oldest first.',
-      resolve: (r, _a, ctx, info) => ctx.loaders.rows.many(REPORT_MESSAGES, info, r.id),
+      resolve: manyOf(REPORT_MESSAGES),
     }),
     nextUpdateDue: t.field({
       type: 'DateTime',

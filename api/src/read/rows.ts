@@ -6,6 +6,7 @@
 // outlives the request: a revocation or a need-to-know change applies to the
 // next one.
 import type { SqlReader } from '@psirt/db';
+import { isUuid } from '@psirt/schema';
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import { type Compilable, CompiledQuery, type RawBuilder, sql } from 'kysely';
@@ -228,10 +229,8 @@ export class RowLoaders {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Keys as a uuid[] parameter's value. Keys that are not uuids match nothing (they could not be ids). */
-const uuidList = (keys: readonly string[]) => keys.filter((k) => UUID.test(k));
+const uuidList = (keys: readonly string[]) => keys.filter(isUuid);
 
 /** A uuid[] parameter. */
 export function uuids(keys: readonly string[]): RawBuilder<unknown> {
@@ -239,6 +238,12 @@ export function uuids(keys: readonly string[]): RawBuilder<unknown> {
 }
 
 type WithRows = { loaders: { rows: RowLoaders } };
+
+/** The resolver of a one-to-many relation: the parent's rows of `rel`, one statement per place in the operation. */
+export const manyOf =
+  (rel: Relation) =>
+  (parent: { id: string }, _args: unknown, ctx: WithRows, info: GraphQLResolveInfo): Promise<never[]> =>
+    ctx.loaders.rows.many(rel, info, parent.id);
 
 /** A relation to one row, by its id (null: none), batched per place in the operation. */
 export function one(ctx: WithRows, info: GraphQLResolveInfo, type: SqlType, id: string | null): Promise<never | null> {

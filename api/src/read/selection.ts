@@ -18,11 +18,10 @@ export interface Asked {
 }
 
 /**
- * The fields asked of the object type a resolver returns. `through` names the
- * path from the field to the object (`['edges', 'node']` for a connection's
- * edges; the connection's `nodes` is walked too when it is asked for).
- * Memoised per request and field nodes: the resolvers of a list's items share
- * their field nodes, so fifty cases ask this once.
+ * The fields asked of the object type a resolver returns; for a `connection`,
+ * of its items (under `edges.node` and under `nodes`, merged). Memoised per
+ * request and field nodes: the resolvers of a list's items share their field
+ * nodes, so fifty cases ask this once.
  */
 export function askedOf(info: GraphQLResolveInfo, memo: WeakMap<object, Asked>, connection = false): Asked {
   const hit = memo.get(info.fieldNodes);

@@ -1,3 +1,4 @@
+// Run-time settings kept in the database (changed by admins through the API).
 import { DEFAULT_SLA, type SlaPolicy, validateSlaPolicy } from '@psirt/schema';
 import { requireRole } from '../access.ts';
 import type { Context } from '../context.ts';
